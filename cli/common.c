@@ -1,0 +1,93 @@
+#include "cli/common.h"
+
+#include "core/error.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_fail_last(void) {
+  fprintf(stderr, "camreg: %s\n", cr_last_error()[0] ? cr_last_error() : "unknown error");
+  return 1;
+}
+
+int cli_fail(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "camreg %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  return 1;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "camreg %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\nsee 'camreg %s --help'\n", cmd);
+  va_end(ap);
+  return 2;
+}
+
+int cli_parse_double(const char *cmd, const char *opt, const char *s, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
+    return cli_usage_error(cmd, "%s expects a number, got '%s'", opt, s);
+  *out = v;
+  return 0;
+}
+
+int cli_parse_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi)
+    return cli_usage_error(cmd, "%s expects a whole number from %d to %d, got '%s'", opt, lo, hi, s);
+  *out = (int)v;
+  return 0;
+}
+
+int cli_parse_doubles(const char *cmd, const char *opt, const char *s, int n, double *out) {
+  const char *p = s;
+  for (int i = 0; i < n; i++) {
+    char *end;
+    errno = 0;
+    out[i] = strtod(p, &end);
+    if (end == p || errno == ERANGE || !isfinite(out[i]))
+      return cli_usage_error(cmd, "%s expects %d comma-separated numbers, got '%s'", opt, n, s);
+    p = end;
+    if (i < n - 1) {
+      if (*p != ',') return cli_usage_error(cmd, "%s expects %d comma-separated numbers, got '%s'", opt, n, s);
+      p++;
+    }
+  }
+  if (*p != '\0') return cli_usage_error(cmd, "%s expects %d comma-separated numbers, got '%s'", opt, n, s);
+  return 0;
+}
+
+void cli_progress(const char *label, long done, long total) {
+  static int tty = -1;
+  static long last_decile = -1;
+  if (tty < 0) tty = isatty(STDERR_FILENO);
+  if (total <= 0) return;
+  if (tty) {
+    fprintf(stderr, "\r%s: %ld/%ld (%3.0f%%)%s", label, done, total, 100.0 * done / total,
+            done >= total ? "\n" : "");
+    fflush(stderr);
+    return;
+  }
+  long decile = 10 * done / total;
+  if (done == 0) last_decile = -1;
+  if (decile != last_decile) {
+    last_decile = decile;
+    fprintf(stderr, "%s: %ld/%ld (%3.0f%%)\n", label, done, total, 100.0 * done / total);
+  }
+}

@@ -1,0 +1,26 @@
+// Helpers shared by the subcommands: argument parsing with clear errors, failure
+// messages, and a progress line for long runs.
+#ifndef CR_CLI_COMMON_H
+#define CR_CLI_COMMON_H
+
+#include <stdio.h>
+
+// Prints "camreg: <message of cr_last_error()>" to stderr and returns exit status 1.
+int cli_fail_last(void);
+// Prints "camreg <cmd>: <formatted message>" to stderr and returns 1.
+int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+// Prints "see 'camreg <cmd> --help'" after a usage error and returns 2.
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+// Strict number parsing: the whole string must be a finite number in range.
+// Return 0 on success, else print a usage error naming the option and return 2.
+int cli_parse_double(const char *cmd, const char *opt, const char *s, double *out);
+int cli_parse_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out);
+// A list of n comma-separated numbers, e.g. "0,0,1".
+int cli_parse_doubles(const char *cmd, const char *opt, const char *s, int n, double *out);
+
+// A progress line on stderr, redrawn in place on a terminal, and printed every 10%
+// otherwise. `label` like "render"; done/total counts.
+void cli_progress(const char *label, long done, long total);
+
+#endif

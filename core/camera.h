@@ -1,0 +1,55 @@
+// The pinhole camera of OpenCV: intrinsics K = [fx 0 cx; 0 fy cy; 0 0 1], distortion
+// (k1, k2, p1, p2, k3) and image size. Pixel centres are at integer (u, v); u to the
+// right, v down; the camera looks along +z. A point with z <= 0 is not visible.
+#ifndef CR_CAMERA_H
+#define CR_CAMERA_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cr_camera {
+  int width, height;      // image size, pixels
+  double fx, fy, cx, cy;  // pixels
+  double dist[5];         // k1, k2, p1, p2, k3 (OpenCV order)
+} cr_camera;
+
+// A camera of the given size with horizontal field of view `fov_x_deg`, square
+// pixels, principal point at the image centre ((w-1)/2, (h-1)/2) and no distortion.
+cr_camera cr_camera_from_fov(int width, int height, double fov_x_deg);
+
+// True if any distortion coefficient is non-zero.
+int cr_camera_has_distortion(const cr_camera *cam);
+
+// Checks size > 0, focal lengths > 0 and finite values; CR_EINVAL with a reason.
+int cr_camera_validate(const cr_camera *cam);
+
+// Applies lens distortion to normalized coordinates (x/z, y/z): OpenCV's model.
+void cr_camera_distort_normalized(const cr_camera *cam, const double xn[2], double xd[2]);
+// Inverts the distortion by fixed-point iteration (as cv::undistortPoints), then
+// Newton polishing; accurate to ~1e-12 for the distortions of real lenses.
+void cr_camera_undistort_normalized(const cr_camera *cam, const double xd[2], double xn[2]);
+
+// Projects a point in the camera frame (mm) to pixels, with distortion. Returns 0 if
+// the point is in front of the camera (z > 0), else -1 (uv untouched).
+int cr_camera_project(const cr_camera *cam, const double x_cam[3], double uv[2]);
+// The ray through pixel (u, v) (distortion removed), in the camera frame, as
+// (x, y, 1): the point at depth z along it is z * ray.
+void cr_camera_pixel_ray(const cr_camera *cam, double u, double v, double ray_cam[3]);
+
+// The same camera for an image resampled by factor `scale` (0.5 = half size): size
+// rounded, focal lengths scaled, principal point mapped with the pixel-centre
+// convention c' = (c + 0.5) * s - 0.5, with s the actual size ratio per axis.
+cr_camera cr_camera_scaled(const cr_camera *cam, double scale);
+
+// OpenCV FileStorage YAML/XML/JSON with camera_matrix, distortion_coefficients,
+// image_width, image_height (the file OpenCV's calibration sample writes). Reading
+// accepts 4, 5 or more distortion coefficients (more only if the extra ones are 0).
+int cr_camera_read(const char *path, cr_camera *cam);
+// Writes those four keys, atomically.
+int cr_camera_write(const char *path, const cr_camera *cam);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,48 @@
+// Error reporting for camreg: status codes plus a thread-local message.
+//
+// Functions that can fail return an int status: 0 (CR_OK) on success, a negative
+// cr_status code on failure. The failing function records a one-line message that
+// names the file (if any) and the reason; cr_last_error() returns it. Library code
+// never exits or aborts.
+#ifndef CR_ERROR_H
+#define CR_ERROR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum cr_status {
+  CR_OK = 0,
+  CR_EIO = -1,          // file missing, unreadable or unwritable
+  CR_EFORMAT = -2,      // file content malformed or truncated
+  CR_EINVAL = -3,       // bad argument value
+  CR_ENOMEM = -4,       // allocation failed
+  CR_EUNSUPPORTED = -5, // valid input that camreg does not handle
+  CR_ENUMERIC = -6,     // numerical failure (singular matrix, no convergence)
+  CR_EEMPTY = -7,       // nothing to work on (no visible voxel, empty mask, ...)
+} cr_status;
+
+// Records a printf-style message for cr_last_error() and returns `code`, so that
+// callers can write `return cr_error(CR_EIO, "%s: cannot open", path);`.
+int cr_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+// The message of the last failure on this thread ("" if none).
+const char *cr_last_error(void);
+
+// Prefixes the current message with "context: " (for callers adding the file name).
+void cr_error_prefix(const char *context);
+
+// Clears the message.
+void cr_error_clear(void);
+
+// A short name for a status code ("I/O error", ...).
+const char *cr_status_name(int code);
+
+// Switches off GSL's default abort-on-error handler; camreg checks GSL return codes.
+// Called once at start-up by every program and test that uses GSL.
+void cr_gsl_quiet(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,18 @@
+// Atomic writing of OpenCV FileStorage files (YAML, XML or JSON by extension).
+#ifndef CR_FILESTORAGE_H
+#define CR_FILESTORAGE_H
+
+#include "core/cvwrap.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Writes the entries in order through cv::FileStorage to a temporary name, then
+// renames it to `path`. CR_EIO with the file name on failure; no partial file remains.
+int cr_fs_write(const char *path, const cvw_fs_entry *entries, int n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,195 @@
+#include "core/phantom.h"
+
+#include "core/error.h"
+#include "core/mat.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FOLDS 64
+#define MAX_VESSELS 64
+
+cr_phantom_params cr_phantom_default(void) {
+  cr_phantom_params p;
+  memset(&p, 0, sizeof p);
+  p.dim[0] = 96, p.dim[1] = 112, p.dim[2] = 96;
+  p.spacing_mm[0] = p.spacing_mm[1] = p.spacing_mm[2] = 1.75;
+  strcpy(p.orientation, "RAS");
+  p.radius_mm[0] = 65, p.radius_mm[1] = 80, p.radius_mm[2] = 58;
+  p.fold_depth_mm = 6;
+  p.gm_thickness_mm = 3;
+  p.n_folds = 14;
+  p.n_vessels = 14;
+  p.vessel_radius_mm = 0.9;
+  p.seed = 27;
+  p.wm = 800, p.gm = 500, p.csf = 120, p.vessel = 1000, p.background = 0;
+  return p;
+}
+
+int cr_phantom_affine(const cr_phantom_params *p, double A[4][4]) {
+  // Column j of the rotation is the world direction of voxel axis j.
+  double R[3][3] = {{0}};
+  int used[3] = {0, 0, 0};
+  for (int j = 0; j < 3; j++) {
+    const char *pos = "RAS", *neg = "LPI";
+    const char *hit;
+    int axis, sign;
+    char ch = p->orientation[j];
+    if (ch >= 'a' && ch <= 'z') ch = (char)(ch - 'a' + 'A');
+    if (ch && (hit = strchr(pos, ch))) axis = (int)(hit - pos), sign = 1;
+    else if (ch && (hit = strchr(neg, ch))) axis = (int)(hit - neg), sign = -1;
+    else return cr_error(CR_EINVAL, "phantom orientation '%s' is not a code like RAS or LPI", p->orientation);
+    if (used[axis]) return cr_error(CR_EINVAL, "phantom orientation '%s' repeats an axis", p->orientation);
+    used[axis] = 1;
+    R[axis][j] = sign;
+  }
+  if (p->oblique_deg != 0) {
+    double a = p->oblique_deg * M_PI / 180 / sqrt(3.0);
+    double rvec[3] = {a, a, a}, Q[3][3];
+    cr_rotation_from_rvec(Q, rvec);
+    cr_mat3_mul(R, Q, R);
+  }
+  for (int a = 0; a < 3; a++) {
+    if (!(p->spacing_mm[a] > 0) || p->dim[a] <= 0)
+      return cr_error(CR_EINVAL, "phantom size and spacing must be positive");
+  }
+  cr_mat4_identity(A);
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) A[i][j] = R[i][j] * p->spacing_mm[j];
+  // Place the grid centre at centre_mm.
+  double half[3] = {0.5 * (p->dim[0] - 1), 0.5 * (p->dim[1] - 1), 0.5 * (p->dim[2] - 1)}, off[3];
+  for (int i = 0; i < 3; i++) off[i] = A[i][0] * half[0] + A[i][1] * half[1] + A[i][2] * half[2];
+  for (int i = 0; i < 3; i++) A[i][3] = p->centre_mm[i] - off[i];
+  return CR_OK;
+}
+
+// Deterministic pseudo-random numbers from the seed (splitmix64): the phantom's
+// anatomy is a pure function of its parameters.
+static double hash_uniform(uint64_t seed, uint64_t k) {
+  uint64_t z = seed * 0x9E3779B97F4A7C15ull + (k + 1) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return (double)(z >> 11) / 9007199254740992.0;
+}
+
+static void hash_direction(uint64_t seed, uint64_t k, double d[3]) {
+  double z = 2 * hash_uniform(seed, 2 * k) - 1, phi = 2 * M_PI * hash_uniform(seed, 2 * k + 1);
+  double r = sqrt(fmax(0, 1 - z * z));
+  d[0] = r * cos(phi), d[1] = r * sin(phi), d[2] = z;
+}
+
+typedef struct geometry {
+  double rel[3];  // point relative to the centre, in mm
+  double u[3];    // unit direction in the ellipsoid-normalized frame
+  double rho;     // ellipsoidal radius (1 on the unfolded surface)
+  double r_mean;  // local ellipsoid radius along u, mm
+} geometry;
+
+static void point_geometry(const cr_phantom_params *p, const double xyz[3], geometry *g) {
+  double s[3];
+  for (int a = 0; a < 3; a++) {
+    g->rel[a] = xyz[a] - p->centre_mm[a];
+    s[a] = g->rel[a] / p->radius_mm[a];
+  }
+  g->rho = cr_vec3_norm(s);
+  if (g->rho > 1e-12) cr_vec3_scale(g->u, s, 1 / g->rho);
+  else g->u[0] = 0, g->u[1] = 0, g->u[2] = 1;
+  double d = cr_vec3_norm(g->rel);
+  g->r_mean = g->rho > 1e-12 ? d / g->rho : p->radius_mm[2];
+}
+
+// Sulcal depth (mm, >= 0) at direction u: broad gyri, narrow deep sulci.
+static double sulcal_depth(const cr_phantom_params *p, const double u[3]) {
+  int n = p->n_folds < MAX_FOLDS ? p->n_folds : MAX_FOLDS;
+  if (n <= 0 || p->fold_depth_mm <= 0) return 0;
+  double f = 0;
+  for (int k = 0; k < n; k++) {
+    double d[3];
+    hash_direction(p->seed, 100 + k, d);
+    double freq = 5 + 6 * hash_uniform(p->seed, 300 + k);
+    double phase = 2 * M_PI * hash_uniform(p->seed, 400 + k);
+    f += sin(freq * cr_vec3_dot(d, u) + phase);
+  }
+  f /= sqrt((double)n); // ~unit variance
+  // Sulci where f is near its maximum band: a narrow ridge of the field.
+  double t = 1 - fabs(f); // 1 on the zero-crossings of f
+  double ridge = t > 0.75 ? (t - 0.75) / 0.25 : 0;
+  return p->fold_depth_mm * ridge * ridge * (3 - 2 * ridge);
+}
+
+double cr_phantom_surface_distance(const cr_phantom_params *p, const double xyz[3]) {
+  geometry g;
+  point_geometry(p, xyz, &g);
+  return (g.rho - 1) * g.r_mean + sulcal_depth(p, g.u);
+}
+
+static double smooth_step(double edge, double x, double blur) {
+  // 1 when x < edge, 0 when x > edge, a linear ramp of width blur between.
+  if (blur <= 0) return x < edge ? 1 : 0;
+  double t = (edge - x) / blur + 0.5;
+  return t <= 0 ? 0 : t >= 1 ? 1 : t;
+}
+
+// Vessel strength (0..1) at a point near the surface.
+static double vessel_strength(const cr_phantom_params *p, const geometry *g, double surf_dist,
+                              double blur) {
+  int n = p->n_vessels < MAX_VESSELS ? p->n_vessels : MAX_VESSELS;
+  double r = p->vessel_radius_mm, best = 0;
+  // Vessels lie on the outer (unfolded) surface: they bridge the sulci, as pial vessels do.
+  double outer = (g->rho - 1) * g->r_mean;
+  if (outer < -3 * r - blur || outer > 3 * r + blur) return 0;
+  (void)surf_dist;
+  for (int k = 0; k < n; k++) {
+    double nrm[3], mid[3];
+    hash_direction(p->seed, 1000 + k, nrm);
+    hash_direction(p->seed, 2000 + k, mid);
+    // Only the part of the great circle near `mid`: a vessel, not a ring.
+    if (cr_vec3_dot(mid, g->u) < 0.55) continue;
+    double wiggle = 0.04 * sin(9 * cr_vec3_dot(mid, g->u) + 7 * hash_uniform(p->seed, 3000 + k));
+    double across = (cr_vec3_dot(nrm, g->u) + wiggle) * g->r_mean; // mm from the centre line
+    double radial = outer - r;                                      // centre line just above surface
+    double dist = sqrt(across * across + radial * radial);
+    double s = smooth_step(r, dist, blur);
+    if (s > best) best = s;
+  }
+  return best;
+}
+
+float cr_phantom_value(const cr_phantom_params *p, const double xyz[3], double blur_mm) {
+  geometry g;
+  point_geometry(p, xyz, &g);
+  double outer = (g.rho - 1) * g.r_mean;
+  if (outer > 6 * p->vessel_radius_mm + blur_mm + 2) return p->background;
+  double sd = outer + sulcal_depth(p, g.u); // distance to folded surface, + outside
+  double in_brain = smooth_step(0, sd, blur_mm);
+  double in_wm = smooth_step(-p->gm_thickness_mm, sd, blur_mm);
+  // Inside the outer envelope but outside the folded surface: CSF in the sulci.
+  double in_envelope = smooth_step(0, outer, blur_mm);
+  double tissue = in_wm * p->wm + (in_brain - in_wm) * p->gm + (in_envelope - in_brain) * p->csf +
+                  (1 - in_envelope) * p->background;
+  double v = vessel_strength(p, &g, sd, blur_mm);
+  return (float)(tissue * (1 - v) + v * p->vessel);
+}
+
+int cr_phantom_make(const cr_phantom_params *p, cr_volume **out) {
+  *out = NULL;
+  double A[4][4];
+  int rc = cr_phantom_affine(p, A);
+  if (rc) return rc;
+  for (int a = 0; a < 3; a++)
+    if (!(p->radius_mm[a] > 0)) return cr_error(CR_EINVAL, "phantom radius must be positive");
+  cr_volume *vol = cr_volume_new(p->dim[0], p->dim[1], p->dim[2], (const double(*)[4])A);
+  if (!vol) return CR_ENOMEM;
+  double blur = fmin(p->spacing_mm[0], fmin(p->spacing_mm[1], p->spacing_mm[2]));
+  for (int k = 0; k < p->dim[2]; k++)
+    for (int j = 0; j < p->dim[1]; j++)
+      for (int i = 0; i < p->dim[0]; i++) {
+        double ijk[3] = {i, j, k}, xyz[3];
+        cr_volume_voxel_to_world(vol, ijk, xyz);
+        vol->data[cr_volume_index(vol, i, j, k)] = cr_phantom_value(p, xyz, blur);
+      }
+  *out = vol;
+  return CR_OK;
+}
