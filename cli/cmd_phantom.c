@@ -22,7 +22,7 @@ static const char usage[] =
     "      --oblique DEG       extra grid rotation about (1,1,1) (default 0)\n"
     "      --centre X,Y,Z      world position of the brain centre, mm (default 0,0,0)\n"
     "      --radius RX,RY,RZ   brain semi-axes, mm (default 65,80,58)\n"
-    "      --fold-depth MM     sulcal depth (default 6; 0 = smooth)\n"
+    "      --fold-depth MM     sulcal depth (default 8; 0 = smooth)\n"
     "      --vessels N         number of surface vessels (default 14)\n"
     "      --seed N            anatomy seed (default 27)\n"
     "  -h, --help              this text\n";

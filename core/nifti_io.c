@@ -66,13 +66,35 @@ static void best_affine(const nifti_image *nim, double A[4][4]) {
   }
 }
 
+// libnifti silently turns a zero dimension into 1, which would read a corrupt header as
+// a thinner volume: check the raw header first.
+static int check_raw_dims(const char *path) {
+  int nver = 0;
+  void *hdr = nifti_read_header(path, &nver, 1);
+  if (!hdr) return cr_error(CR_EFORMAT, "%s: not a readable NIfTI-1/NIfTI-2 file", path);
+  int64_t dim[8] = {0};
+  if (nver == 2) {
+    for (int d = 0; d < 8; d++) dim[d] = ((nifti_2_header *)hdr)->dim[d];
+  } else {
+    for (int d = 0; d < 8; d++) dim[d] = ((nifti_1_header *)hdr)->dim[d];
+  }
+  free(hdr);
+  if (dim[0] < 1 || dim[0] > 7)
+    return cr_error(CR_EFORMAT, "%s: invalid number of dimensions %lld", path, (long long)dim[0]);
+  for (int d = 1; d <= dim[0]; d++)
+    if (dim[d] < 1)
+      return cr_error(CR_EFORMAT, "%s: dimension %d has size %lld (zero-sized)", path, d, (long long)dim[d]);
+  return CR_OK;
+}
+
 int cr_volume_load(const char *path, int volume_index, cr_volume **out, const char **dtname) {
   *out = NULL;
   if (!cr_file_exists(path)) return cr_error(CR_EIO, "%s: volume file not found", path);
   nifti_set_debug_level(0);
+  int rc = check_raw_dims(path);
+  if (rc) return rc;
   nifti_image *nim = nifti_image_read(path, 0);
   if (!nim) return cr_error(CR_EFORMAT, "%s: not a readable NIfTI-1/NIfTI-2 file", path);
-  int rc = CR_OK;
   if (dtname) *dtname = datatype_name(nim->datatype);
   switch (nim->datatype) {
   case DT_UINT8: case DT_INT8: case DT_UINT16: case DT_INT16: case DT_UINT32: case DT_INT32:

@@ -17,9 +17,9 @@ cr_phantom_params cr_phantom_default(void) {
   p.spacing_mm[0] = p.spacing_mm[1] = p.spacing_mm[2] = 1.75;
   strcpy(p.orientation, "RAS");
   p.radius_mm[0] = 65, p.radius_mm[1] = 80, p.radius_mm[2] = 58;
-  p.fold_depth_mm = 6;
+  p.fold_depth_mm = 8;
   p.gm_thickness_mm = 3;
-  p.n_folds = 14;
+  p.n_folds = 20;
   p.n_vessels = 14;
   p.vessel_radius_mm = 0.9;
   p.seed = 27;
@@ -108,14 +108,14 @@ static double sulcal_depth(const cr_phantom_params *p, const double u[3]) {
   for (int k = 0; k < n; k++) {
     double d[3];
     hash_direction(p->seed, 100 + k, d);
-    double freq = 5 + 6 * hash_uniform(p->seed, 300 + k);
+    double freq = 14 + 10 * hash_uniform(p->seed, 300 + k); // gyri ~10-20 mm apart
     double phase = 2 * M_PI * hash_uniform(p->seed, 400 + k);
     f += sin(freq * cr_vec3_dot(d, u) + phase);
   }
   f /= sqrt((double)n); // ~unit variance
   // Sulci where f is near its maximum band: a narrow ridge of the field.
   double t = 1 - fabs(f); // 1 on the zero-crossings of f
-  double ridge = t > 0.75 ? (t - 0.75) / 0.25 : 0;
+  double ridge = t > 0.7 ? (t - 0.7) / 0.3 : 0;
   return p->fold_depth_mm * ridge * ridge * (3 - 2 * ridge);
 }
 

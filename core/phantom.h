@@ -33,7 +33,7 @@ typedef struct cr_phantom_params {
 } cr_phantom_params;
 
 // Defaults: 96 x 112 x 96 voxels of 1.75 mm, RAS, centred at the origin, brain semi-axes
-// 65 x 80 x 58 mm, sulci 6 mm deep, 3 mm grey matter, 14 folding waves, 14 vessels of
+// 65 x 80 x 58 mm, sulci 8 mm deep, 3 mm grey matter, 20 folding waves, 14 vessels of
 // 0.9 mm radius, intensities WM 800, GM 500, CSF 120, vessels 1000, background 0.
 cr_phantom_params cr_phantom_default(void);
 
