@@ -103,10 +103,14 @@ static void test_phantom_grid_invariance(void **state) {
         // Compare only where the phantom is smooth over a voxel (away from edges).
         double d = cr_phantom_surface_distance(&p, xyz);
         // (13 mm: the vessels lie on the unfolded envelope, up to fold_depth above d = 0)
-        if (fabs(d) < 13) continue;
+        if (fabs(d) < 20) continue; // d is not 1-Lipschitz across sulci: keep a wide margin
         float va = cr_volume_sample_linear(a, xyz, 0);
         worst_b = fmax(worst_b, fabs(va - cr_volume_sample_linear(b, xyz, 0)));
-        worst_c = fmax(worst_c, fabs(va - cr_volume_sample_linear(c, xyz, 0)));
+        double dc = fabs(va - cr_volume_sample_linear(c, xyz, 0));
+        if (dc > worst_c) {
+          worst_c = dc;
+          print_message("oblique grid differs by %g at (%g, %g, %g), d = %g\n", dc, x, y, z, d);
+        }
         n++;
       }
   assert_true(n > 100);
