@@ -8,8 +8,11 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cfloat>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -299,12 +302,28 @@ int cvw_find_chessboard(const float *grey, int width, int height, size_t stride,
                         int cols, int rows, double *corners, int *found, char *err,
                         size_t errlen) {
   CVW_TRY
-  cv::Mat u8 = to_u8(grey, width, height, stride, scale);
+  cv::Mat u8 = to_u8(grey, width, height, stride, scale), small = u8;
+  // Large photos: detect on a copy of at most 1600 px (findChessboardCorners slows down
+  // badly with size), then refine at full resolution.
+  double f = 1600.0 / std::max(width, height);
+  if (f < 1) cv::resize(u8, small, cv::Size(), f, f, cv::INTER_AREA);
+  else f = 1;
   std::vector<cv::Point2f> pts;
-  *found = cv::findChessboardCorners(u8, cv::Size(cols, rows), pts,
-                                     cv::CALIB_CB_ADAPTIVE_THRESH | cv::CALIB_CB_NORMALIZE_IMAGE);
+  *found = cv::findChessboardCorners(small, cv::Size(cols, rows), pts,
+                                     cv::CALIB_CB_ADAPTIVE_THRESH | cv::CALIB_CB_NORMALIZE_IMAGE |
+                                         cv::CALIB_CB_FAST_CHECK);
   if (*found) {
-    cv::cornerSubPix(u8, pts, cv::Size(11, 11), cv::Size(-1, -1),
+    double d = 1e30; // smallest spacing of neighbouring corners, full-resolution pixels
+    for (auto &p : pts) p = cv::Point2f((float)((p.x + 0.5) / f - 0.5), (float)((p.y + 0.5) / f - 0.5));
+    for (int r = 0; r < rows; r++)
+      for (int c = 0; c + 1 < cols; c++) d = std::min(d, (double)cv::norm(pts[r * cols + c + 1] - pts[r * cols + c]));
+    for (int r = 0; r + 1 < rows; r++)
+      for (int c = 0; c < cols; c++) d = std::min(d, (double)cv::norm(pts[(r + 1) * cols + c] - pts[r * cols + c]));
+    // The sample's 11 px half-window, smaller when squares are small (the window must
+    // not reach the neighbouring corners).
+    int half = std::max(2, std::min(11, (int)(0.4 * d)));
+    if (f < 1) half = std::max(half, std::min((int)(0.4 * d), (int)std::ceil(3 / f)));
+    cv::cornerSubPix(u8, pts, cv::Size(half, half), cv::Size(-1, -1),
                      cv::TermCriteria(cv::TermCriteria::EPS + cv::TermCriteria::COUNT, 30, 0.01));
     for (size_t i = 0; i < pts.size(); i++) corners[2 * i] = pts[i].x, corners[2 * i + 1] = pts[i].y;
   }
@@ -378,14 +397,17 @@ int cvw_solve_pnp(const double *X, const double *uv, int n, const double K[9],
   CVW_TRY
   cv::Mat obj(n, 1, CV_64FC3, const_cast<double *>(X)), img(n, 1, CV_64FC2, const_cast<double *>(uv));
   cv::Mat Km(3, 3, CV_64F, const_cast<double *>(K)), D(1, 5, CV_64F, const_cast<double *>(dist));
-  cv::Mat r(3, 1, CV_64F, rvec), t(3, 1, CV_64F, tvec);
+  // Own result matrices: solvePnPRansac reallocates its outputs, so wrapping the
+  // caller's arrays would silently lose the result.
+  cv::Mat r, t;
   std::vector<int> idx;
   bool ok;
   if (ransac_px > 0) {
     ok = cv::solvePnPRansac(obj, img, Km, D, r, t, false, 1000, (float)ransac_px, 0.999, idx,
-                            cv::SOLVEPNP_SQPNP);
+                            cv::SOLVEPNP_AP3P); // minimal 4-point samples
   } else {
-    ok = cv::solvePnP(obj, img, Km, D, r, t, false, n >= 6 ? cv::SOLVEPNP_SQPNP : cv::SOLVEPNP_EPNP);
+    // SQPnP: globally optimal for any n >= 3, planar or not (EPnP is unstable for n < 6).
+    ok = cv::solvePnP(obj, img, Km, D, r, t, false, cv::SOLVEPNP_SQPNP);
     for (int i = 0; i < n; i++) idx.push_back(i);
   }
   if (!ok || idx.size() < 4) {
@@ -397,7 +419,11 @@ int cvw_solve_pnp(const double *X, const double *uv, int n, const double K[9],
     obj_in.at<cv::Vec3d>((int)i) = obj.at<cv::Vec3d>(idx[i]);
     img_in.at<cv::Vec2d>((int)i) = img.at<cv::Vec2d>(idx[i]);
   }
+  r.convertTo(r, CV_64F);
+  t.convertTo(t, CV_64F);
+  r = r.reshape(1, 3), t = t.reshape(1, 3);
   cv::solvePnPRefineLM(obj_in, img_in, Km, D, r, t);
+  for (int j = 0; j < 3; j++) rvec[j] = r.at<double>(j), tvec[j] = t.at<double>(j);
   if (inliers) {
     std::memset(inliers, 0, n);
     for (int i : idx) inliers[i] = 1;

@@ -89,8 +89,10 @@ int cvw_resize_area(const float *src, int width, int height, int channels, size_
 
 // ---- chessboard calibration ----
 // Finds the inner corners (cols x rows) of a chessboard in a grey image (values mapped
-// to 8 bits with v*scale), refined with cornerSubPix. corners: 2*cols*rows doubles,
-// pixel convention of OpenCV. *found is 1 when the whole board was found.
+// to 8 bits with v*scale), refined with cornerSubPix (half-window 11 px, less for small
+// squares; photos over 1600 px are searched at reduced size and refined at full size).
+// corners: 2*cols*rows doubles, pixel convention of OpenCV. *found is 1 when the whole
+// board was found.
 int cvw_find_chessboard(const float *grey, int width, int height, size_t stride, double scale,
                         int cols, int rows, double *corners, int *found, char *err,
                         size_t errlen);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches camreg's datasets into datasets/data/ (git-ignored), from Debian packages only:
 #   colin27/      ch2.nii.gz, ch2bet.nii.gz, ch2better.nii.gz  (package mricron-data)
-#   chessboards/  left01.jpg ... left14.jpg, OpenCV's calibration sample photos
+#   chessboards/  left.jpg, left01.jpg ... left14.jpg, OpenCV's calibration sample photos
 #                 (package opencv-doc, extracted without installing the package)
 # Idempotent: does nothing when the files are already there.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
@@ -23,7 +23,7 @@ if [ ! -s "$data/chessboards/left14.jpg" ]; then
   ( cd "$tmp" && apt-get download opencv-doc >/dev/null 2>&1 ) || {
     apt-get update -q >/dev/null && ( cd "$tmp" && apt-get download opencv-doc >/dev/null ); }
   dpkg-deb --fsys-tarfile "$tmp"/opencv-doc_*.deb |
-    tar -x -C "$tmp" --wildcards './usr/share/doc/opencv-doc/examples/data/left[0-9]*.jpg'
+    tar -x -C "$tmp" --wildcards './usr/share/doc/opencv-doc/examples/data/left*.jpg'
   for f in "$tmp"/usr/share/doc/opencv-doc/examples/data/left*.jpg; do
     cp "$f" "$data/chessboards/$(basename "$f").part"
     mv "$data/chessboards/$(basename "$f").part" "$data/chessboards/$(basename "$f")"
