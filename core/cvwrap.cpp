@@ -173,6 +173,9 @@ int cvw_image_write(const char *path, const float *data, int width, int height, 
   if (channels == 4) cv::cvtColor(m, m, cv::COLOR_RGBA2BGRA);
   std::vector<int> params;
   if (jpeg_quality > 0) params = {cv::IMWRITE_JPEG_QUALITY, jpeg_quality};
+  // OpenCV's TIFF writer stores 3-channel float as lossy LogLuv by default: ask for no
+  // compression so float images round-trip exactly.
+  if (bits == 32) params = {cv::IMWRITE_TIFF_COMPRESSION, 1};
   if (!cv::imwrite(path, m, params)) {
     set_err(err, errlen, "OpenCV could not write this format/depth");
     return -1;
