@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# camreg render / orbit / reslice / bench-render: every mode runs and writes its outputs,
+# bad input gives a clear message, a non-zero exit and no partial file.
+set -u
+camreg="$1"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+check() { # check DESCRIPTION EXPECTED_STATUS COMMAND...
+  local desc="$1" want="$2"; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAIL: $desc: exit $got, expected $want"; cat "$tmp/err"; fails=$((fails + 1))
+  fi
+}
+expect_err() { grep -q -- "$2" "$tmp/err" || { echo "FAIL: $1: stderr lacks '$2':"; cat "$tmp/err"; fails=$((fails + 1)); }; }
+exists() { [ -s "$1" ] || { echo "FAIL: $1 not written"; fails=$((fails + 1)); }; }
+absent() { [ -e "$1" ] && { echo "FAIL: $1 written on failure"; fails=$((fails + 1)); }; }
+
+check "phantom" 0 "$camreg" phantom -o "$tmp/v.nii.gz" --size 48,56,44 --spacing 3.5
+cat > "$tmp/cam.yml" <<'YML'
+%YAML:1.0
+---
+image_width: 64
+image_height: 48
+camera_matrix: !!opencv-matrix
+   rows: 3
+   cols: 3
+   dt: d
+   data: [ 110., 0., 31.5, 0., 110., 23.5, 0., 0., 1. ]
+distortion_coefficients: !!opencv-matrix
+   rows: 5
+   cols: 1
+   dt: d
+   data: [ -0.1, 0.01, 0., 0., 0. ]
+YML
+# camera 250 mm posterior of the origin (y = -250) looking at it (+y), superior up
+cat > "$tmp/pose.txt" <<'POSE'
+1 0 0 0
+0 0 -1 0
+0 1 0 250
+0 0 0 1
+POSE
+
+for mode in drr mip volume surface probe; do
+  check "render $mode" 0 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" \
+    -m "$mode" -o "$tmp/$mode.nii.gz" --preview "$tmp/$mode.png"
+  exists "$tmp/$mode.nii.gz"; exists "$tmp/$mode.png"
+  grep -q "pixel size" "$tmp/out" || { echo "FAIL: render $mode prints no pixel size"; fails=$((fails + 1)); }
+done
+check "surface outputs" 0 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" \
+  -m surface -o "$tmp/s.png" --depth "$tmp/d.nii" --xyz "$tmp/xyz.nii.gz" --normal "$tmp/n.tif" --undistorted --scale 0.5
+exists "$tmp/s.png"; exists "$tmp/d.nii"; exists "$tmp/xyz.nii.gz"; exists "$tmp/n.tif"
+check "info reads the depth NIfTI" 0 "$camreg" info "$tmp/d.nii"
+check "volume colour with a TF" 0 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" \
+  -m volume --tf 100:0:0:0:0,500:0.1:1:0.5:0.3,1000:0.3:1:1:1 --colour --unlit -o "$tmp/vc.nii.gz"
+exists "$tmp/vc.nii.gz"
+
+check "missing volume" 1 "$camreg" render -v "$tmp/none.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" -o "$tmp/x.nii.gz"
+expect_err "missing volume" "none.nii.gz"
+check "missing pose" 1 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/nopose.txt" -o "$tmp/x.nii.gz"
+expect_err "missing pose" "nopose.txt"
+check "bad mode" 2 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" -m xray -o "$tmp/x.nii.gz"
+expect_err "bad mode" "xray"
+check "bad extension" 2 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" -o "$tmp/x.bmpx"
+expect_err "bad extension" "x.bmpx"
+check "bad window" 2 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" -m drr --window 5,1 -o "$tmp/x.nii.gz"
+check "bad tf" 2 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" -m volume --tf 1:2 -o "$tmp/x.nii.gz"
+check "bad step" 2 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" --step abc -o "$tmp/x.nii.gz"
+echo "not a camera" > "$tmp/bad.yml"
+check "bad camera file" 1 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/bad.yml" -p "$tmp/pose.txt" -o "$tmp/x.nii.gz"
+expect_err "bad camera" "bad.yml"
+check "unwritable output" 1 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" -o "$tmp/no/dir/x.nii.gz"
+expect_err "unwritable" "no/dir/x.nii.gz"
+absent "$tmp/x.nii.gz"
+
+check "orbit" 0 "$camreg" orbit -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -o "$tmp/orb" --views 3 --ext nii.gz --mode mip
+for i in 000 001 002; do exists "$tmp/orb_$i.nii.gz"; exists "$tmp/orb_$i.pose.txt"; done
+absent "$tmp/orb_003.nii.gz"
+check "orbit from a pose file" 0 "$camreg" orbit -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" -o "$tmp/o2" --views 2 --degrees 90
+exists "$tmp/o2_001.png"
+check "orbit zero axis" 2 "$camreg" orbit -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -o "$tmp/o3" --axis 0,0,0
+check "orbit bad ext" 2 "$camreg" orbit -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -o "$tmp/o3" --ext jpg
+
+check "reslice" 0 "$camreg" reslice -v "$tmp/v.nii.gz" -o "$tmp/sl.nii.gz" --normal 1,1,0 --up 0,0,1 --size 40,30 --spacing 2
+exists "$tmp/sl.nii.gz"
+check "reslice nearest png" 0 "$camreg" reslice -v "$tmp/v.nii.gz" -o "$tmp/sl.png" --nearest
+exists "$tmp/sl.png"
+check "reslice up parallel to normal" 1 "$camreg" reslice -v "$tmp/v.nii.gz" -o "$tmp/bad.nii.gz" --normal 0,0,1 --up 0,0,2
+expect_err "parallel" "parallel"
+absent "$tmp/bad.nii.gz"
+check "reslice bad size" 2 "$camreg" reslice -v "$tmp/v.nii.gz" -o "$tmp/bad.nii.gz" --size 0,10
+
+check "bench-render on the phantom" 0 "$camreg" bench-render --volume "$tmp/v.nii.gz" --frames 1 --modes drr,surface
+grep -q "ms/frame" "$tmp/out" || { echo "FAIL: bench prints no ms/frame"; fails=$((fails + 1)); }
+check "bench-render bad mode" 2 "$camreg" bench-render --modes drr,foo
+
+ls -a "$tmp" | grep -q crtmp && { echo "FAIL: temporary files left"; fails=$((fails + 1)); }
+[ "$fails" = 0 ] && echo "all render CLI checks passed"
+exit $((fails > 0))
