@@ -20,8 +20,11 @@ typedef struct vol_fast {
 } vol_fast;
 
 struct cr_renderer {
-  const cr_volume *vol;
-  vol_fast vf;
+  const cr_volume *vol;  // the caller's volume: values of DRR, MIP, volume and probe
+  const cr_volume *surf; // the field whose isosurface is found: vol, or `smoothed`
+  cr_volume *smoothed;   // owned Gaussian-smoothed copy (surface_smooth_mm > 0), else NULL
+  vol_fast vf;           // fast sampler of `surf` (the same as vf_value without smoothing)
+  vol_fast vf_value;     // fast sampler of `vol`
   cr_render_params p;
   int nb[3];             // bricks per axis
   float *bmax;           // max over the voxels a sample inside the brick can touch
@@ -126,7 +129,13 @@ static inline size_t cr_brick_of(const cr_renderer *r, const double x[3], int b[
 // Ray parameter (mm) where the ray leaves brick b (edge bricks extend to infinity).
 double cr_brick_exit(const cr_renderer *r, const ray_t *ray, const int b[3]);
 
-// Gradient of the interpolated field at voxel position x, in world coordinates
+// Trilinear sample of the unsmoothed volume (probe values).
+static inline float cr_sample_value(const cr_renderer *r, const double x[3]) {
+  return r->p.interp == CR_INTERP_NEAREST ? cr_sample_nearest(r->vol, x[0], x[1], x[2])
+                                          : cr_sample_fast(&r->vf_value, (float)x[0], (float)x[1], (float)x[2]);
+}
+
+// Gradient of the interpolated surface field at voxel position x, in world coordinates
 // (per mm, up to a constant factor), by central differences of one voxel.
 void cr_render_gradient(const cr_renderer *r, const double x[3], double g_world[3]);
 
@@ -135,6 +144,10 @@ static inline float cr_tf_index(const cr_renderer *r, float v) {
   float f = (v - r->tf_lo) * r->tf_scale;
   return f < 0 ? 0 : (f > CR_TF_LUT ? CR_TF_LUT : f);
 }
+
+// A copy of `vol` smoothed by a separable Gaussian of standard deviation sigma_mm
+// (in each axis's own voxel units), edges clamped (smooth.c). NULL on lack of memory.
+cr_volume *cr_render_smoothed_copy(const cr_volume *vol, double sigma_mm);
 
 // Per-pixel kernels (kernels.c). Each returns the number of samples taken.
 long cr_kernel_drr(const cr_renderer *r, const ray_t *ray, float *out);

@@ -240,13 +240,13 @@ long cr_kernel_probe(const cr_renderer *r, const ray_t *ray, const hit_t *hit, f
       if (x[a] < -0.5 || x[a] > r->vol->dim[a] - 0.5) inside = 0;
     }
     if (!inside) break;
-    float v = cr_sample(r, x);
+    float v = cr_sample_value(r, x);
     sum += v;
     if (v > m) m = v;
     count++;
   }
   if (count == 0) { // the hit itself is on the box face
-    *out = cr_sample(r, hit->x);
+    *out = cr_sample_value(r, hit->x);
     return 1;
   }
   *out = r->p.probe_mean ? (float)(sum / (double)count) : m;

@@ -18,6 +18,7 @@ cr_render_params cr_render_defaults(cr_render_mode mode) {
   p.interp = CR_INTERP_LINEAR;
   p.iso = NAN;
   p.probe_depth_mm = 3.0;
+  p.surface_smooth_mm = (mode == CR_RENDER_SURFACE || mode == CR_RENDER_PROBE) ? 1.0 : 0.0;
   p.lit = 1;
   return p;
 }

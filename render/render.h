@@ -48,6 +48,10 @@ typedef struct cr_render_params {
   int n_tf;                 // volume mode transfer function knots (sorted by value);
   cr_tf_point tf[CR_TF_MAX];// 0 knots: automatic ramp from the iso level to the max
   double iso;               // surface/probe level; NaN: automatic (Otsu)
+  double surface_smooth_mm; // surface/probe: Gaussian sigma (mm) of the field whose
+                            // isosurface is found (hit and normal); probe values come
+                            // from the unsmoothed volume. Hides the voxel staircase of
+                            // masked (skull-stripped) volumes. 0: none.
   double probe_depth_mm;    // probe shell thickness below the surface, mm
   int probe_mean;           // 0: max over the shell, 1: mean
   int probe_along_normal;   // 0: along the ray, 1: along the inward normal
@@ -57,7 +61,8 @@ typedef struct cr_render_params {
 } cr_render_params;
 
 // Defaults for a mode: step 0 (automatic), trilinear, no window, automatic TF and iso,
-// probe 3 mm max along the ray, lit, distorted view, background 0.
+// surface smoothing 1 mm (surface and probe modes), probe 3 mm max along the ray, lit,
+// distorted view, background 0.
 cr_render_params cr_render_defaults(cr_render_mode mode);
 
 // Mode names "drr", "mip", "volume", "surface", "probe" <-> enum. Parsing returns 0 or

@@ -55,7 +55,7 @@ static int brick_skippable(const cr_renderer *r, float mn, float mx) {
 }
 
 static int make_bricks(cr_renderer *r) {
-  const cr_volume *v = r->vol;
+  const cr_volume *v = r->surf;
   for (int a = 0; a < 3; a++) r->nb[a] = ((v->dim[a] - 1) >> CR_BRICK_SHIFT) + 1;
   size_t nb = (size_t)r->nb[0] * r->nb[1] * r->nb[2];
   r->bmax = malloc(nb * sizeof *r->bmax);
@@ -122,22 +122,27 @@ static void make_tf(cr_renderer *r, float vmin, float vmax) {
 
 // ---- object ----
 
+static void fast_sampler(vol_fast *f, const cr_volume *vol) {
+  f->data = vol->data;
+  f->mx = (float)(vol->dim[0] - 1), f->my = (float)(vol->dim[1] - 1), f->mz = (float)(vol->dim[2] - 1);
+  f->ix = vol->dim[0] > 1 ? vol->dim[0] - 2 : 0;
+  f->iy = vol->dim[1] > 1 ? vol->dim[1] - 2 : 0;
+  f->iz = vol->dim[2] > 1 ? vol->dim[2] - 2 : 0;
+  f->row = (size_t)vol->dim[0];
+  f->slice = (size_t)vol->dim[0] * vol->dim[1];
+  f->sx = vol->dim[0] > 1 ? 1 : 0;
+  f->sy = vol->dim[1] > 1 ? f->row : 0;
+  f->sz = vol->dim[2] > 1 ? f->slice : 0;
+}
+
 int cr_renderer_new(cr_renderer **out, const cr_volume *vol, const cr_render_params *params) {
   *out = NULL;
   if (!vol || !vol->data) return cr_error(CR_EINVAL, "render: no volume");
   cr_renderer *r = calloc(1, sizeof *r);
   if (!r) return cr_error(CR_ENOMEM, "render: out of memory");
-  r->vol = vol;
-  r->vf.data = vol->data;
-  r->vf.mx = (float)(vol->dim[0] - 1), r->vf.my = (float)(vol->dim[1] - 1), r->vf.mz = (float)(vol->dim[2] - 1);
-  r->vf.ix = vol->dim[0] > 1 ? vol->dim[0] - 2 : 0;
-  r->vf.iy = vol->dim[1] > 1 ? vol->dim[1] - 2 : 0;
-  r->vf.iz = vol->dim[2] > 1 ? vol->dim[2] - 2 : 0;
-  r->vf.row = (size_t)vol->dim[0];
-  r->vf.slice = (size_t)vol->dim[0] * vol->dim[1];
-  r->vf.sx = vol->dim[0] > 1 ? 1 : 0;
-  r->vf.sy = vol->dim[1] > 1 ? r->vf.row : 0;
-  r->vf.sz = vol->dim[2] > 1 ? r->vf.slice : 0;
+  r->vol = r->surf = vol;
+  fast_sampler(&r->vf_value, vol);
+  r->vf = r->vf_value;
   r->p = params ? *params : cr_render_defaults(CR_RENDER_DRR);
   cr_render_params *p = &r->p;
   if (p->mode < CR_RENDER_DRR || p->mode > CR_RENDER_PROBE) {
@@ -166,6 +171,15 @@ int cr_renderer_new(cr_renderer **out, const cr_volume *vol, const cr_render_par
   for (int a = 0; a < 3; a++)
     for (int b = 0; b < 3; b++) r->A_inv[a][b] = vol->voxel_from_world[a][b];
   if (p->mode == CR_RENDER_VOLUME) make_tf(r, vmin, vmax);
+  if ((p->mode == CR_RENDER_SURFACE || p->mode == CR_RENDER_PROBE) && p->surface_smooth_mm > 0) {
+    r->smoothed = cr_render_smoothed_copy(vol, p->surface_smooth_mm);
+    if (!r->smoothed) {
+      cr_renderer_free(r);
+      return CR_ENOMEM;
+    }
+    r->surf = r->smoothed;
+    fast_sampler(&r->vf, r->smoothed);
+  }
   if (make_bricks(r)) {
     cr_renderer_free(r);
     return CR_ENOMEM;
@@ -176,6 +190,7 @@ int cr_renderer_new(cr_renderer **out, const cr_volume *vol, const cr_render_par
 
 void cr_renderer_free(cr_renderer *r) {
   if (!r) return;
+  cr_volume_free(r->smoothed);
   free(r->bmax);
   free(r->skip);
   free(r->rays);
@@ -275,8 +290,8 @@ void cr_render_gradient(const cr_renderer *r, const double x[3], double g_world[
   for (int a = 0; a < 3; a++) {
     double p[3] = {x[0], x[1], x[2]}, m[3] = {x[0], x[1], x[2]};
     p[a] += 1.0, m[a] -= 1.0;
-    gv[a] = (double)cr_sample_linear(r->vol, p[0], p[1], p[2]) -
-            (double)cr_sample_linear(r->vol, m[0], m[1], m[2]);
+    gv[a] = (double)cr_sample_linear(r->surf, p[0], p[1], p[2]) -
+            (double)cr_sample_linear(r->surf, m[0], m[1], m[2]);
   }
   cr_mat3_apply_transpose(g_world, r->A_inv, gv); // d/dworld = A_inv^T d/dvoxel
 }
