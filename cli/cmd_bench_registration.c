@@ -1,0 +1,261 @@
+// camreg bench-registration: time, evaluations and accuracy of the registration loop for
+// each optimizer, on a synthetic reprojection cost and (with --volume) on a synthetic
+// photo of a volume rendered by the real cost (render + metric).
+#include "cli/command.h"
+#include "cli/common.h"
+#include "core/error.h"
+#include "core/mat.h"
+#include "experiments/synth.h"
+#include "registration/register.h"
+#include "registration/render_cost.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: camreg bench-registration [--volume V --camera CAM.yml --pose TRUTH.txt] [options]\n\n"
+    "Registers from seeded starts at --start DEG,MM (rotation about the pivot, translation)\n"
+    "and prints per optimizer (and mode) the median wall time, median evaluations, median\n"
+    "and worst final mTRE (mm, over surface points seen at the true pose). Without --volume\n"
+    "the cost is the mean squared reprojection distance of 30 points (an exact, smooth cost:\n"
+    "measures the optimizers and the loop only). With --volume a photo is synthesized at\n"
+    "TRUTH (experiments/synth.c appearance model) and registered with the real cost.\n\n"
+    "options:\n"
+    "  --volume FILE --camera FILE --pose FILE   real-cost benchmark inputs\n"
+    "  --modes LIST       render modes, comma separated (default surface)\n"
+    "  --metric NAME      (default ncc)\n"
+    "  --optimizers LIST  (default nelder-mead,powell,cmaes,bfgs)\n"
+    "  --trials N         starts per optimizer (default 5; 1 with --volume)\n"
+    "  --start DEG,MM     initial error (default 10,10)\n"
+    "  --levels N --max-evals N   registration settings (defaults of camreg register)\n"
+    "  --landscape R      instead: the cost along each parameter through the truth,\n"
+    "                     offsets -R..R (deg or mm) in 11 steps, per level, with the arg-min\n"
+    "  -h, --help\n";
+
+typedef struct bench {
+  cr_camera cam;
+  cr_pose truth;
+  double targets[400][3], pivot[3];
+  int n_targets;
+} bench;
+
+static int reproj_cost(const cr_camera *cam, int level, const cr_pose *pose, void *ctx, double *cost) {
+  const bench *b = ctx;
+  double sum = 0;
+  for (int i = 0; i < b->n_targets; i++) {
+    double xa[3], xb[3], ua[2], ub[2];
+    cr_pose_apply(pose, b->targets[i], xa);
+    cr_pose_apply(&b->truth, b->targets[i], xb);
+    if (cr_camera_project(cam, xa, ua) || cr_camera_project(cam, xb, ub)) return *cost = 1e6, 0;
+    sum += (ua[0] - ub[0]) * (ua[0] - ub[0]) + (ua[1] - ub[1]) * (ua[1] - ub[1]);
+  }
+  *cost = sum / b->n_targets;
+  return 0;
+}
+
+static void synthetic_scene(bench *b) {
+  b->cam = cr_camera_from_fov(256, 256, 30);
+  double eye[3] = {10, 20, 230}, target[3] = {10, 20, 50}, up[3] = {0, 1, 0};
+  cr_pose_look_at(&b->truth, eye, target, up);
+  b->n_targets = 30;
+  memset(b->pivot, 0, sizeof b->pivot);
+  for (int i = 0; i < 30; i++) {
+    double a = 2.399963 * i, r = 35 * sqrt((i + 0.5) / 30);
+    b->targets[i][0] = 10 + r * cos(a), b->targets[i][1] = 20 + r * sin(a);
+    b->targets[i][2] = 50 - r * r / 80 + 4 * sin(0.3 * i);
+    for (int k = 0; k < 3; k++) b->pivot[k] += b->targets[i][k] / 30;
+  }
+}
+
+// Start k: the truth perturbed by exactly deg about a direction and mm along another.
+static cr_pose start_pose(const bench *b, double deg, double mm, int k) {
+  cr_reg_param par;
+  cr_reg_param_init(&par, &b->truth, b->pivot);
+  double p[6];
+  unsigned x = 2654435761u * (unsigned)(k + 11);
+  for (int i = 0; i < 6; i++) x = x * 1103515245u + 12345u, p[i] = (double)(x >> 8) / (1u << 24) - 0.5;
+  double nr = cr_vec3_norm(p), nt = cr_vec3_norm(p + 3);
+  for (int i = 0; i < 3; i++) p[i] *= deg / nr, p[3 + i] *= mm / nt;
+  return cr_reg_param_to_pose(&par, p);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+typedef struct bench_args {
+  const char *volume, *camera, *pose, *metric, *modes, *optimizers;
+  int trials, levels, max_evals;
+  double deg, mm, landscape;
+} bench_args;
+
+// Cost along each parameter through the truth (offsets -R..R), per level: where is the
+// optimum of the metric? Prints the costs and the arg-min offset.
+static int landscape(const bench *b, const bench_args *a, int levels, cr_reg_cost_fn f, void *ctx) {
+  static const char *pname[6] = {"rx deg", "ry deg", "rz deg", "tx mm", "ty mm", "tz mm"};
+  cr_reg_param par;
+  cr_reg_param_init(&par, &b->truth, b->pivot);
+  for (int l = levels - 1; l >= 0; l--) {
+    cr_camera cam = cr_reg_level_camera(&b->cam, l);
+    for (int k = 0; k < 6; k++) {
+      double best = INFINITY, best_off = 0;
+      printf("level %d %-6s:", l, pname[k]);
+      for (int i = -5; i <= 5; i++) {
+        double p[6] = {0}, c;
+        p[k] = a->landscape * i / 5;
+        cr_pose pose = cr_reg_param_to_pose(&par, p);
+        if (f(&cam, l, &pose, ctx, &c)) return cli_fail_last();
+        printf(" %8.4g", c);
+        if (c < best) best = c, best_off = p[k];
+      }
+      printf("   min at %+g\n", best_off);
+    }
+  }
+  return 0;
+}
+
+// Runs `trials` registrations with one optimizer and prints one line.
+static int run_optimizer(const bench *b, const bench_args *a, const char *opt_name,
+                         const char *label, cr_reg_cost_fn f, void *ctx) {
+  cr_reg_options o = cr_reg_defaults();
+  if (!(o.optimizer = cr_opt_lookup(opt_name))) return cli_fail_last();
+  if (a->levels) o.levels = a->levels;
+  if (a->max_evals) o.max_evals = a->max_evals;
+  memcpy(o.pivot_world, b->pivot, sizeof b->pivot);
+  double t[64], ev[64], mt[64];
+  int n = a->trials < 64 ? a->trials : 64;
+  for (int k = 0; k < n; k++) {
+    cr_pose start = start_pose(b, a->deg, a->mm, k);
+    cr_reg_result r;
+    if (cr_reg_run(&b->cam, &start, f, ctx, &o, &r)) return cli_fail_last();
+    t[k] = r.seconds * 1e3, ev[k] = r.evals;
+    mt[k] = cr_reg_mtre(&r.final, &b->truth, (const double(*)[3])b->targets, b->n_targets);
+  }
+  qsort(t, n, sizeof t[0], cmp_double), qsort(ev, n, sizeof ev[0], cmp_double);
+  qsort(mt, n, sizeof mt[0], cmp_double);
+  printf("%-22s %-12s %10.1f %8.0f %10.4f %10.4f\n", label, opt_name, t[n / 2], ev[n / 2],
+         mt[n / 2], mt[n - 1]);
+  fflush(stdout);
+  return 0;
+}
+
+static int for_each_optimizer(const bench *b, const bench_args *a, const char *label,
+                              cr_reg_cost_fn f, void *ctx) {
+  char list[256];
+  snprintf(list, sizeof list, "%s", a->optimizers);
+  for (char *s = strtok(list, ","); s; s = strtok(NULL, ","))
+    if (run_optimizer(b, a, s, label, f, ctx)) return 1;
+  return 0;
+}
+
+// Synthesizes the photo at the truth and benchmarks every mode with the real cost.
+static int real_cost(bench *b, const bench_args *a) {
+  cr_volume *vol = NULL;
+  cr_image *photo = NULL, *mask = NULL;
+  int rc = 1;
+  if (cr_camera_read(a->camera, &b->cam) || cr_pose_read(a->pose, &b->truth) ||
+      cr_volume_load(a->volume, -1, &vol, NULL))
+    return cli_fail_last();
+  cr_render_params sp = cr_render_defaults(CR_RENDER_SURFACE);
+  cr_renderer *sr = NULL;
+  double xyz[3 * 4000];
+  int n = 0;
+  if (cr_renderer_new(&sr, vol, &sp) ||
+      cr_render_surface_points(sr, &b->cam, &b->truth, 8, xyz, 4000, &n, b->pivot))
+    goto done;
+  b->n_targets = n < 400 ? n : 400;
+  for (int i = 0; i < b->n_targets; i++) // spread the targets over all seen points
+    memcpy(b->targets[i], xyz + 3 * (size_t)(i * (long)n / b->n_targets), sizeof b->targets[i]);
+  photo = cr_image_new(b->cam.width, b->cam.height, 3), mask = cr_image_new(b->cam.width, b->cam.height, 1);
+  cr_synth_params spp = cr_synth_defaults();
+  if (!photo || !mask || cr_synth_photo(vol, &b->cam, &b->truth, b->pivot, &spp, photo, mask)) goto done;
+  char modes[128];
+  snprintf(modes, sizeof modes, "%s", a->modes);
+  for (char *save = NULL, *m = strtok_r(modes, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+    cr_reg_render_cost_options co = cr_reg_render_cost_defaults();
+    if (cr_render_mode_parse(m, &co.render.mode)) goto done;
+    if (!(co.metric = cr_metric_find(a->metric))) {
+      cr_error(CR_EINVAL, "unknown metric '%s'", a->metric);
+      goto done;
+    }
+    if (a->levels) co.levels = a->levels;
+    cr_reg_render_cost *cost = NULL;
+    if (cr_reg_render_cost_new(&cost, vol, &b->cam, photo, mask, &co)) goto done;
+    char label[64];
+    snprintf(label, sizeof label, "%s/%s %dx%d", m, a->metric, b->cam.width, b->cam.height);
+    int bad = a->landscape > 0 ? landscape(b, a, co.levels, cr_reg_render_cost_eval, cost)
+                               : for_each_optimizer(b, a, label, cr_reg_render_cost_eval, cost);
+    cr_reg_render_cost_free(cost);
+    if (bad) goto done_quiet;
+  }
+  rc = 0;
+  goto done_quiet;
+done:
+  rc = cli_fail_last();
+done_quiet:
+  cr_renderer_free(sr);
+  cr_image_free(photo), cr_image_free(mask);
+  cr_volume_free(vol);
+  return rc;
+}
+
+static int parse(int argc, char **argv, bench_args *a) {
+  static const struct option opts[] = {
+      {"volume", 1, 0, 'v'}, {"camera", 1, 0, 'c'}, {"pose", 1, 0, 'p'}, {"modes", 1, 0, 'm'},
+      {"metric", 1, 0, 'e'}, {"optimizers", 1, 0, 'z'}, {"trials", 1, 0, 'n'},
+      {"start", 1, 0, 's'}, {"levels", 1, 0, 'l'}, {"max-evals", 1, 0, 'x'},
+      {"landscape", 1, 0, 'L'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  *a = (bench_args){NULL, NULL, NULL, "ncc", "surface", "nelder-mead,powell,cmaes,bfgs", 0, 0, 0, 10, 10, 0};
+  optind = 1, opterr = 0;
+  int c, rc = 0;
+  double v[2];
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1 && !rc) {
+    switch (c) {
+    case 'v': a->volume = optarg; break;
+    case 'c': a->camera = optarg; break;
+    case 'p': a->pose = optarg; break;
+    case 'm': a->modes = optarg; break;
+    case 'e': a->metric = optarg; break;
+    case 'z': a->optimizers = optarg; break;
+    case 'n': rc = cli_parse_int("bench-registration", "--trials", optarg, 1, 64, &a->trials); break;
+    case 'l': rc = cli_parse_int("bench-registration", "--levels", optarg, 1, CR_REG_MAX_LEVELS, &a->levels); break;
+    case 'x': rc = cli_parse_int("bench-registration", "--max-evals", optarg, 1, 1000000, &a->max_evals); break;
+    case 's':
+      if (!(rc = cli_parse_doubles("bench-registration", "--start", optarg, 2, v))) a->deg = v[0], a->mm = v[1];
+      break;
+    case 'L':
+      if (!(rc = cli_parse_double("bench-registration", "--landscape", optarg, &a->landscape)) &&
+          !(a->landscape > 0))
+        rc = cli_usage_error("bench-registration", "--landscape must be > 0");
+      break;
+    case 'h': fputs(usage, stdout); return -1;
+    default: return cli_usage_error("bench-registration", "unknown or incomplete option '%s'", argv[optind - 1]);
+    }
+  }
+  if (rc) return rc;
+  if (!!a->volume + !!a->camera + !!a->pose != 0 && !(a->volume && a->camera && a->pose))
+    return cli_usage_error("bench-registration", "--volume, --camera and --pose go together");
+  if (!a->trials) a->trials = a->volume ? 1 : 5;
+  return 0;
+}
+
+static int run(int argc, char **argv) {
+  bench_args a;
+  int rc = parse(argc, argv, &a);
+  if (rc) return rc < 0 ? 0 : rc;
+  cr_gsl_quiet();
+  static bench b;
+  printf("start error %g deg, %g mm; %d trial(s) each\n", a.deg, a.mm, a.trials);
+  printf("%-22s %-12s %10s %8s %10s %10s\n", "cost", "optimizer", "median ms", "evals",
+         "mTRE med", "mTRE max");
+  if (a.volume) return real_cost(&b, &a);
+  synthetic_scene(&b);
+  if (a.landscape > 0) return landscape(&b, &a, 3, reproj_cost, &b);
+  return for_each_optimizer(&b, &a, "reprojection 256x256", reproj_cost, &b);
+}
+
+const cr_command cr_command_bench_registration = {"bench-registration", "benchmark the registration loop and optimizers", run};

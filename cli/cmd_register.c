@@ -1,0 +1,316 @@
+// camreg register: find the camera pose of a photo relative to an MRI volume.
+#include "calib/landmarks.h"
+#include "cli/command.h"
+#include "cli/common.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/imgproc.h"
+#include "registration/itk_transform.h"
+#include "registration/register.h"
+#include "registration/render_cost.h"
+
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: camreg register --volume V --camera CAM.yml --photo P [--mask M]\n"
+    "                       (--init POSE.txt | --landmarks 2D.csv --landmarks-3d 3D.mrk.json)\n"
+    "                       [--mode M] [--metric NAME] [--optimizer NAME] -o POSE.txt [options]\n\n"
+    "Finds the camera pose (cam_from_world) that makes a render of the volume match the photo:\n"
+    "coarse-to-fine over an image pyramid, six parameters (rotation about a pivot, degrees,\n"
+    "and translation in the camera frame, mm), optional restarts from perturbed poses. The\n"
+    "render uses the camera's lens distortion, so the photo is used as taken.\n\n"
+    "inputs:\n"
+    "  -v, --volume FILE       MRI (NIfTI)\n"
+    "  -c, --camera FILE       OpenCV camera YAML; the photo must have its size\n"
+    "  -p, --photo FILE        photo (PNG/JPEG/TIFF)\n"
+    "      --mask FILE         craniotomy mask (non-zero = use), photo-sized\n"
+    "      --init FILE         start pose (4x4 cam_from_world)\n"
+    "      --landmarks FILE    2-D landmarks (CSV u,v) for a PnP start, with --landmarks-3d\n"
+    "      --landmarks-3d FILE 3-D landmarks (Slicer .mrk.json/.fcsv or CSV, RAS mm)\n"
+    "outputs:\n"
+    "  -o, --out FILE          registered pose (4x4 + rvec/tvec)\n"
+    "      --tfm FILE          ITK transform of the camera for 3D Slicer (LPS, camera's place)\n"
+    "      --report FILE       JSON report (cost, evaluations, time per level, poses)\n"
+    "      --overlay FILE      PNG: prepared photo with the registered render's edges in red\n"
+    "method:\n"
+    "  -m, --mode M            render mode: surface, probe, volume, drr, mip (default surface)\n"
+    "      --metric NAME       ssd ncc lncc mi nmi gc gd pi ngf edge dice (default ncc)\n"
+    "      --optimizer NAME    nelder-mead, powell, cmaes, bfgs (default powell)\n"
+    "      --levels N          pyramid levels (default 3)\n"
+    "      --max-evals N       budget per level and start (default 400)\n"
+    "      --starts N          starts at the coarsest level (default 1)\n"
+    "      --start-spread D,MM restart perturbation, degrees and mm (default 5,5)\n"
+    "      --seed N            restarts and CMA-ES (default 1)\n"
+    "      --step D,MM         initial optimizer step at full resolution (default 1,1)\n"
+    "      --xtol X            stop on parameter change below X deg/mm (default 0.01)\n"
+    "      --pivot X,Y,Z       rotation centre (default: centroid of the surface seen)\n"
+    "      --prior-distance MM working distance (depth of the pivot), with --prior-weight\n"
+    "      --prior-weight W    weight of (depth - distance)^2 in the cost (default 0 = off);\n"
+    "                          the metric constrains depth weakly: 0.01 for ncc is a start\n"
+    "preparation and rendering:\n"
+    "      --channel C         grey, r, g, b (default g)\n"
+    "      --clahe CLIP        CLAHE clip limit, 0 = off (default 2)\n"
+    "      --vesselness        multi-scale Hessian vesselness on photo and render\n"
+    "      --bright-vessels    vessels brighter than their surround in the photo\n"
+    "      --iso LEVEL         surface level (default automatic, Otsu)\n"
+    "      --probe-depth MM    probe shell thickness (default 3)\n"
+    "      --render-step MM    ray sampling step (default: smallest voxel size)\n"
+    "  -h, --help              this text\n";
+
+typedef struct reg_args {
+  const char *volume, *camera, *photo, *mask, *init, *lm2, *lm3, *out, *tfm, *report, *overlay;
+  const char *metric_name, *optimizer_name;
+  int have_pivot;
+  cr_reg_options ro;
+  cr_reg_render_cost_options co;
+} reg_args;
+
+static int parse_pair(const char *opt, const char *s, double *a, double *b) {
+  double v[2];
+  int rc = cli_parse_doubles("register", opt, s, 2, v);
+  if (rc) return rc;
+  if (!(v[0] > 0) || !(v[1] > 0)) return cli_usage_error("register", "%s values must be > 0", opt);
+  *a = v[0], *b = v[1];
+  return 0;
+}
+
+static int parse_channel(const char *s, int *c) {
+  static const char *names[] = {"grey", "r", "g", "b"};
+  for (int i = 0; i < 4; i++)
+    if (strcmp(s, names[i]) == 0) return *c = i - 1, 0;
+  return cli_usage_error("register", "--channel '%s': use grey, r, g or b", s);
+}
+
+static int parse_opt(int c, reg_args *a) {
+  int rc = 0, n;
+  double d;
+  switch (c) {
+  case 'v': a->volume = optarg; break;
+  case 'c': a->camera = optarg; break;
+  case 'p': a->photo = optarg; break;
+  case 'M': a->mask = optarg; break;
+  case 'i': a->init = optarg; break;
+  case 'L': a->lm2 = optarg; break;
+  case '3': a->lm3 = optarg; break;
+  case 'o': a->out = optarg; break;
+  case 'T': a->tfm = optarg; break;
+  case 'R': a->report = optarg; break;
+  case 'O': a->overlay = optarg; break;
+  case 'm':
+    if (cr_render_mode_parse(optarg, &a->co.render.mode))
+      return cli_usage_error("register", "--mode: %s", cr_last_error());
+    break;
+  case 'e': a->metric_name = optarg; break;
+  case 'z': a->optimizer_name = optarg; break;
+  case 'l': rc = cli_parse_int("register", "--levels", optarg, 1, CR_REG_MAX_LEVELS, &a->ro.levels); break;
+  case 'x': rc = cli_parse_int("register", "--max-evals", optarg, 1, 10000000, &a->ro.max_evals); break;
+  case 'n': rc = cli_parse_int("register", "--starts", optarg, 1, 1000, &a->ro.starts); break;
+  case 'S': rc = parse_pair("--start-spread", optarg, &a->ro.start_rot_deg, &a->ro.start_trans_mm); break;
+  case 's':
+    if (!(rc = cli_parse_int("register", "--seed", optarg, 0, 2000000000, &n))) a->ro.seed = (unsigned long)n;
+    break;
+  case 'a': rc = parse_pair("--step", optarg, &a->ro.step_deg, &a->ro.step_mm); break;
+  case 't':
+    if (!(rc = cli_parse_double("register", "--xtol", optarg, &a->ro.xtol)) && !(a->ro.xtol > 0))
+      rc = cli_usage_error("register", "--xtol must be > 0");
+    break;
+  case 'P': rc = cli_parse_doubles("register", "--pivot", optarg, 3, a->ro.pivot_world), a->have_pivot = 1; break;
+  case 'D': rc = cli_parse_double("register", "--prior-distance", optarg, &a->ro.prior_distance_mm); break;
+  case 'W': rc = cli_parse_double("register", "--prior-weight", optarg, &a->ro.prior_weight); break;
+  case 'C': rc = parse_channel(optarg, &a->co.prep.channel); break;
+  case 'H': rc = cli_parse_double("register", "--clahe", optarg, &a->co.prep.clahe_clip); break;
+  case 'V': a->co.prep.vesselness = 1; break;
+  case 'B': a->co.prep.bright_vessels = 1; break;
+  case 'I': rc = cli_parse_double("register", "--iso", optarg, &a->co.render.iso); break;
+  case 'd': rc = cli_parse_double("register", "--probe-depth", optarg, &a->co.render.probe_depth_mm); break;
+  case 'r':
+    if (!(rc = cli_parse_double("register", "--render-step", optarg, &d)) && !(d > 0))
+      rc = cli_usage_error("register", "--render-step must be > 0");
+    a->co.render.step_mm = d;
+    break;
+  default: rc = -2;
+  }
+  return rc;
+}
+
+static int check_args(reg_args *a) {
+  if (!a->volume || !a->camera || !a->photo || !a->out)
+    return cli_usage_error("register", "--volume, --camera, --photo and --out are required");
+  if (!!a->init + !!(a->lm2 || a->lm3) != 1)
+    return cli_usage_error("register", "give either --init or --landmarks with --landmarks-3d");
+  if (!a->init && !(a->lm2 && a->lm3))
+    return cli_usage_error("register", "--landmarks and --landmarks-3d go together");
+  if (!(a->co.prep.clahe_clip >= 0)) return cli_usage_error("register", "--clahe must be >= 0");
+  if (a->ro.prior_weight < 0 || (a->ro.prior_weight > 0 && !(a->ro.prior_distance_mm > 0)))
+    return cli_usage_error("register", "--prior-weight needs --prior-distance > 0 (and weight >= 0)");
+  if (!(a->co.render.probe_depth_mm >= 0)) return cli_usage_error("register", "--probe-depth must be >= 0");
+  a->co.metric = cr_metric_find(a->metric_name ? a->metric_name : "ncc");
+  if (!a->co.metric) {
+    char names[256] = "";
+    for (int i = 0; cr_metric_types[i]; i++)
+      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+               cr_metric_types[i]->name);
+    return cli_usage_error("register", "unknown metric '%s' (known: %s)", a->metric_name, names);
+  }
+  a->ro.optimizer = cr_opt_lookup(a->optimizer_name ? a->optimizer_name : "powell");
+  if (!a->ro.optimizer) return cli_usage_error("register", "--optimizer: %s", cr_last_error());
+  a->co.levels = a->ro.levels;
+  if (a->overlay && !cr_path_has_suffix(a->overlay, ".png"))
+    return cli_usage_error("register", "--overlay %s: must be a .png file", a->overlay);
+  return 0;
+}
+
+static int parse(int argc, char **argv, reg_args *a) {
+  static const struct option opts[] = {
+      {"volume", 1, 0, 'v'}, {"camera", 1, 0, 'c'}, {"photo", 1, 0, 'p'}, {"mask", 1, 0, 'M'},
+      {"init", 1, 0, 'i'}, {"landmarks", 1, 0, 'L'}, {"landmarks-3d", 1, 0, '3'},
+      {"out", 1, 0, 'o'}, {"tfm", 1, 0, 'T'}, {"report", 1, 0, 'R'}, {"overlay", 1, 0, 'O'},
+      {"mode", 1, 0, 'm'}, {"metric", 1, 0, 'e'}, {"optimizer", 1, 0, 'z'},
+      {"levels", 1, 0, 'l'}, {"max-evals", 1, 0, 'x'}, {"starts", 1, 0, 'n'},
+      {"start-spread", 1, 0, 'S'}, {"seed", 1, 0, 's'}, {"step", 1, 0, 'a'}, {"xtol", 1, 0, 't'},
+      {"pivot", 1, 0, 'P'}, {"prior-distance", 1, 0, 'D'}, {"prior-weight", 1, 0, 'W'},
+      {"channel", 1, 0, 'C'}, {"clahe", 1, 0, 'H'}, {"vesselness", 0, 0, 'V'},
+      {"bright-vessels", 0, 0, 'B'}, {"iso", 1, 0, 'I'}, {"probe-depth", 1, 0, 'd'},
+      {"render-step", 1, 0, 'r'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  memset(a, 0, sizeof *a);
+  a->ro = cr_reg_defaults();
+  a->co = cr_reg_render_cost_defaults();
+  optind = 1;
+  opterr = 0;
+  int c, rc;
+  while ((c = getopt_long(argc, argv, "v:c:p:o:m:h", opts, NULL)) != -1) {
+    if (c == 'h') return fputs(usage, stdout), -1;
+    if ((rc = parse_opt(c, a)) == -2)
+      return cli_usage_error("register", "unknown or incomplete option '%s'", argv[optind - 1]);
+    if (rc) return rc;
+  }
+  if (optind < argc) return cli_usage_error("register", "unexpected argument '%s'", argv[optind]);
+  return check_args(a);
+}
+
+// Start pose from --init, or PnP on the landmark pair.
+static int start_pose(const reg_args *a, const cr_camera *cam, cr_pose *pose) {
+  if (a->init) return cr_pose_read(a->init, pose);
+  cr_landmarks *l2 = NULL, *l3 = NULL;
+  double *X = NULL, *uv = NULL, rms;
+  int n = 0;
+  int rc = cr_landmarks_read2d(a->lm2, &l2);
+  if (!rc) rc = cr_landmarks_read3d(a->lm3, &l3);
+  if (!rc) rc = cr_landmarks_match(l3, l2, &X, &uv, &n);
+  if (!rc && n < 4) rc = cr_error(CR_EINVAL, "%s: %d landmark pairs, PnP needs >= 4", a->lm2, n);
+  if (!rc) rc = cr_calib_pnp(X, uv, n, cam, 0, pose, NULL, NULL, &rms);
+  if (!rc) fprintf(stderr, "start pose from %d landmarks (PnP, rms %.2f px)\n", n, rms);
+  free(X), free(uv);
+  cr_landmarks_free(l2), cr_landmarks_free(l3);
+  return rc;
+}
+
+static void progress(void *ctx, int level, int start, int evals, double cost) {
+  const reg_args *a = ctx;
+  cli_progress("register", evals, (long)a->ro.max_evals * (a->ro.levels - 1 + a->ro.starts));
+}
+
+// The prepared photo (grey) with the edges of the registered render in red.
+static int write_overlay(const char *path, cr_reg_render_cost *cost, const cr_pose *pose) {
+  const cr_image *ren, *photo = cr_reg_render_cost_photo(cost, 0);
+  int rc = cr_reg_render_cost_render(cost, 0, pose, &ren, NULL);
+  if (rc) return rc;
+  int w = photo->width, h = photo->height;
+  cr_image *r = cr_image_clone(ren), *rgb = cr_image_new(w, h, 3);
+  unsigned char *edges = malloc((size_t)w * h);
+  float lo, hi;
+  if (!r || !rgb || !edges) rc = cr_error(CR_ENOMEM, "%s: out of memory", path);
+  if (!rc) {
+    cr_image_minmax(r, &lo, &hi);
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++) {
+        float *p = cr_image_px(r, x, y);
+        *p = isfinite(*p) ? *p - lo : 0;
+      }
+    rc = cr_canny(r, hi > lo ? 255.0 / (hi - lo) : 1, 30, 90, edges);
+  }
+  for (int y = 0; !rc && y < h; y++)
+    for (int x = 0; x < w; x++) {
+      float g = 255 * *cr_image_px(photo, x, y), *o = cr_image_px(rgb, x, y);
+      int e = edges[(size_t)y * w + x];
+      o[0] = e ? 255 : g, o[1] = e ? 0 : g, o[2] = e ? 0 : g;
+    }
+  if (!rc) rc = cr_image_write(path, rgb, 8);
+  free(edges);
+  cr_image_free(r), cr_image_free(rgb);
+  return rc;
+}
+
+static int write_outputs(const reg_args *a, cr_reg_render_cost *cost, const cr_reg_result *res) {
+  char comment[256];
+  snprintf(comment, sizeof comment, "camreg register: %s, %s, cost %.6g, %d evaluations",
+           a->co.metric->name, res->optimizer, res->cost, res->evals);
+  int rc = cr_pose_write(a->out, &res->final, comment);
+  if (!rc && a->tfm) rc = cr_reg_itk_write_camera(a->tfm, &res->final);
+  if (!rc && a->report) {
+    cJSON *extra = cJSON_CreateObject();
+    cJSON_AddStringToObject(extra, "metric", a->co.metric->name);
+    cJSON_AddStringToObject(extra, "mode", cr_render_mode_name(a->co.render.mode));
+    cJSON_AddStringToObject(extra, "volume", a->volume);
+    cJSON_AddStringToObject(extra, "photo", a->photo);
+    rc = cr_reg_report_write(a->report, res, extra);
+    cJSON_Delete(extra);
+  }
+  if (!rc && a->overlay) rc = write_overlay(a->overlay, cost, &res->final);
+  return rc;
+}
+
+static int run(int argc, char **argv) {
+  reg_args a;
+  int rc = parse(argc, argv, &a);
+  if (rc) return rc < 0 ? 0 : rc;
+  cr_camera cam;
+  cr_pose init;
+  cr_volume *vol = NULL;
+  cr_image *photo = NULL, *mask = NULL;
+  cr_reg_render_cost *cost = NULL;
+  if (cr_camera_read(a.camera, &cam) || cr_volume_load(a.volume, -1, &vol, NULL) ||
+      cr_image_read(a.photo, &photo, NULL) || (a.mask && cr_image_read(a.mask, &mask, NULL)) ||
+      start_pose(&a, &cam, &init))
+    goto fail;
+  if (photo->width != cam.width || photo->height != cam.height) {
+    cr_error(CR_EINVAL, "%s: photo is %dx%d but the camera %s is %dx%d", a.photo, photo->width,
+             photo->height, a.camera, cam.width, cam.height);
+    goto fail;
+  }
+  if (cr_reg_render_cost_new(&cost, vol, &cam, photo, mask, &a.co)) {
+    cr_error_prefix(a.mask ? a.mask : a.photo);
+    goto fail;
+  }
+  long n_valid = 0;
+  if ((!a.have_pivot && cr_reg_render_cost_pivot(cost, &init, a.ro.pivot_world)) ||
+      cr_reg_render_cost_render(cost, 0, &init, NULL, &n_valid))
+    goto fail;
+  if (n_valid == 0) {
+    cr_error(CR_EEMPTY, "the initial pose sees no part of the volume inside the mask");
+    goto fail;
+  }
+  a.ro.progress = progress, a.ro.progress_ctx = &a;
+  cr_reg_result res;
+  if (cr_reg_run(&cam, &init, cr_reg_render_cost_eval, cost, &a.ro, &res)) goto fail;
+  fprintf(stderr, "\nregistered: cost %.6g, %d evaluations, %.2f s; change at the pivot %.2f px "
+                  "in plane, %+.2f mm along the axis\n", res.cost, res.evals, res.seconds,
+          res.inplane_px, res.along_mm);
+  if (write_outputs(&a, cost, &res)) goto fail;
+  rc = 0;
+  goto done;
+fail:
+  rc = cli_fail_last();
+done:
+  cr_reg_render_cost_free(cost);
+  cr_image_free(photo), cr_image_free(mask);
+  cr_volume_free(vol);
+  return rc;
+}
+
+const cr_command cr_command_register = {"register", "find the camera pose of a photo of the brain (render + metric + optimizer)", run};

@@ -1,0 +1,60 @@
+// Accuracy evaluation: mTRE, projection distance, pose errors, capture range.
+#include "experiments/evaluate.h"
+
+#include "core/error.h"
+#include "core/mat.h"
+
+#include <math.h>
+
+double cr_exp_mtre(const cr_pose *a, const cr_pose *b, const double (*targets)[3], int n) {
+  if (n <= 0) return 0;
+  double sum = 0;
+  for (int i = 0; i < n; i++) {
+    double xa[3], xb[3], d[3];
+    cr_pose_apply(a, targets[i], xa);
+    cr_pose_apply(b, targets[i], xb);
+    cr_vec3_sub(d, xa, xb);
+    sum += cr_vec3_norm(d);
+  }
+  return sum / n;
+}
+
+int cr_exp_projection_distance(const cr_camera *cam, const cr_pose *a, const cr_pose *b,
+                               const double (*targets)[3], int n, double *mean_px, int *n_used) {
+  double sum = 0;
+  int used = 0;
+  for (int i = 0; i < n; i++) {
+    double xa[3], xb[3], ua[2], ub[2];
+    cr_pose_apply(a, targets[i], xa);
+    cr_pose_apply(b, targets[i], xb);
+    if (cr_camera_project(cam, xa, ua) || cr_camera_project(cam, xb, ub)) continue;
+    sum += hypot(ua[0] - ub[0], ua[1] - ub[1]);
+    used++;
+  }
+  if (n_used) *n_used = used;
+  if (!used) return cr_error(CR_EEMPTY, "no target point is in front of both cameras");
+  *mean_px = sum / used;
+  return 0;
+}
+
+void cr_exp_pose_errors(const cr_pose *est, const cr_pose *gt, double *rot_deg, double *trans_mm) {
+  double Rt[3][3], D[3][3], ce[3], cg[3], d[3];
+  cr_mat3_transpose(Rt, gt->R);
+  cr_mat3_mul(D, est->R, Rt);
+  *rot_deg = cr_rotation_angle(D) * 180.0 / M_PI;
+  cr_pose_camera_centre(est, ce);
+  cr_pose_camera_centre(gt, cg);
+  cr_vec3_sub(d, ce, cg);
+  *trans_mm = cr_vec3_norm(d);
+}
+
+double cr_exp_capture_range(const double *hi, const double *rate, const int *count, int n,
+                            double min_rate) {
+  double range = 0;
+  for (int b = 0; b < n; b++) {
+    if (count[b] <= 0) continue;
+    if (rate[b] < min_rate - 1e-12) break;
+    range = hi[b];
+  }
+  return range;
+}

@@ -1,0 +1,39 @@
+// Accuracy evaluation after van de Kraats et al. (IEEE TMI 2005), design.md: mTRE over
+// target points, mean projection distance, rotation and translation errors, success
+// and capture range.
+#ifndef CR_EXP_EVALUATE_H
+#define CR_EXP_EVALUATE_H
+
+#include "core/camera.h"
+#include "core/pose.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Mean target registration error (mm): mean over the n world points X of
+// |a(X) - b(X)| (both cam_from_world). 0 for n = 0.
+double cr_exp_mtre(const cr_pose *a, const cr_pose *b, const double (*targets)[3], int n);
+
+// Mean projection distance (px): mean over the points in front of both cameras of the
+// distance between their projections by `cam` (with distortion) at poses a and b.
+// *n_used receives the number of points used (may be NULL). CR_EEMPTY if none.
+int cr_exp_projection_distance(const cr_camera *cam, const cr_pose *a, const cr_pose *b,
+                               const double (*targets)[3], int n, double *mean_px, int *n_used);
+
+// Rotation (deg) and translation (mm) error of `est` against `gt`: the angle of
+// R_est R_gt^T and the distance between the two camera centres (world mm).
+void cr_exp_pose_errors(const cr_pose *est, const cr_pose *gt, double *rot_deg, double *trans_mm);
+
+// Success rate per bin and capture range. Bins are given by their upper edges hi[]
+// (ascending, n bins); rate[b] in 0..1 is the success rate of bin b, count[b] its number
+// of trials. The capture range is hi[b] of the largest b such that every bin 0..b with
+// trials has rate >= min_rate (0.95 in design.md), bins without trials being skipped;
+// 0 if the first bin with trials already fails.
+double cr_exp_capture_range(const double *hi, const double *rate, const int *count, int n,
+                            double min_rate);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,71 @@
+// The registration trial: synthetic photo at the ground truth -> render cost -> register.
+#include "core/error.h"
+#include "experiments/runner.h"
+#include "experiments/synth.h"
+#include "registration/register.h"
+#include "registration/render_cost.h"
+
+#include <string.h>
+
+static cr_synth_params synth_params(const cr_exp_config *cfg, const cr_exp_trial *t) {
+  cr_synth_params sp = cr_synth_defaults();
+  const cr_exp_photo *ph = &cfg->photo;
+  sp.supersample = ph->supersample;
+  sp.vessel_contrast = ph->vessel_contrast;
+  sp.sulcus_darkening = ph->sulcus_darkening;
+  sp.specular = ph->specular;
+  sp.illumination = ph->illumination > ph->vignetting ? ph->illumination : ph->vignetting;
+  sp.colour_cast = ph->colour_cast;
+  sp.noise_sigma = ph->noise;
+  sp.blur_px = ph->blur_px;
+  sp.jpeg_quality = ph->jpeg_quality;
+  sp.opening_mm = cfg->opening_mm / 2; // synth takes the radius
+  sp.n_occluders = ph->occluders;
+  sp.seed = t->photo_seed;
+  return sp;
+}
+
+static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene, const cr_exp_trial *t,
+                          const cr_image *photo, const cr_image *mask, cr_exp_outcome *out) {
+  const cr_exp_method *m = &cfg->methods[t->method];
+  cr_reg_render_cost_options co = cr_reg_render_cost_defaults();
+  cr_render_mode mode;
+  int rc = cr_render_mode_parse(m->mode, &mode);
+  if (rc) return rc;
+  co.render = cr_render_defaults(mode);
+  co.metric = cr_metric_find(m->metric);
+  co.levels = m->levels;
+  cr_reg_render_cost *cost = NULL;
+  if ((rc = cr_reg_render_cost_new(&cost, scene->volume, &scene->camera, photo, mask, &co))) return rc;
+  cr_reg_options ro = cr_reg_defaults();
+  ro.optimizer = cr_opt_lookup(m->optimizer);
+  ro.levels = m->levels;
+  ro.max_evals = m->max_evals;
+  ro.starts = m->restarts + 1;
+  ro.seed = (unsigned long)t->method_seed;
+  // The pivot as design.md: the centroid of the surface seen at the start pose.
+  if (cr_reg_render_cost_pivot(cost, &t->start, ro.pivot_world))
+    memcpy(ro.pivot_world, t->pivot, sizeof ro.pivot_world);
+  cr_reg_result res;
+  rc = cr_reg_run(&scene->camera, &t->start, cr_reg_render_cost_eval, cost, &ro, &res);
+  if (!rc) out->final = res.final, out->evals = res.evals;
+  cr_reg_render_cost_free(cost);
+  return rc;
+}
+
+int cr_exp_trial_registration(const cr_exp_config *cfg, const cr_exp_scene *scene,
+                              const cr_exp_trial *t, void *ctx, cr_exp_outcome *out) {
+  if (!scene->volume) return cr_error(CR_EINVAL, "trial kind 'registration' needs a volume");
+  const cr_camera *cam = &scene->camera;
+  cr_image *photo = cr_image_new(cam->width, cam->height, 3);
+  cr_image *mask = cr_image_new(cam->width, cam->height, 1);
+  int rc = photo && mask ? 0 : cr_error(CR_ENOMEM, "out of memory");
+  if (!rc) {
+    cr_synth_params sp = synth_params(cfg, t);
+    rc = cr_synth_photo(scene->volume, cam, &t->gt, t->surface_point, &sp, photo, mask);
+  }
+  if (!rc) rc = register_photo(cfg, scene, t, photo, mask, out);
+  cr_image_free(photo);
+  cr_image_free(mask);
+  return rc;
+}

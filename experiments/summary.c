@@ -1,0 +1,90 @@
+// The summary table of a results CSV: one line per method.
+#include "experiments/evaluate.h"
+#include "experiments/results.h"
+
+#include "core/error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+// Quantile q of n sorted values, linear interpolation between order statistics.
+static double quantile(const double *v, long n, double q) {
+  if (n <= 0) return NAN;
+  double pos = q * (double)(n - 1);
+  long i = (long)floor(pos);
+  if (i >= n - 1) return v[n - 1];
+  return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
+}
+
+// Capture range of the rows of one method (indices idx[0..n)).
+static double method_capture(const cr_exp_row *rows, const long *idx, long n, double *hi,
+                             double *rate, int *count) {
+  int nb = 0;
+  for (long k = 0; k < n; k++) {
+    double h = rows[idx[k]].bin_hi_mm;
+    int b = 0;
+    while (b < nb && hi[b] != h) b++;
+    if (b == nb) hi[nb] = h, rate[nb] = 0, count[nb++] = 0;
+  }
+  // Sort bins by upper edge (insertion sort: few bins).
+  for (int i = 1; i < nb; i++)
+    for (int j = i; j > 0 && hi[j - 1] > hi[j]; j--) {
+      double t = hi[j];
+      hi[j] = hi[j - 1], hi[j - 1] = t;
+    }
+  for (long k = 0; k < n; k++) {
+    const cr_exp_row *r = &rows[idx[k]];
+    int b = 0;
+    while (hi[b] != r->bin_hi_mm) b++;
+    count[b]++;
+    rate[b] += r->success != 0;
+  }
+  for (int b = 0; b < nb; b++) rate[b] /= count[b];
+  return cr_exp_capture_range(hi, rate, count, nb, 0.95);
+}
+
+int cr_exp_summary_print(FILE *out, const cr_exp_row *rows, long n_rows) {
+  long *idx = malloc((size_t)(n_rows + 1) * sizeof *idx);
+  double *mtre = malloc((size_t)(n_rows + 1) * sizeof *mtre), *tm = malloc((size_t)(n_rows + 1) * sizeof *tm);
+  double *hi = malloc((size_t)(n_rows + 1) * sizeof *hi), *rate = malloc((size_t)(n_rows + 1) * sizeof *rate);
+  int *count = malloc((size_t)(n_rows + 1) * sizeof *count);
+  unsigned char *used = calloc((size_t)n_rows + 1, 1);
+  int rc = 0;
+  if (!idx || !mtre || !tm || !hi || !rate || !count || !used) rc = cr_error(CR_ENOMEM, "out of memory");
+  if (!rc)
+    fprintf(out, "%-20s %7s %6s %8s %11s %11s %10s %9s %8s\n", "method", "trials", "failed",
+            "success", "median_mm", "p90_mm", "capture_mm", "median_s", "evals");
+  while (!rc) {
+    // The unused row with the smallest trial index starts the next method.
+    long first = -1;
+    for (long i = 0; i < n_rows; i++)
+      if (!used[i] && (first < 0 || rows[i].trial < rows[first].trial)) first = i;
+    if (first < 0) break;
+    long n = 0, n_fail = 0, n_ok = 0;
+    double evals = 0;
+    for (long i = 0; i < n_rows; i++) {
+      if (used[i] || strcmp(rows[i].method, rows[first].method)) continue;
+      used[i] = 1;
+      idx[n] = i;
+      mtre[n] = rows[i].status ? INFINITY : rows[i].final_mtre_mm;
+      tm[n++] = rows[i].time_s;
+      n_fail += rows[i].status != 0;
+      n_ok += rows[i].success != 0;
+      evals += (double)rows[i].evals;
+    }
+    qsort(mtre, (size_t)n, sizeof *mtre, cmp_double);
+    qsort(tm, (size_t)n, sizeof *tm, cmp_double);
+    double cap = method_capture(rows, idx, n, hi, rate, count);
+    fprintf(out, "%-20s %7ld %6ld %7.1f%% %11.3f %11.3f %10.1f %9.3f %8.0f\n", rows[first].method, n,
+            n_fail, 100.0 * (double)n_ok / (double)n, quantile(mtre, n, 0.5), quantile(mtre, n, 0.9),
+            cap, quantile(tm, n, 0.5), evals / (double)n);
+  }
+  free(idx), free(mtre), free(tm), free(hi), free(rate), free(count), free(used);
+  return rc;
+}

@@ -1,0 +1,271 @@
+// Trials: counter-based random numbers, the brain convexity, ground-truth and start poses.
+#include "experiments/trial.h"
+
+#include "core/error.h"
+#include "core/mat.h"
+#include "experiments/config.h"
+#include "experiments/evaluate.h"
+#include "registration/param.h"
+#include "render/render.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t splitmix64(uint64_t *x) {
+  uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+cr_exp_rng cr_exp_rng_make(uint64_t seed, uint64_t sample, uint64_t stream) {
+  uint64_t k = seed;
+  uint64_t h = splitmix64(&k);
+  k = h ^ (sample * 0xd1b54a32d192ed03ull);
+  h = splitmix64(&k);
+  k = h ^ (stream * 0x8cb92ba72f3d8dd7ull);
+  return (cr_exp_rng){splitmix64(&k)};
+}
+
+uint64_t cr_exp_rng_u64(cr_exp_rng *r) { return splitmix64(&r->state); }
+
+double cr_exp_rng_uniform(cr_exp_rng *r) { return (double)(cr_exp_rng_u64(r) >> 11) * 0x1.0p-53; }
+
+double cr_exp_rng_gauss(cr_exp_rng *r) {
+  double u1 = 1.0 - cr_exp_rng_uniform(r), u2 = cr_exp_rng_uniform(r);
+  return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+int cr_exp_fit_ellipsoid(const cr_volume *vol, double threshold, double centre[3], double radii[3]) {
+  double s0 = 0, s1[3] = {0, 0, 0}, s2[3] = {0, 0, 0};
+  for (int k = 0; k < vol->dim[2]; k++)
+    for (int j = 0; j < vol->dim[1]; j++) {
+      const float *row = vol->data + ((size_t)k * vol->dim[1] + j) * vol->dim[0];
+      for (int i = 0; i < vol->dim[0]; i++) {
+        if (!(row[i] > threshold)) continue;
+        double ijk[3] = {i, j, k}, x[3];
+        cr_mat4_apply_point(x, vol->world_from_voxel, ijk);
+        s0 += 1;
+        for (int a = 0; a < 3; a++) s1[a] += x[a], s2[a] += x[a] * x[a];
+      }
+    }
+  if (s0 < 10) return cr_error(CR_EEMPTY, "no brain voxels above threshold %g to fit the convexity", threshold);
+  for (int a = 0; a < 3; a++) {
+    centre[a] = s1[a] / s0;
+    double var = s2[a] / s0 - centre[a] * centre[a];
+    radii[a] = sqrt(5.0 * (var > 0 ? var : 0));
+  }
+  return 0;
+}
+
+int cr_exp_scene_new(const cr_exp_config *cfg, cr_exp_scene **out) {
+  *out = NULL;
+  cr_exp_scene *s = calloc(1, sizeof *s);
+  if (!s) return cr_error(CR_ENOMEM, "out of memory");
+  s->camera = cfg->camera;
+  double c0[3] = {0, 0, 0}, r0[3] = {65, 80, 58};
+  memcpy(s->centre, c0, sizeof c0);
+  memcpy(s->radii, r0, sizeof r0);
+  int rc = 0;
+  if (cfg->volume_path[0]) {
+    rc = cr_volume_load(cfg->volume_path, -1, &s->volume, NULL);
+    if (!rc && !cfg->has_brain) {
+      rc = cr_exp_fit_ellipsoid(s->volume, cfg->volume_threshold, s->centre, s->radii);
+      if (rc) cr_error_prefix(cfg->volume_path);
+    }
+  }
+  s->surface_targets = s->volume && !strcmp(cfg->trial_kind, "registration");
+  if (cfg->has_brain) {
+    memcpy(s->centre, cfg->brain_centre, sizeof s->centre);
+    memcpy(s->radii, cfg->brain_radii, sizeof s->radii);
+  }
+  if (rc) {
+    cr_exp_scene_free(s);
+    return rc;
+  }
+  *out = s;
+  return 0;
+}
+
+void cr_exp_scene_free(cr_exp_scene *s) {
+  if (!s) return;
+  cr_volume_free(s->volume);
+  free(s);
+}
+
+// Two unit vectors e1, e2 completing the unit vector a to an orthonormal frame.
+static void frame_of(const double a[3], double e1[3], double e2[3]) {
+  double h[3] = {1, 0, 0};
+  if (fabs(a[0]) > 0.9) h[0] = 0, h[1] = 1;
+  cr_vec3_cross(e1, a, h);
+  cr_vec3_normalize(e1);
+  cr_vec3_cross(e2, a, e1);
+}
+
+// A direction uniform on the spherical cap of half-angle cone_deg about unit a.
+static void cone_direction(cr_exp_rng *r, const double a[3], double cone_deg, double out[3]) {
+  double e1[3], e2[3];
+  frame_of(a, e1, e2);
+  double cmin = cos(cone_deg * M_PI / 180.0);
+  double ct = 1.0 - cr_exp_rng_uniform(r) * (1.0 - cmin), st = sqrt(fmax(0, 1 - ct * ct));
+  double phi = 2.0 * M_PI * cr_exp_rng_uniform(r);
+  for (int i = 0; i < 3; i++) out[i] = ct * a[i] + st * (cos(phi) * e1[i] + sin(phi) * e2[i]);
+  cr_vec3_normalize(out);
+}
+
+// The ellipsoid point along direction d from the centre, and its outward normal.
+static void ellipsoid_point(const cr_exp_scene *s, const double d[3], double p[3], double n[3]) {
+  double q = 0;
+  for (int a = 0; a < 3; a++) q += (d[a] / s->radii[a]) * (d[a] / s->radii[a]);
+  double t = 1.0 / sqrt(q);
+  for (int a = 0; a < 3; a++) {
+    p[a] = s->centre[a] + t * d[a];
+    n[a] = (p[a] - s->centre[a]) / (s->radii[a] * s->radii[a]);
+  }
+  cr_vec3_normalize(n);
+}
+
+// Targets: a sunflower pattern of n points in the disk of radius rad about the surface
+// point (tangent plane), projected radially onto the ellipsoid.
+static void make_targets(const cr_exp_scene *s, cr_exp_trial *t, double rad) {
+  double e1[3], e2[3];
+  frame_of(t->surface_normal, e1, e2);
+  double golden = M_PI * (3.0 - sqrt(5.0));
+  for (int a = 0; a < 3; a++) t->pivot[a] = 0;
+  for (int k = 0; k < t->n_targets; k++) {
+    double rr = rad * sqrt((k + 0.5) / t->n_targets), th = k * golden, q[3], d[3], nn[3];
+    for (int a = 0; a < 3; a++)
+      q[a] = t->surface_point[a] + rr * (cos(th) * e1[a] + sin(th) * e2[a]) - s->centre[a];
+    memcpy(d, q, sizeof d);
+    cr_vec3_normalize(d);
+    ellipsoid_point(s, d, t->targets[k], nn);
+    for (int a = 0; a < 3; a++) t->pivot[a] += t->targets[k][a] / t->n_targets;
+  }
+}
+
+// Replaces the targets by the isosurface points seen at the ground truth within the
+// opening's radius of the optical axis (see cr_exp_trial_make).
+static int surface_targets(const cr_exp_scene *s, double radius_mm, cr_exp_trial *t) {
+  cr_render_params rp = cr_render_defaults(CR_RENDER_SURFACE);
+  cr_renderer *r = NULL;
+  const int stride = 2;
+  int cap = (s->camera.width / stride + 1) * (s->camera.height / stride + 1), n = 0, kept = 0;
+  double *xyz = malloc((size_t)cap * 3 * sizeof *xyz);
+  int rc = xyz ? cr_renderer_new(&r, s->volume, &rp) : cr_error(CR_ENOMEM, "out of memory");
+  if (!rc) rc = cr_render_surface_points(r, &s->camera, &t->gt, stride, xyz, cap, &n, NULL);
+  if (rc == CR_EEMPTY) rc = 0, n = 0;
+  for (int i = 0; i < n && !rc; i++) { // keep those within the opening, compacted in place
+    double xc[3];
+    cr_pose_apply(&t->gt, &xyz[3 * i], xc);
+    if (hypot(xc[0], xc[1]) <= radius_mm) memmove(&xyz[3 * kept++], &xyz[3 * i], 3 * sizeof *xyz);
+  }
+  if (!rc && kept >= 8) {
+    int m = kept < t->n_targets ? kept : t->n_targets;
+    for (int a = 0; a < 3; a++) t->pivot[a] = 0;
+    for (int k = 0; k < m; k++) {
+      const double *p = &xyz[3 * (long)((k + 0.5) * kept / m)];
+      for (int a = 0; a < 3; a++) t->targets[k][a] = p[a], t->pivot[a] += p[a] / m;
+    }
+    t->n_targets = m;
+  }
+  cr_renderer_free(r);
+  free(xyz);
+  return rc;
+}
+
+static int draw_gt(const cr_exp_config *cfg, const cr_exp_scene *s, cr_exp_rng *r, cr_exp_trial *t) {
+  double d[3], w[3], eye[3], e1[3], e2[3];
+  cone_direction(r, cfg->axis, cfg->axis_cone_deg, d);
+  ellipsoid_point(s, d, t->surface_point, t->surface_normal);
+  cone_direction(r, t->surface_normal, cfg->view_cone_deg, w);
+  double dist = cfg->dist_min_mm + (cfg->dist_max_mm - cfg->dist_min_mm) * cr_exp_rng_uniform(r);
+  for (int a = 0; a < 3; a++) eye[a] = t->surface_point[a] + dist * w[a];
+  frame_of(w, e1, e2);
+  int rc = cr_pose_look_at(&t->gt, eye, t->surface_point, e1);
+  if (rc) return rc;
+  // Roll about the optical axis: rotate the camera frame about its z axis.
+  double roll = (cfg->roll_min_deg + (cfg->roll_max_deg - cfg->roll_min_deg) * cr_exp_rng_uniform(r)) *
+                M_PI / 180.0;
+  double rv[3] = {0, 0, roll}, Rz[3][3];
+  cr_rotation_from_rvec(Rz, rv);
+  cr_mat3_mul(t->gt.R, Rz, t->gt.R);
+  cr_mat3_apply(t->gt.t, Rz, t->gt.t);
+  make_targets(s, t, cfg->opening_mm / 2);
+  return s->surface_targets ? surface_targets(s, cfg->opening_mm / 2, t) : 0;
+}
+
+int cr_exp_pose_at_mtre(const cr_pose *gt, const double pivot[3], const double u[6],
+                        const double (*targets)[3], int n, double mtre_mm, cr_pose *out) {
+  cr_reg_param par;
+  cr_reg_param_init(&par, gt, pivot);
+  double p[6], lo = 0, hi = 1;
+  for (int it = 0;; it++) {
+    for (int i = 0; i < 6; i++) p[i] = hi * u[i];
+    cr_pose q = cr_reg_param_to_pose(&par, p);
+    if (cr_exp_mtre(&q, gt, targets, n) >= mtre_mm) break;
+    if (it > 40) return cr_error(CR_ENUMERIC, "cannot reach an initial mTRE of %g mm", mtre_mm);
+    lo = hi, hi *= 2;
+  }
+  for (int it = 0; it < 80 && hi - lo > 1e-12 * hi; it++) {
+    double mid = 0.5 * (lo + hi);
+    for (int i = 0; i < 6; i++) p[i] = mid * u[i];
+    cr_pose q = cr_reg_param_to_pose(&par, p);
+    if (cr_exp_mtre(&q, gt, targets, n) < mtre_mm) lo = mid;
+    else hi = mid;
+  }
+  for (int i = 0; i < 6; i++) p[i] = 0.5 * (lo + hi) * u[i];
+  *out = cr_reg_param_to_pose(&par, p);
+  return 0;
+}
+
+static int draw_start(const cr_exp_config *cfg, cr_exp_rng *r, cr_exp_trial *t) {
+  double u[6];
+  if (cfg->start_mode == CR_EXP_START_RANGES) {
+    for (int i = 0; i < 6; i++)
+      u[i] = (2 * cr_exp_rng_uniform(r) - 1) * (i < 3 ? cfg->rot_range_deg : cfg->trans_range_mm);
+    cr_reg_param par;
+    cr_reg_param_init(&par, &t->gt, t->pivot);
+    t->start = cr_reg_param_to_pose(&par, u);
+    double m = cr_exp_mtre(&t->start, &t->gt, (const double(*)[3])t->targets, t->n_targets);
+    t->bin = -1;
+    t->bin_lo_mm = 2.0 * floor(m / 2.0), t->bin_hi_mm = t->bin_lo_mm + 2.0;
+    return 0;
+  }
+  t->bin = (int)(t->sample % cfg->n_bins);
+  t->bin_lo_mm = cfg->bins_mm[t->bin], t->bin_hi_mm = cfg->bins_mm[t->bin + 1];
+  double norm = 0;
+  while (norm < 1e-6) {
+    norm = 0;
+    for (int i = 0; i < 6; i++) u[i] = cr_exp_rng_gauss(r), norm += u[i] * u[i];
+    norm = sqrt(norm);
+  }
+  for (int i = 0; i < 6; i++) u[i] /= norm;
+  double m = t->bin_lo_mm + (t->bin_hi_mm - t->bin_lo_mm) * cr_exp_rng_uniform(r);
+  if (m <= 0) {
+    t->start = t->gt;
+    return 0;
+  }
+  return cr_exp_pose_at_mtre(&t->gt, t->pivot, u, (const double(*)[3])t->targets, t->n_targets, m,
+                             &t->start);
+}
+
+int cr_exp_trial_make(const cr_exp_config *cfg, const cr_exp_scene *scene, long index, cr_exp_trial *t) {
+  if (index < 0 || index >= cr_exp_config_units(cfg))
+    return cr_error(CR_EINVAL, "trial %ld is outside 0..%ld", index, cr_exp_config_units(cfg) - 1);
+  memset(t, 0, sizeof *t);
+  t->index = index;
+  t->sample = index / cfg->n_methods;
+  t->method = (int)(index % cfg->n_methods);
+  t->n_targets = cfg->n_targets;
+  // Separate streams, so changing the start-pose rules never changes the ground truths.
+  cr_exp_rng rg = cr_exp_rng_make(cfg->seed, (uint64_t)t->sample, 1);
+  cr_exp_rng rs = cr_exp_rng_make(cfg->seed, (uint64_t)t->sample, 2);
+  cr_exp_rng rm = cr_exp_rng_make(cfg->seed, (uint64_t)t->sample, 3 + (uint64_t)t->method);
+  t->method_seed = cr_exp_rng_u64(&rm);
+  cr_exp_rng rp = cr_exp_rng_make(cfg->seed, (uint64_t)t->sample, 0);
+  t->photo_seed = cr_exp_rng_u64(&rp);
+  int rc = draw_gt(cfg, scene, &rg, t);
+  if (!rc) rc = draw_start(cfg, &rs, t);
+  return rc;
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# camreg register: a short run on the phantom writes every output; bad input fails
+# cleanly (message naming the problem, non-zero exit, no output file).
+set -u
+camreg="$1"
+dir="$(mktemp -d)"
+trap 'rm -rf "$dir"' EXIT
+cd "$dir" || exit 1
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+cat > cam.yml <<'YML'
+%YAML:1.0
+---
+image_width: 96
+image_height: 80
+camera_matrix: !!opencv-matrix
+   rows: 3
+   cols: 3
+   dt: d
+   data: [ 180., 0., 47.5, 0., 180., 39.5, 0., 0., 1. ]
+distortion_coefficients: !!opencv-matrix
+   rows: 1
+   cols: 5
+   dt: d
+   data: [ 0., 0., 0., 0., 0. ]
+YML
+# Looking down at the top of the phantom from 180 mm above it.
+printf '1 0 0 -10\n0 -1 0 20\n0 0 -1 230\n0 0 0 1\n' > truth.txt
+printf '1 0 0 -8\n0 -1 0 19\n0 0 -1 231\n0 0 0 1\n' > start.txt
+printf '1 0 0 -10\n0 1 0 -20\n0 0 1 -230\n0 0 0 1\n' > away.txt  # looks up, away from the head
+"$camreg" phantom -o ph.nii.gz --size 48,56,48 --spacing 3.5 > /dev/null || exit 1
+"$camreg" synth --volume ph.nii.gz --camera cam.yml --pose truth.txt -o photo.png --mask mask.png \
+  > /dev/null || exit 1
+
+common=(-v ph.nii.gz -c cam.yml --levels 2 --max-evals 15)
+"$camreg" register "${common[@]}" -p photo.png --mask mask.png --init start.txt -o pose.txt \
+  --tfm cam.tfm --report report.json --overlay overlay.png --optimizer nelder-mead 2> log.txt \
+  || { cat log.txt; fail "a normal run failed"; }
+[ "$(grep -vc '^#' pose.txt)" -eq 4 ] || fail "pose.txt has no 4x4 matrix"
+grep -q '^# rvec:' pose.txt || fail "pose.txt has no rvec"
+grep -q '^#Insight Transform File V1.0' cam.tfm || fail "cam.tfm is not an ITK transform"
+grep -q '"evaluations":' report.json && grep -q '"final_pose":' report.json \
+  && grep -q '"metric":[[:space:]]*"ncc"' report.json || fail "report.json lacks fields"
+[ "$(head -c 4 overlay.png | tail -c 3)" = "PNG" ] || fail "overlay.png is not a PNG"
+evals=$(grep -o '"evaluations":[[:space:]]*[0-9]*' report.json | head -1 | grep -o '[0-9]*$')
+[ "$evals" -le 30 ] || fail "budget exceeded: $evals evaluations for 2 levels x 15"
+
+# Landmark start (PnP): 3-D points and their exact projections by the true pose; with a
+# budget of one evaluation the result is the PnP pose itself, which must be the truth.
+printf 'label,x,y,z\n' > lm3.csv
+printf 'label,u,v\n' > lm2.csv
+i=0
+for p in "-10 0 50" "30 0 52" "-10 40 48" "30 40 55" "10 20 60" "0 30 45"; do
+  set -- $p
+  echo "p$i,$1,$2,$3" >> lm3.csv
+  awk -v x="$1" -v y="$2" -v z="$3" -v l="p$i" \
+    'BEGIN { zc = 230 - z; printf "%s,%.9f,%.9f\n", l, 180 * (x - 10) / zc + 47.5, 180 * (20 - y) / zc + 39.5 }' >> lm2.csv
+  i=$((i + 1))
+done
+"$camreg" register -v ph.nii.gz -c cam.yml -p photo.png --landmarks lm2.csv --landmarks-3d lm3.csv \
+  --levels 1 --max-evals 1 -o pnp.txt 2> log.txt || { cat log.txt; fail "landmark start"; }
+awk 'NR == FNR && !/^#/ { for (j = 1; j <= 4; j++) a[++n] = $j; next }
+     !/^#/ { for (j = 1; j <= 4; j++) { d = a[++m] - $j; if (d * d > 1e-6) bad = 1 } }
+     END { exit bad }' truth.txt pnp.txt || fail "PnP start pose differs from the truth"
+
+# Identical results whatever the thread count (and for a fixed seed with restarts).
+for t in 1 2; do
+  OMP_NUM_THREADS=$t "$camreg" register "${common[@]}" -p photo.png --mask mask.png --init start.txt \
+    -o pose_t$t.txt --optimizer cmaes --starts 2 --seed 5 2> /dev/null || fail "run with $t thread(s)"
+done
+cmp -s pose_t1.txt pose_t2.txt || fail "1 and 2 threads give different poses"
+
+# expect_fail NAME PATTERN ARGS...: non-zero exit, message matching PATTERN, no out.txt.
+expect_fail() {
+  local name="$1" pattern="$2"
+  shift 2
+  rm -f out.txt
+  if "$camreg" register "$@" -o out.txt 2> err.txt; then fail "$name: succeeded"; fi
+  grep -qi -- "$pattern" err.txt || { fail "$name: message lacks '$pattern'"; cat err.txt; }
+  [ ! -e out.txt ] || fail "$name: left an output file"
+}
+# a photo of another size: the camera scaled to half makes a 48x40 photo
+sed -e 's/image_width: 96/image_width: 48/' -e 's/image_height: 80/image_height: 40/' \
+  -e 's/180., 0., 47.5, 0., 180., 39.5/90., 0., 23.5, 0., 90., 19.5/' cam.yml > half.yml
+"$camreg" synth --volume ph.nii.gz --camera half.yml --pose truth.txt -o half.png > /dev/null \
+  || exit 1
+expect_fail "photo size" "48x40" "${common[@]}" -p half.png --init start.txt
+expect_fail "unknown metric" "unknown metric 'nope'" "${common[@]}" -p photo.png --init start.txt --metric nope
+expect_fail "unknown optimizer" "unknown optimizer 'anneal'" "${common[@]}" -p photo.png --init start.txt \
+  --optimizer anneal
+{ printf 'P5\n96 80\n255\n'; head -c 7680 /dev/zero; } > empty.pgm
+expect_fail "empty mask" "empty" "${common[@]}" -p photo.png --mask empty.pgm --init start.txt
+expect_fail "pose sees nothing" "sees no part" "${common[@]}" -p photo.png --init away.txt
+expect_fail "no start" "--init" "${common[@]}" -p photo.png
+expect_fail "missing photo" "nothere.png" "${common[@]}" -p nothere.png --init start.txt
+"$camreg" register --help | grep -q "usage: camreg register" || fail "--help"
+echo "$fails failure(s)"
+[ "$fails" -eq 0 ]

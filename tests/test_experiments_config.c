@@ -1,0 +1,145 @@
+// Experiment configs: defaults, values, and errors that name file, line and key.
+#include "testutil.h"
+
+#include "core/error.h"
+#include "experiments/config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *write_cfg(const char *name, const char *text) {
+  const char *path = cr_test_path(name);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+  return path;
+}
+
+// Asserts loading fails and the message starts with "PATH:LINE: KEY:".
+static void expect_error(const char *name, const char *text, int line, const char *key) {
+  const char *path = write_cfg(name, text);
+  cr_exp_config cfg;
+  assert_int_not_equal(cr_exp_config_load(path, &cfg), 0);
+  char want[4300];
+  snprintf(want, sizeof want, "%s:%d: %s:", path, line, key);
+  if (strncmp(cr_last_error(), want, strlen(want))) {
+    print_error("message '%s' does not start with '%s'\n", cr_last_error(), want);
+    fail();
+  }
+}
+
+static void test_empty_config_gives_defaults(void **state) {
+  (void)state;
+  cr_exp_config cfg, def;
+  assert_int_equal(cr_exp_config_load(write_cfg("empty.cfg", "# nothing\n"), &cfg), 0);
+  cr_exp_config_defaults(&def);
+  assert_int_equal(cfg.n_trials, def.n_trials);
+  assert_int_equal(cfg.n_methods, 1);
+  assert_string_equal(cfg.methods[0].optimizer, "powell");
+  assert_near(cfg.success_mm, 2.0, 0);
+  assert_near(cfg.dist_min_mm, 150, 0);
+  assert_near(cfg.dist_max_mm, 300, 0);
+  assert_int_equal(cfg.n_bins, 4);
+  assert_string_equal(cfg.name, "empty"); // from the file name
+  assert_true(cfg.hash != 0);
+}
+
+static void test_values_are_read(void **state) {
+  (void)state;
+  const char *path = write_cfg("full.cfg",
+                               "name = \"full\";\n"
+                               "camera = { width = 320; height = 240; fov_deg = 50.0; };\n"
+                               "views = { distance_mm = [100.0, 200.0]; axis = [0.0, 2.0, 0.0];\n"
+                               "          roll_deg = [-10.0, 10.0]; opening_mm = 30.0; targets = 16; };\n"
+                               "photo = { noise = 5.0; jpeg_quality = 70; };\n"
+                               "registration = { metric = \"mi\"; levels = 2; };\n"
+                               "methods = ( { name = \"a\"; }, { name = \"b\"; optimizer = \"cmaes\"; } );\n"
+                               "start = { rotation_deg = 5.0; translation_mm = 7; };\n"
+                               "trials = 7; success_mm = 1.5; seed = 99;\n");
+  cr_exp_config cfg;
+  assert_int_equal(cr_exp_config_load(path, &cfg), 0);
+  assert_string_equal(cfg.name, "full");
+  assert_int_equal(cfg.camera.width, 320);
+  assert_near(cfg.camera.fx, 160.0 / tan(25 * M_PI / 180), 1e-6 * cfg.camera.fx);
+  assert_near(cfg.axis[1], 1.0, 1e-12); // normalized
+  assert_near(cfg.dist_min_mm, 100, 0);
+  assert_int_equal(cfg.n_targets, 16);
+  assert_near(cfg.photo.noise, 5.0, 0);
+  assert_int_equal(cfg.photo.jpeg_quality, 70);
+  assert_int_equal(cfg.n_methods, 2);
+  // Methods inherit the registration group and override it.
+  assert_string_equal(cfg.methods[0].metric, "mi");
+  assert_string_equal(cfg.methods[1].metric, "mi");
+  assert_string_equal(cfg.methods[0].optimizer, "powell");
+  assert_string_equal(cfg.methods[1].optimizer, "cmaes");
+  assert_int_equal(cfg.methods[1].levels, 2);
+  assert_int_equal(cfg.start_mode, CR_EXP_START_RANGES);
+  assert_near(cfg.trans_range_mm, 7, 0);
+  assert_int_equal(cfg.n_trials, 7);
+  assert_int_equal((int)cfg.seed, 99);
+  assert_int_equal(cr_exp_config_units(&cfg), 14);
+}
+
+static void test_hash_follows_content(void **state) {
+  (void)state;
+  cr_exp_config a, b, c;
+  assert_int_equal(cr_exp_config_load(write_cfg("h1.cfg", "trials = 3;\n"), &a), 0);
+  assert_int_equal(cr_exp_config_load(write_cfg("h2.cfg", "trials = 3;\n"), &b), 0);
+  assert_int_equal(cr_exp_config_load(write_cfg("h3.cfg", "trials = 4;\n"), &c), 0);
+  assert_true(a.hash == b.hash);
+  assert_true(a.hash != c.hash);
+}
+
+static void test_unknown_key(void **state) {
+  (void)state;
+  expect_error("unk1.cfg", "trials = 3;\n\ntrails = 4;\n", 3, "trails");
+  expect_error("unk2.cfg", "views = {\n  distance_mm = [1.0, 2.0];\n  oppening_mm = 3.0;\n};\n", 3,
+               "oppening_mm");
+  expect_error("unk3.cfg", "methods = (\n { name = \"a\"; },\n { name = \"b\"; metirc = \"ncc\"; }\n);\n", 3,
+               "metirc");
+}
+
+static void test_bad_values(void **state) {
+  (void)state;
+  expect_error("bad1.cfg", "trials = 3;\nviews = { distance_mm = [300.0, 150.0]; };\n", 2, "views.distance_mm");
+  expect_error("bad2.cfg", "\ntrials = -1;\n", 2, "trials");
+  expect_error("bad3.cfg", "success_mm = \"two\";\n", 1, "success_mm");
+  expect_error("bad4.cfg", "methods = (\n { name = \"a\"; },\n { optimizer = \"newton\"; }\n);\n", 3,
+               "methods[1].optimizer");
+  expect_error("bad5.cfg", "registration = {\n  metric = \"nc\";\n};\n", 2, "registration.metric");
+  expect_error("bad6.cfg", "start = { bins_mm = [0.0, 5.0, 5.0]; };\n", 1, "start.bins_mm");
+  expect_error("bad7.cfg", "trials = 2;\ntrial = \"magic\";\n", 2, "trial");
+  expect_error("bad8.cfg", "views = { axis = [0.0, 0.0]; };\n", 1, "views.axis");
+}
+
+static void test_missing_file(void **state) {
+  (void)state;
+  expect_error("miss1.cfg", "trials = 1;\nvolume = \"no_such_brain.nii.gz\";\n", 2, "volume");
+  expect_error("miss2.cfg", "camera = {\n  file = \"nope.yml\";\n};\n", 2, "camera.file");
+  // And the message names the resolved path (relative to the config's folder).
+  assert_non_null(strstr(cr_last_error(), "file not found"));
+  assert_non_null(strstr(cr_last_error(), cr_test_dir()));
+}
+
+static void test_syntax_error_names_line(void **state) {
+  (void)state;
+  const char *path = write_cfg("syn.cfg", "trials = 3;\nseed = ;\n");
+  cr_exp_config cfg;
+  assert_int_equal(cr_exp_config_load(path, &cfg), CR_EFORMAT);
+  char want[4300];
+  snprintf(want, sizeof want, "%s:2: syntax:", path);
+  assert_true(strncmp(cr_last_error(), want, strlen(want)) == 0);
+  assert_int_equal(cr_exp_config_load(cr_test_path("absent.cfg"), &cfg), CR_EIO);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_empty_config_gives_defaults), cmocka_unit_test(test_values_are_read),
+      cmocka_unit_test(test_hash_follows_content),         cmocka_unit_test(test_unknown_key),
+      cmocka_unit_test(test_bad_values),                   cmocka_unit_test(test_missing_file),
+      cmocka_unit_test(test_syntax_error_names_line),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
