@@ -1,0 +1,167 @@
+// Flat maps: zero distortion for a plane, the analytic distortion of a hemisphere.
+#include "testutil.h"
+
+#include "core/error.h"
+#include "core/mat.h"
+#include "mesh/mesh.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+// Hemisphere z >= 0 of radius r: rings at polar angles i * (pi/2) / nt, outward wound.
+static cr_mesh *hemisphere(double r, int nt, int np) {
+  cr_mesh *m = cr_mesh_new(1 + nt * np, np + 2 * np * (nt - 1));
+  m->xyz[0] = m->xyz[1] = 0, m->xyz[2] = (float)r;
+  for (int i = 1; i <= nt; i++)
+    for (int j = 0; j < np; j++) {
+      double th = i * M_PI / 2 / nt, ph = 2 * M_PI * j / np;
+      float *p = m->xyz + 3 * (1 + (i - 1) * np + j);
+      p[0] = (float)(r * sin(th) * cos(ph)), p[1] = (float)(r * sin(th) * sin(ph)), p[2] = (float)(r * cos(th));
+    }
+  int t = 0;
+  for (int j = 0; j < np; j++) {
+    int32_t q[3] = {0, 1 + j, 1 + (j + 1) % np};
+    memcpy(m->tri + 3 * t++, q, sizeof q);
+  }
+  for (int i = 1; i < nt; i++)
+    for (int j = 0; j < np; j++) {
+      int a = 1 + (i - 1) * np + j, b = 1 + (i - 1) * np + (j + 1) % np, c = a + np, d = b + np;
+      int32_t q[6] = {a, c, d, a, d, b};
+      memcpy(m->tri + 3 * t, q, sizeof q);
+      t += 2;
+    }
+  return m;
+}
+
+static cr_pose top_view(void) {
+  double eye[3] = {0, 0, 200}, target[3] = {0, 0, 0}, up[3] = {0, 1, 0};
+  cr_pose p;
+  assert_int_equal(cr_pose_look_at(&p, eye, target, up), 0);
+  return p;
+}
+
+static void test_hemisphere_outward(void **state) {
+  cr_mesh *m = hemisphere(10, 8, 16);
+  long open, flipped;
+  assert_int_equal(cr_mesh_edge_check(m, &open, &flipped), 0);
+  assert_int_equal(flipped, 0);
+  assert_int_equal(open, 16); // the rim
+  cr_mesh_compute_normals(m);
+  assert_true(m->normal[2] > 0.99); // pole normal points up (out)
+  cr_mesh_free(m);
+}
+
+// A planar patch (tilted towards the camera, irregular triangles): the planar map of a
+// patch facing the camera and the LSCM of any planar patch have no distortion.
+static void test_planar_patch_zero_distortion(void **state) {
+  int g = 10;
+  cr_mesh *m = cr_mesh_new((g + 1) * (g + 1), 2 * g * g);
+  for (int j = 0; j <= g; j++)
+    for (int i = 0; i <= g; i++) {
+      float *p = m->xyz + 3 * (j * (g + 1) + i);
+      double x = 3.0 * i + 0.7 * sin(j * 1.3 + i), y = 2.5 * j + 0.6 * cos(i * 2.1);
+      p[0] = (float)x, p[1] = (float)y, p[2] = 0;
+    }
+  for (int j = 0, t = 0; j < g; j++)
+    for (int i = 0; i < g; i++, t += 2) {
+      int a = j * (g + 1) + i, b = a + 1, c = a + g + 1, d = c + 1;
+      int32_t q[6] = {a, b, d, a, d, c};
+      memcpy(m->tri + 3 * t, q, sizeof q);
+    }
+  double *uv = malloc(sizeof(double) * 2 * m->n_vertices);
+  cr_flat_stats st;
+  cr_pose pose = top_view();
+  assert_int_equal(cr_mesh_flatten(m, &pose, CR_FLAT_PLANAR, uv, &st), 0);
+  assert_near(st.area_scale, 1, 1e-9);
+  assert_near(st.area_distortion, 0, 1e-9);
+  assert_near(st.angle_distortion, 0, 1e-9);
+  // Tilt the patch by 35 degrees: the planar map shrinks it, LSCM does not distort it.
+  double rv[3] = {0.61, 0, 0}, R[3][3], M[4][4];
+  cr_rotation_from_rvec(R, rv);
+  cr_mat4_identity(M);
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 3; c++) M[r][c] = R[r][c];
+  assert_int_equal(cr_mesh_transform(m, M), 0);
+  assert_int_equal(cr_mesh_flatten(m, &pose, CR_FLAT_PLANAR, uv, &st), 0);
+  assert_near(st.area_scale, cos(0.61), 1e-6);
+  assert_true(st.angle_distortion > 0.1);
+  assert_int_equal(cr_mesh_flatten(m, &pose, CR_FLAT_LSCM, uv, &st), 0);
+  print_message("planar patch LSCM: area %.2e angle %.2e after %d iterations\n", st.area_distortion,
+                st.angle_distortion, st.iterations);
+  assert_true(st.converged);
+  assert_near(st.area_scale, 1, 1e-6);
+  assert_near(st.area_distortion, 0, 1e-6);
+  assert_near(st.angle_distortion, 0, 1e-6);
+  free(uv);
+  cr_mesh_free(m);
+}
+
+// Planar projection of a hemisphere along its axis: at polar angle theta the map
+// scales radially by cos(theta) and tangentially by 1, so area_scale = 1/2,
+// area distortion = int_0^1 |ln(2c)| dc = ln 2 and angle distortion = int_0^1 -ln c dc = 1.
+static void test_hemisphere_analytic(void **state) {
+  cr_mesh *m = hemisphere(30, 90, 360);
+  double *uv = malloc(sizeof(double) * 2 * m->n_vertices);
+  cr_flat_stats st;
+  cr_pose pose = top_view();
+  assert_int_equal(cr_mesh_flatten(m, &pose, CR_FLAT_PLANAR, uv, &st), 0);
+  print_message("hemisphere planar: area scale %.4f (0.5), area %.4f (ln2 = 0.6931), angle %.4f (1)\n",
+                st.area_scale, st.area_distortion, st.angle_distortion);
+  assert_near(st.area_scale, 0.5, 0.025);
+  assert_near(st.area_distortion, log(2.0), 0.05 * log(2.0));
+  assert_near(st.angle_distortion, 1.0, 0.05);
+  // LSCM: (nearly) conformal, far less angle distortion than the projection.
+  cr_mesh *small = hemisphere(30, 24, 96);
+  double *uv2 = malloc(sizeof(double) * 2 * small->n_vertices);
+  assert_int_equal(cr_mesh_flatten(small, &pose, CR_FLAT_LSCM, uv2, &st), 0);
+  print_message("hemisphere LSCM: area scale %.4f, area %.4f, angle %.4f, %d iterations\n",
+                st.area_scale, st.area_distortion, st.angle_distortion, st.iterations);
+  assert_true(st.converged);
+  assert_near(st.area_scale, 1, 1e-6);
+  assert_true(st.angle_distortion < 0.1);
+  free(uv2);
+  cr_mesh_free(small);
+  free(uv);
+  cr_mesh_free(m);
+}
+
+// The flat image has the asked pixel size: a 20 x 10 mm rectangle at 0.5 mm is 41 x 21
+// pixels, fully covered, with the scalar (linear in x) interpolated exactly.
+static void test_flat_image(void **state) {
+  cr_mesh *m = cr_mesh_new(4, 2);
+  float xyz[12] = {0, 0, 0, 20, 0, 0, 20, 10, 0, 0, 10, 0};
+  int32_t tri[6] = {0, 1, 2, 0, 2, 3};
+  memcpy(m->xyz, xyz, sizeof xyz), memcpy(m->tri, tri, sizeof tri);
+  cr_mesh_alloc_scalars(m);
+  for (int v = 0; v < 4; v++) m->scalar[v] = 3 * m->xyz[3 * v];
+  double uv[8], origin[2];
+  cr_pose pose = top_view(); // camera x = world x, camera y = -world y
+  assert_int_equal(cr_mesh_flatten(m, &pose, CR_FLAT_PLANAR, uv, NULL), 0);
+  cr_image *img = NULL;
+  assert_int_equal(cr_mesh_flat_image(m, uv, 0.5, &img, origin), 0);
+  assert_int_equal(img->width, 41);
+  assert_int_equal(img->height, 21);
+  for (int y = 0; y < img->height; y++)
+    for (int x = 0; x < img->width; x++) {
+      double u = origin[0] + 0.5 * x, v = origin[1] + 0.5 * y;
+      double world_x = u - pose.t[0]; // camera x axis = world x here
+      (void)v;
+      assert_near(cr_image_px(img, x, y)[0], 3 * world_x, 1e-3);
+    }
+  cr_image_free(img);
+  assert_int_equal(cr_mesh_flat_image(m, uv, 0.001, &img, NULL), CR_EINVAL);
+  assert_null(img);
+  cr_mesh_free(m);
+}
+
+int main(void) {
+  cr_gsl_quiet();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_hemisphere_outward),
+      cmocka_unit_test(test_planar_patch_zero_distortion),
+      cmocka_unit_test(test_hemisphere_analytic),
+      cmocka_unit_test(test_flat_image),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
