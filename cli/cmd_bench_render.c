@@ -56,7 +56,7 @@ static int bench_mode(const cr_volume *vol, cr_render_mode mode, int frames) {
     cr_camera cam = cr_camera_from_fov(sizes[s], sizes[s], 30);
     cr_image *img = cr_image_new(sizes[s], sizes[s], 1), *depth = cr_image_new(sizes[s], sizes[s], 1);
     if (!img || !depth) return -1;
-    cr_render_out out = {img, depth, NULL, NULL};
+    cr_render_out out = {img, depth, NULL, NULL, NULL};
     if (cr_render(r, &cam, &P0, &out)) return -1; // rays for this camera
     double samples = 0;
     clock_t cpu0 = clock();

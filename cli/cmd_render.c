@@ -184,7 +184,7 @@ static int run(int argc, char **argv) {
     if (!img[1] || (a.xyz && !img[2]) || (a.normal && !img[3])) goto fail;
   }
   if (!img[0]) goto fail;
-  cr_render_out out = {img[0], img[1], img[2], img[3]};
+  cr_render_out out = {img[0], img[1], img[2], img[3], NULL};
   double t0 = omp_get_wtime();
   if (cr_render(r, &cam, &P, &out)) goto fail;
   double ms = 1e3 * (omp_get_wtime() - t0);

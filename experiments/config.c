@@ -150,7 +150,8 @@ static const char *const photo_keys[] = {"vessel_contrast", "sulcus_darkening", 
                                          "noise", "blur_px", "jpeg_quality", "distortion",
                                          "occluders", "supersample", NULL};
 static const char *const method_keys[] = {"name", "mode", "metric", "optimizer", "levels",
-                                          "restarts", "max_evals", NULL};
+                                          "restarts", "max_evals", "focus_sigma_mm",
+                                          "prior_weight", NULL};
 static const char *const start_keys[] = {"bins_mm", "rotation_deg", "translation_mm", NULL};
 static const char *const top_keys[] = {"name", "trial", "volume", "brain", "camera", "views",
                                        "photo", "registration", "methods", "start", "trials",
@@ -250,7 +251,9 @@ static int parse_method(const parse_ctx *p, const config_setting_t *g, const cha
       (rc = get_str(p, g, pre, "optimizer", m->optimizer, sizeof m->optimizer)) ||
       (rc = get_int(p, g, pre, "levels", 1, 8, &m->levels)) ||
       (rc = get_int(p, g, pre, "restarts", 0, 1000, &m->restarts)) ||
-      (rc = get_int(p, g, pre, "max_evals", 1, 10000000, &m->max_evals)))
+      (rc = get_int(p, g, pre, "max_evals", 1, 10000000, &m->max_evals)) ||
+      (rc = get_num(p, g, pre, "focus_sigma_mm", -1, 1000, &m->focus_sigma_mm)) ||
+      (rc = get_num(p, g, pre, "prior_weight", 0, 1e6, &m->prior_weight)))
     return rc;
   cr_render_mode mode;
   snprintf(full, sizeof full, "%smode", pre);
@@ -376,7 +379,8 @@ void cr_exp_config_defaults(cr_exp_config *c) {
                             .supersample = 2};
   c->n_methods = 1;
   c->methods[0] = (cr_exp_method){.name = "default", .mode = "probe", .metric = "ncc",
-                                  .optimizer = "powell", .levels = 3, .restarts = 0, .max_evals = 400};
+                                  .optimizer = "powell", .levels = 3, .restarts = 0, .max_evals = 400,
+                                  .focus_sigma_mm = -1, .prior_weight = 0.01};
   c->start_mode = CR_EXP_START_BINS;
   c->n_bins = 4;
   for (int i = 0; i <= 4; i++) c->bins_mm[i] = 5.0 * i;

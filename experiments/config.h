@@ -31,7 +31,10 @@ typedef struct cr_exp_method {
   char optimizer[16];              // optimizer name (registration/optimizer.h)
   int levels;                      // pyramid levels (1 = full resolution only)
   int restarts;                    // extra starts around the start pose
-  int max_evals;                   // cost-function budget per level
+  int max_evals;                   // cost-function budget at the coarsest level (halved per finer level)
+  double focus_sigma_mm;           // working-distance prior: < 0 off; else the prior distance is
+                                   // the pivot's true depth + N(0, sigma) (a microscope's focus)
+  double prior_weight;             // weight of (depth - prior)^2 in the cost
 } cr_exp_method;
 
 // Photo synthesis strengths (0 = effect off, 1 = realistic); read by the appearance-model

@@ -5,6 +5,8 @@
 #include "registration/register.h"
 #include "registration/render_cost.h"
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 #include <string.h>
 
 static cr_synth_params synth_params(const cr_exp_config *cfg, const cr_exp_trial *t) {
@@ -46,6 +48,21 @@ static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene, c
   // The pivot as design.md: the centroid of the surface seen at the start pose.
   if (cr_reg_render_cost_pivot(cost, &t->start, ro.pivot_world))
     memcpy(ro.pivot_world, t->pivot, sizeof ro.pivot_world);
+  if (m->focus_sigma_mm >= 0) {
+    // A microscope knows its focus distance: the pivot's true depth, known to within
+    // focus_sigma_mm (drawn from the photo's stream, so every method gets the same).
+    double pc[3];
+    cr_pose_apply(&t->gt, ro.pivot_world, pc);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!rng) {
+      cr_reg_render_cost_free(cost);
+      return cr_error(CR_ENOMEM, "out of memory");
+    }
+    gsl_rng_set(rng, (unsigned long)(t->photo_seed ^ 0x5eedf0c5ull));
+    ro.prior_distance_mm = pc[2] + m->focus_sigma_mm * gsl_ran_gaussian_ziggurat(rng, 1);
+    ro.prior_weight = m->prior_weight;
+    gsl_rng_free(rng);
+  }
   cr_reg_result res;
   rc = cr_reg_run(&scene->camera, &t->start, cr_reg_render_cost_eval, cost, &ro, &res);
   if (!rc) out->final = res.final, out->evals = res.evals;

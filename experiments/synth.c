@@ -17,6 +17,7 @@ cr_synth_params cr_synth_defaults(void) {
   p.supersample = 2;
   p.iso = NAN;
   p.vessel_contrast = p.sulcus_darkening = p.specular = p.illumination = 1;
+  p.light_tilt_deg = 5;
   p.colour_cast = 0.06;
   p.noise_sigma = 3;
   p.blur_px = 0.7;
@@ -55,7 +56,7 @@ static int render_geometry(const cr_volume *vol, const cr_camera *cam, const cr_
   f->xyz = cr_image_new(cam->width, cam->height, 3);
   f->normal = cr_image_new(cam->width, cam->height, 3);
   if (!f->shade || !f->depth || !f->xyz || !f->normal) rc = CR_ENOMEM;
-  cr_render_out out = {f->shade, f->depth, f->xyz, f->normal};
+  cr_render_out out = {f->shade, f->depth, f->xyz, f->normal, NULL};
   if (!rc) rc = cr_render(r, cam, pose, &out);
   cr_renderer_free(r);
   if (rc) frame_free(f);
@@ -111,7 +112,8 @@ typedef struct scene {
 
 static void draw_scene(const cr_synth_params *p, const cr_camera *cam, const cr_pose *pose,
                        const double target[3], gsl_rng *rng, scene *s) {
-  double tilt = 0.35 + 0.1 * gsl_rng_uniform(rng), az = 2 * M_PI * gsl_rng_uniform(rng);
+  double tilt = p->light_tilt_deg * M_PI / 180 * (0.8 + 0.4 * gsl_rng_uniform(rng));
+  double az = 2 * M_PI * gsl_rng_uniform(rng);
   s->light_cam[0] = sin(tilt) * cos(az), s->light_cam[1] = sin(tilt) * sin(az);
   s->light_cam[2] = -cos(tilt); // towards the camera side
   for (int c = 0; c < 3; c++) s->gain[c] = 1 + p->colour_cast * gsl_ran_gaussian(rng, 1);
@@ -261,7 +263,8 @@ int cr_synth_photo(const cr_volume *vol, const cr_camera *cam, const cr_pose *ca
     return cr_error(CR_EINVAL, "synthetic photo: output images must be %dx%d (RGB and 1-channel mask)",
                     cam->width, cam->height);
   if (p->supersample < 1 || p->supersample > 4 || p->noise_sigma < 0 || p->blur_px < 0 ||
-      p->jpeg_quality < 0 || p->jpeg_quality > 100 || p->opening_mm < 0 || p->n_occluders < 0)
+      p->jpeg_quality < 0 || p->jpeg_quality > 100 || p->opening_mm < 0 || p->n_occluders < 0 ||
+      !(p->light_tilt_deg >= 0 && p->light_tilt_deg < 80))
     return cr_error(CR_EINVAL, "synthetic photo: a parameter is out of range");
   cr_camera big = cr_camera_scaled(cam, p->supersample);
   frame f;

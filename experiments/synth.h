@@ -27,6 +27,8 @@ typedef struct cr_synth_params {
   double vessel_contrast;     // vessel colouring from the sub-surface signal
   double sulcus_darkening;    // cavity (ambient) occlusion of the sulci
   double specular;            // wet highlights
+  double light_tilt_deg;      // angle between the light and the optical axis (a surgical
+                              // microscope's illumination is near-coaxial: ~5 deg)
   double illumination;        // uneven light and vignetting
   double colour_cast;         // random per-channel gain (std dev of the gain)
   double noise_sigma;         // Gaussian noise, grey levels of 255
@@ -37,7 +39,8 @@ typedef struct cr_synth_params {
   uint64_t seed;              // all random choices
 } cr_synth_params;
 
-// Defaults: supersample 2, automatic iso, all strengths 1, colour cast 0.06, noise 3,
+// Defaults: supersample 2, automatic iso, all strengths 1, light 5 deg off the optical
+// axis in a random direction, colour cast 0.06, noise 3,
 // blur 0.7 px, JPEG 92, opening radius 35 mm, 1 occluder, seed 1.
 cr_synth_params cr_synth_defaults(void);
 

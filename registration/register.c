@@ -16,7 +16,7 @@ cr_reg_options cr_reg_defaults(void) {
   memset(&o, 0, sizeof o);
   o.optimizer = NULL;
   o.levels = 3;
-  o.step_deg = 1, o.step_mm = 1, o.xtol = 0.01, o.max_evals = 400;
+  o.step_deg = 2, o.step_mm = 2, o.xtol = 0.01, o.max_evals = 400;
   o.starts = 1, o.start_rot_deg = 5, o.start_trans_mm = 5, o.seed = 1;
   o.fd_step = 0.25;
   return o;
@@ -97,9 +97,11 @@ static int run_once(level_ctx *lc, const cr_reg_options *o, double x[6], cr_opt_
   double step[6] = {o->step_deg * s, o->step_deg * s, o->step_deg * s,
                     o->step_mm * s,  o->step_mm * s,  o->step_mm * s};
   cr_opt_options oo = cr_opt_defaults();
-  oo.step = step, oo.xtol = o->xtol * s, oo.max_evals = o->max_evals, oo.seed = o->seed;
+  int budget = o->max_evals >> (o->levels - 1 - lc->level);
+  if (budget < 40) budget = o->max_evals < 40 ? o->max_evals : 40;
+  oo.step = step, oo.xtol = o->xtol * s, oo.max_evals = budget, oo.seed = o->seed;
   oo.fd_step = o->fd_step > 0 ? o->fd_step : 0.25;
-  return cr_opt_minimize(o->optimizer ? o->optimizer : cr_opt_powell, CR_REG_NPARAM, x, param_cost,
+  return cr_opt_minimize(o->optimizer ? o->optimizer : cr_opt_nelder_mead, CR_REG_NPARAM, x, param_cost,
                          lc, &oo, r);
 }
 
@@ -145,7 +147,7 @@ int cr_reg_run(const cr_camera *camera, const cr_pose *init, cr_reg_cost_fn cost
   res->start = *init;
   memcpy(res->pivot_world, o.pivot_world, sizeof o.pivot_world);
   snprintf(res->optimizer, sizeof res->optimizer, "%s",
-           (o.optimizer ? o.optimizer : cr_opt_powell)->name);
+           (o.optimizer ? o.optimizer : cr_opt_nelder_mead)->name);
   double t0 = now_s();
   cr_pose pose = *init;
   for (int l = o.levels - 1; l >= 0 && !rc; l--) {

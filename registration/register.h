@@ -25,13 +25,15 @@ typedef int (*cr_reg_cost_fn)(const cr_camera *camera, int level, const cr_pose 
 typedef void (*cr_reg_progress_fn)(void *ctx, int level, int start, int evals_total, double cost);
 
 typedef struct cr_reg_options {
-  const cr_opt_type *optimizer; // NULL = cr_opt_powell
+  const cr_opt_type *optimizer; // NULL = cr_opt_nelder_mead
   int levels;                   // pyramid levels, 1..CR_REG_MAX_LEVELS (default 3)
   double step_deg, step_mm;     // initial optimizer step at level 0 (default 1 deg, 1 mm);
                                 // doubled per coarser level
   double xtol;                  // parameter tolerance at level 0 (deg or mm, default 0.01);
                                 // doubled per coarser level
-  int max_evals;                // budget per start and level (default 400)
+  int max_evals;                // budget per start at the coarsest level; each finer level
+                                // gets half of the one above (at least 40): fine renders
+                                // cost 4x more and start close to the optimum (default 400)
   int starts;                   // starts at the coarsest level, 1 = the initial pose only
   double start_rot_deg, start_trans_mm; // size of the perturbation of starts 2.. (5, 5)
   unsigned long seed;           // starts' perturbations and CMA-ES

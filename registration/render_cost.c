@@ -17,6 +17,8 @@ struct cr_reg_render_cost {
   cr_camera cam[CR_REG_MAX_LEVELS];
   cr_image *photo[CR_REG_MAX_LEVELS]; // prepared
   cr_image *mask[CR_REG_MAX_LEVELS];  // NULL without mask
+  unsigned char *pixels[CR_REG_MAX_LEVELS]; // pixels to render: the mask grown by 2 px
+                                            // (gradient metrics read 3x3 neighbours)
   cr_image *render[CR_REG_MAX_LEVELS], *work[CR_REG_MAX_LEVELS];
   cr_metric *metric[CR_REG_MAX_LEVELS];
 };
@@ -25,7 +27,7 @@ cr_reg_render_cost_options cr_reg_render_cost_defaults(void) {
   cr_reg_render_cost_options o;
   memset(&o, 0, sizeof o);
   o.render = cr_render_defaults(CR_RENDER_SURFACE);
-  o.metric = NULL;
+  o.metric = NULL; // NULL = ngf
   o.metric_opt = cr_metric_default_options();
   o.prep = cr_reg_prep_defaults();
   o.levels = 3;
@@ -38,6 +40,7 @@ void cr_reg_render_cost_free(cr_reg_render_cost *c) {
   for (int l = 0; l < CR_REG_MAX_LEVELS; l++) {
     cr_image_free(c->photo[l]), cr_image_free(c->mask[l]);
     cr_image_free(c->render[l]), cr_image_free(c->work[l]);
+    free(c->pixels[l]);
     cr_metric_free(c->metric[l]);
   }
   free(c);
@@ -50,6 +53,23 @@ static cr_reg_prep_options level_prep(const cr_reg_prep_options *p, int level) {
   o.sigma_min_px = fmax(0.5, p->sigma_min_px * s);
   o.sigma_max_px = fmax(o.sigma_min_px, p->sigma_max_px * s);
   return o;
+}
+
+// The pixels a level's metric can read: mask pixels and their neighbours within 2 px.
+static unsigned char *render_pixels(const cr_image *mask) {
+  const int w = mask->width, h = mask->height, grow = 2;
+  unsigned char *p = calloc((size_t)w * h, 1);
+  if (!p) return NULL;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      if (*cr_image_px(mask, x, y) == 0) continue;
+      for (int dy = -grow; dy <= grow; dy++)
+        for (int dx = -grow; dx <= grow; dx++) {
+          int xx = x + dx, yy = y + dy;
+          if (xx >= 0 && yy >= 0 && xx < w && yy < h) p[(size_t)yy * w + xx] = 1;
+        }
+    }
+  return p;
 }
 
 static int build_levels(cr_reg_render_cost *c, const cr_image *photo, const cr_image *mask) {
@@ -66,8 +86,9 @@ static int build_levels(cr_reg_render_cost *c, const cr_image *photo, const cr_i
           float *m = cr_image_px(c->mask[l], x, y);
           *m = *m >= 0.5f;
         }
+      if (!(c->pixels[l] = render_pixels(c->mask[l]))) rc = CR_ENOMEM;
     }
-    if ((rc = cr_reg_prepare(pyr->photo[l], c->mask[l], &po, &c->photo[l]))) break;
+    if (rc || (rc = cr_reg_prepare(pyr->photo[l], c->mask[l], &po, &c->photo[l]))) break;
     c->render[l] = cr_image_new(c->cam[l].width, c->cam[l].height, 1);
     if (!c->render[l]) rc = CR_ENOMEM;
     else if (!(c->metric[l] = cr_metric_new(c->opt.metric, c->photo[l], c->mask[l], &c->opt.metric_opt)))
@@ -85,7 +106,7 @@ int cr_reg_render_cost_new(cr_reg_render_cost **out, const cr_volume *vol, const
   if (!c) return cr_error(CR_ENOMEM, "registration cost: out of memory");
   c->vol = vol, c->camera = *cam;
   c->opt = opt ? *opt : cr_reg_render_cost_defaults();
-  if (!c->opt.metric) c->opt.metric = cr_metric_ncc;
+  if (!c->opt.metric) c->opt.metric = cr_metric_ngf;
   c->opt.render.background = NAN;
   c->levels = c->opt.levels;
   cr_image *mask1 = mask ? cr_image_to_grey(mask, 0, NULL) : NULL;
@@ -104,7 +125,9 @@ int cr_reg_render_cost_new(cr_reg_render_cost **out, const cr_volume *vol, const
 // Renders and prepares level l into c->render[l] (or c->work[l] after vesselness);
 // returns the image to compare in *img.
 static int render_level(cr_reg_render_cost *c, int l, const cr_pose *pose, cr_image **img) {
-  cr_render_out ro = {c->render[l], NULL, NULL, NULL};
+  // Vesselness filters the whole render, so it needs every pixel; otherwise only the
+  // pixels the metric reads are rendered.
+  cr_render_out ro = {c->render[l], NULL, NULL, NULL, c->opt.prep.vesselness ? NULL : c->pixels[l]};
   int rc = cr_render(c->renderer, &c->cam[l], pose, &ro);
   if (rc) return rc;
   *img = c->render[l];

@@ -26,9 +26,10 @@ typedef struct cr_reg_render_cost_options {
   int levels;                    // pyramid levels (1..CR_REG_MAX_LEVELS)
 } cr_reg_render_cost_options;
 
-// Surface mode, NCC, prep defaults, 3 levels (on phantom photos of experiments/synth.c
-// the surface/NCC landscape has its per-axis minima at the truth at full resolution,
-// probe/MI does not: see camreg bench-registration --landscape).
+// Surface mode, NGF, prep defaults, 3 levels. On phantom photos of experiments/synth.c
+// NGF (polarity-free edge directions) has its per-axis minima at the truth and beat
+// NCC and GC from 5 mm / 5 deg starts (camreg bench-registration --landscape shows the
+// per-axis minima; the README has the numbers).
 cr_reg_render_cost_options cr_reg_render_cost_defaults(void);
 
 typedef struct cr_reg_render_cost cr_reg_render_cost;

@@ -102,6 +102,10 @@ typedef struct cr_render_out {
   cr_image *depth;
   cr_image *xyz;
   cr_image *normal;
+  // Optional, width*height bytes: pixels where it is 0 are not rendered and get the
+  // miss values (background, depth 0, NaN xyz and normal). A registration renders only
+  // the pixels its metric reads.
+  const unsigned char *pixel_mask;
 } cr_render_out;
 
 // Renders one frame seen by `cam` at pose cam_from_world. Recomputes the cached rays

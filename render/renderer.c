@@ -308,6 +308,17 @@ static int check_out(const cr_image *img, const cr_camera *cam, int c1, int c2, 
   return 0;
 }
 
+// The values of a pixel whose ray finds nothing (or that the pixel mask leaves out).
+static void write_miss(const cr_renderer *r, const cr_render_out *out, int u, int v) {
+  float *px = cr_image_px(out->image, u, v);
+  for (int k = 0; k < out->image->channels; k++) px[k] = r->p.background;
+  if (out->depth) cr_image_px(out->depth, u, v)[0] = 0;
+  for (int k = 0; k < 3; k++) {
+    if (out->xyz) cr_image_px(out->xyz, u, v)[k] = NAN;
+    if (out->normal) cr_image_px(out->normal, u, v)[k] = NAN;
+  }
+}
+
 static long render_pixel(const cr_renderer *r, const frame_geom *g, const double *dcam,
                          const cr_render_out *out, int u, int v) {
   ray_t ray;
@@ -338,12 +349,7 @@ static long render_pixel(const cr_renderer *r, const frame_geom *g, const double
   int found = 0;
   if (hit_box) n = cr_kernel_surface(r, &ray, &hit, &found);
   if (!found) {
-    px[0] = bg;
-    if (out->depth) cr_image_px(out->depth, u, v)[0] = 0;
-    for (int k = 0; k < 3; k++) {
-      if (out->xyz) cr_image_px(out->xyz, u, v)[k] = NAN;
-      if (out->normal) cr_image_px(out->normal, u, v)[k] = NAN;
-    }
+    write_miss(r, out, u, v);
     return n;
   }
   if (r->p.mode == CR_RENDER_PROBE) n += cr_kernel_probe(r, &ray, &hit, px);
@@ -379,8 +385,10 @@ int cr_render(cr_renderer *r, const cr_camera *cam, const cr_pose *cam_from_worl
     const int u1 = u0 + CR_TILE < w ? u0 + CR_TILE : w, v1 = v0 + CR_TILE < h ? v0 + CR_TILE : h;
     long n = 0;
     for (int v = v0; v < v1; v++)
-      for (int u = u0; u < u1; u++)
-        n += render_pixel(r, &g, r->rays + 3 * ((size_t)v * w + u), out, u, v);
+      for (int u = u0; u < u1; u++) {
+        if (out->pixel_mask && !out->pixel_mask[(size_t)v * w + u]) write_miss(r, out, u, v);
+        else n += render_pixel(r, &g, r->rays + 3 * ((size_t)v * w + u), out, u, v);
+      }
     r->tile_samples[q] = (double)n;
   }
   double total = 0;

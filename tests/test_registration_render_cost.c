@@ -53,7 +53,7 @@ static void test_half_resolution_render(void **state) {
     assert_int_equal(cr_renderer_new(&r, vol, &p), 0);
     cr_camera half = cr_camera_scaled(&cam, 0.5);
     cr_image *full = cr_image_new(cam.width, cam.height, 1), *hr = cr_image_new(half.width, half.height, 1);
-    cr_render_out of = {full, NULL, NULL, NULL}, oh = {hr, NULL, NULL, NULL};
+    cr_render_out of = {full, NULL, NULL, NULL, NULL}, oh = {hr, NULL, NULL, NULL, NULL};
     assert_int_equal(cr_render(r, &cam, &pose, &of), 0);
     assert_int_equal(cr_render(r, &half, &pose, &oh), 0);
     cr_image *down = cr_image_resize_area(full, half.width, half.height);
@@ -78,7 +78,7 @@ static void test_cost_prefers_truth(void **state) {
   cr_render_params sp = cr_render_defaults(CR_RENDER_SURFACE);
   cr_renderer *sr;
   assert_int_equal(cr_renderer_new(&sr, vol, &sp), 0);
-  cr_render_out so = {photo, NULL, NULL, NULL};
+  cr_render_out so = {photo, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(sr, &cam, &truth, &so), 0);
   cr_renderer_free(sr);
   for (int y = 0; y < 128; y++)

@@ -90,7 +90,7 @@ static void test_drr_uniform_box(void **state) {
   cr_renderer *r;
   assert_int_equal(cr_renderer_new(&r, v, &p), 0);
   cr_image *img = cr_image_new(cam.width, cam.height, 1);
-  cr_render_out out = {img, NULL, NULL, NULL};
+  cr_render_out out = {img, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &P, &out), 0);
   int checked = 0;
   for (int y = 0; y < cam.height; y++)
@@ -133,7 +133,7 @@ static void test_drr_smooth_field_vs_core_sampler(void **state) {
   cr_renderer *r;
   assert_int_equal(cr_renderer_new(&r, v, &p), 0);
   cr_image *img = cr_image_new(16, 12, 1);
-  cr_render_out out = {img, NULL, NULL, NULL};
+  cr_render_out out = {img, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &P, &out), 0);
   int checked = 0;
   for (int y = 0; y < 12; y += 3)
@@ -169,7 +169,7 @@ static void test_camera_inside_and_away(void **state) {
   cr_camera cam = cr_camera_from_fov(33, 25, 70);
   cr_image *img = cr_image_new(cam.width, cam.height, 1);
   cr_image *depth = cr_image_new(cam.width, cam.height, 1);
-  cr_render_out out = {img, depth, NULL, NULL};
+  cr_render_out out = {img, depth, NULL, NULL, NULL};
   for (int mode = CR_RENDER_DRR; mode <= CR_RENDER_PROBE; mode++) {
     cr_render_params p = cr_render_defaults((cr_render_mode)mode);
     p.iso = 1.0;
@@ -217,7 +217,7 @@ static void sphere_surface_depth(double smooth_mm, double tol_vox) {
   assert_int_equal(cr_renderer_new(&r, v, &p), 0);
   cr_image *img = cr_image_new(cam.width, cam.height, 1), *depth = cr_image_new(cam.width, cam.height, 1);
   cr_image *xyz = cr_image_new(cam.width, cam.height, 3), *nrm = cr_image_new(cam.width, cam.height, 3);
-  cr_render_out out = {img, depth, xyz, nrm};
+  cr_render_out out = {img, depth, xyz, nrm, NULL};
   assert_int_equal(cr_render(r, &cam, &P, &out), 0);
   int hits = 0;
   double maxerr = 0;
@@ -289,7 +289,7 @@ static void test_probe_shell(void **state) {
   cr_camera cam = cr_camera_from_fov(31, 31, 20);
   cr_pose P = look(0, -120, 0, 0, 0, 0);
   cr_image *img = cr_image_new(31, 31, 1);
-  cr_render_out out = {img, NULL, NULL, NULL};
+  cr_render_out out = {img, NULL, NULL, NULL, NULL};
   const double depths[2] = {4.5, 0.5};
   const int along_normal[2] = {0, 1};
   for (int a = 0; a < 2; a++)
@@ -326,7 +326,7 @@ static void test_volume_compositing(void **state) {
   cr_camera cam = cr_camera_from_fov(40, 30, 40);
   cr_pose P = look(70, -80, 30, 0, 0, 0);
   cr_image *img = cr_image_new(40, 30, 1);
-  cr_render_out out = {img, NULL, NULL, NULL};
+  cr_render_out out = {img, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &P, &out), 0);
   int checked = 0;
   for (int y = 0; y < 30; y++)
@@ -366,13 +366,13 @@ static void test_voxel_orders_agree(void **state) {
     cr_render_params p = cr_render_defaults(CR_RENDER_DRR);
     cr_renderer *r;
     assert_int_equal(cr_renderer_new(&r, v, &p), 0);
-    cr_render_out o1 = {drr, NULL, NULL, NULL};
+    cr_render_out o1 = {drr, NULL, NULL, NULL, NULL};
     assert_int_equal(cr_render(r, &cam, &P, &o1), 0);
     cr_renderer_free(r);
     p = cr_render_defaults(CR_RENDER_SURFACE);
     p.iso = 300;
     assert_int_equal(cr_renderer_new(&r, v, &p), 0);
-    cr_render_out o2 = {img, dep, NULL, NULL};
+    cr_render_out o2 = {img, dep, NULL, NULL, NULL};
     assert_int_equal(cr_render(r, &cam, &P, &o2), 0);
     cr_renderer_free(r);
     cr_volume_free(v);
@@ -422,7 +422,7 @@ static void test_threads_identical(void **state) {
     for (int t = 0; t < 2; t++) {
       a[t] = cr_image_new(64, 48, ch), d[t] = cr_image_new(64, 48, 1);
       omp_set_num_threads(t + 1);
-      cr_render_out out = {a[t], d[t], NULL, NULL};
+      cr_render_out out = {a[t], d[t], NULL, NULL, NULL};
       assert_int_equal(cr_render(r, &cam, &P, &out), 0);
     }
     float lo, hi;
@@ -448,7 +448,7 @@ static void test_single_slice_volume(void **state) {
   cr_camera cam = cr_camera_from_fov(9, 9, 10);
   cr_pose P = look(0, 0.001, 100, 0, 0, 0);
   cr_image *img = cr_image_new(9, 9, 1), *depth = cr_image_new(9, 9, 1);
-  cr_render_out out = {img, depth, NULL, NULL};
+  cr_render_out out = {img, depth, NULL, NULL, NULL};
   for (int mode = CR_RENDER_DRR; mode <= CR_RENDER_SURFACE; mode += CR_RENDER_SURFACE) {
     cr_render_params p = cr_render_defaults((cr_render_mode)mode);
     p.iso = 2;
@@ -481,7 +481,7 @@ static void test_bad_input(void **state) {
   cr_camera cam = cr_camera_from_fov(10, 10, 50);
   cr_pose P = look(0, -50, 0, 0, 0, 0);
   cr_image *wrong = cr_image_new(9, 10, 1);
-  cr_render_out out = {wrong, NULL, NULL, NULL};
+  cr_render_out out = {wrong, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &P, &out), CR_EINVAL);
   assert_non_null(strstr(cr_last_error(), "9x10"));
   cam.fx = -1;

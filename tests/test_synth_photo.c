@@ -79,7 +79,7 @@ static void test_vessels_are_red_where_the_phantom_has_them(void **state) {
   cr_renderer *r;
   assert_int_equal(cr_renderer_new(&r, phantom, &rp), 0);
   cr_image *img = cr_image_new(cam.width, cam.height, 1), *xyz = cr_image_new(cam.width, cam.height, 3);
-  cr_render_out out = {img, NULL, xyz, NULL};
+  cr_render_out out = {img, NULL, xyz, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &pose, &out), 0);
   cr_phantom_params pp = cr_phantom_default();
   double ratio_vessel = 0, ratio_cortex = 0;
