@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/imgproc.h"
 #include "registration/itk_transform.h"
+#include "registration/mesh_cost.h"
 #include "registration/register.h"
 #include "registration/render_cost.h"
 
@@ -38,7 +39,10 @@ static const char usage[] =
     "      --report FILE       JSON report (cost, evaluations, time per level, poses)\n"
     "      --overlay FILE      PNG: prepared photo with the registered render's edges in red\n"
     "method:\n"
-    "  -m, --mode M            render mode: surface, probe, volume, drr, mip (default surface)\n"
+    "  -m, --mode M            render mode: surface, probe, volume, drr, mip, or mesh (default\n"
+    "                          surface); mesh rasterizes the cortex mesh (marching cubes at\n"
+    "                          --iso, largest component, --smooth Taubin iterations) shaded\n"
+    "                          by a headlight instead of ray casting the volume\n"
     "      --metric NAME       ssd ncc lncc mi nmi gc gd pi ngf edge dice (default ngf)\n"
     "      --optimizer NAME    nelder-mead, powell, cmaes, bfgs (default nelder-mead)\n"
     "      --levels N          pyramid levels (default 3)\n"
@@ -60,12 +64,13 @@ static const char usage[] =
     "      --iso LEVEL         surface level (default automatic, Otsu)\n"
     "      --probe-depth MM    probe shell thickness (default 3)\n"
     "      --render-step MM    ray sampling step (default: smallest voxel size)\n"
+    "      --smooth N          mesh mode: Taubin smoothing iterations (default 20)\n"
     "  -h, --help              this text\n";
 
 typedef struct reg_args {
   const char *volume, *camera, *photo, *mask, *init, *lm2, *lm3, *out, *tfm, *report, *overlay;
   const char *metric_name, *optimizer_name;
-  int have_pivot;
+  int have_pivot, mesh_mode, smooth;
   cr_reg_options ro;
   cr_reg_render_cost_options co;
 } reg_args;
@@ -102,6 +107,7 @@ static int parse_opt(int c, reg_args *a) {
   case 'R': a->report = optarg; break;
   case 'O': a->overlay = optarg; break;
   case 'm':
+    if ((a->mesh_mode = strcmp(optarg, "mesh") == 0)) break;
     if (cr_render_mode_parse(optarg, &a->co.render.mode))
       return cli_usage_error("register", "--mode: %s", cr_last_error());
     break;
@@ -133,6 +139,7 @@ static int parse_opt(int c, reg_args *a) {
       rc = cli_usage_error("register", "--render-step must be > 0");
     a->co.render.step_mm = d;
     break;
+  case 'K': rc = cli_parse_int("register", "--smooth", optarg, 0, 10000, &a->smooth); break;
   default: rc = -2;
   }
   return rc;
@@ -149,7 +156,7 @@ static int check_args(reg_args *a) {
   if (a->ro.prior_weight < 0 || (a->ro.prior_weight > 0 && !(a->ro.prior_distance_mm > 0)))
     return cli_usage_error("register", "--prior-weight needs --prior-distance > 0 (and weight >= 0)");
   if (!(a->co.render.probe_depth_mm >= 0)) return cli_usage_error("register", "--probe-depth must be >= 0");
-  a->co.metric = cr_metric_find(a->metric_name ? a->metric_name : "ncc");
+  a->co.metric = cr_metric_find(a->metric_name ? a->metric_name : "ngf");
   if (!a->co.metric) {
     char names[256] = "";
     for (int i = 0; cr_metric_types[i]; i++)
@@ -157,7 +164,7 @@ static int check_args(reg_args *a) {
                cr_metric_types[i]->name);
     return cli_usage_error("register", "unknown metric '%s' (known: %s)", a->metric_name, names);
   }
-  a->ro.optimizer = cr_opt_lookup(a->optimizer_name ? a->optimizer_name : "powell");
+  a->ro.optimizer = cr_opt_lookup(a->optimizer_name ? a->optimizer_name : "nelder-mead");
   if (!a->ro.optimizer) return cli_usage_error("register", "--optimizer: %s", cr_last_error());
   a->co.levels = a->ro.levels;
   if (a->overlay && !cr_path_has_suffix(a->overlay, ".png"))
@@ -176,10 +183,11 @@ static int parse(int argc, char **argv, reg_args *a) {
       {"pivot", 1, 0, 'P'}, {"prior-distance", 1, 0, 'D'}, {"prior-weight", 1, 0, 'W'},
       {"channel", 1, 0, 'C'}, {"clahe", 1, 0, 'H'}, {"vesselness", 0, 0, 'V'},
       {"bright-vessels", 0, 0, 'B'}, {"iso", 1, 0, 'I'}, {"probe-depth", 1, 0, 'd'},
-      {"render-step", 1, 0, 'r'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+      {"render-step", 1, 0, 'r'}, {"smooth", 1, 0, 'K'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   memset(a, 0, sizeof *a);
   a->ro = cr_reg_defaults();
   a->co = cr_reg_render_cost_defaults();
+  a->smooth = cr_reg_mesh_cost_defaults().build.smooth_iterations;
   optind = 1;
   opterr = 0;
   int c, rc;
@@ -210,15 +218,54 @@ static int start_pose(const reg_args *a, const cr_camera *cam, cr_pose *pose) {
   return rc;
 }
 
+// The cost in use: the volume render cost, or the mesh raster cost of --mode mesh.
+typedef struct reg_cost {
+  cr_reg_render_cost *render;
+  cr_reg_mesh_cost *mesh;
+} reg_cost;
+
+static int cost_new(const reg_args *a, reg_cost *c, const cr_volume *vol, const cr_camera *cam,
+                    const cr_image *photo, const cr_image *mask) {
+  if (!a->mesh_mode) return cr_reg_render_cost_new(&c->render, vol, cam, photo, mask, &a->co);
+  cr_reg_mesh_cost_options mo = cr_reg_mesh_cost_defaults();
+  mo.build.iso = a->co.render.iso, mo.build.smooth_iterations = a->smooth;
+  mo.metric = a->co.metric, mo.metric_opt = a->co.metric_opt;
+  mo.prep = a->co.prep, mo.levels = a->co.levels;
+  int rc = cr_reg_mesh_cost_new(&c->mesh, NULL, vol, cam, photo, mask, &mo);
+  if (!rc) {
+    const cr_mesh *m = cr_reg_mesh_cost_mesh(c->mesh);
+    fprintf(stderr, "mesh: %d vertices, %d triangles\n", m->n_vertices, m->n_triangles);
+  }
+  return rc;
+}
+
+static void cost_free(reg_cost *c) {
+  cr_reg_render_cost_free(c->render);
+  cr_reg_mesh_cost_free(c->mesh);
+}
+
+static int cost_render(reg_cost *c, int level, const cr_pose *pose, const cr_image **img, long *n) {
+  return c->mesh ? cr_reg_mesh_cost_render(c->mesh, level, pose, img, n)
+                 : cr_reg_render_cost_render(c->render, level, pose, img, n);
+}
+
+static const cr_image *cost_photo(const reg_cost *c, int level) {
+  return c->mesh ? cr_reg_mesh_cost_photo(c->mesh, level) : cr_reg_render_cost_photo(c->render, level);
+}
+
+static int cost_pivot(reg_cost *c, const cr_pose *pose, double pivot[3]) {
+  return c->mesh ? cr_reg_mesh_cost_pivot(c->mesh, pose, pivot) : cr_reg_render_cost_pivot(c->render, pose, pivot);
+}
+
 static void progress(void *ctx, int level, int start, int evals, double cost) {
   const reg_args *a = ctx;
   cli_progress("register", evals, (long)a->ro.max_evals * (a->ro.levels - 1 + a->ro.starts));
 }
 
 // The prepared photo (grey) with the edges of the registered render in red.
-static int write_overlay(const char *path, cr_reg_render_cost *cost, const cr_pose *pose) {
-  const cr_image *ren, *photo = cr_reg_render_cost_photo(cost, 0);
-  int rc = cr_reg_render_cost_render(cost, 0, pose, &ren, NULL);
+static int write_overlay(const char *path, reg_cost *cost, const cr_pose *pose) {
+  const cr_image *ren, *photo = cost_photo(cost, 0);
+  int rc = cost_render(cost, 0, pose, &ren, NULL);
   if (rc) return rc;
   int w = photo->width, h = photo->height;
   cr_image *r = cr_image_clone(ren), *rgb = cr_image_new(w, h, 3);
@@ -246,7 +293,7 @@ static int write_overlay(const char *path, cr_reg_render_cost *cost, const cr_po
   return rc;
 }
 
-static int write_outputs(const reg_args *a, cr_reg_render_cost *cost, const cr_reg_result *res) {
+static int write_outputs(const reg_args *a, reg_cost *cost, const cr_reg_result *res) {
   char comment[256];
   snprintf(comment, sizeof comment, "camreg register: %s, %s, cost %.6g, %d evaluations",
            a->co.metric->name, res->optimizer, res->cost, res->evals);
@@ -255,7 +302,7 @@ static int write_outputs(const reg_args *a, cr_reg_render_cost *cost, const cr_r
   if (!rc && a->report) {
     cJSON *extra = cJSON_CreateObject();
     cJSON_AddStringToObject(extra, "metric", a->co.metric->name);
-    cJSON_AddStringToObject(extra, "mode", cr_render_mode_name(a->co.render.mode));
+    cJSON_AddStringToObject(extra, "mode", a->mesh_mode ? "mesh" : cr_render_mode_name(a->co.render.mode));
     cJSON_AddStringToObject(extra, "volume", a->volume);
     cJSON_AddStringToObject(extra, "photo", a->photo);
     rc = cr_reg_report_write(a->report, res, extra);
@@ -273,7 +320,7 @@ static int run(int argc, char **argv) {
   cr_pose init;
   cr_volume *vol = NULL;
   cr_image *photo = NULL, *mask = NULL;
-  cr_reg_render_cost *cost = NULL;
+  reg_cost cost = {NULL, NULL};
   if (cr_camera_read(a.camera, &cam) || cr_volume_load(a.volume, -1, &vol, NULL) ||
       cr_image_read(a.photo, &photo, NULL) || (a.mask && cr_image_read(a.mask, &mask, NULL)) ||
       start_pose(&a, &cam, &init))
@@ -283,13 +330,13 @@ static int run(int argc, char **argv) {
              photo->height, a.camera, cam.width, cam.height);
     goto fail;
   }
-  if (cr_reg_render_cost_new(&cost, vol, &cam, photo, mask, &a.co)) {
+  if (cost_new(&a, &cost, vol, &cam, photo, mask)) {
     cr_error_prefix(a.mask ? a.mask : a.photo);
     goto fail;
   }
   long n_valid = 0;
-  if ((!a.have_pivot && cr_reg_render_cost_pivot(cost, &init, a.ro.pivot_world)) ||
-      cr_reg_render_cost_render(cost, 0, &init, NULL, &n_valid))
+  if ((!a.have_pivot && cost_pivot(&cost, &init, a.ro.pivot_world)) ||
+      cost_render(&cost, 0, &init, NULL, &n_valid))
     goto fail;
   if (n_valid == 0) {
     cr_error(CR_EEMPTY, "the initial pose sees no part of the volume inside the mask");
@@ -297,17 +344,19 @@ static int run(int argc, char **argv) {
   }
   a.ro.progress = progress, a.ro.progress_ctx = &a;
   cr_reg_result res;
-  if (cr_reg_run(&cam, &init, cr_reg_render_cost_eval, cost, &a.ro, &res)) goto fail;
+  if (cost.mesh ? cr_reg_run(&cam, &init, cr_reg_mesh_cost_eval, cost.mesh, &a.ro, &res)
+                : cr_reg_run(&cam, &init, cr_reg_render_cost_eval, cost.render, &a.ro, &res))
+    goto fail;
   fprintf(stderr, "\nregistered: cost %.6g, %d evaluations, %.2f s; change at the pivot %.2f px "
                   "in plane, %+.2f mm along the axis\n", res.cost, res.evals, res.seconds,
           res.inplane_px, res.along_mm);
-  if (write_outputs(&a, cost, &res)) goto fail;
+  if (write_outputs(&a, &cost, &res)) goto fail;
   rc = 0;
   goto done;
 fail:
   rc = cli_fail_last();
 done:
-  cr_reg_render_cost_free(cost);
+  cost_free(&cost);
   cr_image_free(photo), cr_image_free(mask);
   cr_volume_free(vol);
   return rc;

@@ -27,7 +27,7 @@ typedef void (*cr_reg_progress_fn)(void *ctx, int level, int start, int evals_to
 typedef struct cr_reg_options {
   const cr_opt_type *optimizer; // NULL = cr_opt_nelder_mead
   int levels;                   // pyramid levels, 1..CR_REG_MAX_LEVELS (default 3)
-  double step_deg, step_mm;     // initial optimizer step at level 0 (default 1 deg, 1 mm);
+  double step_deg, step_mm;     // initial optimizer step at level 0 (default 2 deg, 2 mm);
                                 // doubled per coarser level
   double xtol;                  // parameter tolerance at level 0 (deg or mm, default 0.01);
                                 // doubled per coarser level

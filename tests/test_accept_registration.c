@@ -1,0 +1,143 @@
+// Registration acceptance on the phantom (issue 7): photos made by the synthetic
+// appearance model (experiments/synth.c: colour, near-coaxial light with highlights,
+// cavity-darkened sulci, vessels, noise, JPEG, opening, instrument) are registered by
+// the surface renderer + NGF, which shares none of that model (no inverse crime).
+// The working-distance prior is on, at the true focus distance of the pivot: a single
+// narrow-field view fixes depth only weakly (README, "Depth").
+#include "testutil.h"
+
+#include "core/mat.h"
+#include "core/phantom.h"
+#include "experiments/synth.h"
+#include "registration/optimizer.h"
+#include "registration/param.h"
+#include "registration/register.h"
+#include "registration/render_cost.h"
+
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+static cr_volume *vol;
+static cr_camera cam;
+static cr_pose truth;
+static const double pivot[3] = {10, 20, 55}, target[3] = {10, 20, 50};
+static cr_image *photo, *mask;
+static double targets[64][3];
+static int n_targets;
+
+static int setup(void **state) {
+  cr_phantom_params pp = cr_phantom_default();
+  pp.dim[0] = 104, pp.dim[1] = 124, pp.dim[2] = 96; // 1.5 mm voxels
+  pp.spacing_mm[0] = pp.spacing_mm[1] = pp.spacing_mm[2] = 1.5;
+  if (cr_phantom_make(&pp, &vol)) return -1;
+  cam = (cr_camera){192, 192, 360, 360, 95.5, 95.5, {-0.05, 0, 0, 0, 0}};
+  double eye[3] = {10, 20, 230}, up[3] = {0, 1, 0};
+  cr_pose_look_at(&truth, eye, target, up);
+  photo = cr_image_new(192, 192, 3), mask = cr_image_new(192, 192, 1);
+  cr_synth_params sp = cr_synth_defaults();
+  if (cr_synth_photo(vol, &cam, &truth, target, &sp, photo, mask)) return -1;
+  // Targets: a grid of surface points around the pivot (world), as the mTRE of design.md.
+  for (int i = -3; i <= 4 && n_targets < 64; i++)
+    for (int j = -3; j <= 4 && n_targets < 64; j++) {
+      double p[3] = {pivot[0] + 4 * i, pivot[1] + 4 * j, 0};
+      p[2] = pivot[2] - cr_phantom_surface_distance(&pp, (double[3]){p[0], p[1], pivot[2]});
+      memcpy(targets[n_targets++], p, sizeof p);
+    }
+  return 0;
+}
+
+static int teardown(void **state) {
+  cr_volume_free(vol), cr_image_free(photo), cr_image_free(mask);
+  return 0;
+}
+
+// A start pose: rotation of deg about a seeded random axis through the pivot and a
+// translation of mm in a seeded random direction (camera frame), as mk.py did.
+static cr_pose start_pose(double deg, double mm, unsigned seed) {
+  double a[3], d[3];
+  unsigned s = seed * 2654435761u + 1;
+  for (int k = 0; k < 3; k++) {
+    s = s * 1664525u + 1013904223u, a[k] = (double)(s >> 8) / (1 << 24) - 0.5;
+    s = s * 1664525u + 1013904223u, d[k] = (double)(s >> 8) / (1 << 24) - 0.5;
+  }
+  cr_vec3_normalize(a), cr_vec3_normalize(d);
+  cr_reg_param par;
+  cr_reg_param_init(&par, &truth, pivot);
+  double x[6] = {a[0] * deg, a[1] * deg, a[2] * deg, d[0] * mm, d[1] * mm, d[2] * mm};
+  return cr_reg_param_to_pose(&par, x);
+}
+
+static double register_from(const cr_pose *start, const cr_opt_type *opt, int max_evals,
+                            int starts, cr_pose *final) {
+  cr_reg_render_cost_options co = cr_reg_render_cost_defaults();
+  cr_reg_render_cost *cost;
+  assert_int_equal(cr_reg_render_cost_new(&cost, vol, &cam, photo, mask, &co), 0);
+  cr_reg_options ro = cr_reg_defaults();
+  if (opt) ro.optimizer = opt;
+  if (max_evals) ro.max_evals = max_evals;
+  ro.starts = starts;
+  memcpy(ro.pivot_world, pivot, sizeof pivot);
+  double pc[3];
+  cr_pose_apply(&truth, pivot, pc);
+  ro.prior_distance_mm = pc[2], ro.prior_weight = 0.01;
+  cr_reg_result res;
+  assert_int_equal(cr_reg_run(&cam, start, cr_reg_render_cost_eval, cost, &ro, &res), 0);
+  cr_reg_render_cost_free(cost);
+  if (final) *final = res.final;
+  return cr_reg_mtre(&res.final, &truth, (const double(*)[3])targets, n_targets);
+}
+
+static void test_default_from_5mm_5deg(void **state) {
+  for (unsigned seed = 1; seed <= 2; seed++) {
+    cr_pose s = start_pose(5, 5, seed);
+    double m0 = cr_reg_mtre(&s, &truth, (const double(*)[3])targets, n_targets);
+    double m1 = register_from(&s, NULL, 0, 1, NULL);
+    print_message("nelder-mead 5/5 seed %u: mTRE %.3f -> %.3f mm\n", seed, m0, m1);
+    assert_true(m0 > 3);
+    assert_true(m1 < 0.5);
+  }
+}
+
+static void test_default_from_10mm_10deg_with_restarts(void **state) {
+  for (unsigned seed = 1; seed <= 1; seed++) {
+    cr_pose s = start_pose(10, 10, seed);
+    double m0 = cr_reg_mtre(&s, &truth, (const double(*)[3])targets, n_targets);
+    double m1 = register_from(&s, NULL, 0, 3, NULL);
+    print_message("nelder-mead 10/10 (3 starts) seed %u: mTRE %.3f -> %.3f mm\n", seed, m0, m1);
+    assert_true(m0 > 6);
+    assert_true(m1 < 0.5);
+  }
+}
+
+// The other optimizers need a larger budget (1000 evaluations at the coarsest level);
+// with it they reach 0.5 mm here too, though less reliably than Nelder-Mead over many
+// starts (README, "Registration accuracy").
+static void test_other_optimizers_from_5mm_5deg(void **state) {
+  const cr_opt_type *opts[3] = {cr_opt_powell, cr_opt_cmaes, cr_opt_bfgs};
+  for (int k = 0; k < 3; k++) {
+    cr_pose s = start_pose(5, 5, 2);
+    double m1 = register_from(&s, opts[k], 1000, 1, NULL);
+    print_message("%s 5/5: mTRE -> %.3f mm\n", opts[k]->name, m1);
+    assert_true(m1 < 0.5);
+  }
+}
+
+static void test_same_result_for_any_thread_count(void **state) {
+  cr_pose s = start_pose(5, 5, 3), a, b;
+  omp_set_num_threads(1);
+  register_from(&s, NULL, 0, 1, &a);
+  omp_set_num_threads(2);
+  register_from(&s, NULL, 0, 1, &b);
+  assert_memory_equal(&a, &b, sizeof a);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_default_from_5mm_5deg),
+      cmocka_unit_test(test_default_from_10mm_10deg_with_restarts),
+      cmocka_unit_test(test_other_optimizers_from_5mm_5deg),
+      cmocka_unit_test(test_same_result_for_any_thread_count),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
