@@ -222,26 +222,37 @@ static int start_pose(const reg_args *a, const cr_camera *cam, cr_pose *pose) {
 typedef struct reg_cost {
   cr_reg_render_cost *render;
   cr_reg_mesh_cost *mesh;
+  cr_mesh *cortex; // the mesh of the mesh cost
 } reg_cost;
 
 static int cost_new(const reg_args *a, reg_cost *c, const cr_volume *vol, const cr_camera *cam,
                     const cr_image *photo, const cr_image *mask) {
-  if (!a->mesh_mode) return cr_reg_render_cost_new(&c->render, vol, cam, photo, mask, &a->co);
+  if (!a->mesh_mode) {
+    if (!cr_reg_render_cost_new(&c->render, vol, cam, photo, mask, &a->co)) return 0;
+    cr_error_prefix(a->mask ? a->mask : a->photo);
+    return -1;
+  }
   cr_reg_mesh_cost_options mo = cr_reg_mesh_cost_defaults();
   mo.build.iso = a->co.render.iso, mo.build.smooth_iterations = a->smooth;
   mo.metric = a->co.metric, mo.metric_opt = a->co.metric_opt;
   mo.prep = a->co.prep, mo.levels = a->co.levels;
-  int rc = cr_reg_mesh_cost_new(&c->mesh, NULL, vol, cam, photo, mask, &mo);
-  if (!rc) {
-    const cr_mesh *m = cr_reg_mesh_cost_mesh(c->mesh);
-    fprintf(stderr, "mesh: %d vertices, %d triangles\n", m->n_vertices, m->n_triangles);
+  double iso;
+  if (cr_reg_mesh_build(vol, &mo.build, &c->cortex, &iso)) {
+    cr_error_prefix(a->volume);
+    return -1;
   }
-  return rc;
+  fprintf(stderr, "mesh: iso %g, %d vertices, %d triangles\n", iso, c->cortex->n_vertices, c->cortex->n_triangles);
+  if (cr_reg_mesh_cost_new(&c->mesh, c->cortex, NULL, cam, photo, mask, &mo)) {
+    cr_error_prefix(a->mask ? a->mask : a->photo);
+    return -1;
+  }
+  return 0;
 }
 
 static void cost_free(reg_cost *c) {
   cr_reg_render_cost_free(c->render);
   cr_reg_mesh_cost_free(c->mesh);
+  cr_mesh_free(c->cortex);
 }
 
 static int cost_render(reg_cost *c, int level, const cr_pose *pose, const cr_image **img, long *n) {
@@ -320,7 +331,7 @@ static int run(int argc, char **argv) {
   cr_pose init;
   cr_volume *vol = NULL;
   cr_image *photo = NULL, *mask = NULL;
-  reg_cost cost = {NULL, NULL};
+  reg_cost cost = {NULL, NULL, NULL};
   if (cr_camera_read(a.camera, &cam) || cr_volume_load(a.volume, -1, &vol, NULL) ||
       cr_image_read(a.photo, &photo, NULL) || (a.mask && cr_image_read(a.mask, &mask, NULL)) ||
       start_pose(&a, &cam, &init))
@@ -330,10 +341,7 @@ static int run(int argc, char **argv) {
              photo->height, a.camera, cam.width, cam.height);
     goto fail;
   }
-  if (cost_new(&a, &cost, vol, &cam, photo, mask)) {
-    cr_error_prefix(a.mask ? a.mask : a.photo);
-    goto fail;
-  }
+  if (cost_new(&a, &cost, vol, &cam, photo, mask)) goto fail;
   long n_valid = 0;
   if ((!a.have_pivot && cost_pivot(&cost, &init, a.ro.pivot_world)) ||
       cost_render(&cost, 0, &init, NULL, &n_valid))

@@ -4,6 +4,8 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/mat.h"
+#include "mesh/mesh.h"
+#include "registration/mesh_cost.h"
 #include "render/render.h"
 
 #include <getopt.h>
@@ -25,14 +27,22 @@ static const char usage[] =
     "the pivot depth; .tif float; .png 16-bit (the value mapping is printed). --depth (z in\n"
     "the camera frame, mm, 0 = no hit), --xyz (world mm of the hit) and --normal are written\n"
     "in surface and probe modes.\n\n"
+    "mode mesh: instead of casting rays, builds the cortex mesh from the volume (marching\n"
+    "cubes at the iso level, automatic like the surface mode; largest component; --smooth\n"
+    "Taubin iterations) or reads --mesh FILE, and rasterizes it with a z-buffer through the\n"
+    "same camera model (lens distortion applied to the vertices). The image is the headlight\n"
+    "shading |n . view| (1 with --unlit), or with --probe the per-vertex probe: the max\n"
+    "(--probe-mean: mean) of the volume 0..--probe-depth mm along the inward normal,\n"
+    "interpolated over the triangles. --depth and --xyz as in surface mode (--normal is not\n"
+    "available). --volume is optional with --mesh unless --probe needs it.\n\n"
     "options:\n"
     "  -v, --volume FILE        NIfTI volume\n"
     "  -c, --camera FILE        OpenCV camera YAML (camera_matrix, distortion, size)\n"
     "  -p, --pose FILE          cam_from_world 4x4 pose file\n"
-    "  -m, --mode M             drr, mip, volume, surface, probe (default surface)\n"
+    "  -m, --mode M             drr, mip, volume, surface, probe, mesh (default surface)\n"
     "  -o, --out FILE           rendered image\n"
-    "      --depth FILE         depth map (surface, probe)\n"
-    "      --xyz FILE           world xyz of each hit, 3 channels (surface, probe)\n"
+    "      --depth FILE         depth map (surface, probe, mesh)\n"
+    "      --xyz FILE           world xyz of each hit, 3 channels (surface, probe, mesh)\n"
     "      --normal FILE        outward world normal of each hit (surface, probe)\n"
     "      --preview FILE       8-bit PNG quick look of the image\n"
     "      --step MM            sampling step (default: smallest voxel size)\n"
@@ -46,6 +56,13 @@ static const char usage[] =
     "      --probe-depth MM     probe shell thickness (default 3)\n"
     "      --probe-mean         probe mean instead of max\n"
     "      --probe-normal       probe along the inward normal instead of the ray\n"
+    "      --surface-smooth MM  surface/probe: Gaussian sigma of the field whose isosurface\n"
+    "                           is found (default 1; 0 = the raw volume, as mesh mode)\n"
+    "      --mesh FILE          mesh mode: rasterize this mesh (.ply .stl .obj .vtk; files\n"
+    "                           without a SPACE=RAS tag are read as LPS) instead of building one\n"
+    "      --smooth N           mesh mode: Taubin smoothing iterations of the built mesh\n"
+    "                           (default 5; 0 = raw marching cubes)\n"
+    "      --probe              mesh mode: image = per-vertex probe scalar instead of shading\n"
     "      --undistorted        render the undistorted view (ignore lens distortion)\n"
     "      --scale S            render at S times the camera resolution (default 1)\n"
     "      --background V       value of pixels whose ray finds nothing (default 0)\n"
@@ -57,9 +74,12 @@ static const char usage[] =
 typedef struct render_args {
   const char *volume, *camera, *pose, *out, *depth, *xyz, *normal, *preview;
   cr_render_params p;
-  int colour, have_pivot;
+  int colour, have_pivot, mesh_mode, smooth, probe;
+  const char *mesh;
   double scale, pivot[3];
 } render_args;
+
+static int check_args(const render_args *a);
 
 static int parse(int argc, char **argv, render_args *a) {
   static const struct option opts[] = {
@@ -75,12 +95,14 @@ static int parse(int argc, char **argv, render_args *a) {
       {"probe-normal", no_argument, 0, 'K'}, {"undistorted", no_argument, 0, 'U'},
       {"scale", required_argument, 0, 'S'},  {"background", required_argument, 0, 'b'},
       {"pivot", required_argument, 0, 'V'},  {"help", no_argument, 0, 'h'},
+      {"mesh", required_argument, 0, 'E'},   {"smooth", required_argument, 0, 'k'},
+      {"probe", no_argument, 0, 'R'},        {"surface-smooth", required_argument, 0, 'G'},
       {0, 0, 0, 0}};
   int c, rc;
   double w[2], bg;
   memset(a, 0, sizeof *a);
   a->p = cr_render_defaults(CR_RENDER_SURFACE);
-  a->scale = 1;
+  a->scale = 1, a->smooth = 5;
   cr_render_params tfp = a->p;
   optind = 1;
   opterr = 0;
@@ -90,6 +112,7 @@ static int parse(int argc, char **argv, render_args *a) {
     case 'c': a->camera = optarg; break;
     case 'p': a->pose = optarg; break;
     case 'm':
+      if ((a->mesh_mode = strcmp(optarg, "mesh") == 0)) break;
       if (cr_render_mode_parse(optarg, &a->p.mode)) return cli_usage_error("render", "--mode: %s", cr_last_error());
       break;
     case 'o': a->out = optarg; break;
@@ -123,6 +146,13 @@ static int parse(int argc, char **argv, render_args *a) {
       if ((rc = cli_parse_doubles("render", "--pivot", optarg, 3, a->pivot))) return rc;
       a->have_pivot = 1;
       break;
+    case 'E': a->mesh = optarg; break;
+    case 'k': if ((rc = cli_parse_int("render", "--smooth", optarg, 0, 10000, &a->smooth))) return rc; break;
+    case 'R': a->probe = 1; break;
+    case 'G':
+      if ((rc = cli_parse_double("render", "--surface-smooth", optarg, &a->p.surface_smooth_mm))) return rc;
+      if (!(a->p.surface_smooth_mm >= 0)) return cli_usage_error("render", "--surface-smooth must be >= 0");
+      break;
     case 'h': fputs(usage, stdout); return -1;
     default: return cli_usage_error("render", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
@@ -130,8 +160,16 @@ static int parse(int argc, char **argv, render_args *a) {
   a->p.n_tf = tfp.n_tf;
   memcpy(a->p.tf, tfp.tf, sizeof tfp.tf);
   if (optind < argc) return cli_usage_error("render", "unexpected argument '%s'", argv[optind]);
-  if (!a->volume || !a->camera || !a->pose || !a->out)
-    return cli_usage_error("render", "--volume, --camera, --pose and --out are required");
+  return check_args(a);
+}
+
+// Required options, ranges and output types once all options are read.
+static int check_args(const render_args *a) {
+  if ((!a->volume && !(a->mesh_mode && a->mesh)) || !a->camera || !a->pose || !a->out)
+    return cli_usage_error("render", "--volume (or --mesh in mesh mode), --camera, --pose and --out are required");
+  if (!a->mesh_mode && (a->mesh || a->probe))
+    return cli_usage_error("render", "--mesh and --probe need --mode mesh (for the volume probe use --mode probe)");
+  if (a->mesh_mode && a->normal) return cli_usage_error("render", "--normal is not available in mesh mode");
   if (!(a->scale > 0 && a->scale <= 8)) return cli_usage_error("render", "--scale must be in (0, 8]");
   if (a->p.step_mm < 0) return cli_usage_error("render", "--step must be positive");
   if (!(a->p.probe_depth_mm >= 0)) return cli_usage_error("render", "--probe-depth must be >= 0");
@@ -161,6 +199,98 @@ static int write_all(const render_args *a, cr_image *const img[4], const cr_came
   return 0;
 }
 
+// The mesh of mesh mode: read (normals computed if absent) or built from the volume,
+// then probed when the image is the probe.
+static int mesh_prepare(const render_args *a, const cr_volume *vol, cr_mesh **m, double *iso) {
+  *iso = NAN;
+  if (a->mesh) {
+    if (cr_mesh_read(a->mesh, m, NULL)) return -1;
+    if (!(*m)->normal && cr_mesh_compute_normals(*m)) return -1;
+  } else {
+    cr_reg_mesh_build_options bo = cr_reg_mesh_build_defaults();
+    bo.iso = a->p.iso, bo.smooth_iterations = a->smooth, bo.probe_depth_mm = 0;
+    if (cr_reg_mesh_build(vol, &bo, m, iso)) return cr_error_prefix(a->volume), -1;
+  }
+  if (!a->probe) return 0;
+  if (vol) return cr_mesh_probe(*m, vol, a->p.probe_depth_mm, 0.25, a->p.probe_mean ? CR_PROBE_MEAN : CR_PROBE_MAX);
+  if (!(*m)->scalar) return cr_error(CR_EINVAL, "%s: --probe without --volume needs vertex scalars in the mesh", a->mesh);
+  return 0;
+}
+
+// Mesh mode: z-buffer raster of the mesh; img[0] image, img[1] depth (0 = miss), img[2] xyz.
+static int mesh_render(const render_args *a, const cr_mesh *m, const cr_camera *cam, const cr_pose *P,
+                       cr_image *const img[4]) {
+  cr_camera rc_cam = *cam;
+  if (a->p.undistorted) memset(rc_cam.dist, 0, sizeof rc_cam.dist);
+  cr_mesh_raster *r = cr_mesh_raster_new(cam->width, cam->height);
+  if (!r) return -1;
+  double t0 = omp_get_wtime();
+  int rc = cr_mesh_rasterize(r, m, &rc_cam, P, NULL);
+  if (!rc)
+    rc = cr_mesh_raster_resolve(r, m, P, a->probe ? NULL : img[0], img[1], img[2], a->probe ? img[0] : NULL);
+  double ms = 1e3 * (omp_get_wtime() - t0);
+  long hit = 0;
+  for (int y = 0; !rc && y < cam->height; y++)
+    for (int x = 0; x < cam->width; x++) {
+      int on = r->tri[(size_t)y * cam->width + x] >= 0;
+      float *v = cr_image_px(img[0], x, y);
+      hit += on;
+      *v = !on ? a->p.background : a->p.lit || a->probe ? *v : 1.0f;
+      if (!on) *cr_image_px(img[1], x, y) = 0;
+    }
+  cr_mesh_raster_free(r);
+  if (!rc)
+    fprintf(stderr, "rendered mesh %dx%d in %.1f ms (%d vertices, %d triangles, %ld pixels hit)\n",
+            cam->width, cam->height, ms, m->n_vertices, m->n_triangles, hit);
+  return rc ? -1 : 0;
+}
+
+// Pivot of mesh mode: centroid of the visible mesh points (every 4th pixel), else the
+// centre of the mesh's bounding box.
+static void mesh_pivot(const cr_mesh *m, const cr_image *xyz, double pivot[3]) {
+  double s[3] = {0, 0, 0}, lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+  long n = 0;
+  for (int y = 0; y < xyz->height; y += 4)
+    for (int x = 0; x < xyz->width; x += 4) {
+      const float *p = cr_image_px(xyz, x, y);
+      if (!isfinite(p[0])) continue;
+      for (int k = 0; k < 3; k++) s[k] += p[k];
+      n++;
+    }
+  for (int i = 0; !n && i < m->n_vertices; i++)
+    for (int k = 0; k < 3; k++) lo[k] = fmin(lo[k], m->xyz[3 * i + k]), hi[k] = fmax(hi[k], m->xyz[3 * i + k]);
+  for (int k = 0; k < 3; k++) pivot[k] = n ? s[k] / n : m->n_vertices ? 0.5 * (lo[k] + hi[k]) : 0;
+}
+
+static int run_mesh(const render_args *a, const cr_camera *cam, const cr_pose *P) {
+  cr_volume *vol = NULL;
+  cr_mesh *m = NULL;
+  cr_image *img[4] = {NULL, NULL, NULL, NULL};
+  double iso, pivot[3], xc[3], px[2];
+  int rc = 1;
+  if (a->volume && cr_volume_load(a->volume, -1, &vol, NULL)) goto done;
+  if (mesh_prepare(a, vol, &m, &iso)) goto done;
+  if (!isnan(iso)) fprintf(stderr, "mesh: iso %g, %d vertices, %d triangles\n", iso, m->n_vertices, m->n_triangles);
+  for (int i = 0; i < 3; i++)
+    if (!(img[i] = cr_image_new(cam->width, cam->height, i == 2 ? 3 : 1))) goto done;
+  if (mesh_render(a, m, cam, P, img)) goto done;
+  if (a->have_pivot) memcpy(pivot, a->pivot, sizeof pivot);
+  else mesh_pivot(m, img[2], pivot);
+  cr_pose_apply(P, pivot, xc);
+  double depth_mm = xc[2] > 0 ? xc[2] : 100.0;
+  cr_render_pixel_size(cam, depth_mm, px);
+  fprintf(stdout, "pivot %.2f %.2f %.2f mm at depth %.2f mm: pixel size %.4f x %.4f mm\n", pivot[0],
+          pivot[1], pivot[2], depth_mm, px[0], px[1]);
+  if (write_all(a, img, cam, P, depth_mm)) goto done;
+  rc = 0;
+done:
+  if (rc) rc = cli_fail_last();
+  for (int i = 0; i < 4; i++) cr_image_free(img[i]);
+  cr_mesh_free(m);
+  cr_volume_free(vol);
+  return rc;
+}
+
 static int run(int argc, char **argv) {
   render_args a;
   int rc = parse(argc, argv, &a);
@@ -168,10 +298,10 @@ static int run(int argc, char **argv) {
   cr_camera cam;
   cr_pose P;
   cr_volume *vol = NULL;
-  if (cr_camera_read(a.camera, &cam) || cr_pose_read(a.pose, &P) ||
-      cr_volume_load(a.volume, -1, &vol, NULL))
-    return cli_fail_last();
+  if (cr_camera_read(a.camera, &cam) || cr_pose_read(a.pose, &P)) return cli_fail_last();
   if (a.scale != 1) cam = cr_camera_scaled(&cam, a.scale);
+  if (a.mesh_mode) return run_mesh(&a, &cam, &P);
+  if (cr_volume_load(a.volume, -1, &vol, NULL)) return cli_fail_last();
   cr_renderer *r = NULL;
   cr_image *img[4] = {NULL, NULL, NULL, NULL};
   int surf = a.p.mode == CR_RENDER_SURFACE || a.p.mode == CR_RENDER_PROBE;
@@ -224,4 +354,4 @@ done:
   return rc;
 }
 
-const cr_command cr_command_render = {"render", "render a volume through a camera (drr, mip, volume, surface, probe)", run};
+const cr_command cr_command_render = {"render", "render a volume or its mesh through a camera (drr, mip, volume, surface, probe, mesh)", run};

@@ -35,6 +35,8 @@ static const char usage[] =
     "  --occluders N        instruments (default 1)\n"
     "  --vessels S --sulci S --specular S --illumination S\n"
     "                       effect strengths (default 1 each; 0 switches off)\n"
+    "  --light-tilt DEG     light direction off the optical axis (default 5: a microscope's\n"
+    "                       near-coaxial light)\n"
     "  --cast S             colour cast std dev (default 0.06)\n"
     "  --noise SIGMA        noise, grey levels (default 3)\n"
     "  --blur PX            blur sigma, pixels (default 0.7)\n"
@@ -67,7 +69,7 @@ static int run(int argc, char **argv) {
       {"mask", 1, 0, 'M'},   {"gt-pose", 1, 0, 'G'},  {"target", 1, 0, 'T'}, {"iso", 1, 0, 'I'},
       {"opening", 1, 0, 'O'}, {"occluders", 1, 0, 'N'}, {"vessels", 1, 0, 'v'}, {"sulci", 1, 0, 's'},
       {"specular", 1, 0, 'p'}, {"illumination", 1, 0, 'l'}, {"cast", 1, 0, 'c'}, {"noise", 1, 0, 'n'},
-      {"blur", 1, 0, 'b'},   {"jpeg", 1, 0, 'j'},     {"seed", 1, 0, 'S'},   {"help", 0, 0, 'h'},
+      {"blur", 1, 0, 'b'},   {"light-tilt", 1, 0, 't'},   {"jpeg", 1, 0, 'j'},     {"seed", 1, 0, 'S'},   {"help", 0, 0, 'h'},
       {0, 0, 0, 0}};
   const char *vol_path = NULL, *cam_path = NULL, *pose_path = NULL, *out = NULL, *mask_path = NULL,
              *gt_path = NULL;
@@ -96,6 +98,7 @@ static int run(int argc, char **argv) {
     case 'c': rc = cli_parse_double("synth", "--cast", optarg, &sp.colour_cast); break;
     case 'n': rc = cli_parse_double("synth", "--noise", optarg, &sp.noise_sigma); break;
     case 'b': rc = cli_parse_double("synth", "--blur", optarg, &sp.blur_px); break;
+    case 't': rc = cli_parse_double("synth", "--light-tilt", optarg, &sp.light_tilt_deg); break;
     case 'j': rc = cli_parse_int("synth", "--jpeg", optarg, 0, 100, &sp.jpeg_quality); break;
     case 'S': rc = cli_parse_int("synth", "--seed", optarg, 0, 2147483647, &seed), sp.seed = (uint64_t)seed; break;
     case 'h': fputs(usage, stdout); return 0;

@@ -5,18 +5,28 @@
 
 #include <math.h>
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define CR_BRICK_SHIFT 3 // bricks of 8^3 voxels
+#define CR_MACRO_SHIFT 5 // macro bricks of 4^3 bricks (32^3 voxels) for skipping empty space
+#define CR_SKIPPED ((size_t)-1) // segment_end: a run in an empty macro brick
 #define CR_TF_LUT 1024
 #define CR_TILE 16 // pixels per side of the tiles that threads take
 
-// Grid constants for the hot trilinear sampler.
+// Bricked copy of a volume for the hot trilinear sampler: bricks of 8^3 cells stored
+// with a one-voxel apron (9^3 floats, edge values replicated past the grid), so the 8
+// corners of any trilinear cell lie in one contiguous 2.9 KB block. Voxel (i, j, k)
+// (cell base) is at data[ox[i] + oy[j] + oz[k]]; its +x, +y, +z neighbours follow at
+// +1, +CR_BA, +CR_BA^2.
+#define CR_BA 9
+#define CR_BVOX (CR_BA * CR_BA * CR_BA)
 typedef struct vol_fast {
-  const float *data;
+  float *data;           // bricked values (owned)
+  size_t *ox, *oy, *oz;  // offsets per voxel index along each axis (one owned block at ox)
   float mx, my, mz;      // largest voxel index per axis (clamp bound)
   int ix, iy, iz;        // largest base index of a trilinear cell
-  size_t row, slice;     // index strides: nx, nx * ny
-  size_t sx, sy, sz;     // neighbour offsets (0 along an axis of size 1)
 } vol_fast;
 
 struct cr_renderer {
@@ -29,6 +39,11 @@ struct cr_renderer {
   int nb[3];             // bricks per axis
   float *bmax;           // max over the voxels a sample inside the brick can touch
   uint8_t *skip;         // 1: every sample in the brick contributes nothing (mode-specific)
+  uint8_t *inner;        // 1: the brick is away from the grid edges (no clamps needed)
+  double inv_step;       // 1 / p.step_mm
+  int nm[3];             // macro bricks per axis
+  float *mmax;           // max of bmax over the bricks of a macro brick
+  uint8_t *mskip;        // 1: every brick of the macro brick is skipped
   float tf_lo, tf_scale; // transfer-function LUT: index = (v - lo) * scale
   float tf_alpha[CR_TF_LUT + 1]; // opacity per step
   float tf_rgb[CR_TF_LUT + 1][3];
@@ -53,6 +68,7 @@ typedef struct frame_geom {
 // One pixel's ray: position(t) = o + t * dv in voxels, t in mm along the world ray.
 typedef struct ray_t {
   double o[3], dv[3], dw[3], dcam[3];
+  double inv[3]; // 1 / dv per axis (0 where |dv| <= 1e-15: the ray never leaves a brick along it)
   double tn, tf; // clipped interval, mm
 } ray_t;
 
@@ -90,7 +106,7 @@ static inline float cr_sample_nearest(const cr_volume *v, double x, double y, do
   return v->data[(size_t)i + (size_t)v->dim[0] * ((size_t)j + (size_t)v->dim[1] * k)];
 }
 
-// The same trilinear interpolation in single precision with precomputed constants.
+// The same trilinear interpolation in single precision on the bricked copy.
 static inline float cr_sample_fast(const vol_fast *f, float x, float y, float z) {
   x = x < 0 ? 0 : (x > f->mx ? f->mx : x);
   y = y < 0 ? 0 : (y > f->my ? f->my : y);
@@ -98,8 +114,8 @@ static inline float cr_sample_fast(const vol_fast *f, float x, float y, float z)
   int i = (int)x, j = (int)y, k = (int)z;
   i = i > f->ix ? f->ix : i, j = j > f->iy ? f->iy : j, k = k > f->iz ? f->iz : k;
   const float fx = x - (float)i, fy = y - (float)j, fz = z - (float)k;
-  const float *p = f->data + (size_t)i + (size_t)j * f->row + (size_t)k * f->slice;
-  const size_t sx = f->sx, sy = f->sy, sz = f->sz;
+  const float *p = f->data + f->ox[i] + f->oy[j] + f->oz[k];
+  enum { sx = 1, sy = CR_BA, sz = CR_BA * CR_BA };
   float c00 = p[0] + fx * (p[sx] - p[0]);
   float c10 = p[sy] + fx * (p[sy + sx] - p[sy]);
   float c01 = p[sz] + fx * (p[sz + sx] - p[sz]);
@@ -107,6 +123,77 @@ static inline float cr_sample_fast(const vol_fast *f, float x, float y, float z)
   float c0 = c00 + fy * (c10 - c00), c1 = c01 + fy * (c11 - c01);
   return c0 + fz * (c1 - c0);
 }
+
+// cr_sample_linear (double positions, the same rounding) on the bricked copy.
+static inline float cr_sample_fast_d(const vol_fast *f, double x, double y, double z) {
+  x = clampd(x, 0, f->mx), y = clampd(y, 0, f->my), z = clampd(z, 0, f->mz);
+  int i = (int)x, j = (int)y, k = (int)z;
+  i = i > f->ix ? f->ix : i, j = j > f->iy ? f->iy : j, k = k > f->iz ? f->iz : k;
+  const float fx = (float)(x - i), fy = (float)(y - j), fz = (float)(z - k);
+  const float *p = f->data + f->ox[i] + f->oy[j] + f->oz[k];
+  enum { sx = 1, sy = CR_BA, sz = CR_BA * CR_BA };
+  float c00 = p[0] + fx * (p[sx] - p[0]);
+  float c10 = p[sy] + fx * (p[sy + sx] - p[sy]);
+  float c01 = p[sz] + fx * (p[sz + sx] - p[sz]);
+  float c11 = p[sz + sy] + fx * (p[sz + sy + sx] - p[sz + sy]);
+  float c0 = c00 + fy * (c10 - c00), c1 = c01 + fy * (c11 - c01);
+  return c0 + fz * (c1 - c0);
+}
+
+// cr_sample_fast without the clamps, for positions proven inside [0, ix] x [0, iy] x
+// [0, iz] cells (bricks away from the grid's upper edges): the same value there. With
+// SSE2 the three axes and the four x-lerps run in packed single precision: every lane
+// does the same IEEE operations as the scalar code, so the values are identical.
+#if defined(__SSE2__)
+// Trilinear interpolation of the bricked cell at p with fractions fr = (fx, fy, fz, 0).
+static inline float cr_cell_lerp_v(const float *p, const __m128 fr) {
+  enum { sy = CR_BA, sz = CR_BA * CR_BA };
+  // (p0, p1, py0, py1) and (pz0, pz1, pzy0, pzy1): x-neighbour pairs are adjacent
+  const __m128 q0 = _mm_castsi128_ps(_mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)p),
+                                                        _mm_loadl_epi64((const __m128i *)(p + sy))));
+  const __m128 q1 = _mm_castsi128_ps(_mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(p + sz)),
+                                                        _mm_loadl_epi64((const __m128i *)(p + sz + sy))));
+  const __m128 lo = _mm_shuffle_ps(q0, q1, _MM_SHUFFLE(2, 0, 2, 0)); // p[0], p[sy], p[sz], p[sz+sy]
+  const __m128 hi = _mm_shuffle_ps(q0, q1, _MM_SHUFFLE(3, 1, 3, 1)); // their +x neighbours
+  const __m128 c = _mm_add_ps(lo, _mm_mul_ps(_mm_shuffle_ps(fr, fr, 0), _mm_sub_ps(hi, lo))); // c00 c10 c01 c11
+  const __m128 c_lo = _mm_shuffle_ps(c, c, _MM_SHUFFLE(2, 0, 2, 0)); // c00, c01
+  const __m128 c_hi = _mm_shuffle_ps(c, c, _MM_SHUFFLE(3, 1, 3, 1)); // c10, c11
+  const __m128 d = _mm_add_ps(c_lo, _mm_mul_ps(_mm_shuffle_ps(fr, fr, 0x55), _mm_sub_ps(c_hi, c_lo))); // c0, c1
+  const __m128 d1 = _mm_shuffle_ps(d, d, 1);
+  const __m128 fz = _mm_shuffle_ps(fr, fr, 0xAA);
+  return _mm_cvtss_f32(_mm_add_ss(d, _mm_mul_ss(fz, _mm_sub_ss(d1, d))));
+}
+
+// pos = (x, y, z, 0)
+static inline float cr_sample_nc_v(const vol_fast *f, const __m128 pos) {
+  const __m128i ii = _mm_cvttps_epi32(pos);
+  const __m128 fr = _mm_sub_ps(pos, _mm_cvtepi32_ps(ii)); // fx, fy, fz, 0
+  const int i = _mm_cvtsi128_si32(ii), j = _mm_cvtsi128_si32(_mm_shuffle_epi32(ii, 1));
+  const int k = _mm_cvtsi128_si32(_mm_shuffle_epi32(ii, 2));
+  return cr_cell_lerp_v(f->data + f->ox[i] + f->oy[j] + f->oz[k], fr);
+}
+#endif
+
+static inline float cr_sample_fast_nc(const vol_fast *f, float x, float y, float z) {
+#if defined(__SSE2__)
+  return cr_sample_nc_v(f, _mm_set_ps(0.0f, z, y, x));
+#else
+  int i = (int)x, j = (int)y, k = (int)z;
+  const float fx = x - (float)i, fy = y - (float)j, fz = z - (float)k;
+  const float *p = f->data + f->ox[i] + f->oy[j] + f->oz[k];
+  enum { sx = 1, sy = CR_BA, sz = CR_BA * CR_BA };
+  float c00 = p[0] + fx * (p[sx] - p[0]);
+  float c10 = p[sy] + fx * (p[sy + sx] - p[sy]);
+  float c01 = p[sz] + fx * (p[sz + sx] - p[sz]);
+  float c11 = p[sz + sy] + fx * (p[sz + sy + sx] - p[sz + sy]);
+  float c0 = c00 + fy * (c10 - c00), c1 = c01 + fy * (c11 - c01);
+  return c0 + fz * (c1 - c0);
+#endif
+}
+
+// Fills f with a bricked copy of vol (bricks.c); frees it with cr_vol_fast_free.
+int cr_vol_fast_make(vol_fast *f, const cr_volume *vol);
+void cr_vol_fast_free(vol_fast *f);
 
 static inline float cr_sample_f(const cr_renderer *r, const float x[3]) {
   return r->p.interp == CR_INTERP_NEAREST ? cr_sample_nearest(r->vol, x[0], x[1], x[2])
@@ -126,8 +213,15 @@ static inline size_t cr_brick_of(const cr_renderer *r, const double x[3], int b[
   return (size_t)b[0] + (size_t)r->nb[0] * ((size_t)b[1] + (size_t)r->nb[1] * b[2]);
 }
 
-// Ray parameter (mm) where the ray leaves brick b (edge bricks extend to infinity).
-double cr_brick_exit(const cr_renderer *r, const ray_t *ray, const int b[3]);
+
+// Sampler of a run of samples: nearest, clamped trilinear, or trilinear without clamps
+// (the run's brick is away from the grid edges).
+enum { CR_SM_NEAREST = 0, CR_SM_CLAMP, CR_SM_INNER };
+static inline float cr_sample_sm(const cr_renderer *r, int sm, const float x[3]) {
+  if (sm == CR_SM_INNER) return cr_sample_fast_nc(&r->vf, x[0], x[1], x[2]);
+  if (sm == CR_SM_CLAMP) return cr_sample_fast(&r->vf, x[0], x[1], x[2]);
+  return cr_sample_nearest(r->vol, x[0], x[1], x[2]);
+}
 
 // Trilinear sample of the unsmoothed volume (probe values).
 static inline float cr_sample_value(const cr_renderer *r, const double x[3]) {

@@ -5,6 +5,7 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 
 static inline void ray_pos(const ray_t *ray, double t, double x[3]) {
   x[0] = ray->o[0] + t * ray->dv[0];
@@ -24,23 +25,135 @@ static inline float window_value(const cr_renderer *r, float v) {
   return v - r->p.window_lo;
 }
 
-// Index of the first sample t0 + (k + offset) * step at or beyond t_exit (> k).
-static inline long next_sample(double t_exit, double t0, double step, double offset, long k) {
-  double f = ceil((t_exit - t0) / step - offset);
-  long kk = f > (double)LONG_MAX / 2 ? LONG_MAX / 2 : (long)f;
-  return kk > k ? kk : k + 1;
+// Index of the first sample t0 + (k + offset) * step at or beyond t (at least k).
+// inv_step = 1 / step; ceil without a library call.
+static inline long first_sample(double t, double t0, double inv_step, double offset, long k) {
+  double f = (t - t0) * inv_step - offset;
+  if (!(f < (double)(LONG_MAX / 2))) return LONG_MAX / 2;
+  long kk = (long)f;
+  kk += (double)kk < f;
+  return kk > k ? kk : k;
 }
 
-// Samples k in [k, n) at t = tn + (k + off) step are walked brick by brick: returns the
-// end of the run of samples inside the brick of sample k (> k), and that brick's index.
-static inline long segment_end(const cr_renderer *r, const ray_t *ray, long k, double off, long n,
-                               size_t *bi) {
-  double x[3];
+// A 3D DDA over the bricks a ray crosses: the current brick and the ray parameter (mm)
+// where the ray leaves it across each axis (INFINITY where the brick is the last one
+// along the ray: edge bricks extend to infinity, the ray is clipped to the grid box).
+// Exit parameters are (face - o) / dv, so a sample is assigned to the brick it lies in
+// up to rounding, which the 1-voxel margin of the brick ranges covers.
+typedef struct walk_t {
   int b[3];
-  ray_pos(ray, ray->tn + ((double)k + off) * r->p.step_mm, x);
-  *bi = cr_brick_of(r, x, b);
-  long e = next_sample(cr_brick_exit(r, ray, b), ray->tn, r->p.step_mm, off, k);
+  size_t bi;
+  double tnext[3];
+  double off; // sample k is at t = tn + (k + off) * step
+} walk_t;
+
+static inline double face_exit(const cr_renderer *r, const ray_t *ray, int a, int b, int shift, int n) {
+  double d = ray->dv[a];
+  if (d > 1e-15 && b < n - 1) return ((double)((b + 1) << shift) - ray->o[a]) * ray->inv[a];
+  if (d < -1e-15 && b > 0) return ((double)(b << shift) - ray->o[a]) * ray->inv[a];
+  return INFINITY;
+}
+
+static inline int argmin3(const double t[3]) {
+  return t[0] <= t[1] ? (t[0] <= t[2] ? 0 : 2) : (t[1] <= t[2] ? 1 : 2);
+}
+
+// Starts the walk in the brick of voxel position x (clamped into the grid); `axis` >= 0
+// forces that axis's brick coordinate to b_axis (entering across a known face).
+static void walk_init(const cr_renderer *r, const ray_t *ray, walk_t *w, const double x[3], int axis,
+                      int b_axis) {
+  cr_brick_of(r, x, w->b);
+  if (axis >= 0) w->b[axis] = b_axis;
+  w->bi = (size_t)w->b[0] + (size_t)r->nb[0] * ((size_t)w->b[1] + (size_t)r->nb[1] * w->b[2]);
+  for (int a = 0; a < 3; a++) w->tnext[a] = face_exit(r, ray, a, w->b[a], CR_BRICK_SHIFT, r->nb[a]);
+}
+
+static void walk_begin(const cr_renderer *r, const ray_t *ray, walk_t *w, double off) {
+  double x[3];
+  ray_pos(ray, ray->tn + off * r->p.step_mm, x);
+  w->off = off;
+  walk_init(r, ray, w, x, -1, 0);
+}
+
+// The next run of samples [k, e) (e >= k; e == k when no sample falls in a brick): in
+// the walker's brick (*bi, and in *sm the sampler the run may use: a brick away from the
+// grid edges needs no clamps), or through a whole macro brick that is empty (mskip; for
+// MIP, mmax <= mip_max) with *bi = CR_SKIPPED. Advances the walker past the run.
+static inline long walk_next(const cr_renderer *r, const ray_t *ray, walk_t *w, long k, long n,
+                             float mip_max, size_t *bi, int *sm) {
+  const size_t b = w->bi;
+  double te;
+  *bi = b;
+  *sm = r->p.interp == CR_INTERP_NEAREST ? CR_SM_NEAREST : (r->inner[b] ? CR_SM_INNER : CR_SM_CLAMP);
+  const int mip = r->p.mode == CR_RENDER_MIP;
+  if (mip ? r->bmax[b] <= mip_max : r->skip[b]) {
+    const int d = CR_MACRO_SHIFT - CR_BRICK_SHIFT;
+    int m[3] = {w->b[0] >> d, w->b[1] >> d, w->b[2] >> d};
+    size_t mi = (size_t)m[0] + (size_t)r->nm[0] * ((size_t)m[1] + (size_t)r->nm[1] * m[2]);
+    if (mip ? r->mmax[mi] <= mip_max : r->mskip[mi]) {
+      double tm[3];
+      for (int a = 0; a < 3; a++) tm[a] = face_exit(r, ray, a, m[a], CR_MACRO_SHIFT, r->nm[a]);
+      int a = argmin3(tm);
+      te = tm[a];
+      *bi = CR_SKIPPED;
+      long e = first_sample(te, ray->tn, r->inv_step, w->off, k);
+      if (e < n) { // enter the neighbour brick across the macro brick's exit face
+        double x[3];
+        ray_pos(ray, te, x);
+        walk_init(r, ray, w, x, a, ray->dv[a] > 0 ? (m[a] + 1) << d : (m[a] << d) - 1);
+      }
+      return e < n ? e : n;
+    }
+  }
+  int a = argmin3(w->tnext);
+  te = w->tnext[a];
+  long e = first_sample(te, ray->tn, r->inv_step, w->off, k);
+  if (e < n) { // step to the neighbour brick across face a
+    const int s = ray->dv[a] > 0 ? 1 : -1;
+    w->b[a] += s;
+    w->bi = a == 0 ? w->bi + (size_t)(ptrdiff_t)s
+                   : (a == 1 ? w->bi + (size_t)((ptrdiff_t)s * r->nb[0])
+                             : w->bi + (size_t)((ptrdiff_t)s * r->nb[0] * r->nb[1]));
+    w->tnext[a] = face_exit(r, ray, a, w->b[a], CR_BRICK_SHIFT, r->nb[a]);
+  }
   return e < n ? e : n;
+}
+
+// Sum of the samples xf, xf + s, ... (count of them) with sampler sm, in order.
+static inline double run_sum(const cr_renderer *r, int sm, float xf[3], const float s[3], long count,
+                             double acc) {
+  if (sm == CR_SM_INNER && !r->p.windowed) {
+#if defined(__SSE2__)
+    // packed positions: each lane is the same float addition as xf[a] += s[a]
+    __m128 pos = _mm_set_ps(0.0f, xf[2], xf[1], xf[0]);
+    const __m128 ds = _mm_set_ps(0.0f, s[2], s[1], s[0]);
+    for (long j = 0; j < count; j++, pos = _mm_add_ps(pos, ds)) acc += cr_sample_nc_v(&r->vf, pos);
+    return acc;
+#endif
+    float x = xf[0], y = xf[1], z = xf[2];
+    for (long j = 0; j < count; j++, x += s[0], y += s[1], z += s[2]) acc += cr_sample_fast_nc(&r->vf, x, y, z);
+    return acc;
+  }
+  for (long j = 0; j < count; j++, xf[0] += s[0], xf[1] += s[1], xf[2] += s[2])
+    acc += window_value(r, cr_sample_sm(r, sm, xf));
+  return acc;
+}
+
+// The first j in [k, e) whose sample (xf at k, stepping by s) is at or above iso, or e.
+static inline long first_above(const cr_renderer *r, int sm, float xf[3], const float s[3], long k,
+                               long e, float iso) {
+#if defined(__SSE2__)
+  if (sm == CR_SM_INNER) {
+    __m128 pos = _mm_set_ps(0.0f, xf[2], xf[1], xf[0]);
+    const __m128 ds = _mm_set_ps(0.0f, s[2], s[1], s[0]);
+    for (long j = k; j < e; j++, pos = _mm_add_ps(pos, ds))
+      if (!(cr_sample_nc_v(&r->vf, pos) < iso)) return j;
+    return e;
+  }
+#endif
+  for (long j = k; j < e; j++, xf[0] += s[0], xf[1] += s[1], xf[2] += s[2])
+    if (!(cr_sample_sm(r, sm, xf) < iso)) return j;
+  return e;
 }
 
 // Midpoint rule on the clipped chord; the last partial step is weighted by its length,
@@ -53,16 +166,18 @@ long cr_kernel_drr(const cr_renderer *r, const ray_t *ray, float *out) {
   double acc = 0, x[3];
   float xf[3];
   long count = 0;
+  const float s3[3] = {sx, sy, sz};
+  walk_t w;
+  walk_begin(r, ray, &w, 0.5);
   for (long k = 0; k < n_full;) {
     size_t bi;
-    long e = segment_end(r, ray, k, 0.5, n_full, &bi);
-    if (!r->skip[bi]) {
+    int sm;
+    long e = walk_next(r, ray, &w, k, n_full, 0, &bi, &sm);
+    if (e == k) continue;
+    if (bi != CR_SKIPPED && !r->skip[bi]) {
       ray_pos_f(ray, ray->tn + ((double)k + 0.5) * step, xf);
       count += e - k;
-      for (; k < e; k++) {
-        acc += window_value(r, cr_sample_f(r, xf));
-        xf[0] += sx, xf[1] += sy, xf[2] += sz;
-      }
+      acc = run_sum(r, sm, xf, s3, e - k, acc);
     }
     k = e;
   }
@@ -86,14 +201,18 @@ long cr_kernel_mip(const cr_renderer *r, const ray_t *ray, float *out) {
   double x[3];
   float xf[3];
   long count = 0;
+  walk_t w;
+  walk_begin(r, ray, &w, 0.0);
   for (long k = 0; k < n;) {
     size_t bi;
-    long e = segment_end(r, ray, k, 0.0, n, &bi);
-    if (r->bmax[bi] > m) {
+    int sm;
+    long e = walk_next(r, ray, &w, k, n, m, &bi, &sm);
+    if (e == k) continue;
+    if (bi != CR_SKIPPED && r->bmax[bi] > m) {
       ray_pos_f(ray, ray->tn + (double)k * step, xf);
       count += e - k;
       for (; k < e; k++) {
-        float v = window_value(r, cr_sample_f(r, xf));
+        float v = window_value(r, cr_sample_sm(r, sm, xf));
         if (v > m) m = v;
         xf[0] += sx, xf[1] += sy, xf[2] += sz;
       }
@@ -124,16 +243,20 @@ long cr_kernel_volume(const cr_renderer *r, const ray_t *ray, float rgba[4]) {
   float A = 0, C[3] = {0, 0, 0};
   float x[3];
   long count = 0;
+  walk_t w;
+  walk_begin(r, ray, &w, 0.5);
   for (long k = 0; k < n && A < 0.995f;) {
     size_t bi;
-    long e = segment_end(r, ray, k, 0.5, n, &bi);
-    if (r->skip[bi]) {
+    int sm;
+    long e = walk_next(r, ray, &w, k, n, 0, &bi, &sm);
+    if (e == k) continue;
+    if (bi == CR_SKIPPED || r->skip[bi]) {
       k = e;
       continue;
     }
     ray_pos_f(ray, ray->tn + ((double)k + 0.5) * step, x);
     for (; k < e && A < 0.995f; k++, x[0] += sx, x[1] += sy, x[2] += sz) {
-      float f = cr_tf_index(r, cr_sample_f(r, x));
+      float f = cr_tf_index(r, cr_sample_sm(r, sm, x));
       int i = (int)f;
       if (i >= CR_TF_LUT) i = CR_TF_LUT - 1;
       float w = f - (float)i;
@@ -154,11 +277,19 @@ long cr_kernel_volume(const cr_renderer *r, const ray_t *ray, float rgba[4]) {
 // Bisection of the crossing in [lo, hi] (value(lo) < iso <= value(hi)).
 static double refine(const cr_renderer *r, const ray_t *ray, double lo, double hi, long *count) {
   const float iso = (float)r->p.iso;
-  double x[3];
+  double x[3], a[3], b[3];
+  // both ends (so every midpoint) well inside the cells that need no clamps: the same
+  // values from the clamp-free sampler
+  ray_pos(ray, lo, a);
+  ray_pos(ray, hi, b);
+  const float lim[3] = {r->vf.mx - 1.01f, r->vf.my - 1.01f, r->vf.mz - 1.01f};
+  int inner = r->p.interp == CR_INTERP_LINEAR;
+  for (int d = 0; d < 3; d++) inner &= a[d] > 0.01 && b[d] > 0.01 && a[d] < lim[d] && b[d] < lim[d];
   for (int it = 0; it < 14 && hi - lo > 1e-5; it++) {
     double mid = 0.5 * (lo + hi);
     ray_pos(ray, mid, x);
-    if (cr_sample(r, x) >= iso) hi = mid;
+    float v = inner ? cr_sample_fast_nc(&r->vf, (float)x[0], (float)x[1], (float)x[2]) : cr_sample(r, x);
+    if (v >= iso) hi = mid;
     else lo = mid;
     (*count)++;
   }
@@ -185,14 +316,19 @@ long cr_kernel_surface(const cr_renderer *r, const ray_t *ray, hit_t *hit, int *
   float xf[3];
   long count = 0;
   *found = 0;
+  walk_t w;
+  walk_begin(r, ray, &w, 0.0);
   for (long k = 0; k < n;) {
     size_t bi;
-    long e = segment_end(r, ray, k, 0.0, n, &bi);
-    if (!r->skip[bi]) {
+    int sm;
+    long e = walk_next(r, ray, &w, k, n, 0, &bi, &sm);
+    if (e == k) continue;
+    if (bi != CR_SKIPPED && !r->skip[bi]) {
       ray_pos_f(ray, ray->tn + (double)k * step, xf);
-      for (long j = k; j < e; j++, xf[0] += sx, xf[1] += sy, xf[2] += sz) {
-        count++;
-        if (cr_sample_f(r, xf) < iso) continue;
+      const float s3[3] = {sx, sy, sz};
+      long j = first_above(r, sm, xf, s3, k, e, iso);
+      count += j < e ? j - k + 1 : e - k;
+      if (j < e) {
         double t = ray->tn + (double)j * step;
         double th = j == 0 ? t : refine(r, ray, t - step, t, &count);
         fill_hit(r, ray, th, hit);

@@ -54,13 +54,35 @@ static int brick_skippable(const cr_renderer *r, float mn, float mx) {
   }
 }
 
+// Macro bricks (4^3 bricks): skip flag and max over their bricks.
+static int make_macro(cr_renderer *r) {
+  const int d = CR_MACRO_SHIFT - CR_BRICK_SHIFT;
+  for (int a = 0; a < 3; a++) r->nm[a] = ((r->nb[a] - 1) >> d) + 1;
+  size_t nm = (size_t)r->nm[0] * r->nm[1] * r->nm[2];
+  r->mmax = malloc(nm * sizeof *r->mmax);
+  r->mskip = malloc(nm);
+  if (!r->mmax || !r->mskip) return cr_error(CR_ENOMEM, "render: out of memory for %zu macro bricks", nm);
+  for (size_t q = 0; q < nm; q++) r->mmax[q] = -FLT_MAX, r->mskip[q] = 1;
+  for (int k = 0; k < r->nb[2]; k++)
+    for (int j = 0; j < r->nb[1]; j++)
+      for (int i = 0; i < r->nb[0]; i++) {
+        size_t b = (size_t)i + (size_t)r->nb[0] * ((size_t)j + (size_t)r->nb[1] * k);
+        size_t m = (size_t)(i >> d) + (size_t)r->nm[0] * ((size_t)(j >> d) + (size_t)r->nm[1] * (k >> d));
+        if (r->bmax[b] > r->mmax[m]) r->mmax[m] = r->bmax[b];
+        r->mskip[m] &= r->skip[b];
+      }
+  return 0;
+}
+
 static int make_bricks(cr_renderer *r) {
   const cr_volume *v = r->surf;
   for (int a = 0; a < 3; a++) r->nb[a] = ((v->dim[a] - 1) >> CR_BRICK_SHIFT) + 1;
   size_t nb = (size_t)r->nb[0] * r->nb[1] * r->nb[2];
   r->bmax = malloc(nb * sizeof *r->bmax);
   r->skip = malloc(nb);
-  if (!r->bmax || !r->skip) return cr_error(CR_ENOMEM, "render: out of memory for %zu bricks", nb);
+  r->inner = malloc(nb);
+  r->inv_step = 1.0 / r->p.step_mm;
+  if (!r->bmax || !r->skip || !r->inner) return cr_error(CR_ENOMEM, "render: out of memory for %zu bricks", nb);
   const int nbx = r->nb[0], nby = r->nb[1];
 #pragma omp parallel for schedule(dynamic, 16)
   for (long q = 0; q < (long)nb; q++) {
@@ -68,13 +90,15 @@ static int make_bricks(cr_renderer *r) {
     float mn, mx;
     brick_range(v, b, &mn, &mx);
     r->skip[q] = (uint8_t)brick_skippable(r, mn, mx);
+    r->inner[q] = b[0] >= 1 && b[0] <= nbx - 3 && b[1] >= 1 && b[1] <= nby - 3 && b[2] >= 1 &&
+                  b[2] <= r->nb[2] - 3;
     if (r->p.mode == CR_RENDER_MIP && r->p.windowed) {
       mx = mx < r->p.window_lo ? r->p.window_lo : (mx > r->p.window_hi ? r->p.window_hi : mx);
       mx -= r->p.window_lo;
     }
     r->bmax[q] = mx;
   }
-  return 0;
+  return make_macro(r);
 }
 
 // ---- transfer function ----
@@ -122,27 +146,12 @@ static void make_tf(cr_renderer *r, float vmin, float vmax) {
 
 // ---- object ----
 
-static void fast_sampler(vol_fast *f, const cr_volume *vol) {
-  f->data = vol->data;
-  f->mx = (float)(vol->dim[0] - 1), f->my = (float)(vol->dim[1] - 1), f->mz = (float)(vol->dim[2] - 1);
-  f->ix = vol->dim[0] > 1 ? vol->dim[0] - 2 : 0;
-  f->iy = vol->dim[1] > 1 ? vol->dim[1] - 2 : 0;
-  f->iz = vol->dim[2] > 1 ? vol->dim[2] - 2 : 0;
-  f->row = (size_t)vol->dim[0];
-  f->slice = (size_t)vol->dim[0] * vol->dim[1];
-  f->sx = vol->dim[0] > 1 ? 1 : 0;
-  f->sy = vol->dim[1] > 1 ? f->row : 0;
-  f->sz = vol->dim[2] > 1 ? f->slice : 0;
-}
-
 int cr_renderer_new(cr_renderer **out, const cr_volume *vol, const cr_render_params *params) {
   *out = NULL;
   if (!vol || !vol->data) return cr_error(CR_EINVAL, "render: no volume");
   cr_renderer *r = calloc(1, sizeof *r);
   if (!r) return cr_error(CR_ENOMEM, "render: out of memory");
   r->vol = r->surf = vol;
-  fast_sampler(&r->vf_value, vol);
-  r->vf = r->vf_value;
   r->p = params ? *params : cr_render_defaults(CR_RENDER_DRR);
   cr_render_params *p = &r->p;
   if (p->mode < CR_RENDER_DRR || p->mode > CR_RENDER_PROBE) {
@@ -178,7 +187,13 @@ int cr_renderer_new(cr_renderer **out, const cr_volume *vol, const cr_render_par
       return CR_ENOMEM;
     }
     r->surf = r->smoothed;
-    fast_sampler(&r->vf, r->smoothed);
+  }
+  // bricked copies: the surface field, and the values (probe) when they differ
+  int value_copy = !r->smoothed || p->mode == CR_RENDER_PROBE;
+  if ((value_copy && cr_vol_fast_make(&r->vf_value, vol)) ||
+      (r->smoothed ? cr_vol_fast_make(&r->vf, r->smoothed) : (r->vf = r->vf_value, 0))) {
+    cr_renderer_free(r);
+    return CR_ENOMEM;
   }
   if (make_bricks(r)) {
     cr_renderer_free(r);
@@ -190,9 +205,14 @@ int cr_renderer_new(cr_renderer **out, const cr_volume *vol, const cr_render_par
 
 void cr_renderer_free(cr_renderer *r) {
   if (!r) return;
+  if (r->vf.data != r->vf_value.data) cr_vol_fast_free(&r->vf);
+  cr_vol_fast_free(&r->vf_value);
   cr_volume_free(r->smoothed);
   free(r->bmax);
   free(r->skip);
+  free(r->inner);
+  free(r->mmax);
+  free(r->mskip);
   free(r->rays);
   free(r->tile_samples);
   free(r);
@@ -252,6 +272,7 @@ int cr_render_ray_setup(const cr_renderer *r, const frame_geom *g, const double 
   cr_mat3_apply(ray->dw, g->Rt, dcam);
   cr_mat3_apply(ray->dv, g->M, dcam);
   memcpy(ray->o, g->centre_v, sizeof ray->o);
+  for (int a = 0; a < 3; a++) ray->inv[a] = fabs(ray->dv[a]) > 1e-15 ? 1.0 / ray->dv[a] : 0.0;
   double tn = 0, tf = INFINITY;
   for (int a = 0; a < 3; a++) {
     double lo = -0.5, hi = r->vol->dim[a] - 0.5, o = ray->o[a], d = ray->dv[a];
@@ -268,30 +289,43 @@ int cr_render_ray_setup(const cr_renderer *r, const frame_geom *g, const double 
   return tn < tf;
 }
 
-double cr_brick_exit(const cr_renderer *r, const ray_t *ray, const int b[3]) {
-  double te = INFINITY;
-  for (int a = 0; a < 3; a++) {
-    double d = ray->dv[a], bound;
-    if (d > 1e-15) {
-      if (b[a] == r->nb[a] - 1) continue;
-      bound = (double)((b[a] + 1) << CR_BRICK_SHIFT);
-    } else if (d < -1e-15) {
-      if (b[a] == 0) continue;
-      bound = (double)(b[a] << CR_BRICK_SHIFT);
-    } else continue;
-    double t = (bound - ray->o[a]) / d;
-    if (t < te) te = t;
-  }
-  return te;
+// The trilinear interpolation of the bricked cell at p (as in cr_sample_fast).
+static inline float cell_lerp(const float *p, float fx, float fy, float fz) {
+#if defined(__SSE2__)
+  return cr_cell_lerp_v(p, _mm_set_ps(0.0f, fz, fy, fx));
+#else
+  enum { sx = 1, sy = CR_BA, sz = CR_BA * CR_BA };
+  float c00 = p[0] + fx * (p[sx] - p[0]);
+  float c10 = p[sy] + fx * (p[sy + sx] - p[sy]);
+  float c01 = p[sz] + fx * (p[sz + sx] - p[sz]);
+  float c11 = p[sz + sy] + fx * (p[sz + sy + sx] - p[sz + sy]);
+  float c0 = c00 + fy * (c10 - c00), c1 = c01 + fy * (c11 - c01);
+  return c0 + fz * (c1 - c0);
+#endif
 }
 
 void cr_render_gradient(const cr_renderer *r, const double x[3], double g_world[3]) {
   double gv[3];
-  for (int a = 0; a < 3; a++) {
-    double p[3] = {x[0], x[1], x[2]}, m[3] = {x[0], x[1], x[2]};
-    p[a] += 1.0, m[a] -= 1.0;
-    gv[a] = (double)cr_sample_linear(r->surf, p[0], p[1], p[2]) -
-            (double)cr_sample_linear(r->surf, m[0], m[1], m[2]);
+  const vol_fast *f = &r->vf;
+  if (x[0] >= 1 && x[0] < f->mx - 1 && x[1] >= 1 && x[1] < f->my - 1 && x[2] >= 1 && x[2] < f->mz - 1) {
+    // no clamping: the six samples x +- 1 share the cell fractions of x (x +- 1 and
+    // their differences with the cell bases are exact in double)
+    const int i = (int)x[0], j = (int)x[1], k = (int)x[2];
+    const float fx = (float)(x[0] - i), fy = (float)(x[1] - j), fz = (float)(x[2] - k);
+    const float *d = f->data;
+    const size_t oi = f->ox[i], oj = f->oy[j], ok = f->oz[k];
+    gv[0] = (double)cell_lerp(d + f->ox[i + 1] + oj + ok, fx, fy, fz) -
+            (double)cell_lerp(d + f->ox[i - 1] + oj + ok, fx, fy, fz);
+    gv[1] = (double)cell_lerp(d + oi + f->oy[j + 1] + ok, fx, fy, fz) -
+            (double)cell_lerp(d + oi + f->oy[j - 1] + ok, fx, fy, fz);
+    gv[2] = (double)cell_lerp(d + oi + oj + f->oz[k + 1], fx, fy, fz) -
+            (double)cell_lerp(d + oi + oj + f->oz[k - 1], fx, fy, fz);
+  } else {
+    for (int a = 0; a < 3; a++) {
+      double p[3] = {x[0], x[1], x[2]}, m[3] = {x[0], x[1], x[2]};
+      p[a] += 1.0, m[a] -= 1.0;
+      gv[a] = (double)cr_sample_fast_d(f, p[0], p[1], p[2]) - (double)cr_sample_fast_d(f, m[0], m[1], m[2]);
+    }
   }
   cr_mat3_apply_transpose(g_world, r->A_inv, gv); // d/dworld = A_inv^T d/dvoxel
 }

@@ -1,8 +1,22 @@
 #!/usr/bin/env bash
-# The default demo on Colin27 (run by scripts/run.sh after set-up). Outputs: out/demo/.
+# The default demo on Colin27 (run by scripts/run.sh after set-up): a first look at the
+# MRI, then the demo registration experiment with its summary table and figures.
+# Outputs: out/demo/. Re-running resumes the experiment (completed trials are kept).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 camreg="$CAMREG_ROOT/build/cli/camreg"
-mri="$CAMREG_ROOT/datasets/data/colin27/ch2bet.nii.gz"
+data="$CAMREG_ROOT/datasets/data/colin27"
 out="$CAMREG_ROOT/out/demo"
 mkdir -p "$out"
-"$camreg" info "$CAMREG_ROOT/datasets/data/colin27/ch2.nii.gz" "$mri"
+
+"$camreg" info "$data/ch2.nii.gz"
+
+log "first look: four surface and probe views of Colin27 -> $out/look_*"
+cam="$CAMREG_ROOT/experiments/configs/camera_320x240.yml"
+"$camreg" orbit -v "$data/ch2bet.nii.gz" -c "$cam" -o "$out/look_surface" --views 4 --distance 350 -m surface 2>/dev/null
+"$camreg" orbit -v "$data/ch2bet.nii.gz" -c "$cam" -o "$out/look_probe" --views 4 --distance 350 -m probe 2>/dev/null
+
+log "registration experiment (experiments/configs/demo.cfg) -> $out"
+"$camreg" experiment run "$CAMREG_ROOT/experiments/configs/demo.cfg" -o "$out"
+bash "$CAMREG_ROOT/scripts/figures/make_figures.sh" "$out" >/dev/null
+log "results: $out/results.csv"
+log "figures: $out/mtre_scatter.png $out/success_rate.png $out/time_per_method.png"

@@ -6,7 +6,8 @@ export CAMREG_ROOT
 # Debian packages camreg builds and runs with.
 CAMREG_BUILD_PACKAGES=(gcc g++ make cmake pkg-config
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-calib3d-dev
-  libgsl-dev libnifti2-dev libcmocka-dev libconfig-dev libcjson-dev zlib1g-dev)
+  libgsl-dev libnifti2-dev libcmocka-dev libconfig-dev libcjson-dev zlib1g-dev
+  gnuplot-nox)  # gnuplot: the experiment figures (scripts/figures)
 
 log() { printf '[camreg] %s\n' "$*" >&2; }
 

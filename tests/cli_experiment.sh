@@ -80,14 +80,12 @@ check "summary" 0 "$camreg" experiment summary "$tmp/m"
 check "merge twice the same shard" 1 "$camreg" experiment merge "$tmp/sh" "$tmp/sh/results-shard1-of-3.csv" -o "$tmp/m2"
 expect_err "duplicate" "more than once"
 
-# Figures, when gnuplot is installed.
-if command -v gnuplot >/dev/null; then
-  script="$(dirname "$0")/../scripts/figures/make_figures.sh"
-  check "figures" 0 bash "$script" "$tmp/m"
-  for f in mtre_scatter success_rate time_per_method; do
-    [ -s "$tmp/m/$f.png" ] || { echo "FAIL: no $f.png"; fails=$((fails + 1)); }
-  done
-fi
+# Figures (scripts/test.sh installs gnuplot-nox).
+script="$(dirname "$0")/../scripts/figures/make_figures.sh"
+check "figures" 0 bash "$script" "$tmp/m"
+for f in mtre_scatter success_rate time_per_method; do
+  [ -s "$tmp/m/$f.png" ] || { echo "FAIL: no $f.png"; fails=$((fails + 1)); }
+done
 
 [ "$fails" = 0 ] && echo "all experiment CLI checks passed"
 exit $((fails > 0))

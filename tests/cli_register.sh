@@ -41,7 +41,7 @@ common=(-v ph.nii.gz -c cam.yml --levels 2 --max-evals 15)
 grep -q '^# rvec:' pose.txt || fail "pose.txt has no rvec"
 grep -q '^#Insight Transform File V1.0' cam.tfm || fail "cam.tfm is not an ITK transform"
 grep -q '"evaluations":' report.json && grep -q '"final_pose":' report.json \
-  && grep -q '"metric":[[:space:]]*"ncc"' report.json || fail "report.json lacks fields"
+  && grep -q '"metric":[[:space:]]*"ngf"' report.json || fail "report.json lacks fields"
 [ "$(head -c 4 overlay.png | tail -c 3)" = "PNG" ] || fail "overlay.png is not a PNG"
 evals=$(grep -o '"evaluations":[[:space:]]*[0-9]*' report.json | head -1 | grep -o '[0-9]*$')
 [ "$evals" -le 30 ] || fail "budget exceeded: $evals evaluations for 2 levels x 15"
