@@ -22,8 +22,8 @@ static const char usage[] =
     "opening with bone and drapes, instruments, 2x supersampling, blur, noise and JPEG; the\n"
     "camera's lens distortion is applied. The pose file is copied beside as ground truth.\n\n"
     "options:\n"
-    "  --volume FILE        MRI (NIfTI)\n"
-    "  --camera FILE        OpenCV camera YAML\n"
+    "  -v, --volume FILE    MRI (NIfTI)\n"
+    "  -c, --camera FILE    OpenCV camera YAML\n"
     "  --pose FILE          ground-truth pose (4x4 cam_from_world)\n"
     "  -o, --out FILE       photo (PNG/JPEG/TIFF, 8-bit RGB)\n"
     "  --mask FILE          also write the mask (255 = cortex seen in the opening)\n"
@@ -65,10 +65,10 @@ static int default_target(const cr_volume *vol, const cr_camera *cam, const cr_p
 
 static int run(int argc, char **argv) {
   static const struct option opts[] = {
-      {"volume", 1, 0, 'V'}, {"camera", 1, 0, 'C'},   {"pose", 1, 0, 'P'},   {"out", 1, 0, 'o'},
+      {"volume", 1, 0, 'v'}, {"camera", 1, 0, 'c'},   {"pose", 1, 0, 'P'},   {"out", 1, 0, 'o'},
       {"mask", 1, 0, 'M'},   {"gt-pose", 1, 0, 'G'},  {"target", 1, 0, 'T'}, {"iso", 1, 0, 'I'},
-      {"opening", 1, 0, 'O'}, {"occluders", 1, 0, 'N'}, {"vessels", 1, 0, 'v'}, {"sulci", 1, 0, 's'},
-      {"specular", 1, 0, 'p'}, {"illumination", 1, 0, 'l'}, {"cast", 1, 0, 'c'}, {"noise", 1, 0, 'n'},
+      {"opening", 1, 0, 'O'}, {"occluders", 1, 0, 'N'}, {"vessels", 1, 0, 'w'}, {"sulci", 1, 0, 's'},
+      {"specular", 1, 0, 'p'}, {"illumination", 1, 0, 'l'}, {"cast", 1, 0, 'k'}, {"noise", 1, 0, 'n'},
       {"blur", 1, 0, 'b'},   {"light-tilt", 1, 0, 't'},   {"jpeg", 1, 0, 'j'},     {"seed", 1, 0, 'S'},   {"help", 0, 0, 'h'},
       {0, 0, 0, 0}};
   const char *vol_path = NULL, *cam_path = NULL, *pose_path = NULL, *out = NULL, *mask_path = NULL,
@@ -78,11 +78,11 @@ static int run(int argc, char **argv) {
   int have_target = 0, c, rc, seed;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "v:c:o:h", opts, NULL)) != -1) {
     rc = 0;
     switch (c) {
-    case 'V': vol_path = optarg; break;
-    case 'C': cam_path = optarg; break;
+    case 'v': vol_path = optarg; break;
+    case 'c': cam_path = optarg; break;
     case 'P': pose_path = optarg; break;
     case 'o': out = optarg; break;
     case 'M': mask_path = optarg; break;
@@ -91,11 +91,11 @@ static int run(int argc, char **argv) {
     case 'I': rc = cli_parse_double("synth", "--iso", optarg, &sp.iso); break;
     case 'O': rc = cli_parse_double("synth", "--opening", optarg, &sp.opening_mm); break;
     case 'N': rc = cli_parse_int("synth", "--occluders", optarg, 0, 4, &sp.n_occluders); break;
-    case 'v': rc = cli_parse_double("synth", "--vessels", optarg, &sp.vessel_contrast); break;
+    case 'w': rc = cli_parse_double("synth", "--vessels", optarg, &sp.vessel_contrast); break;
     case 's': rc = cli_parse_double("synth", "--sulci", optarg, &sp.sulcus_darkening); break;
     case 'p': rc = cli_parse_double("synth", "--specular", optarg, &sp.specular); break;
     case 'l': rc = cli_parse_double("synth", "--illumination", optarg, &sp.illumination); break;
-    case 'c': rc = cli_parse_double("synth", "--cast", optarg, &sp.colour_cast); break;
+    case 'k': rc = cli_parse_double("synth", "--cast", optarg, &sp.colour_cast); break;
     case 'n': rc = cli_parse_double("synth", "--noise", optarg, &sp.noise_sigma); break;
     case 'b': rc = cli_parse_double("synth", "--blur", optarg, &sp.blur_px); break;
     case 't': rc = cli_parse_double("synth", "--light-tilt", optarg, &sp.light_tilt_deg); break;
