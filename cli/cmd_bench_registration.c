@@ -26,7 +26,10 @@ static const char usage[] =
     "options:\n"
     "  --volume FILE --camera FILE --pose FILE   real-cost benchmark inputs\n"
     "  --modes LIST       render modes, comma separated (default surface)\n"
-    "  --metric NAME      (default ncc)\n"
+    "  --metric NAME      (default ngf)\n"
+    "  --starts N         starts at the coarsest level (default 1)\n"
+    "  --prior-weight W   working-distance prior at the true depth of the pivot (the focus\n"
+    "                     distance a microscope knows), weight W (default 0 = off)\n"
     "  --optimizers LIST  (default nelder-mead,powell,cmaes,bfgs)\n"
     "  --trials N         starts per optimizer (default 5; 1 with --volume)\n"
     "  --start DEG,MM     initial error (default 10,10)\n"
@@ -89,8 +92,8 @@ static int cmp_double(const void *a, const void *b) {
 
 typedef struct bench_args {
   const char *volume, *camera, *pose, *metric, *modes, *optimizers;
-  int trials, levels, max_evals;
-  double deg, mm, landscape;
+  int trials, levels, max_evals, starts;
+  double deg, mm, landscape, prior_weight;
 } bench_args;
 
 // Cost along each parameter through the truth (offsets -R..R), per level: where is the
@@ -125,7 +128,13 @@ static int run_optimizer(const bench *b, const bench_args *a, const char *opt_na
   if (!(o.optimizer = cr_opt_lookup(opt_name))) return cli_fail_last();
   if (a->levels) o.levels = a->levels;
   if (a->max_evals) o.max_evals = a->max_evals;
+  if (a->starts) o.starts = a->starts;
   memcpy(o.pivot_world, b->pivot, sizeof b->pivot);
+  if (a->prior_weight > 0) { // the focus distance: the pivot's depth at the truth
+    double pc[3];
+    cr_pose_apply(&b->truth, b->pivot, pc);
+    o.prior_distance_mm = pc[2], o.prior_weight = a->prior_weight;
+  }
   double t[64], ev[64], mt[64];
   int n = a->trials < 64 ? a->trials : 64;
   for (int k = 0; k < n; k++) {
@@ -208,8 +217,9 @@ static int parse(int argc, char **argv, bench_args *a) {
       {"volume", 1, 0, 'v'}, {"camera", 1, 0, 'c'}, {"pose", 1, 0, 'p'}, {"modes", 1, 0, 'm'},
       {"metric", 1, 0, 'e'}, {"optimizers", 1, 0, 'z'}, {"trials", 1, 0, 'n'},
       {"start", 1, 0, 's'}, {"levels", 1, 0, 'l'}, {"max-evals", 1, 0, 'x'},
-      {"landscape", 1, 0, 'L'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-  *a = (bench_args){NULL, NULL, NULL, "ncc", "surface", "nelder-mead,powell,cmaes,bfgs", 0, 0, 0, 10, 10, 0};
+      {"landscape", 1, 0, 'L'}, {"starts", 1, 0, 'S'}, {"prior-weight", 1, 0, 'P'},
+      {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  *a = (bench_args){NULL, NULL, NULL, "ngf", "surface", "nelder-mead,powell,cmaes,bfgs", 0, 0, 0, 0, 10, 10, 0, 0};
   optind = 1, opterr = 0;
   int c, rc = 0;
   double v[2];
@@ -224,6 +234,12 @@ static int parse(int argc, char **argv, bench_args *a) {
     case 'n': rc = cli_parse_int("bench-registration", "--trials", optarg, 1, 64, &a->trials); break;
     case 'l': rc = cli_parse_int("bench-registration", "--levels", optarg, 1, CR_REG_MAX_LEVELS, &a->levels); break;
     case 'x': rc = cli_parse_int("bench-registration", "--max-evals", optarg, 1, 1000000, &a->max_evals); break;
+    case 'S': rc = cli_parse_int("bench-registration", "--starts", optarg, 1, 100, &a->starts); break;
+    case 'P':
+      if (!(rc = cli_parse_double("bench-registration", "--prior-weight", optarg, &a->prior_weight)) &&
+          !(a->prior_weight >= 0))
+        rc = cli_usage_error("bench-registration", "--prior-weight must be >= 0");
+      break;
     case 's':
       if (!(rc = cli_parse_doubles("bench-registration", "--start", optarg, 2, v))) a->deg = v[0], a->mm = v[1];
       break;
