@@ -195,11 +195,6 @@ static inline float cr_sample_fast_nc(const vol_fast *f, float x, float y, float
 int cr_vol_fast_make(vol_fast *f, const cr_volume *vol);
 void cr_vol_fast_free(vol_fast *f);
 
-static inline float cr_sample_f(const cr_renderer *r, const float x[3]) {
-  return r->p.interp == CR_INTERP_NEAREST ? cr_sample_nearest(r->vol, x[0], x[1], x[2])
-                                          : cr_sample_fast(&r->vf, x[0], x[1], x[2]);
-}
-
 static inline float cr_sample(const cr_renderer *r, const double x[3]) {
   return r->p.interp == CR_INTERP_NEAREST ? cr_sample_nearest(r->vol, x[0], x[1], x[2])
                                           : cr_sample_fast(&r->vf, (float)x[0], (float)x[1], (float)x[2]);

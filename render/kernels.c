@@ -91,16 +91,25 @@ static inline long walk_next(const cr_renderer *r, const ray_t *ray, walk_t *w, 
     int m[3] = {w->b[0] >> d, w->b[1] >> d, w->b[2] >> d};
     size_t mi = (size_t)m[0] + (size_t)r->nm[0] * ((size_t)m[1] + (size_t)r->nm[1] * m[2]);
     if (mip ? r->mmax[mi] <= mip_max : r->mskip[mi]) {
+      // a macro-level DDA through the run of empty macro bricks
       double tm[3];
       for (int a = 0; a < 3; a++) tm[a] = face_exit(r, ray, a, m[a], CR_MACRO_SHIFT, r->nm[a]);
-      int a = argmin3(tm);
-      te = tm[a];
+      int a;
+      for (;;) {
+        a = argmin3(tm);
+        te = tm[a];
+        if (!(te < INFINITY)) break;
+        m[a] += ray->dv[a] > 0 ? 1 : -1;
+        mi = (size_t)m[0] + (size_t)r->nm[0] * ((size_t)m[1] + (size_t)r->nm[1] * m[2]);
+        if (!(mip ? r->mmax[mi] <= mip_max : r->mskip[mi])) break;
+        tm[a] = face_exit(r, ray, a, m[a], CR_MACRO_SHIFT, r->nm[a]);
+      }
       *bi = CR_SKIPPED;
       long e = first_sample(te, ray->tn, r->inv_step, w->off, k);
-      if (e < n) { // enter the neighbour brick across the macro brick's exit face
+      if (e < n) { // enter the macro brick m across face a, in the brick at the entry point
         double x[3];
         ray_pos(ray, te, x);
-        walk_init(r, ray, w, x, a, ray->dv[a] > 0 ? (m[a] + 1) << d : (m[a] << d) - 1);
+        walk_init(r, ray, w, x, a, ray->dv[a] > 0 ? m[a] << d : ((m[a] + 1) << d) - 1);
       }
       return e < n ? e : n;
     }
