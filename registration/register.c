@@ -17,7 +17,7 @@ cr_reg_options cr_reg_defaults(void) {
   o.optimizer = NULL;
   o.levels = 3;
   o.step_deg = 2, o.step_mm = 2, o.xtol = 0.01, o.max_evals = 400;
-  o.starts = 1, o.start_rot_deg = 5, o.start_trans_mm = 5, o.seed = 1;
+  o.starts = 3, o.start_rot_deg = 5, o.start_trans_mm = 5, o.seed = 1;
   o.fd_step = 0.25;
   return o;
 }

@@ -34,7 +34,7 @@ typedef struct cr_reg_options {
   int max_evals;                // budget per start at the coarsest level; each finer level
                                 // gets half of the one above (at least 40): fine renders
                                 // cost 4x more and start close to the optimum (default 400)
-  int starts;                   // starts at the coarsest level, 1 = the initial pose only
+  int starts;                   // starts at the coarsest level (default 3), 1 = the initial pose only
   double start_rot_deg, start_trans_mm; // size of the perturbation of starts 2.. (5, 5)
   unsigned long seed;           // starts' perturbations and CMA-ES
   double pivot_world[3];        // the pivot P (world mm); see design.md
