@@ -1,6 +1,8 @@
 // Mesh raster + prepare + metric as a registration cost (see mesh_cost.h).
 #include "registration/mesh_cost.h"
 
+#include "registration/levels.h"
+
 #include "core/error.h"
 #include "registration/pyramid.h"
 #include "render/render.h"
@@ -16,12 +18,9 @@ struct cr_reg_mesh_cost {
   cr_camera camera;
   cr_reg_mesh_cost_options opt;
   int levels;
-  cr_camera cam[CR_REG_MAX_LEVELS];
-  cr_image *photo[CR_REG_MAX_LEVELS]; // prepared
-  cr_image *mask[CR_REG_MAX_LEVELS];  // 0/1, NULL without mask
+  cr_reg_levels lv;                       // cameras, masks, prepared photos, metrics
   cr_mesh_raster *raster[CR_REG_MAX_LEVELS];
-  cr_image *render[CR_REG_MAX_LEVELS], *work[CR_REG_MAX_LEVELS];
-  cr_metric *metric[CR_REG_MAX_LEVELS];
+  cr_image *work[CR_REG_MAX_LEVELS];      // vesselness of the render
   cr_mesh_raster *full;  // level-0 size raster and xyz image for the pivot (lazy)
   cr_image *full_xyz;
 };
@@ -75,12 +74,11 @@ void cr_reg_mesh_cost_free(cr_reg_mesh_cost *c) {
   if (!c) return;
   cr_mesh_free(c->owned);
   for (int l = 0; l < CR_REG_MAX_LEVELS; l++) {
-    cr_image_free(c->photo[l]), cr_image_free(c->mask[l]);
-    cr_image_free(c->render[l]), cr_image_free(c->work[l]);
+    cr_image_free(c->work[l]);
     cr_mesh_raster_free(c->raster[l]);
     cr_mesh_free(c->level_mesh[l]);
-    cr_metric_free(c->metric[l]);
   }
+  cr_reg_levels_release(&c->lv);
   cr_mesh_raster_free(c->full);
   cr_image_free(c->full_xyz);
   free(c);
@@ -88,38 +86,11 @@ void cr_reg_mesh_cost_free(cr_reg_mesh_cost *c) {
 
 const cr_mesh *cr_reg_mesh_cost_mesh(const cr_reg_mesh_cost *c) { return c->mesh; }
 
-// Prep options of a level: vesselness scales follow the image scale (as render_cost.c).
-static cr_reg_prep_options level_prep(const cr_reg_prep_options *p, int level) {
-  cr_reg_prep_options o = *p;
-  double s = ldexp(1.0, -level);
-  o.sigma_min_px = fmax(0.5, p->sigma_min_px * s);
-  o.sigma_max_px = fmax(o.sigma_min_px, p->sigma_max_px * s);
-  return o;
-}
-
 static int build_levels(cr_reg_mesh_cost *c, const cr_image *photo, const cr_image *mask) {
-  cr_reg_pyramid *pyr = NULL;
-  int rc = cr_reg_pyramid_build(&c->camera, photo, mask, c->levels, &pyr);
-  if (rc) return rc;
-  for (int l = 0; l < c->levels && !rc; l++) {
-    c->cam[l] = pyr->camera[l];
-    cr_reg_prep_options po = level_prep(&c->opt.prep, l);
-    if (pyr->mask[l]) { // area fractions: inside where at least half of the pixel is
-      c->mask[l] = pyr->mask[l], pyr->mask[l] = NULL;
-      for (int y = 0; y < c->mask[l]->height; y++)
-        for (int x = 0; x < c->mask[l]->width; x++) {
-          float *m = cr_image_px(c->mask[l], x, y);
-          *m = *m >= 0.5f;
-        }
-    }
-    if ((rc = cr_reg_prepare(pyr->photo[l], c->mask[l], &po, &c->photo[l]))) break;
-    c->render[l] = cr_image_new(c->cam[l].width, c->cam[l].height, 1);
-    c->raster[l] = cr_mesh_raster_new(c->cam[l].width, c->cam[l].height);
-    if (!c->render[l] || !c->raster[l]) rc = CR_ENOMEM;
-    else if (!(c->metric[l] = cr_metric_new(c->opt.metric, c->photo[l], c->mask[l], &c->opt.metric_opt)))
-      rc = CR_EINVAL;
-  }
-  cr_reg_pyramid_free(pyr);
+  int rc = cr_reg_levels_build(&c->lv, &c->camera, photo, mask, c->levels, &c->opt.prep,
+                               c->opt.metric, &c->opt.metric_opt);
+  for (int l = 0; l < c->levels && !rc; l++)
+    if (!(c->raster[l] = cr_mesh_raster_new(c->lv.cam[l].width, c->lv.cam[l].height))) rc = CR_ENOMEM;
   return rc;
 }
 
@@ -193,7 +164,7 @@ int cr_reg_mesh_cost_new(cr_reg_mesh_cost **out, const cr_mesh *mesh, const cr_v
 // Vesselness of the raster (misses take the lowest value for the filter), as the
 // render cost does for its renders.
 static int vesselness(cr_reg_mesh_cost *c, int l, cr_image **img) {
-  cr_image *r = c->render[l];
+  cr_image *r = c->lv.render[l];
   if (!c->work[l] && !(c->work[l] = cr_image_new(r->width, r->height, 1)))
     return cr_error(CR_ENOMEM, "mesh cost: out of memory");
   float lo = INFINITY;
@@ -206,7 +177,7 @@ static int vesselness(cr_reg_mesh_cost *c, int l, cr_image **img) {
   for (int y = 0; y < r->height; y++)
     for (int x = 0; x < r->width; x++)
       if (isnan(*cr_image_px(r, x, y))) *cr_image_px(r, x, y) = lo;
-  cr_reg_prep_options po = level_prep(&c->opt.prep, l);
+  cr_reg_prep_options po = cr_reg_level_prep(&c->opt.prep, l);
   int rc = cr_reg_vesselness(r, po.sigma_min_px, po.sigma_max_px, po.n_sigma > 0 ? po.n_sigma : 3,
                              po.bright_vessels, c->work[l]);
   *img = c->work[l];
@@ -217,12 +188,12 @@ static int vesselness(cr_reg_mesh_cost *c, int l, cr_image **img) {
 static int render_level(cr_reg_mesh_cost *c, int l, const cr_pose *pose, cr_image **img) {
   cr_mesh_raster *ra = c->raster[l];
   const cr_mesh *m = c->level_mesh[l] ? c->level_mesh[l] : c->mesh;
-  int rc = cr_mesh_rasterize(ra, m, &c->cam[l], pose, NULL);
+  int rc = cr_mesh_rasterize(ra, m, &c->lv.cam[l], pose, NULL);
   if (!rc)
-    rc = c->opt.probe ? cr_mesh_raster_resolve(ra, m, pose, NULL, NULL, NULL, c->render[l])
-                      : cr_mesh_raster_resolve(ra, m, pose, c->render[l], NULL, NULL, NULL);
+    rc = c->opt.probe ? cr_mesh_raster_resolve(ra, m, pose, NULL, NULL, NULL, c->lv.render[l])
+                      : cr_mesh_raster_resolve(ra, m, pose, c->lv.render[l], NULL, NULL, NULL);
   if (rc) return rc;
-  cr_image *r = c->render[l];
+  cr_image *r = c->lv.render[l];
   for (int y = 0; y < r->height; y++) // shade is 0 on a miss: misses must leave the metric
     for (int x = 0; x < r->width; x++)
       if (ra->tri[(size_t)y * r->width + x] < 0) *cr_image_px(r, x, y) = NAN;
@@ -238,7 +209,7 @@ int cr_reg_mesh_cost_eval(const cr_camera *camera, int level, const cr_pose *pos
   cr_image *img;
   int rc = render_level(c, level, pose, &img);
   if (rc) return rc;
-  rc = cr_metric_eval_cost(c->metric[level], img, cost);
+  rc = cr_metric_eval_cost(c->lv.metric[level], img, cost);
   if (rc == CR_EEMPTY || (!rc && !isfinite(*cost))) {
     cr_error_clear();
     *cost = 1e10;
@@ -258,14 +229,14 @@ int cr_reg_mesh_cost_render(cr_reg_mesh_cost *c, int level, const cr_pose *pose,
   for (int y = 0; y < im->height; y++)
     for (int x = 0; x < im->width; x++)
       n += isfinite(*cr_image_px(im, x, y)) && ra->tri[(size_t)y * im->width + x] >= 0 &&
-           (!c->mask[level] || *cr_image_px(c->mask[level], x, y) != 0);
+           (!c->lv.mask[level] || *cr_image_px(c->lv.mask[level], x, y) != 0);
   if (img) *img = im;
   if (n_valid) *n_valid = n;
   return 0;
 }
 
 const cr_image *cr_reg_mesh_cost_photo(const cr_reg_mesh_cost *c, int level) {
-  return level >= 0 && level < c->levels ? c->photo[level] : NULL;
+  return level >= 0 && level < c->levels ? c->lv.photo[level] : NULL;
 }
 
 int cr_reg_mesh_cost_pivot(cr_reg_mesh_cost *c, const cr_pose *pose, double pivot[3]) {

@@ -1,6 +1,8 @@
 // Render + prepare + metric as a registration cost (see render_cost.h).
 #include "registration/render_cost.h"
 
+#include "registration/levels.h"
+
 #include "core/error.h"
 #include "registration/pyramid.h"
 
@@ -14,13 +16,10 @@ struct cr_reg_render_cost {
   cr_reg_render_cost_options opt;
   cr_renderer *renderer;
   int levels;
-  cr_camera cam[CR_REG_MAX_LEVELS];
-  cr_image *photo[CR_REG_MAX_LEVELS]; // prepared
-  cr_image *mask[CR_REG_MAX_LEVELS];  // NULL without mask
+  cr_reg_levels lv;                         // cameras, masks, prepared photos, metrics
   unsigned char *pixels[CR_REG_MAX_LEVELS]; // pixels to render: the mask grown by 2 px
                                             // (gradient metrics read 3x3 neighbours)
-  cr_image *render[CR_REG_MAX_LEVELS], *work[CR_REG_MAX_LEVELS];
-  cr_metric *metric[CR_REG_MAX_LEVELS];
+  cr_image *work[CR_REG_MAX_LEVELS];        // vesselness of the render
 };
 
 cr_reg_render_cost_options cr_reg_render_cost_defaults(void) {
@@ -37,22 +36,9 @@ cr_reg_render_cost_options cr_reg_render_cost_defaults(void) {
 void cr_reg_render_cost_free(cr_reg_render_cost *c) {
   if (!c) return;
   cr_renderer_free(c->renderer);
-  for (int l = 0; l < CR_REG_MAX_LEVELS; l++) {
-    cr_image_free(c->photo[l]), cr_image_free(c->mask[l]);
-    cr_image_free(c->render[l]), cr_image_free(c->work[l]);
-    free(c->pixels[l]);
-    cr_metric_free(c->metric[l]);
-  }
+  cr_reg_levels_release(&c->lv);
+  for (int l = 0; l < CR_REG_MAX_LEVELS; l++) cr_image_free(c->work[l]), free(c->pixels[l]);
   free(c);
-}
-
-// Prep options of a level: vesselness scales follow the image scale.
-static cr_reg_prep_options level_prep(const cr_reg_prep_options *p, int level) {
-  cr_reg_prep_options o = *p;
-  double s = ldexp(1.0, -level);
-  o.sigma_min_px = fmax(0.5, p->sigma_min_px * s);
-  o.sigma_max_px = fmax(o.sigma_min_px, p->sigma_max_px * s);
-  return o;
 }
 
 // The pixels a level's metric can read: mask pixels and their neighbours within 2 px.
@@ -73,28 +59,10 @@ static unsigned char *render_pixels(const cr_image *mask) {
 }
 
 static int build_levels(cr_reg_render_cost *c, const cr_image *photo, const cr_image *mask) {
-  cr_reg_pyramid *pyr = NULL;
-  int rc = cr_reg_pyramid_build(&c->camera, photo, mask, c->levels, &pyr);
-  if (rc) return rc;
-  for (int l = 0; l < c->levels && !rc; l++) {
-    c->cam[l] = pyr->camera[l];
-    cr_reg_prep_options po = level_prep(&c->opt.prep, l);
-    if (pyr->mask[l]) { // area fractions: inside where at least half of the pixel is
-      c->mask[l] = pyr->mask[l], pyr->mask[l] = NULL;
-      for (int y = 0; y < c->mask[l]->height; y++)
-        for (int x = 0; x < c->mask[l]->width; x++) {
-          float *m = cr_image_px(c->mask[l], x, y);
-          *m = *m >= 0.5f;
-        }
-      if (!(c->pixels[l] = render_pixels(c->mask[l]))) rc = CR_ENOMEM;
-    }
-    if (rc || (rc = cr_reg_prepare(pyr->photo[l], c->mask[l], &po, &c->photo[l]))) break;
-    c->render[l] = cr_image_new(c->cam[l].width, c->cam[l].height, 1);
-    if (!c->render[l]) rc = CR_ENOMEM;
-    else if (!(c->metric[l] = cr_metric_new(c->opt.metric, c->photo[l], c->mask[l], &c->opt.metric_opt)))
-      rc = CR_EINVAL;
-  }
-  cr_reg_pyramid_free(pyr);
+  int rc = cr_reg_levels_build(&c->lv, &c->camera, photo, mask, c->levels, &c->opt.prep,
+                               c->opt.metric, &c->opt.metric_opt);
+  for (int l = 0; l < c->levels && !rc; l++)
+    if (c->lv.mask[l] && !(c->pixels[l] = render_pixels(c->lv.mask[l]))) rc = CR_ENOMEM;
   return rc;
 }
 
@@ -122,17 +90,17 @@ int cr_reg_render_cost_new(cr_reg_render_cost **out, const cr_volume *vol, const
   return 0;
 }
 
-// Renders and prepares level l into c->render[l] (or c->work[l] after vesselness);
+// Renders and prepares level l into c->lv.render[l] (or c->work[l] after vesselness);
 // returns the image to compare in *img.
 static int render_level(cr_reg_render_cost *c, int l, const cr_pose *pose, cr_image **img) {
   // Vesselness filters the whole render, so it needs every pixel; otherwise only the
   // pixels the metric reads are rendered.
-  cr_render_out ro = {c->render[l], NULL, NULL, NULL, c->opt.prep.vesselness ? NULL : c->pixels[l]};
-  int rc = cr_render(c->renderer, &c->cam[l], pose, &ro);
+  cr_render_out ro = {c->lv.render[l], NULL, NULL, NULL, c->opt.prep.vesselness ? NULL : c->pixels[l]};
+  int rc = cr_render(c->renderer, &c->lv.cam[l], pose, &ro);
   if (rc) return rc;
-  *img = c->render[l];
+  *img = c->lv.render[l];
   if (!c->opt.prep.vesselness) return 0;
-  cr_image *r = c->render[l];
+  cr_image *r = c->lv.render[l];
   if (!c->work[l] && !(c->work[l] = cr_image_new(r->width, r->height, 1))) return CR_ENOMEM;
   float lo = INFINITY; // misses (NaN) take the lowest value for the filter, then NaN again
   for (int y = 0; y < r->height; y++)
@@ -141,7 +109,7 @@ static int render_level(cr_reg_render_cost *c, int l, const cr_pose *pose, cr_im
   for (int y = 0; y < r->height; y++)
     for (int x = 0; x < r->width; x++)
       if (isnan(*cr_image_px(r, x, y))) *cr_image_px(r, x, y) = lo;
-  cr_reg_prep_options po = level_prep(&c->opt.prep, l);
+  cr_reg_prep_options po = cr_reg_level_prep(&c->opt.prep, l);
   rc = cr_reg_vesselness(r, po.sigma_min_px, po.sigma_max_px, po.n_sigma > 0 ? po.n_sigma : 3,
                          po.bright_vessels, c->work[l]);
   *img = c->work[l];
@@ -156,7 +124,7 @@ int cr_reg_render_cost_eval(const cr_camera *camera, int level, const cr_pose *p
   cr_image *img;
   int rc = render_level(c, level, pose, &img);
   if (rc) return rc;
-  rc = cr_metric_eval_cost(c->metric[level], img, cost);
+  rc = cr_metric_eval_cost(c->lv.metric[level], img, cost);
   if (rc == CR_EEMPTY || !isfinite(*cost)) {
     cr_error_clear();
     *cost = 1e10;
@@ -175,15 +143,15 @@ int cr_reg_render_cost_render(cr_reg_render_cost *c, int level, const cr_pose *p
   long n = 0;
   for (int y = 0; y < im->height; y++)
     for (int x = 0; x < im->width; x++)
-      n += isfinite(*cr_image_px(im, x, y)) && isfinite(*cr_image_px(c->render[level], x, y)) &&
-           (!c->mask[level] || *cr_image_px(c->mask[level], x, y) != 0);
+      n += isfinite(*cr_image_px(im, x, y)) && isfinite(*cr_image_px(c->lv.render[level], x, y)) &&
+           (!c->lv.mask[level] || *cr_image_px(c->lv.mask[level], x, y) != 0);
   if (img) *img = im;
   if (n_valid) *n_valid = n;
   return 0;
 }
 
 const cr_image *cr_reg_render_cost_photo(const cr_reg_render_cost *c, int level) {
-  return level >= 0 && level < c->levels ? c->photo[level] : NULL;
+  return level >= 0 && level < c->levels ? c->lv.photo[level] : NULL;
 }
 
 int cr_reg_render_cost_pivot(const cr_reg_render_cost *c, const cr_pose *pose, double pivot[3]) {
