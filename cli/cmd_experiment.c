@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "usage: camreg experiment run CONFIG -o DIR [--shard K/N] [--threads T] [--limit N]\n"
+    "usage: camreg experiment run CONFIG -o DIR [--shard K/N] [--threads T] [--limit N] [--images N]\n"
     "       camreg experiment merge DIR_OR_CSV... -o DIR\n"
     "       camreg experiment summary DIR_OR_CSV\n\n"
     "run      runs the trials of an experiment config (experiments/configs/README.md) in\n"
@@ -35,6 +35,9 @@ static const char usage[] =
     "      --shard K/N      run only shard K of N (1-based)\n"
     "      --threads T      trials run in parallel (default: OMP_NUM_THREADS or all cores)\n"
     "      --limit N        stop after N new trials (the rest on a later run)\n"
+    "      --images N       registration trials 0..N-1 also write DIR/images/trial_NNNN_photo.png\n"
+    "                       and _overlay.png (registered render's edges on the photo): the\n"
+    "                       montage of scripts/figures/make_figures.sh\n"
     "  -h, --help           this text\n";
 
 typedef struct progress_state {
@@ -89,12 +92,14 @@ static int cmd_run(int argc, char **argv, const char *out) {
   static const struct option opts[] = {
       {"out", required_argument, 0, 'o'},     {"shard", required_argument, 0, 's'},
       {"threads", required_argument, 0, 't'}, {"limit", required_argument, 0, 'l'},
-      {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+      {"images", required_argument, 0, 'i'},  {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
   cr_exp_run_options ro = cr_exp_run_defaults();
-  int c, rc, limit = 0;
+  int c, rc, limit = 0, images = 0;
   while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
     switch (c) {
     case 'o': out = optarg; break;
+    case 'i': if ((rc = cli_parse_int("experiment", "--images", optarg, 0, 1000000, &images))) return rc; break;
     case 's': if ((rc = parse_shard(optarg, &ro.shard_k, &ro.shard_n))) return rc; break;
     case 't': if ((rc = cli_parse_int("experiment", "--threads", optarg, 1, 1024, &ro.threads))) return rc; break;
     case 'l': if ((rc = cli_parse_int("experiment", "--limit", optarg, 1, 2147483647, &limit))) return rc; break;
@@ -106,6 +111,11 @@ static int cmd_run(int argc, char **argv, const char *out) {
     return cli_usage_error("experiment", "run takes exactly one CONFIG file");
   if (!out) return cli_usage_error("experiment", "an output folder is required (-o DIR)");
   ro.max_new = limit;
+  cr_exp_image_options img = {.n_images = images};
+  if (images > 0) {
+    snprintf(img.dir, sizeof img.dir, "%s", out);
+    ro.trial_ctx = &img;
+  }
   cr_exp_config cfg;
   if (cr_exp_config_load(argv[optind], &cfg)) return cli_fail_last();
   progress_state ps = {.t0 = wall_s(), .first_done = -1, .tty = isatty(2), .last_decile = -1};

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/imgproc.h"
 #include "registration/itk_transform.h"
+#include "registration/overlay.h"
 #include "registration/mesh_cost.h"
 #include "registration/register.h"
 #include "registration/render_cost.h"
@@ -279,29 +280,11 @@ static int write_overlay(const char *path, reg_cost *cost, const cr_pose *pose) 
   const cr_image *ren, *photo = cost_photo(cost, 0);
   int rc = cost_render(cost, 0, pose, &ren, NULL);
   if (rc) return rc;
-  int w = photo->width, h = photo->height;
-  cr_image *r = cr_image_clone(ren), *rgb = cr_image_new(w, h, 3);
-  unsigned char *edges = malloc((size_t)w * h);
-  float lo, hi;
-  if (!r || !rgb || !edges) rc = cr_error(CR_ENOMEM, "%s: out of memory", path);
-  if (!rc) {
-    cr_image_minmax(r, &lo, &hi);
-    for (int y = 0; y < h; y++)
-      for (int x = 0; x < w; x++) {
-        float *p = cr_image_px(r, x, y);
-        *p = isfinite(*p) ? *p - lo : 0;
-      }
-    rc = cr_canny(r, hi > lo ? 255.0 / (hi - lo) : 1, 30, 90, edges);
-  }
-  for (int y = 0; !rc && y < h; y++)
-    for (int x = 0; x < w; x++) {
-      float g = 255 * *cr_image_px(photo, x, y), *o = cr_image_px(rgb, x, y);
-      int e = edges[(size_t)y * w + x];
-      o[0] = e ? 255 : g, o[1] = e ? 0 : g, o[2] = e ? 0 : g;
-    }
+  cr_image *rgb = cr_image_new(photo->width, photo->height, 3);
+  if (!rgb) return CR_ENOMEM;
+  rc = cr_reg_overlay(photo, ren, rgb);
   if (!rc) rc = cr_image_write(path, rgb, 8);
-  free(edges);
-  cr_image_free(r), cr_image_free(rgb);
+  cr_image_free(rgb);
   return rc;
 }
 

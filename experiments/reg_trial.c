@@ -5,9 +5,12 @@
 #include "registration/register.h"
 #include "registration/render_cost.h"
 
+#include "registration/overlay.h"
+
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static cr_synth_params synth_params(const cr_exp_config *cfg, const cr_exp_trial *t) {
   cr_synth_params sp = cr_synth_defaults();
@@ -27,8 +30,28 @@ static cr_synth_params synth_params(const cr_exp_config *cfg, const cr_exp_trial
   return sp;
 }
 
+// The trial's photo and its overlay at the registered pose, for the montage figure.
+static int write_images(const cr_exp_image_options *images, const cr_exp_trial *t,
+                        const cr_image *photo, cr_reg_render_cost *cost, const cr_pose *final) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/images", images->dir);
+  mkdir(path, 0777); // exists already for all but the first trial; writing reports failures
+  snprintf(path, sizeof path, "%s/images/trial_%04ld_photo.png", images->dir, t->index);
+  int rc = cr_image_write(path, photo, 8);
+  const cr_image *ren, *prepared = cr_reg_render_cost_photo(cost, 0);
+  if (!rc) rc = cr_reg_render_cost_render(cost, 0, final, &ren, NULL);
+  cr_image *rgb = rc ? NULL : cr_image_new(prepared->width, prepared->height, 3);
+  if (!rc && !rgb) rc = CR_ENOMEM;
+  if (!rc) rc = cr_reg_overlay(prepared, ren, rgb);
+  snprintf(path, sizeof path, "%s/images/trial_%04ld_overlay.png", images->dir, t->index);
+  if (!rc) rc = cr_image_write(path, rgb, 8);
+  cr_image_free(rgb);
+  return rc;
+}
+
 static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene, const cr_exp_trial *t,
-                          const cr_image *photo, const cr_image *mask, cr_exp_outcome *out) {
+                          const cr_image *photo, const cr_image *mask,
+                          const cr_exp_image_options *images, cr_exp_outcome *out) {
   const cr_exp_method *m = &cfg->methods[t->method];
   cr_reg_render_cost_options co = cr_reg_render_cost_defaults();
   cr_render_mode mode;
@@ -66,6 +89,7 @@ static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene, c
   cr_reg_result res;
   rc = cr_reg_run(&scene->camera, &t->start, cr_reg_render_cost_eval, cost, &ro, &res);
   if (!rc) out->final = res.final, out->evals = res.evals;
+  if (!rc && images && t->index < images->n_images) rc = write_images(images, t, photo, cost, &res.final);
   cr_reg_render_cost_free(cost);
   return rc;
 }
@@ -81,7 +105,7 @@ int cr_exp_trial_registration(const cr_exp_config *cfg, const cr_exp_scene *scen
     cr_synth_params sp = synth_params(cfg, t);
     rc = cr_synth_photo(scene->volume, cam, &t->gt, t->surface_point, &sp, photo, mask);
   }
-  if (!rc) rc = register_photo(cfg, scene, t, photo, mask, out);
+  if (!rc) rc = register_photo(cfg, scene, t, photo, mask, (const cr_exp_image_options *)ctx, out);
   cr_image_free(photo);
   cr_image_free(mask);
   return rc;

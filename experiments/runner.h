@@ -75,6 +75,15 @@ typedef struct cr_exp_run_options {
   void *progress_ctx;
 } cr_exp_run_options;
 
+// The trial context of registration trials (cr_exp_trial_registration's ctx, may be NULL):
+// the first `n_images` trials also write DIR/images/trial_NNNN_photo.png (the synthetic
+// photo) and trial_NNNN_overlay.png (the prepared photo with the registered render's
+// edges in red), from which scripts/figures/make_figures.sh draws a montage.
+typedef struct cr_exp_image_options {
+  char dir[4096];
+  long n_images;
+} cr_exp_image_options;
+
 // Defaults: shard 1/1, OpenMP's thread count, no limit, trial by kind, no progress.
 cr_exp_run_options cr_exp_run_defaults(void);
 

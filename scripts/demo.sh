@@ -16,7 +16,7 @@ cam="$CAMREG_ROOT/experiments/configs/camera_320x240.yml"
 "$camreg" orbit -v "$data/ch2bet.nii.gz" -c "$cam" -o "$out/look_probe" --views 4 --distance 350 -m probe 2>/dev/null
 
 log "registration experiment (experiments/configs/demo.cfg) -> $out"
-"$camreg" experiment run "$CAMREG_ROOT/experiments/configs/demo.cfg" -o "$out"
+"$camreg" experiment run "$CAMREG_ROOT/experiments/configs/demo.cfg" -o "$out" --images 6
 bash "$CAMREG_ROOT/scripts/figures/make_figures.sh" "$out" >/dev/null
 log "results: $out/results.csv"
-log "figures: $out/mtre_scatter.png $out/success_rate.png $out/time_per_method.png"
+log "figures: $out/mtre_scatter.png $out/success_rate.png $out/time_per_method.png $out/montage.png"

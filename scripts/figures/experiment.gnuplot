@@ -32,6 +32,7 @@ set xlabel "method"
 set ylabel "wall time per trial (s)"
 set style data boxplot
 set style boxplot nooutliers
+if (exists("few") && few) { set style data points }
 set style fill solid 0.3
 set xtics (word(names, 1) 1)
 do for [k=2:n] { set xtics add (word(names, k) k) }

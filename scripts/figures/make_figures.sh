@@ -6,6 +6,8 @@
 #   success_rate.png      success rate vs initial mTRE bin per method (capture range:
 #                         the curve stays >= 95% up to it)
 #   time_per_method.png   wall time per trial, box plot per method
+#   montage.png           with DIR/images (camreg experiment run --images N): photos and
+#                         overlays of the registered renders' edges, up to 6 trials
 # SUCCESS_MM (default 2) draws the success threshold. Needs gnuplot (Debian gnuplot-nox).
 set -euo pipefail
 dir="${1:?usage: make_figures.sh DIR [SUCCESS_MM]}"
@@ -38,5 +40,27 @@ trap 'rm -rf "$work"' EXIT
   }'
 [ -s "$work/names" ] || { echo "make_figures.sh: $csv has no rows" >&2; exit 1; }
 
-gnuplot -e "work='$work'; outdir='$dir'; thr=$thr" "$here/experiment.gnuplot"
+# gnuplot's box plot fails on fewer than 3 points: small runs get points instead.
+few=0
+for f in "$work"/m*.dat; do [ "$(wc -l < "$f")" -lt 3 ] && few=1; done
+gnuplot -e "work='$work'; outdir='$dir'; thr=$thr; few=$few" "$here/experiment.gnuplot"
 for f in mtre_scatter success_rate time_per_method; do echo "$dir/$f.png"; done
+
+# Montage: one row per trial, photo left, overlay right (first 6 trials with images).
+mapfile -t overlays < <(ls "$dir"/images/trial_*_overlay.png 2>/dev/null | head -n 6)
+if [ ${#overlays[@]} -gt 0 ]; then
+  rows=${#overlays[@]}
+  {
+    echo "set terminal pngcairo size 800,$((rows * 300)) noenhanced; set output '$dir/montage.png.part'"
+    echo "set multiplot layout $rows,2 title 'synthetic photos (left) and registered renders: edges in red (right)'"
+    echo "unset key; unset tics; unset border; set size ratio -1; set yrange [*:*] reverse"
+    for o in "${overlays[@]}"; do
+      p="${o%_overlay.png}_photo.png"
+      t="$(basename "${o%_overlay.png}")"
+      echo "set title '$t'; plot '$p' binary filetype=png with rgbimage"
+      echo "set title '$t registered'; plot '$o' binary filetype=png with rgbimage"
+    done
+    echo "unset multiplot"
+  } > "$work/montage.gp"
+  gnuplot "$work/montage.gp" && mv "$dir/montage.png.part" "$dir/montage.png" && echo "$dir/montage.png"
+fi
