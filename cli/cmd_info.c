@@ -17,6 +17,7 @@ static const char usage[] =
     "usage: camreg info FILE...\n\n"
     "Prints what each file holds:\n"
     "  volume (.nii, .nii.gz, .hdr): dims, voxel size, orientation code (RAS, LPI, oblique),\n"
+    "      number of volumes (a multi-volume file is described by volume 0),\n"
     "      world bounding box (voxel centres and outer faces, RAS mm), intensity range, datatype, voxel->world matrix\n"
     "  image (.png, .jpg, .tif, ...): size, channels, bit depth, value range\n"
     "  camera (.yml, .yaml, .xml, .json: OpenCV FileStorage): size, K, distortion, field of view\n"
@@ -28,6 +29,11 @@ static const char usage[] =
 static int info_volume(const char *path, int vol_index) {
   cr_volume *vol;
   const char *dt;
+  long n_vol = 1;
+  if (cr_volume_file_count(path, &n_vol)) return cli_fail_last();
+  // A multi-volume file (time series, or a vector image such as a camreg xyz map) is
+  // described by its first volume unless one is chosen.
+  if (vol_index < 0 && n_vol > 1) vol_index = 0;
   if (cr_volume_load(path, vol_index, &vol, &dt)) return cli_fail_last();
   char orient[8];
   cr_volume_orientation(vol, orient);
@@ -36,6 +42,8 @@ static int info_volume(const char *path, int vol_index) {
   float vmin, vmax;
   cr_volume_minmax(vol, &vmin, &vmax);
   printf("%s: NIfTI volume\n", path);
+  if (n_vol > 1)
+    printf("  volumes      %ld (described: volume %d; --volume-index K for another)\n", n_vol, vol_index);
   printf("  dims         %d x %d x %d\n", vol->dim[0], vol->dim[1], vol->dim[2]);
   printf("  voxel size   %g x %g x %g mm\n", vol->spacing[0], vol->spacing[1], vol->spacing[2]);
   printf("  orientation  %s\n", orient);

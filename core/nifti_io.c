@@ -153,6 +153,21 @@ done:
   return rc;
 }
 
+int cr_volume_file_count(const char *path, long *n_volumes) {
+  *n_volumes = 0;
+  if (!cr_file_exists(path)) return cr_error(CR_EIO, "%s: volume file not found", path);
+  nifti_set_debug_level(0);
+  int rc = check_raw_dims(path);
+  if (rc) return rc;
+  nifti_image *nim = nifti_image_read(path, 0);
+  if (!nim) return cr_error(CR_EFORMAT, "%s: not a readable NIfTI-1/NIfTI-2 file", path);
+  long n = 1;
+  for (int d = 4; d <= nim->dim[0] && d <= 7; d++) n *= nim->dim[d] > 0 ? (long)nim->dim[d] : 1;
+  nifti_image_free(nim);
+  *n_volumes = n;
+  return CR_OK;
+}
+
 // Fills the spatial header of `nim` from world_from_voxel: sform and qform (code 1).
 static void set_header_affine(nifti_image *nim, const double A[4][4]) {
   nifti_dmat44 m;

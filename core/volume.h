@@ -65,6 +65,10 @@ void cr_volume_orientation(const cr_volume *vol, char code[8]);
 // i32 f32 f64; others (RGB, complex, ...) are refused. *datatype_name (may be NULL)
 // gets a static string like "int16".
 int cr_volume_load(const char *path, int volume_index, cr_volume **out, const char **datatype_name);
+// The number of 3-D volumes in a NIfTI file (the product of dims 4..7: time points,
+// vector components such as the 3 channels of a camreg xyz map). Reads the header only.
+int cr_volume_file_count(const char *path, long *n_volumes);
+
 // Saves as float32 NIfTI-1 (.nii or .nii.gz) with sform and qform both set (code 1,
 // scanner) to world_from_voxel, so 3D Slicer, ITK and nibabel place it identically.
 // Written atomically.

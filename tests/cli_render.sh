@@ -52,6 +52,10 @@ done
 check "surface outputs" 0 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" \
   -m surface -o "$tmp/s.png" --depth "$tmp/d.nii" --xyz "$tmp/xyz.nii.gz" --normal "$tmp/n.tif" --undistorted --scale 0.5
 exists "$tmp/s.png"; exists "$tmp/d.nii"; exists "$tmp/xyz.nii.gz"; exists "$tmp/n.tif"
+# The xyz map is a 3-volume (vector) NIfTI: info describes volume 0 and says so.
+"$camreg" info "$tmp/xyz.nii.gz" > "$tmp/info.txt" 2>&1 || { echo "FAIL: info on the xyz map"; fails=$((fails + 1)); }
+grep -q "volumes      3 (described: volume 0" "$tmp/info.txt" || { echo "FAIL: info does not report 3 volumes"; cat "$tmp/info.txt"; fails=$((fails + 1)); }
+check "info volume index out of range" 1 "$camreg" info --volume-index 3 "$tmp/xyz.nii.gz"
 check "info reads the depth NIfTI" 0 "$camreg" info "$tmp/d.nii"
 check "volume colour with a TF" 0 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" \
   -m volume --tf 100:0:0:0:0,500:0.1:1:0.5:0.3,1000:0.3:1:1:1 --colour --unlit -o "$tmp/vc.nii.gz"
