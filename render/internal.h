@@ -79,6 +79,19 @@ static inline double clampd(double x, double lo, double hi) {
   return x < lo ? lo : (x > hi ? hi : x);
 }
 
+// Trilinear interpolation in a cell whose corner p has neighbours at offsets sx, sy, sz
+// (0 along an axis of size 1), with fractions fx, fy, fz: one evaluation order for
+// every sampler, so they all give the same bits.
+static inline float cr_cell_lerp(const float *p, size_t sx, size_t sy, size_t sz, float fx,
+                                 float fy, float fz) {
+  float c00 = p[0] + fx * (p[sx] - p[0]);
+  float c10 = p[sy] + fx * (p[sy + sx] - p[sy]);
+  float c01 = p[sz] + fx * (p[sz + sx] - p[sz]);
+  float c11 = p[sz + sy] + fx * (p[sz + sy + sx] - p[sz + sy]);
+  float c0 = c00 + fy * (c10 - c00), c1 = c01 + fy * (c11 - c01);
+  return c0 + fz * (c1 - c0);
+}
+
 // Trilinear sample at continuous voxel index (x, y, z); positions up to half a voxel
 // outside the centres take the edge value (callers clip rays to that box).
 static inline float cr_sample_linear(const cr_volume *v, double x, double y, double z) {
@@ -91,12 +104,7 @@ static inline float cr_sample_linear(const cr_volume *v, double x, double y, dou
   const float fx = (float)(x - i), fy = (float)(y - j), fz = (float)(z - k);
   const size_t sx = nx > 1, sy = ny > 1 ? (size_t)nx : 0, sz = nz > 1 ? (size_t)nx * ny : 0;
   const float *p = v->data + (size_t)i + (size_t)nx * ((size_t)j + (size_t)ny * k);
-  float c00 = p[0] + fx * (p[sx] - p[0]);
-  float c10 = p[sy] + fx * (p[sy + sx] - p[sy]);
-  float c01 = p[sz] + fx * (p[sz + sx] - p[sz]);
-  float c11 = p[sz + sy] + fx * (p[sz + sy + sx] - p[sz + sy]);
-  float c0 = c00 + fy * (c10 - c00), c1 = c01 + fy * (c11 - c01);
-  return c0 + fz * (c1 - c0);
+  return cr_cell_lerp(p, sx, sy, sz, fx, fy, fz);
 }
 
 static inline float cr_sample_nearest(const cr_volume *v, double x, double y, double z) {
@@ -116,12 +124,7 @@ static inline float cr_sample_fast(const vol_fast *f, float x, float y, float z)
   const float fx = x - (float)i, fy = y - (float)j, fz = z - (float)k;
   const float *p = f->data + f->ox[i] + f->oy[j] + f->oz[k];
   enum { sx = 1, sy = CR_BA, sz = CR_BA * CR_BA };
-  float c00 = p[0] + fx * (p[sx] - p[0]);
-  float c10 = p[sy] + fx * (p[sy + sx] - p[sy]);
-  float c01 = p[sz] + fx * (p[sz + sx] - p[sz]);
-  float c11 = p[sz + sy] + fx * (p[sz + sy + sx] - p[sz + sy]);
-  float c0 = c00 + fy * (c10 - c00), c1 = c01 + fy * (c11 - c01);
-  return c0 + fz * (c1 - c0);
+  return cr_cell_lerp(p, sx, sy, sz, fx, fy, fz);
 }
 
 // cr_sample_linear (double positions, the same rounding) on the bricked copy.
@@ -132,12 +135,7 @@ static inline float cr_sample_fast_d(const vol_fast *f, double x, double y, doub
   const float fx = (float)(x - i), fy = (float)(y - j), fz = (float)(z - k);
   const float *p = f->data + f->ox[i] + f->oy[j] + f->oz[k];
   enum { sx = 1, sy = CR_BA, sz = CR_BA * CR_BA };
-  float c00 = p[0] + fx * (p[sx] - p[0]);
-  float c10 = p[sy] + fx * (p[sy + sx] - p[sy]);
-  float c01 = p[sz] + fx * (p[sz + sx] - p[sz]);
-  float c11 = p[sz + sy] + fx * (p[sz + sy + sx] - p[sz + sy]);
-  float c0 = c00 + fy * (c10 - c00), c1 = c01 + fy * (c11 - c01);
-  return c0 + fz * (c1 - c0);
+  return cr_cell_lerp(p, sx, sy, sz, fx, fy, fz);
 }
 
 // cr_sample_fast without the clamps, for positions proven inside [0, ix] x [0, iy] x
@@ -182,12 +180,7 @@ static inline float cr_sample_fast_nc(const vol_fast *f, float x, float y, float
   const float fx = x - (float)i, fy = y - (float)j, fz = z - (float)k;
   const float *p = f->data + f->ox[i] + f->oy[j] + f->oz[k];
   enum { sx = 1, sy = CR_BA, sz = CR_BA * CR_BA };
-  float c00 = p[0] + fx * (p[sx] - p[0]);
-  float c10 = p[sy] + fx * (p[sy + sx] - p[sy]);
-  float c01 = p[sz] + fx * (p[sz + sx] - p[sz]);
-  float c11 = p[sz + sy] + fx * (p[sz + sy + sx] - p[sz + sy]);
-  float c0 = c00 + fy * (c10 - c00), c1 = c01 + fy * (c11 - c01);
-  return c0 + fz * (c1 - c0);
+  return cr_cell_lerp(p, sx, sy, sz, fx, fy, fz);
 #endif
 }
 
