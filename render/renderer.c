@@ -294,13 +294,7 @@ static inline float cell_lerp(const float *p, float fx, float fy, float fz) {
 #if defined(__SSE2__)
   return cr_cell_lerp_v(p, _mm_set_ps(0.0f, fz, fy, fx));
 #else
-  enum { sx = 1, sy = CR_BA, sz = CR_BA * CR_BA };
-  float c00 = p[0] + fx * (p[sx] - p[0]);
-  float c10 = p[sy] + fx * (p[sy + sx] - p[sy]);
-  float c01 = p[sz] + fx * (p[sz + sx] - p[sz]);
-  float c11 = p[sz + sy] + fx * (p[sz + sy + sx] - p[sz + sy]);
-  float c0 = c00 + fy * (c10 - c00), c1 = c01 + fy * (c11 - c01);
-  return c0 + fz * (c1 - c0);
+  return cr_cell_lerp(p, 1, CR_BA, CR_BA * CR_BA, fx, fy, fz);
 #endif
 }
 
