@@ -15,7 +15,7 @@ static void print_help(FILE *f) {
              "commands:\n",
           CR_VERSION_STRING);
   for (int i = 0; command_table[i]; i++)
-    fprintf(f, "  %-12s %s\n", command_table[i]->name, command_table[i]->summary);
+    fprintf(f, "  %-19s %s\n", command_table[i]->name, command_table[i]->summary);
   fprintf(f, "\nWorld coordinates are NIfTI RAS+ millimetres; cameras follow OpenCV's pinhole model;\n"
              "poses are cam_from_world (x_cam = R x_world + t).\n");
 }
