@@ -40,6 +40,7 @@ struct cr_renderer {
   float *bmax;           // max over the voxels a sample inside the brick can touch
   uint8_t *skip;         // 1: every sample in the brick contributes nothing (mode-specific)
   uint8_t *inner;        // 1: the brick is away from the grid edges (no clamps needed)
+  uint8_t *edist;        // Chebyshev distance (bricks, capped) to the nearest brick not skipped
   double inv_step;       // 1 / p.step_mm
   int nm[3];             // macro bricks per axis
   float *mmax;           // max of bmax over the bricks of a macro brick
@@ -216,10 +217,6 @@ static inline float cr_sample_value(const cr_renderer *r, const double x[3]) {
   return r->p.interp == CR_INTERP_NEAREST ? cr_sample_nearest(r->vol, x[0], x[1], x[2])
                                           : cr_sample_fast(&r->vf_value, (float)x[0], (float)x[1], (float)x[2]);
 }
-
-// Gradient of the interpolated surface field at voxel position x, in world coordinates
-// (per mm, up to a constant factor), by central differences of one voxel.
-void cr_render_gradient(const cr_renderer *r, const double x[3], double g_world[3]);
 
 // Transfer function lookup (linear between LUT entries).
 static inline float cr_tf_index(const cr_renderer *r, float v) {

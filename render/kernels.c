@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "core/mat.h"
+
 static inline void ray_pos(const ray_t *ray, double t, double x[3]) {
   x[0] = ray->o[0] + t * ray->dv[0];
   x[1] = ray->o[1] + t * ray->dv[1];
@@ -79,13 +81,17 @@ static void walk_begin(const cr_renderer *r, const ray_t *ray, walk_t *w, double
 // the walker's brick (*bi, and in *sm the sampler the run may use: a brick away from the
 // grid edges needs no clamps), or through a whole macro brick that is empty (mskip; for
 // MIP, mmax <= mip_max) with *bi = CR_SKIPPED. Advances the walker past the run.
+// `mip` (a constant at each call: the walk is inlined and specialised per kernel) must
+// be r->p.mode == CR_RENDER_MIP.
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline long walk_next(const cr_renderer *r, const ray_t *ray, walk_t *w, long k, long n,
-                             float mip_max, size_t *bi, int *sm) {
+                             float mip_max, size_t *bi, int *sm, const int mip) {
   const size_t b = w->bi;
   double te;
   *bi = b;
   *sm = r->p.interp == CR_INTERP_NEAREST ? CR_SM_NEAREST : (r->inner[b] ? CR_SM_INNER : CR_SM_CLAMP);
-  const int mip = r->p.mode == CR_RENDER_MIP;
   if (mip ? r->bmax[b] <= mip_max : r->skip[b]) {
     const int d = CR_MACRO_SHIFT - CR_BRICK_SHIFT;
     int m[3] = {w->b[0] >> d, w->b[1] >> d, w->b[2] >> d};
@@ -110,6 +116,24 @@ static inline long walk_next(const cr_renderer *r, const ray_t *ray, walk_t *w, 
         double x[3];
         ray_pos(ray, te, x);
         walk_init(r, ray, w, x, a, ray->dv[a] > 0 ? m[a] << d : ((m[a] + 1) << d) - 1);
+      }
+      return e < n ? e : n;
+    }
+    if (!mip && r->edist[b] >= 2) {
+      // every brick within rad of this one is skipped: jump to where the ray leaves
+      // that cube of bricks, entering the brick across the exit face
+      const int rad = r->edist[b] - 1;
+      double tc[3];
+      for (int a = 0; a < 3; a++)
+        tc[a] = face_exit(r, ray, a, ray->dv[a] > 0 ? w->b[a] + rad : w->b[a] - rad, CR_BRICK_SHIFT, r->nb[a]);
+      const int a = argmin3(tc);
+      te = tc[a];
+      *bi = CR_SKIPPED;
+      long e = first_sample(te, ray->tn, r->inv_step, w->off, k);
+      if (e < n) {
+        double x[3];
+        ray_pos(ray, te, x);
+        walk_init(r, ray, w, x, a, ray->dv[a] > 0 ? w->b[a] + rad + 1 : w->b[a] - rad - 1);
       }
       return e < n ? e : n;
     }
@@ -181,7 +205,7 @@ long cr_kernel_drr(const cr_renderer *r, const ray_t *ray, float *out) {
   for (long k = 0; k < n_full;) {
     size_t bi;
     int sm;
-    long e = walk_next(r, ray, &w, k, n_full, 0, &bi, &sm);
+    long e = walk_next(r, ray, &w, k, n_full, 0, &bi, &sm, 0);
     if (e == k) continue;
     if (bi != CR_SKIPPED && !r->skip[bi]) {
       ray_pos_f(ray, ray->tn + ((double)k + 0.5) * step, xf);
@@ -193,7 +217,9 @@ long cr_kernel_drr(const cr_renderer *r, const ray_t *ray, float *out) {
   acc *= step;
   if (rem > 1e-9) {
     ray_pos(ray, ray->tn + (double)n_full * step + 0.5 * rem, x);
-    acc += window_value(r, cr_sample(r, x)) * rem;
+    int b[3]; // a skipped brick's samples are +0 (value 0, or at or below the window)
+    if (r->skip[cr_brick_of(r, x, b)]) acc += 0.0;
+    else acc += window_value(r, cr_sample(r, x)) * rem;
     count++;
   }
   *out = (float)acc;
@@ -215,7 +241,7 @@ long cr_kernel_mip(const cr_renderer *r, const ray_t *ray, float *out) {
   for (long k = 0; k < n;) {
     size_t bi;
     int sm;
-    long e = walk_next(r, ray, &w, k, n, m, &bi, &sm);
+    long e = walk_next(r, ray, &w, k, n, m, &bi, &sm, 1);
     if (e == k) continue;
     if (bi != CR_SKIPPED && r->bmax[bi] > m) {
       ray_pos_f(ray, ray->tn + (double)k * step, xf);
@@ -232,6 +258,43 @@ long cr_kernel_mip(const cr_renderer *r, const ray_t *ray, float *out) {
   float v = window_value(r, cr_sample(r, x));
   *out = v > m ? v : m;
   return count + 1;
+}
+
+// The trilinear interpolation of the bricked cell at p (as in cr_sample_fast).
+static inline float cell_lerp(const float *p, float fx, float fy, float fz) {
+#if defined(__SSE2__)
+  return cr_cell_lerp_v(p, _mm_set_ps(0.0f, fz, fy, fx));
+#else
+  return cr_cell_lerp(p, 1, CR_BA, CR_BA * CR_BA, fx, fy, fz);
+#endif
+}
+
+// Gradient of the interpolated surface field at voxel position x, in world coordinates
+// (per mm, up to a constant factor), by central differences of one voxel.
+static void cr_render_gradient(const cr_renderer *r, const double x[3], double g_world[3]) {
+  double gv[3];
+  const vol_fast *f = &r->vf;
+  if (x[0] >= 1 && x[0] < f->mx - 1 && x[1] >= 1 && x[1] < f->my - 1 && x[2] >= 1 && x[2] < f->mz - 1) {
+    // no clamping: the six samples x +- 1 share the cell fractions of x (x +- 1 and
+    // their differences with the cell bases are exact in double)
+    const int i = (int)x[0], j = (int)x[1], k = (int)x[2];
+    const float fx = (float)(x[0] - i), fy = (float)(x[1] - j), fz = (float)(x[2] - k);
+    const float *d = f->data;
+    const size_t oi = f->ox[i], oj = f->oy[j], ok = f->oz[k];
+    gv[0] = (double)cell_lerp(d + f->ox[i + 1] + oj + ok, fx, fy, fz) -
+            (double)cell_lerp(d + f->ox[i - 1] + oj + ok, fx, fy, fz);
+    gv[1] = (double)cell_lerp(d + oi + f->oy[j + 1] + ok, fx, fy, fz) -
+            (double)cell_lerp(d + oi + f->oy[j - 1] + ok, fx, fy, fz);
+    gv[2] = (double)cell_lerp(d + oi + oj + f->oz[k + 1], fx, fy, fz) -
+            (double)cell_lerp(d + oi + oj + f->oz[k - 1], fx, fy, fz);
+  } else {
+    for (int a = 0; a < 3; a++) {
+      double p[3] = {x[0], x[1], x[2]}, m[3] = {x[0], x[1], x[2]};
+      p[a] += 1.0, m[a] -= 1.0;
+      gv[a] = (double)cr_sample_fast_d(f, p[0], p[1], p[2]) - (double)cr_sample_fast_d(f, m[0], m[1], m[2]);
+    }
+  }
+  cr_mat3_apply_transpose(g_world, r->A_inv, gv); // d/dworld = A_inv^T d/dvoxel
 }
 
 // Shading factor of a headlight: ambient 0.2 plus 0.8 |cos| between ray and gradient.
@@ -257,7 +320,7 @@ long cr_kernel_volume(const cr_renderer *r, const ray_t *ray, float rgba[4]) {
   for (long k = 0; k < n && A < 0.995f;) {
     size_t bi;
     int sm;
-    long e = walk_next(r, ray, &w, k, n, 0, &bi, &sm);
+    long e = walk_next(r, ray, &w, k, n, 0, &bi, &sm, 0);
     if (e == k) continue;
     if (bi == CR_SKIPPED || r->skip[bi]) {
       k = e;
@@ -283,10 +346,19 @@ long cr_kernel_volume(const cr_renderer *r, const ray_t *ray, float rgba[4]) {
   return count;
 }
 
-// Bisection of the crossing in [lo, hi] (value(lo) < iso <= value(hi)).
+static inline float refine_sample(const cr_renderer *r, const ray_t *ray, double t, int inner) {
+  double x[3];
+  ray_pos(ray, t, x);
+  return inner ? cr_sample_fast_nc(&r->vf, (float)x[0], (float)x[1], (float)x[2]) : cr_sample(r, x);
+}
+
+// Bisection of the crossing in [lo, hi] (value(lo) < iso <= value(hi)). Two levels per
+// round: the midpoint and both possible next midpoints are sampled together (three
+// independent samples instead of a chain of two), then the bisection keeps the same
+// intervals, so the result is that of the plain one-level loop.
 static double refine(const cr_renderer *r, const ray_t *ray, double lo, double hi, long *count) {
   const float iso = (float)r->p.iso;
-  double x[3], a[3], b[3];
+  double a[3], b[3];
   // both ends (so every midpoint) well inside the cells that need no clamps: the same
   // values from the clamp-free sampler
   ray_pos(ray, lo, a);
@@ -294,13 +366,27 @@ static double refine(const cr_renderer *r, const ray_t *ray, double lo, double h
   const float lim[3] = {r->vf.mx - 1.01f, r->vf.my - 1.01f, r->vf.mz - 1.01f};
   int inner = r->p.interp == CR_INTERP_LINEAR;
   for (int d = 0; d < 3; d++) inner &= a[d] > 0.01 && b[d] > 0.01 && a[d] < lim[d] && b[d] < lim[d];
-  for (int it = 0; it < 14 && hi - lo > 1e-5; it++) {
-    double mid = 0.5 * (lo + hi);
-    ray_pos(ray, mid, x);
-    float v = inner ? cr_sample_fast_nc(&r->vf, (float)x[0], (float)x[1], (float)x[2]) : cr_sample(r, x);
-    if (v >= iso) hi = mid;
-    else lo = mid;
-    (*count)++;
+  enum { STEPS = 14 };
+  for (int it = 0; it < STEPS && hi - lo > 1e-5;) {
+    const double mid = 0.5 * (lo + hi);
+    if (it + 1 < STEPS) {
+      const double mlo = 0.5 * (lo + mid), mhi = 0.5 * (mid + hi);
+      const float v = refine_sample(r, ray, mid, inner), vl = refine_sample(r, ray, mlo, inner);
+      const float vh = refine_sample(r, ray, mhi, inner);
+      const int up = v >= iso;
+      if (up) hi = mid;
+      else lo = mid;
+      (*count)++, it++;
+      if (!(hi - lo > 1e-5)) break;
+      const double m2 = up ? mlo : mhi; // == 0.5 * (lo + hi)
+      if ((up ? vl : vh) >= iso) hi = m2;
+      else lo = m2;
+      (*count)++, it++;
+    } else {
+      if (refine_sample(r, ray, mid, inner) >= iso) hi = mid;
+      else lo = mid;
+      (*count)++, it++;
+    }
   }
   return 0.5 * (lo + hi);
 }
@@ -330,7 +416,7 @@ long cr_kernel_surface(const cr_renderer *r, const ray_t *ray, hit_t *hit, int *
   for (long k = 0; k < n;) {
     size_t bi;
     int sm;
-    long e = walk_next(r, ray, &w, k, n, 0, &bi, &sm);
+    long e = walk_next(r, ray, &w, k, n, 0, &bi, &sm, 0);
     if (e == k) continue;
     if (bi != CR_SKIPPED && !r->skip[bi]) {
       ray_pos_f(ray, ray->tn + (double)k * step, xf);
@@ -352,7 +438,8 @@ long cr_kernel_surface(const cr_renderer *r, const ray_t *ray, hit_t *hit, int *
   if (ray->tf - tl > 1e-9) {
     ray_pos(ray, ray->tf, x);
     count++;
-    if (cr_sample(r, x) >= iso) {
+    int b[3]; // a sample in a skipped brick is below the level: no need to read it
+    if (!r->skip[cr_brick_of(r, x, b)] && cr_sample(r, x) >= iso) {
       fill_hit(r, ray, refine(r, ray, tl, ray->tf, &count), hit);
       *found = 1;
       return count + 6;

@@ -74,6 +74,35 @@ static int make_macro(cr_renderer *r) {
   return 0;
 }
 
+// Empty-space distance: edist[b] = Chebyshev distance in bricks from b to the nearest
+// brick that is not skipped (0 for those), capped at CR_EDIST_CAP; every brick within
+// edist[b] - 1 of b is skipped. Dilation passes over the 26-neighbourhood.
+#define CR_EDIST_CAP 8
+static int make_edist(cr_renderer *r) {
+  const int nx = r->nb[0], ny = r->nb[1], nz = r->nb[2];
+  const size_t nb = (size_t)nx * ny * nz;
+  uint8_t *e = malloc(nb);
+  if (!e) return cr_error(CR_ENOMEM, "render: out of memory for %zu bricks", nb);
+  for (size_t q = 0; q < nb; q++) e[q] = r->skip[q] ? 255 : 0;
+  for (int d = 1; d < CR_EDIST_CAP; d++)
+    for (int k = 0; k < nz; k++)
+      for (int j = 0; j < ny; j++)
+        for (int i = 0; i < nx; i++) {
+          uint8_t *c = e + (size_t)i + (size_t)nx * ((size_t)j + (size_t)ny * k);
+          if (*c != 255) continue;
+          int near = 0;
+          for (int c2 = k > 0 ? k - 1 : 0; c2 <= k + 1 && c2 < nz && !near; c2++)
+            for (int c1 = j > 0 ? j - 1 : 0; c1 <= j + 1 && c1 < ny && !near; c1++)
+              for (int c0 = i > 0 ? i - 1 : 0; c0 <= i + 1 && c0 < nx; c0++)
+                if (e[(size_t)c0 + (size_t)nx * ((size_t)c1 + (size_t)ny * c2)] == d - 1) near = 1;
+          if (near) *c = (uint8_t)d;
+        }
+  for (size_t q = 0; q < nb; q++)
+    if (e[q] == 255) e[q] = CR_EDIST_CAP;
+  r->edist = e;
+  return 0;
+}
+
 static int make_bricks(cr_renderer *r) {
   const cr_volume *v = r->surf;
   for (int a = 0; a < 3; a++) r->nb[a] = ((v->dim[a] - 1) >> CR_BRICK_SHIFT) + 1;
@@ -98,7 +127,7 @@ static int make_bricks(cr_renderer *r) {
     }
     r->bmax[q] = mx;
   }
-  return make_macro(r);
+  return make_macro(r) ? CR_ENOMEM : make_edist(r);
 }
 
 // ---- transfer function ----
@@ -211,6 +240,7 @@ void cr_renderer_free(cr_renderer *r) {
   free(r->bmax);
   free(r->skip);
   free(r->inner);
+  free(r->edist);
   free(r->mmax);
   free(r->mskip);
   free(r->rays);
@@ -287,41 +317,6 @@ int cr_render_ray_setup(const cr_renderer *r, const frame_geom *g, const double 
   }
   ray->tn = tn, ray->tf = tf;
   return tn < tf;
-}
-
-// The trilinear interpolation of the bricked cell at p (as in cr_sample_fast).
-static inline float cell_lerp(const float *p, float fx, float fy, float fz) {
-#if defined(__SSE2__)
-  return cr_cell_lerp_v(p, _mm_set_ps(0.0f, fz, fy, fx));
-#else
-  return cr_cell_lerp(p, 1, CR_BA, CR_BA * CR_BA, fx, fy, fz);
-#endif
-}
-
-void cr_render_gradient(const cr_renderer *r, const double x[3], double g_world[3]) {
-  double gv[3];
-  const vol_fast *f = &r->vf;
-  if (x[0] >= 1 && x[0] < f->mx - 1 && x[1] >= 1 && x[1] < f->my - 1 && x[2] >= 1 && x[2] < f->mz - 1) {
-    // no clamping: the six samples x +- 1 share the cell fractions of x (x +- 1 and
-    // their differences with the cell bases are exact in double)
-    const int i = (int)x[0], j = (int)x[1], k = (int)x[2];
-    const float fx = (float)(x[0] - i), fy = (float)(x[1] - j), fz = (float)(x[2] - k);
-    const float *d = f->data;
-    const size_t oi = f->ox[i], oj = f->oy[j], ok = f->oz[k];
-    gv[0] = (double)cell_lerp(d + f->ox[i + 1] + oj + ok, fx, fy, fz) -
-            (double)cell_lerp(d + f->ox[i - 1] + oj + ok, fx, fy, fz);
-    gv[1] = (double)cell_lerp(d + oi + f->oy[j + 1] + ok, fx, fy, fz) -
-            (double)cell_lerp(d + oi + f->oy[j - 1] + ok, fx, fy, fz);
-    gv[2] = (double)cell_lerp(d + oi + oj + f->oz[k + 1], fx, fy, fz) -
-            (double)cell_lerp(d + oi + oj + f->oz[k - 1], fx, fy, fz);
-  } else {
-    for (int a = 0; a < 3; a++) {
-      double p[3] = {x[0], x[1], x[2]}, m[3] = {x[0], x[1], x[2]};
-      p[a] += 1.0, m[a] -= 1.0;
-      gv[a] = (double)cr_sample_fast_d(f, p[0], p[1], p[2]) - (double)cr_sample_fast_d(f, m[0], m[1], m[2]);
-    }
-  }
-  cr_mat3_apply_transpose(g_world, r->A_inv, gv); // d/dworld = A_inv^T d/dvoxel
 }
 
 // ---- frame ----
