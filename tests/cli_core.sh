@@ -3,20 +3,7 @@
 # partial outputs, and phantom/info agreeing on the geometry.
 set -u
 camreg="$1"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { # check DESCRIPTION EXPECTED_STATUS COMMAND...
-  local desc="$1" want="$2"; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL: $desc: exit $got, expected $want"; cat "$tmp/err"; fails=$((fails + 1))
-  fi
-}
-expect_err() { # expect_err DESCRIPTION PATTERN
-  grep -q -- "$2" "$tmp/err" || { echo "FAIL: $1: stderr lacks '$2':"; cat "$tmp/err"; fails=$((fails + 1)); }
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib_cli.sh"
 
 check "top-level help" 0 "$camreg" --help
 for cmd in $("$camreg" --help | awk '/^commands:/{f=1;next} f && /^  [a-z]/{print $1}'); do

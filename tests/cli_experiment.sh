@@ -4,18 +4,7 @@
 # shards merged equal the unsharded run.
 set -u
 camreg="$1"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { # check DESCRIPTION EXPECTED_STATUS COMMAND...
-  local desc="$1" want="$2"; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL: $desc: exit $got, expected $want"; cat "$tmp/err"; fails=$((fails + 1))
-  fi
-}
-expect_err() { grep -q -- "$2" "$tmp/err" || { echo "FAIL: $1: stderr lacks '$2':"; cat "$tmp/err"; fails=$((fails + 1)); }; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib_cli.sh"
 # Rows sorted by trial without the time column (the only one that may differ).
 rows() { grep -v '^#' "$1" | tail -n +2 | sort -t, -k1,1n | cut -d, -f1-14,16-; }
 

@@ -4,10 +4,7 @@
 set -u
 camreg="$1"
 root="${CAMREG_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/lib_cli.sh"
 cd "$tmp"
 "$camreg" phantom -o ph.nii.gz --size 56,68,52 --spacing 3 2>/dev/null || fail "phantom"
 cat > e.cfg <<'CFG'

@@ -3,10 +3,7 @@
 # sits at the true pose, the figure is drawn, and bad input fails cleanly.
 set -u
 camreg="$1"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/lib_cli.sh"
 cd "$tmp"
 "$camreg" phantom -o ph.nii.gz --size 70,84,64 --spacing 2.5 2>/dev/null || fail "phantom"
 cat > cam.yml <<'YML'

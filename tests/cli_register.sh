@@ -3,11 +3,9 @@
 # cleanly (message naming the problem, non-zero exit, no output file).
 set -u
 camreg="$1"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib_cli.sh"
+dir="$tmp"
 cd "$dir" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 cat > cam.yml <<'YML'
 %YAML:1.0

@@ -3,20 +3,7 @@
 # bad input gives a clear message, a non-zero exit and no partial file.
 set -u
 camreg="$1"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { # check DESCRIPTION EXPECTED_STATUS COMMAND...
-  local desc="$1" want="$2"; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL: $desc: exit $got, expected $want"; cat "$tmp/err"; fails=$((fails + 1))
-  fi
-}
-expect_err() { grep -q -- "$2" "$tmp/err" || { echo "FAIL: $1: stderr lacks '$2':"; cat "$tmp/err"; fails=$((fails + 1)); }; }
-exists() { [ -s "$1" ] || { echo "FAIL: $1 not written"; fails=$((fails + 1)); }; }
-absent() { [ -e "$1" ] && { echo "FAIL: $1 written on failure"; fails=$((fails + 1)); }; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib_cli.sh"
 
 check "phantom" 0 "$camreg" phantom -o "$tmp/v.nii.gz" --size 48,56,44 --spacing 3.5
 cat > "$tmp/cam.yml" <<'YML'

@@ -1,0 +1,20 @@
+# Shared by the tests/cli_*.sh scripts (sourced; its name keeps it out of ctest's glob):
+# a scratch folder $tmp removed at exit, a failure counter and the checks they all use.
+set -u
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+check() { # check DESCRIPTION EXPECTED_STATUS COMMAND...: exit status, stderr kept in $tmp/err
+  local desc="$1" want="$2"; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAIL: $desc: exit $got, expected $want"; cat "$tmp/err"; fails=$((fails + 1))
+  fi
+}
+expect_err() { # expect_err DESCRIPTION PATTERN: the last check's stderr holds PATTERN
+  grep -q -- "$2" "$tmp/err" || { echo "FAIL: $1: stderr lacks '$2':"; cat "$tmp/err"; fails=$((fails + 1)); }
+}
+exists() { [ -s "$1" ] || { echo "FAIL: $1 not written"; fails=$((fails + 1)); }; }
+absent() { [ -e "$1" ] && { echo "FAIL: $1 written on failure"; fails=$((fails + 1)); }; }
