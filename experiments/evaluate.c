@@ -1,23 +1,10 @@
-// Accuracy evaluation: mTRE, projection distance, pose errors, capture range.
+// Accuracy evaluation: projection distance, pose errors, capture range (mTRE is cr_reg_mtre).
 #include "experiments/evaluate.h"
 
 #include "core/error.h"
 #include "core/mat.h"
 
 #include <math.h>
-
-double cr_exp_mtre(const cr_pose *a, const cr_pose *b, const double (*targets)[3], int n) {
-  if (n <= 0) return 0;
-  double sum = 0;
-  for (int i = 0; i < n; i++) {
-    double xa[3], xb[3], d[3];
-    cr_pose_apply(a, targets[i], xa);
-    cr_pose_apply(b, targets[i], xb);
-    cr_vec3_sub(d, xa, xb);
-    sum += cr_vec3_norm(d);
-  }
-  return sum / n;
-}
 
 int cr_exp_projection_distance(const cr_camera *cam, const cr_pose *a, const cr_pose *b,
                                const double (*targets)[3], int n, double *mean_px, int *n_used) {

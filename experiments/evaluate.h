@@ -6,14 +6,14 @@
 
 #include "core/camera.h"
 #include "core/pose.h"
+#include "registration/param.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-// Mean target registration error (mm): mean over the n world points X of
-// |a(X) - b(X)| (both cam_from_world). 0 for n = 0.
-double cr_exp_mtre(const cr_pose *a, const cr_pose *b, const double (*targets)[3], int n);
+// mTRE is registration's cr_reg_mtre (registration/param.h, included here): the mean over
+// the target points of |a(X) - b(X)|, 0 for no points.
 
 // Mean projection distance (px): mean over the points in front of both cameras of the
 // distance between their projections by `cam` (with distortion) at poses a and b.

@@ -79,8 +79,8 @@ void cr_exp_evaluate_row(const cr_exp_config *cfg, const cr_exp_scene *scene,
   row->bin_lo_mm = t->bin_lo_mm, row->bin_hi_mm = t->bin_hi_mm;
   const cr_pose *fin = status ? &t->start : &out->final;
   const double(*X)[3] = (const double(*)[3])t->targets;
-  row->init_mtre_mm = cr_exp_mtre(&t->start, &t->gt, X, t->n_targets);
-  row->final_mtre_mm = cr_exp_mtre(fin, &t->gt, X, t->n_targets);
+  row->init_mtre_mm = cr_reg_mtre(&t->start, &t->gt, X, t->n_targets);
+  row->final_mtre_mm = cr_reg_mtre(fin, &t->gt, X, t->n_targets);
   if (cr_exp_projection_distance(&scene->camera, &t->start, &t->gt, X, t->n_targets, &row->init_proj_px, NULL))
     row->init_proj_px = NAN;
   if (cr_exp_projection_distance(&scene->camera, fin, &t->gt, X, t->n_targets, &row->final_proj_px, NULL))

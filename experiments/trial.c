@@ -203,7 +203,7 @@ int cr_exp_pose_at_mtre(const cr_pose *gt, const double pivot[3], const double u
   for (int it = 0;; it++) {
     for (int i = 0; i < 6; i++) p[i] = hi * u[i];
     cr_pose q = cr_reg_param_to_pose(&par, p);
-    if (cr_exp_mtre(&q, gt, targets, n) >= mtre_mm) break;
+    if (cr_reg_mtre(&q, gt, targets, n) >= mtre_mm) break;
     if (it > 40) return cr_error(CR_ENUMERIC, "cannot reach an initial mTRE of %g mm", mtre_mm);
     lo = hi, hi *= 2;
   }
@@ -211,7 +211,7 @@ int cr_exp_pose_at_mtre(const cr_pose *gt, const double pivot[3], const double u
     double mid = 0.5 * (lo + hi);
     for (int i = 0; i < 6; i++) p[i] = mid * u[i];
     cr_pose q = cr_reg_param_to_pose(&par, p);
-    if (cr_exp_mtre(&q, gt, targets, n) < mtre_mm) lo = mid;
+    if (cr_reg_mtre(&q, gt, targets, n) < mtre_mm) lo = mid;
     else hi = mid;
   }
   for (int i = 0; i < 6; i++) p[i] = 0.5 * (lo + hi) * u[i];
@@ -227,7 +227,7 @@ static int draw_start(const cr_exp_config *cfg, cr_exp_rng *r, cr_exp_trial *t) 
     cr_reg_param par;
     cr_reg_param_init(&par, &t->gt, t->pivot);
     t->start = cr_reg_param_to_pose(&par, u);
-    double m = cr_exp_mtre(&t->start, &t->gt, (const double(*)[3])t->targets, t->n_targets);
+    double m = cr_reg_mtre(&t->start, &t->gt, (const double(*)[3])t->targets, t->n_targets);
     t->bin = -1;
     t->bin_lo_mm = 2.0 * floor(m / 2.0), t->bin_hi_mm = t->bin_lo_mm + 2.0;
     return 0;

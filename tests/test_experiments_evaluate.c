@@ -19,13 +19,13 @@ static void test_mtre_translation_and_rotation(void **state) {
   double X[4][3] = {{10, 0, 0}, {0, 10, 0}, {-10, 0, 50}, {0, -10, -3}};
   cr_pose a = cr_pose_identity(), b = cr_pose_identity();
   b.t[0] = 3, b.t[1] = 4; // every point moves by 5 mm
-  assert_near(cr_exp_mtre(&a, &b, (const double(*)[3])X, 4), 5.0, 1e-12);
+  assert_near(cr_reg_mtre(&a, &b, (const double(*)[3])X, 4), 5.0, 1e-12);
   // Rotation by 60 degrees about z: a point at distance r from the axis moves by
   // 2 r sin(30 deg) = r; all four are at r = 10.
   double rv[3] = {0, 0, M_PI / 3};
   cr_pose c = cr_pose_from_rvec_tvec(rv, (double[3]){0, 0, 0});
-  assert_near(cr_exp_mtre(&a, &c, (const double(*)[3])X, 4), 10.0, 1e-12);
-  assert_near(cr_exp_mtre(&a, &c, (const double(*)[3])X, 0), 0.0, 0);
+  assert_near(cr_reg_mtre(&a, &c, (const double(*)[3])X, 4), 10.0, 1e-12);
+  assert_near(cr_reg_mtre(&a, &c, (const double(*)[3])X, 0), 0.0, 0);
 }
 
 static void test_projection_distance(void **state) {
@@ -177,7 +177,7 @@ static void test_trials_follow_the_spec(void **state) {
     assert_near(cr_vec3_dot(zw, v), 1.0, 1e-9);
     assert_true(acos(fmin(1, -cr_vec3_dot(v, t.surface_normal))) * 180 / M_PI <= cfg.view_cone_deg + 1e-9);
     // Start pose at an initial mTRE inside its bin (bins: 0-5-10-15-20, sample % 4).
-    double m = cr_exp_mtre(&t.start, &t.gt, (const double(*)[3])t.targets, t.n_targets);
+    double m = cr_reg_mtre(&t.start, &t.gt, (const double(*)[3])t.targets, t.n_targets);
     assert_int_equal(t.bin, (int)(t.sample % 4));
     assert_true(m >= t.bin_lo_mm - 1e-9 && m <= t.bin_hi_mm + 1e-9);
     // Targets within the opening (chord from the surface point) and in front of the camera.
@@ -210,7 +210,7 @@ static void test_pose_at_mtre_hits_target(void **state) {
   for (double m = 0.5; m < 40; m *= 2) {
     cr_pose p;
     assert_int_equal(cr_exp_pose_at_mtre(&gt, pivot, u, (const double(*)[3])X, 3, m, &p), 0);
-    assert_near(cr_exp_mtre(&p, &gt, (const double(*)[3])X, 3), m, 1e-9 * m);
+    assert_near(cr_reg_mtre(&p, &gt, (const double(*)[3])X, 3), m, 1e-9 * m);
   }
 }
 
