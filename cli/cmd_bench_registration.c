@@ -27,7 +27,7 @@ static const char usage[] =
     "  --volume FILE --camera FILE --pose FILE   real-cost benchmark inputs\n"
     "  --modes LIST       render modes, comma separated (default surface)\n"
     "  --metric NAME      (default ngf)\n"
-    "  --starts N         starts at the coarsest level (default 1)\n"
+    "  --starts N         starts at the coarsest level (default: camreg register's, 3)\n"
     "  --prior-weight W   working-distance prior at the true depth of the pivot (the focus\n"
     "                     distance a microscope knows), weight W (default 0 = off)\n"
     "  --optimizers LIST  (default nelder-mead,powell,cmaes,bfgs)\n"
@@ -135,19 +135,28 @@ static int run_optimizer(const bench *b, const bench_args *a, const char *opt_na
     cr_pose_apply(&b->truth, b->pivot, pc);
     o.prior_distance_mm = pc[2], o.prior_weight = a->prior_weight;
   }
-  double t[64], ev[64], mt[64];
-  int n = a->trials < 64 ? a->trials : 64;
+  double t[64], ev[64], mt[64], lt[CR_REG_MAX_LEVELS][64], le[CR_REG_MAX_LEVELS][64];
+  int n = a->trials < 64 ? a->trials : 64, nl = 0, lw[CR_REG_MAX_LEVELS];
   for (int k = 0; k < n; k++) {
     cr_pose start = start_pose(b, a->deg, a->mm, k);
     cr_reg_result r;
     if (cr_reg_run(&b->cam, &start, f, ctx, &o, &r)) return cli_fail_last();
     t[k] = r.seconds * 1e3, ev[k] = r.evals;
     mt[k] = cr_reg_mtre(&r.final, &b->truth, (const double(*)[3])b->targets, b->n_targets);
+    nl = r.nlevels;
+    for (int l = 0; l < nl; l++)
+      lt[l][k] = r.level[l].seconds * 1e3, le[l][k] = r.level[l].evals, lw[l] = r.level[l].width;
   }
   qsort(t, n, sizeof t[0], cmp_double), qsort(ev, n, sizeof ev[0], cmp_double);
   qsort(mt, n, sizeof mt[0], cmp_double);
   printf("%-22s %-12s %10.1f %8.0f %10.4f %10.4f\n", label, opt_name, t[n / 2], ev[n / 2],
          mt[n / 2], mt[n - 1]);
+  // where the time goes: median ms and evaluations per pyramid level, coarse to fine
+  printf("  per level:");
+  for (int l = 0; l < nl; l++) {
+    qsort(lt[l], n, sizeof lt[l][0], cmp_double), qsort(le[l], n, sizeof le[l][0], cmp_double);
+    printf("  %dpx %.1f ms %.0f evals%s", lw[l], lt[l][n / 2], le[l][n / 2], l + 1 < nl ? ";" : "\n");
+  }
   fflush(stdout);
   return 0;
 }

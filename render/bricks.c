@@ -9,13 +9,13 @@
 
 static void make_offsets(size_t *o, int n, size_t brick_stride, size_t voxel_stride) {
   for (int i = 0; i < n; i++)
-    o[i] = (size_t)(i >> CR_BRICK_SHIFT) * brick_stride + (size_t)(i & ((1 << CR_BRICK_SHIFT) - 1)) * voxel_stride;
+    o[i] = (size_t)(i >> CR_DATA_SHIFT) * brick_stride + (size_t)(i & ((1 << CR_DATA_SHIFT) - 1)) * voxel_stride;
 }
 
 int cr_vol_fast_make(vol_fast *f, const cr_volume *vol) {
   const int nx = vol->dim[0], ny = vol->dim[1], nz = vol->dim[2];
-  const int bx = ((nx - 1) >> CR_BRICK_SHIFT) + 1, by = ((ny - 1) >> CR_BRICK_SHIFT) + 1;
-  const int bz = ((nz - 1) >> CR_BRICK_SHIFT) + 1;
+  const int bx = ((nx - 1) >> CR_DATA_SHIFT) + 1, by = ((ny - 1) >> CR_DATA_SHIFT) + 1;
+  const int bz = ((nz - 1) >> CR_DATA_SHIFT) + 1;
   const size_t nb = (size_t)bx * by * bz;
   f->data = malloc(nb * CR_BVOX * sizeof *f->data);
   f->ox = malloc(((size_t)nx + ny + nz) * sizeof *f->ox);
@@ -33,8 +33,8 @@ int cr_vol_fast_make(vol_fast *f, const cr_volume *vol) {
   float *dst = f->data;
 #pragma omp parallel for schedule(static)
   for (long q = 0; q < (long)nb; q++) {
-    const int b0 = (int)(q % bx) << CR_BRICK_SHIFT, b1 = (int)((q / bx) % by) << CR_BRICK_SHIFT;
-    const int b2 = (int)(q / ((long)bx * by)) << CR_BRICK_SHIFT;
+    const int b0 = (int)(q % bx) << CR_DATA_SHIFT, b1 = (int)((q / bx) % by) << CR_DATA_SHIFT;
+    const int b2 = (int)(q / ((long)bx * by)) << CR_DATA_SHIFT;
     float *d = dst + (size_t)q * CR_BVOX;
     for (int c = 0; c < CR_BA; c++) {
       const int k = b2 + c < nz ? b2 + c : nz - 1; // past the grid: the edge value

@@ -9,7 +9,8 @@
 #include <emmintrin.h>
 #endif
 
-#define CR_BRICK_SHIFT 3 // bricks of 8^3 voxels
+#define CR_BRICK_SHIFT 3 // skip bricks of 8^3 voxels (min/max, empty-space skipping)
+#define CR_DATA_SHIFT 3  // data bricks of 8^3 cells (the bricked copy behind the sampler)
 #define CR_MACRO_SHIFT 5 // macro bricks of 4^3 bricks (32^3 voxels) for skipping empty space
 #define CR_SKIPPED ((size_t)-1) // segment_end: a run in an empty macro brick
 #define CR_TF_LUT 1024
@@ -20,7 +21,7 @@
 // corners of any trilinear cell lie in one contiguous 2.9 KB block. Voxel (i, j, k)
 // (cell base) is at data[ox[i] + oy[j] + oz[k]]; its +x, +y, +z neighbours follow at
 // +1, +CR_BA, +CR_BA^2.
-#define CR_BA 9
+#define CR_BA ((1 << CR_DATA_SHIFT) + 1)
 #define CR_BVOX (CR_BA * CR_BA * CR_BA)
 typedef struct vol_fast {
   float *data;           // bricked values (owned)
@@ -49,6 +50,7 @@ struct cr_renderer {
   float tf_alpha[CR_TF_LUT + 1]; // opacity per step
   float tf_rgb[CR_TF_LUT + 1][3];
   double A_inv[3][3];    // voxel_from_world 3x3
+  float grad_metric[6];  // G = A_inv A_inv^T (xx yy zz xy xz yz): |world gradient|^2 = gv^T G gv
   // cached camera rays (unit, camera frame), 3 per pixel
   cr_camera cam;
   int have_cam;

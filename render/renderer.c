@@ -208,6 +208,14 @@ int cr_renderer_new(cr_renderer **out, const cr_volume *vol, const cr_render_par
     p->iso = cr_render_auto_iso(vol); // DRR and MIP do not use it: left NaN
   for (int a = 0; a < 3; a++)
     for (int b = 0; b < 3; b++) r->A_inv[a][b] = vol->voxel_from_world[a][b];
+  {
+    static const int ia[6] = {0, 1, 2, 0, 0, 1}, ib[6] = {0, 1, 2, 1, 2, 2};
+    for (int q = 0; q < 6; q++) {
+      double g = 0;
+      for (int c = 0; c < 3; c++) g += r->A_inv[ia[q]][c] * r->A_inv[ib[q]][c];
+      r->grad_metric[q] = (float)g;
+    }
+  }
   if (p->mode == CR_RENDER_VOLUME) make_tf(r, vmin, vmax);
   if ((p->mode == CR_RENDER_SURFACE || p->mode == CR_RENDER_PROBE) && p->surface_smooth_mm > 0) {
     r->smoothed = cr_render_smoothed_copy(vol, p->surface_smooth_mm);
