@@ -152,23 +152,25 @@ static inline long walk_next(const cr_renderer *r, const ray_t *ray, walk_t *w, 
   return e < n ? e : n;
 }
 
-// Sum of the samples xf, xf + s, ... (count of them) with sampler sm, in order.
-static inline double run_sum(const cr_renderer *r, int sm, float xf[3], const float s[3], long count,
-                             double acc) {
-  if (sm == CR_SM_INNER && !r->p.windowed) {
+// Sum of the samples xf + j s, j = 0..count-1 (count of them) with sampler sm, in
+// order. Each position is formed from j (one rounding of the product, one of the sum),
+// not by repeated addition, whose drift over a whole chord reached 1e-3 voxel.
+static inline double run_sum(const cr_renderer *r, int sm, const float xf[3], const float s[3],
+                             long count, double acc) {
 #if defined(__SSE2__)
-    // packed positions: each lane is the same float addition as xf[a] += s[a]
-    __m128 pos = _mm_set_ps(0.0f, xf[2], xf[1], xf[0]);
-    const __m128 ds = _mm_set_ps(0.0f, s[2], s[1], s[0]);
-    for (long j = 0; j < count; j++, pos = _mm_add_ps(pos, ds)) acc += cr_sample_nc_v(&r->vf, pos);
-    return acc;
-#endif
-    float x = xf[0], y = xf[1], z = xf[2];
-    for (long j = 0; j < count; j++, x += s[0], y += s[1], z += s[2]) acc += cr_sample_fast_nc(&r->vf, x, y, z);
+  if (sm == CR_SM_INNER && !r->p.windowed) {
+    const __m128 x0 = _mm_set_ps(0.0f, xf[2], xf[1], xf[0]), ds = _mm_set_ps(0.0f, s[2], s[1], s[0]);
+    __m128 jv = _mm_setzero_ps();
+    const __m128 one = _mm_set1_ps(1.0f);
+    for (long j = 0; j < count; j++, jv = _mm_add_ps(jv, one))
+      acc += cr_sample_nc_v(&r->vf, _mm_add_ps(x0, _mm_mul_ps(jv, ds)));
     return acc;
   }
-  for (long j = 0; j < count; j++, xf[0] += s[0], xf[1] += s[1], xf[2] += s[2])
-    acc += window_value(r, cr_sample_sm(r, sm, xf));
+#endif
+  for (long j = 0; j < count; j++) {
+    const float fj = (float)j, x[3] = {xf[0] + fj * s[0], xf[1] + fj * s[1], xf[2] + fj * s[2]};
+    acc += window_value(r, sm == CR_SM_INNER ? cr_sample_fast_nc(&r->vf, x[0], x[1], x[2]) : cr_sample_sm(r, sm, x));
+  }
   return acc;
 }
 
@@ -189,6 +191,64 @@ static inline long first_above(const cr_renderer *r, int sm, float xf[3], const 
   return e;
 }
 
+// First sample index (of 0..n-1, at t = tn + (k + off) step) in a brick that is not
+// skipped, walking from the ray's start; n if none.
+static long first_active_sample(const cr_renderer *r, const ray_t *ray, double off, long n) {
+  walk_t w;
+  walk_begin(r, ray, &w, off);
+  for (long k = 0; k < n;) {
+    size_t bi;
+    int sm;
+    const long e = walk_next(r, ray, &w, k, n, 0, &bi, &sm, 0);
+    if (e == k) continue;
+    if (bi != CR_SKIPPED && !r->skip[bi]) return k;
+    k = e;
+  }
+  return n;
+}
+
+// The samples [*ka, *kb) of 0..n-1 (at t = tn + (k + off) step) between the first and
+// the last brick that is not skipped: found by two walks, one from each end of the ray,
+// so the empty space outside is skipped at the macro-brick level, while the span itself
+// is sampled without a brick-by-brick walk (whose per-brick set-up cost more than the
+// few empty samples it saved inside a head). Samples of the span that lie in skipped
+// bricks read exactly 0 (DRR) or transparent values (volume). Returns 0 if none.
+static int active_span(const cr_renderer *r, const ray_t *ray, double off, long n, long *ka, long *kb) {
+  const double step = r->p.step_mm;
+  *ka = first_active_sample(r, ray, off, n);
+  if (*ka >= n) return 0;
+  ray_t rv = *ray; // the same line walked from tf back to tn, t' = tf - t
+  for (int a = 0; a < 3; a++) {
+    rv.o[a] = ray->o[a] + ray->tf * ray->dv[a];
+    rv.dv[a] = -ray->dv[a], rv.inv[a] = -ray->inv[a], rv.dw[a] = -ray->dw[a];
+  }
+  rv.tn = 0, rv.tf = ray->tf - ray->tn;
+  const long nb = (long)floor(rv.tf / step) + 1;
+  const long m0 = first_active_sample(r, &rv, 0.0, nb);
+  // the last active brick begins (seen backwards) after t' = (m0 - 1) step: every
+  // sample with t beyond tf - (m0 - 1) step lies in skipped bricks; keep one more
+  // sample against rounding
+  const double t_end = ray->tf - (double)(m0 - 1) * step;
+  const double f = (t_end - ray->tn) / step - off;
+  long kb1 = f < (double)n ? (long)floor(f) + 2 : n;
+  *kb = kb1 > n ? n : (kb1 < *ka ? *ka : kb1);
+  return *kb > *ka;
+}
+
+// The sampler for samples k in [ka, kb) (at t = tn + (k + off) step): clamp-free when
+// both ends (so the whole segment) lie well inside the cells that need no clamps.
+static int span_sampler(const cr_renderer *r, const ray_t *ray, double off, long ka, long kb) {
+  if (r->p.interp == CR_INTERP_NEAREST) return CR_SM_NEAREST;
+  const double step = r->p.step_mm;
+  double a[3], b[3];
+  ray_pos(ray, ray->tn + ((double)ka + off) * step, a);
+  ray_pos(ray, ray->tn + ((double)(kb - 1) + off) * step, b);
+  const double lim[3] = {r->vf.mx - 1.01, r->vf.my - 1.01, r->vf.mz - 1.01};
+  for (int d = 0; d < 3; d++)
+    if (!(a[d] > 0.01 && b[d] > 0.01 && a[d] < lim[d] && b[d] < lim[d])) return CR_SM_CLAMP;
+  return CR_SM_INNER;
+}
+
 // Midpoint rule on the clipped chord; the last partial step is weighted by its length,
 // so a uniform box integrates exactly to value * chord.
 long cr_kernel_drr(const cr_renderer *r, const ray_t *ray, float *out) {
@@ -200,19 +260,11 @@ long cr_kernel_drr(const cr_renderer *r, const ray_t *ray, float *out) {
   float xf[3];
   long count = 0;
   const float s3[3] = {sx, sy, sz};
-  walk_t w;
-  walk_begin(r, ray, &w, 0.5);
-  for (long k = 0; k < n_full;) {
-    size_t bi;
-    int sm;
-    long e = walk_next(r, ray, &w, k, n_full, 0, &bi, &sm, 0);
-    if (e == k) continue;
-    if (bi != CR_SKIPPED && !r->skip[bi]) {
-      ray_pos_f(ray, ray->tn + ((double)k + 0.5) * step, xf);
-      count += e - k;
-      acc = run_sum(r, sm, xf, s3, e - k, acc);
-    }
-    k = e;
+  long ka, kb;
+  if (active_span(r, ray, 0.5, n_full, &ka, &kb)) {
+    ray_pos_f(ray, ray->tn + ((double)ka + 0.5) * step, xf);
+    count += kb - ka;
+    acc = run_sum(r, span_sampler(r, ray, 0.5, ka, kb), xf, s3, kb - ka, acc);
   }
   acc *= step;
   if (rem > 1e-9) {
@@ -302,13 +354,15 @@ static void cr_render_gradient(const cr_renderer *r, const double x[3], double g
 // as smooth as central differences (which it equals half a voxel further on) for four
 // cell interpolations instead of six. Single precision: it runs for every visible
 // sample of a lit volume rendering.
-static inline void gradient_voxel_f(const vol_fast *f, const float x[3], float gv[3]) {
+// `centre` is f(x) when the caller has it from a trilinear sampler (the same bits as the
+// cell interpolation here), NaN otherwise.
+static inline void gradient_voxel_f(const vol_fast *f, const float x[3], float centre, float gv[3]) {
   if (x[0] >= 0 && x[0] < f->mx - 1 && x[1] >= 0 && x[1] < f->my - 1 && x[2] >= 0 && x[2] < f->mz - 1) {
     const int i = (int)x[0], j = (int)x[1], k = (int)x[2];
     const float fx = x[0] - (float)i, fy = x[1] - (float)j, fz = x[2] - (float)k;
     const float *d = f->data;
     const size_t oi = f->ox[i], oj = f->oy[j], ok = f->oz[k];
-    const float c = cell_lerp(d + oi + oj + ok, fx, fy, fz);
+    const float c = isnan(centre) ? cell_lerp(d + oi + oj + ok, fx, fy, fz) : centre;
     gv[0] = cell_lerp(d + f->ox[i + 1] + oj + ok, fx, fy, fz) - c;
     gv[1] = cell_lerp(d + oi + f->oy[j + 1] + ok, fx, fy, fz) - c;
     gv[2] = cell_lerp(d + oi + oj + f->oz[k + 1], fx, fy, fz) - c;
@@ -326,9 +380,9 @@ static inline void gradient_voxel_f(const vol_fast *f, const float x[3], float g
 // With g_world = A_inv^T gv: g_world . dw = gv . (A_inv dw) = gv . dv (the ray's voxel
 // direction per mm) and |g_world|^2 = gv^T (A_inv A_inv^T) gv, so no world gradient is
 // formed; single precision, one square root.
-static inline float headlight(const cr_renderer *r, const float xf[3], const float dvf[3]) {
+static inline float headlight(const cr_renderer *r, const float xf[3], float centre, const float dvf[3]) {
   float g[3];
-  gradient_voxel_f(&r->vf, xf, g);
+  gradient_voxel_f(&r->vf, xf, centre, g);
   const float *G = r->grad_metric;
   const float n2 = G[0] * g[0] * g[0] + G[1] * g[1] * g[1] + G[2] * g[2] * g[2] +
                    2 * (G[3] * g[0] * g[1] + G[4] * g[0] * g[2] + G[5] * g[1] * g[2]);
@@ -359,14 +413,15 @@ long cr_kernel_volume(const cr_renderer *r, const ray_t *ray, float rgba[4]) {
     }
     ray_pos_f(ray, ray->tn + ((double)k + 0.5) * step, x);
     for (; k < e && A < 0.995f; k++, x[0] += sx, x[1] += sy, x[2] += sz) {
-      float f = cr_tf_index(r, cr_sample_sm(r, sm, x));
+      const float v = cr_sample_sm(r, sm, x);
+      float f = cr_tf_index(r, v);
       int i = (int)f;
       if (i >= CR_TF_LUT) i = CR_TF_LUT - 1;
       float w = f - (float)i;
       float alpha = r->tf_alpha[i] + w * (r->tf_alpha[i + 1] - r->tf_alpha[i]);
       count++;
       if (alpha <= 0) continue;
-      float shade = r->p.lit ? headlight(r, x, dvf) : 1.0f;
+      float shade = r->p.lit ? headlight(r, x, sm == CR_SM_NEAREST ? NAN : v, dvf) : 1.0f;
       float wgt = (1 - A) * alpha * shade;
       for (int c = 0; c < 3; c++)
         C[c] += wgt * (r->tf_rgb[i][c] + w * (r->tf_rgb[i + 1][c] - r->tf_rgb[i][c]));
