@@ -111,6 +111,7 @@ typedef struct cr_mesh_raster {
   float *bary;     // 2 per pixel: weights of the triangle's 2nd and 3rd vertex
   float *proj;     // workspace: 3 per vertex (u, v, z_cam); z <= 0 marks "behind"
   int proj_capacity;
+  uint64_t *cell;  // workspace: 1 per vertex, pixel-centre cell keys of u (high) and v (low)
   int n_extra;     // workspace: z-buffers of threads 1.. (thread 0 uses the above)
   float *extra_depth, *extra_bary;
   int32_t *extra_tri;
