@@ -412,8 +412,17 @@ long cr_kernel_volume(const cr_renderer *r, const ray_t *ray, float rgba[4]) {
       continue;
     }
     ray_pos_f(ray, ray->tn + ((double)k + 0.5) * step, x);
-    for (; k < e && A < 0.995f; k++, x[0] += sx, x[1] += sy, x[2] += sz) {
-      const float v = cr_sample_sm(r, sm, x);
+    // samples in batches of four, taken before any of them is composited: the branches
+    // on their opacity then no longer hold back the next samples' loads
+    float vb[4];
+    int nb = 0, ib = 0;
+    for (; k < e && A < 0.995f; k++, x[0] += sx, x[1] += sy, x[2] += sz, ib++) {
+      if (ib == nb) {
+        nb = e - k < 4 ? (int)(e - k) : 4, ib = 0;
+        float xb[3] = {x[0], x[1], x[2]};
+        for (int q = 0; q < nb; q++, xb[0] += sx, xb[1] += sy, xb[2] += sz) vb[q] = cr_sample_sm(r, sm, xb);
+      }
+      const float v = vb[ib];
       float f = cr_tf_index(r, v);
       int i = (int)f;
       if (i >= CR_TF_LUT) i = CR_TF_LUT - 1;
