@@ -112,6 +112,7 @@ typedef struct cr_mesh_raster {
   float *proj;     // workspace: 3 per vertex (u, v, z_cam); z <= 0 marks "behind"
   int proj_capacity;
   uint64_t *cell;  // workspace: 1 per vertex, pixel-centre cell keys of u (high) and v (low)
+  struct cr_raster_vtx *vtx; // workspace: 1 per vertex (fixed-point u, v; z, 1/z: see raster.c)
   int n_extra;     // workspace: z-buffers of threads 1.. (thread 0 uses the above)
   float *extra_depth, *extra_bary;
   int32_t *extra_tri;
@@ -129,12 +130,12 @@ cr_mesh_raster_opts cr_mesh_raster_defaults(void); // cull on, near 1 mm
 // Rasterizes `m` (a valid mesh: see cr_mesh_validate; the meshes of the reader and of
 // marching cubes are) through `cam` (lens distortion applied to the vertices; triangles are
 // straight in the distorted image) at pose cam_from_world. The raster size must be the
-// camera's. Pixels are covered when their centre is inside (top-left fill rule, so
-// shared edges are covered once: edge functions are evaluated in a canonical vertex
-// order so both triangles of an edge see the same value). OpenMP: each thread draws a
-// share of the triangles into its own z-buffer, then the buffers are merged; the
-// result does not depend on the thread count (ties in depth go to the lower index).
-// The projection is the same model as cr_camera_project, evaluated in float.
+// camera's. Pixels are covered when their centre is inside (top-left fill rule on
+// vertices snapped to 1/4096 px, with exact integer edge functions, so shared edges are
+// covered exactly once). OpenMP: threads draw batches of triangles into their own
+// z-buffers, then the buffers are merged; the result does not depend on the thread
+// count (ties in depth go to the lower index). The projection is the same model as
+// cr_camera_project, evaluated in float.
 int cr_mesh_rasterize(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
                       const cr_pose *cam_from_world, const cr_mesh_raster_opts *opts);
 // Resolves images from a raster of `m` (each may be NULL; sizes must match the raster):

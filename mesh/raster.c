@@ -40,7 +40,7 @@ cr_mesh_raster *cr_mesh_raster_new(int width, int height) {
 
 void cr_mesh_raster_free(cr_mesh_raster *r) {
   if (!r) return;
-  free(r->depth), free(r->tri), free(r->bary), free(r->proj), free(r->cell);
+  free(r->depth), free(r->tri), free(r->bary), free(r->proj), free(r->cell), free(r->vtx);
   free(r->extra_depth), free(r->extra_tri), free(r->extra_bary);
   free(r);
 }
@@ -49,21 +49,61 @@ cr_mesh_raster_opts cr_mesh_raster_defaults(void) {
   return (cr_mesh_raster_opts){.cull_backfaces = 1, .near_mm = 1.0};
 }
 
-// Key of the pixel-centre cell holding coordinate c (centres at integers 0..n-1):
-// 2 floor(c) + 1 strictly between centres k and k+1, 2 k exactly on centre k, with c
-// first clamped to [-0.5, n - 0.5] (one key for "before centre 0", one for "after
-// centre n-1"; NaN lands on the first, harmless as a triangle with a NaN vertex covers
-// nothing). If the three vertices of a triangle share a key in u or in v, no pixel
-// centre lies in its bounding box (or, for equal even keys, the triangle is flat in
-// that axis, area 0), so it covers nothing: the raster loop rejects many triangles of a
-// dense mesh on that integer test alone.
-static inline int32_t cell_key(float c, int n) {
-  float hi = (float)n - 0.5f;
-  c = c > -0.5f ? c : -0.5f;
-  c = c < hi ? c : hi;
-  int32_t t = (int32_t)c;              // truncation: floor for c >= 0, 0 for c in [-0.5, 0)
-  int32_t f = t - (c < (float)t);      // floor
-  return 2 * f + ((float)f != c);
+// Coverage is decided in fixed point, as GPUs do: every projected vertex is snapped to a
+// grid of 1/4096 pixel (FIX_BITS fractional bits) and the edge functions are evaluated
+// exactly in integers. Exact arithmetic makes shared edges watertight by construction:
+// both triangles of an edge compute the same value with opposite signs, and the top-left
+// rule gives a centre exactly on the edge to one of them (no canonical vertex order
+// needed). Depth and barycentrics are then computed only for covered centres, in double,
+// from the snapped geometry. Snapping moves a vertex by at most 1/8192 px, so coverage
+// differs from exact float geometry only for centres that close to an edge. (1/256 px was
+// tried: the interpolation error of the snapped geometry then exceeds the exact-plane
+// test's 2 um tolerance; 1/4096 px keeps it well below.) Coordinates are clamped to
+// +-FIX_LIM (2^17 px, far outside any raster: at most 32768 px), so coordinate
+// differences stay below 2^30 and every product and edge value below 2^61 in int64:
+// clamping is per vertex, so a clamped (absurdly far) vertex distorts its triangles but
+// keeps them watertight. A NaN coordinate (not produced for a valid mesh) clamps to
+// -FIX_LIM like the max/min selects below do.
+enum { FIX_BITS = 12, FIX_ONE = 1 << FIX_BITS };
+#define FIX_LIM 536870912.0f // 2^29 in 1/4096 px: 2^17 px
+
+// Per-vertex record of the raster loop, 16 bytes so a triangle's vertex costs one load:
+// u and v in 1/4096 px, z (the proj z: <= 0 marks a vertex behind the near plane) and
+// iz = 1 / z (0 when behind), which spares the fragments 3 divisions each.
+typedef struct cr_raster_vtx {
+  int32_t x, y;
+  float z, iz;
+} cr_raster_vtx;
+
+// Floor and ceil of a fixed-point coordinate in whole pixels (pixel centres at integer
+// coordinates). The offset keeps the shifted value non-negative (>> of a negative int
+// is implementation-defined): |X| <= 2^29, so X + 2^30 + FIX_ONE - 1 < 2^31.
+static inline int32_t fix_floor(int32_t X) { return ((X + (1 << 30)) >> FIX_BITS) - (1 << (30 - FIX_BITS)); }
+static inline int32_t fix_ceil(int32_t X) { return fix_floor(X + FIX_ONE - 1); }
+
+// Key of the pixel-centre cell holding fixed-point coordinate X: 2 floor(x) + 1 strictly
+// between centres k and k + 1, 2 k exactly on centre k. If the three vertices of a
+// triangle share a key in u or in v, no pixel centre lies in its bounding box (or, for
+// equal even keys, the triangle is flat in that axis, area 0), so it covers nothing: the
+// raster loop rejects most triangles of a dense mesh on that integer test alone, loading
+// 8 bytes per vertex. Keys are computed once per vertex, in the projection.
+static inline uint64_t cell_keys(int32_t X, int32_t Y) {
+  uint32_t ku = (uint32_t)(2 * fix_floor(X) + ((X & (FIX_ONE - 1)) != 0));
+  uint32_t kv = (uint32_t)(2 * fix_floor(Y) + ((Y & (FIX_ONE - 1)) != 0));
+  return (uint64_t)ku << 32 | kv;
+}
+
+// Rounds c (pixels) to the nearest 1/4096 px (ties to even, the default rounding mode),
+// after clamping; the same operations as the SSE2 path (NaN selects -FIX_LIM).
+static inline int32_t snap(float c) {
+  c *= (float)FIX_ONE;
+  c = c > -FIX_LIM ? c : -FIX_LIM;
+  c = c < FIX_LIM ? c : FIX_LIM;
+#ifdef __SSE2__
+  return _mm_cvtss_si32(_mm_set_ss(c));
+#else
+  return (int32_t)lrintf(c);
+#endif
 }
 
 // The camera model of cr_camera_project (OpenCV pinhole + k1 k2 p1 p2 k3) in float.
@@ -72,8 +112,8 @@ typedef struct proj_model {
   int w, h;
 } proj_model;
 
-// One vertex: proj (u, v, z; 0, 0, -1 when nearer than the near plane) and cell keys.
-static inline void project_one(const proj_model *c, const float *p, float *o, uint64_t *cell) {
+// One vertex: proj (u, v, z; 0, 0, -1 when nearer than the near plane) and its record.
+static inline void project_one(const proj_model *c, const float *p, float *o, cr_raster_vtx *vx, uint64_t *cell) {
   const float *R = c->R;
   float X = R[0] * p[0] + R[1] * p[1] + R[2] * p[2] + c->t[0];
   float Y = R[3] * p[0] + R[4] * p[1] + R[5] * p[2] + c->t[1];
@@ -85,26 +125,38 @@ static inline void project_one(const proj_model *c, const float *p, float *o, ui
   int ok = Z >= c->zn;
   float pu = ok ? c->fx * xd + c->cx : 0, pv = ok ? c->fy * yd + c->cy : 0;
   o[0] = pu, o[1] = pv, o[2] = ok ? Z : -1;
-  *cell = (uint64_t)(uint32_t)cell_key(pu, c->w) << 32 | (uint32_t)cell_key(pv, c->h);
+  *vx = (cr_raster_vtx){.x = snap(pu), .y = snap(pv), .z = o[2], .iz = ok ? iz : 0};
+  *cell = cell_keys(vx->x, vx->y);
 }
 
 #ifdef __SSE2__
-// cell_key of 4 coordinates, the same operations as the scalar one (max/min_ps return
-// their second operand for NaN, as the scalar selects do).
-static inline __m128i cell_key4(__m128 c, int n) {
-  c = _mm_min_ps(_mm_max_ps(c, _mm_set1_ps(-0.5f)), _mm_set1_ps((float)n - 0.5f));
-  __m128i t = _mm_cvttps_epi32(c);
-  __m128i f = _mm_add_epi32(t, _mm_castps_si128(_mm_cmplt_ps(c, _mm_cvtepi32_ps(t)))); // t - (c < t)
-  __m128i frac = _mm_castps_si128(_mm_cmpneq_ps(_mm_cvtepi32_ps(f), c));
-  return _mm_sub_epi32(_mm_add_epi32(f, f), frac); // 2 f + (f != c)
+// snap of 4 coordinates.
+static inline __m128i snap4(__m128 c) {
+  c = _mm_mul_ps(c, _mm_set1_ps((float)FIX_ONE));
+  c = _mm_min_ps(_mm_max_ps(c, _mm_set1_ps(-FIX_LIM)), _mm_set1_ps(FIX_LIM));
+  return _mm_cvtps_epi32(c);
+}
+
+// The u or v half of cell_keys for 4 coordinates: 2 fix_floor(X) + 1, minus 1 when X is
+// on a pixel centre (cmpeq gives -1).
+static inline __m128i cell_key4(__m128i X) {
+  __m128i f = _mm_sub_epi32(_mm_srai_epi32(_mm_add_epi32(X, _mm_set1_epi32(1 << 30)), FIX_BITS),
+                            _mm_set1_epi32(1 << (30 - FIX_BITS)));
+  __m128i on = _mm_cmpeq_epi32(_mm_and_si128(X, _mm_set1_epi32(FIX_ONE - 1)), _mm_setzero_si128());
+  return _mm_add_epi32(_mm_add_epi32(_mm_add_epi32(f, f), _mm_set1_epi32(1)), on);
 }
 
 // project_one for 4 vertices with SSE2 (the compiler does not vectorize the scalar loop:
 // with the default -ftrapping-math it will not turn the near-plane selects into masks).
 // Every operation is the scalar one in the same order, so the results are bit-identical.
-static inline void project_four(const proj_model *c, const float *p, float *o, uint64_t *cell) {
-  __m128 px = _mm_setr_ps(p[0], p[3], p[6], p[9]), py = _mm_setr_ps(p[1], p[4], p[7], p[10]),
-         pz = _mm_setr_ps(p[2], p[5], p[8], p[11]);
+static inline void project_four(const proj_model *c, const float *p, float *o, cr_raster_vtx *vx, uint64_t *cell) {
+  // x y z of the 4 vertices: 3 loads, transposed by shuffles (a = x0 y0 z0 x1,
+  // b = y1 z1 x2 y2, c = z2 x3 y3 z3).
+#define SH(a, b, i0, i1, i2, i3) _mm_shuffle_ps(a, b, _MM_SHUFFLE(i3, i2, i1, i0))
+  __m128 a = _mm_loadu_ps(p), b = _mm_loadu_ps(p + 4), cc = _mm_loadu_ps(p + 8);
+  __m128 px = SH(SH(a, a, 0, 0, 3, 3), SH(b, cc, 2, 2, 1, 1), 0, 2, 0, 2);
+  __m128 py = SH(SH(a, b, 1, 1, 0, 0), SH(b, cc, 3, 3, 2, 2), 0, 2, 0, 2);
+  __m128 pz = SH(SH(a, b, 2, 2, 1, 1), SH(cc, cc, 0, 0, 3, 3), 0, 2, 0, 2);
 #define S(a) _mm_set1_ps(a)
 #define ADD _mm_add_ps
 #define MUL _mm_mul_ps
@@ -124,11 +176,21 @@ static inline void project_four(const proj_model *c, const float *p, float *o, u
 #undef S
 #undef ADD
 #undef MUL
-  float u4[4], v4[4], z4[4];
-  _mm_storeu_ps(u4, pu), _mm_storeu_ps(v4, pv), _mm_storeu_ps(z4, pz_out);
-  for (int k = 0; k < 4; k++) o[3 * k] = u4[k], o[3 * k + 1] = v4[k], o[3 * k + 2] = z4[k];
-  // Interleaved as 64-bit keys: v key in the low half, u key in the high half.
-  __m128i ku = cell_key4(pu, c->w), kv = cell_key4(pv, c->h);
+  // proj: u v z of the 4 vertices, transposed back (u0 v0 z0 u1, v1 z1 u2 v2, z2 u3 v3 z3).
+  _mm_storeu_ps(o, SH(SH(pu, pv, 0, 1, 0, 1), SH(pz_out, pu, 0, 0, 1, 1), 0, 2, 0, 2));
+  _mm_storeu_ps(o + 4, SH(SH(pv, pz_out, 1, 1, 1, 1), SH(pu, pv, 2, 2, 2, 2), 0, 2, 0, 2));
+  _mm_storeu_ps(o + 8, SH(SH(pz_out, pu, 2, 2, 3, 3), SH(pv, pz_out, 3, 3, 3, 3), 0, 2, 0, 2));
+#undef SH
+  // Transposed into 4 records (x, y, z, iz).
+  __m128i fu = snap4(pu), fv = snap4(pv), zi = _mm_castps_si128(pz_out), izi = _mm_castps_si128(_mm_and_ps(ok, iz));
+  __m128i uv_lo = _mm_unpacklo_epi32(fu, fv), uv_hi = _mm_unpackhi_epi32(fu, fv);
+  __m128i z_lo = _mm_unpacklo_epi32(zi, izi), z_hi = _mm_unpackhi_epi32(zi, izi);
+  _mm_storeu_si128((__m128i *)(vx + 0), _mm_unpacklo_epi64(uv_lo, z_lo));
+  _mm_storeu_si128((__m128i *)(vx + 1), _mm_unpackhi_epi64(uv_lo, z_lo));
+  _mm_storeu_si128((__m128i *)(vx + 2), _mm_unpacklo_epi64(uv_hi, z_hi));
+  _mm_storeu_si128((__m128i *)(vx + 3), _mm_unpackhi_epi64(uv_hi, z_hi));
+  // cell_keys of the 4 vertices (the same integer operations).
+  __m128i ku = cell_key4(fu), kv = cell_key4(fv);
   _mm_storeu_si128((__m128i *)cell, _mm_unpacklo_epi32(kv, ku));
   _mm_storeu_si128((__m128i *)(cell + 2), _mm_unpackhi_epi32(kv, ku));
 }
@@ -145,12 +207,12 @@ static proj_model make_model(const cr_mesh_raster *r, const cr_camera *cam, cons
   return c;
 }
 
-// proj and the cell keys of all vertices, 4 at a time (with SSE2 when available).
+// proj and the records of all vertices, 4 at a time (with SSE2 when available).
 // Called inside the parallel region of cr_mesh_rasterize: the loop is shared among its
 // threads and ends with a barrier.
 static void project_vertices(cr_mesh_raster *r, const cr_mesh *m, const proj_model *c) {
   float *proj = r->proj;
-  uint64_t *cell = r->cell;
+  cr_raster_vtx *vx = r->vtx;
   const float *xyz = m->xyz;
   int nv = m->n_vertices, nb = (nv + 3) / 4;
 #pragma omp for schedule(static)
@@ -158,31 +220,38 @@ static void project_vertices(cr_mesh_raster *r, const cr_mesh *m, const proj_mod
     int v = 4 * b;
 #ifdef __SSE2__
     if (v + 4 <= nv) {
-      project_four(c, xyz + 3 * (size_t)v, proj + 3 * (size_t)v, cell + v);
+      project_four(c, xyz + 3 * (size_t)v, proj + 3 * (size_t)v, vx + v, r->cell + v);
       continue;
     }
 #endif
-    for (; v < nv && v < 4 * b + 4; v++) project_one(c, xyz + 3 * (size_t)v, proj + 3 * (size_t)v, cell + v);
+    for (; v < nv && v < 4 * b + 4; v++) project_one(c, xyz + 3 * (size_t)v, proj + 3 * (size_t)v, vx + v, r->cell + v);
   }
 }
 
-// Edge (a -> b) owns pixels exactly on it when it points "down" or, if horizontal,
-// right; the neighbour triangle walks the shared edge the other way, so exactly one of
-// the two covers a pixel centre lying on it.
-static inline int edge_owns(double dx, double dy) { return dy > 0 || (dy == 0 && dx > 0); }
-
-static inline float min3f(float a, float b, float c) {
-  float m = a < b ? a : b;
+static inline int32_t min3i(int32_t a, int32_t b, int32_t c) {
+  int32_t m = a < b ? a : b;
   return m < c ? m : c;
 }
-static inline float max3f(float a, float b, float c) {
-  float m = a > b ? a : b;
+static inline int32_t max3i(int32_t a, int32_t b, int32_t c) {
+  int32_t m = a > b ? a : b;
   return m > c ? m : c;
 }
-// ceil of a positive float that fits an int.
-static inline int ceil_pos(float x) {
-  int i = (int)x;
-  return (float)i < x ? i + 1 : i;
+
+// The box of pixel centres inside a triangle's bounding box, clipped to the raster;
+// empty when x0 > x1 or y0 > y1.
+typedef struct pxbox {
+  int32_t x0, x1, y0, y1;
+} pxbox;
+
+static inline pxbox box_of(const cr_raster_vtx *a, const cr_raster_vtx *b, const cr_raster_vtx *c, int w, int h) {
+  int32_t x0 = fix_ceil(min3i(a->x, b->x, c->x)), x1 = fix_floor(max3i(a->x, b->x, c->x));
+  int32_t y0 = fix_ceil(min3i(a->y, b->y, c->y)), y1 = fix_floor(max3i(a->y, b->y, c->y));
+  return (pxbox){x0 > 0 ? x0 : 0, x1 < w - 1 ? x1 : w - 1, y0 > 0 ? y0 : 0, y1 < h - 1 ? y1 : h - 1};
+}
+
+// Twice the signed area of the snapped triangle (exact; < 0: facing the camera).
+static inline int64_t area_of(const cr_raster_vtx *a, const cr_raster_vtx *b, const cr_raster_vtx *c) {
+  return (int64_t)(b->x - a->x) * (c->y - a->y) - (int64_t)(b->y - a->y) * (c->x - a->x);
 }
 
 typedef struct zbuf {
@@ -190,33 +259,36 @@ typedef struct zbuf {
   int32_t *tri;
 } zbuf;
 
-// One edge a -> b of a triangle: w = sgn (A x + B y + C) > 0 inside. The function is
-// evaluated in the canonical direction (lower vertex id first), so both triangles of
-// an edge compute bit-identical values, with opposite signs; sgn turns it back to
-// this triangle's direction. `own`: the edge owns centres exactly on it.
+// One edge a -> b of a triangle with positive area: w(P) = cross(b - a, P - a), > 0
+// inside. `own` (top-left rule): the edge owns centres exactly on it when it points
+// "down" or, if horizontal, right; the neighbour triangle walks the shared edge the other
+// way, so exactly one of the two covers such a centre. Inside: w + own > 0.
 typedef struct edge {
-  double A, B, C, sgn;
+  int64_t dx, dy; // b - a
+  int32_t ax, ay;
   int own;
 } edge;
 
-static inline void edge_setup(edge *E, double ua, double va, int32_t ia, double ub, double vb, int32_t ib) {
-  E->own = edge_owns(ub - ua, vb - va);
-  int fwd = ia < ib; // selects, not branches: the id order is random
-  double ul = fwd ? ua : ub, vl = fwd ? va : vb, uh = fwd ? ub : ua, vh = fwd ? vb : va;
-  E->sgn = fwd ? 1.0 : -1.0;
-  E->A = -(vh - vl), E->B = uh - ul, E->C = -(E->A * ul + E->B * vl);
+static inline edge edge_setup(const cr_raster_vtx *a, const cr_raster_vtx *b) {
+  edge E = {.dx = (int64_t)b->x - a->x, .dy = (int64_t)b->y - a->y, .ax = a->x, .ay = a->y};
+  E.own = E.dy > 0 || (E.dy == 0 && E.dx > 0);
+  return E;
+}
+
+// w at pixel centre (x, y).
+static inline int64_t edge_at(const edge *E, int32_t x, int32_t y) {
+  return E->dx * ((int64_t)y * FIX_ONE - E->ay) - E->dy * ((int64_t)x * FIX_ONE - E->ax);
 }
 
 // Whether a pixel-sized triangle passes each cheap test is close to random, so a branch
 // per test would often be mispredicted. The cheap rejections therefore run first over a
 // batch of triangles without branches, each pass appending the survivors to a list
-// (out[n] = t; n += keep), and only the survivors (about a quarter with culling on the
-// Colin27 cortex at 256x256) reach raster_triangle.
+// (out[n] = t; n += keep), and only the survivors reach raster_triangle.
 enum { BATCH = 2048 }; // triangles per batch (and per dynamically scheduled chunk)
 enum { FRAGS = 512 };  // one-pixel fragments held before they are drawn (stack space)
 
 // Keeps the triangles whose three vertices are not all in one cell in u or in v (see
-// cell_key): the others have no pixel centre in their bounding box.
+// cell_keys): the others have no pixel centre in their bounding box.
 static int filter_cells(const uint64_t *cell, const int32_t *tri, int32_t t0, int32_t t1, int32_t *out) {
   int n = 0;
   for (int32_t t = t0; t < t1; t++) {
@@ -228,104 +300,119 @@ static int filter_cells(const uint64_t *cell, const int32_t *tri, int32_t t0, in
   return n;
 }
 
-// Keeps the triangles with all vertices in front of the near plane and, when culling,
-// not clearly back-facing (a float pre-cull; raster_triangle makes the exact test).
-static int filter_front(const float *proj, const int32_t *tri, const int32_t *in, int n_in, int cull,
+// Keeps the triangles with all vertices in front of the near plane, of non-zero area,
+// and facing the camera when culling (exact: the snapped area). (Whether the box of
+// pixel centres is off the raster is left to raster_triangle: few are, for a mesh in
+// view, and the test costs here about as much as the rest.)
+static int filter_front(const cr_raster_vtx *vx, const int32_t *tri, const int32_t *in, int n_in, int cull,
                         int32_t *out) {
   int n = 0;
-  float cull_above = cull ? 1e-3f : INFINITY; // NaN areas are kept, as before
   for (int k = 0; k < n_in; k++) {
     const int32_t *id = tri + 3 * (size_t)in[k];
-    const float *p0 = proj + 3 * (size_t)id[0], *p1 = proj + 3 * (size_t)id[1], *p2 = proj + 3 * (size_t)id[2];
-    float af = (p1[0] - p0[0]) * (p2[1] - p0[1]) - (p1[1] - p0[1]) * (p2[0] - p0[0]);
+    const cr_raster_vtx *a = vx + id[0], *b = vx + id[1], *c = vx + id[2];
+    int64_t area = area_of(a, b, c);
     out[n] = in[k];
-    n += (p0[2] > 0) & (p1[2] > 0) & (p2[2] > 0) & !(af > cull_above);
+    n += (a->z > 0) & (b->z > 0) & (c->z > 0) & (cull ? area < 0 : area != 0);
   }
   return n;
 }
 
 // A pixel centre covered by a triangle: its edge functions w (in the order with
-// positive area: 1 and 2 swapped when neg), the area (> 0) and the vertex depths.
+// positive area: 1 and 2 swapped when neg), the area (> 0) and the inverse vertex depths.
 typedef struct fragment {
-  double w[3], area;
-  float z[3];
-  int32_t t, i, neg, inside;
+  int64_t w[3], area; // converted to double only when drawn (covered)
+  float iz[3];        // 1 / z of the vertices
+  int32_t t, i, neg;
 } fragment;
 
-// Whether centre (x, y) is inside (top-left rule on the exactly-on-edge case), and w.
-static inline int pixel_inside(const edge E[3], int x, int y, double w[3]) {
-  int in = 1;
-  for (int e = 0; e < 3; e++) { // & rather than &&: no branches
-    w[e] = E[e].sgn * (E[e].A * x + E[e].B * y + E[e].C);
-    in &= (w[e] > 0) | ((w[e] == 0) & E[e].own);
-  }
-  return in;
-}
-
-// Depth and perspective-correct barycentrics of a fragment; kept if nearest.
+// Depth and perspective-correct barycentrics of a fragment; kept if nearest. With the
+// screen barycentrics l_k = w_k / area, 1 / z = sum l_k / z_k, so z = area / S and the
+// perspective-correct weight of vertex k is l_k z / z_k = w_k iz_k / S, S = sum w_k iz_k:
+// one division per fragment.
 static inline void draw_fragment(zbuf zb, const fragment *f) {
-  double inv_area = 1.0 / f->area, iz0 = 1.0 / f->z[0], iz1 = 1.0 / f->z[1], iz2 = 1.0 / f->z[2];
-  // Screen barycentrics of the original vertices 0, 1, 2.
-  double l0 = f->w[0] * inv_area, la = f->w[1] * inv_area, lb = f->w[2] * inv_area;
-  double l1 = f->neg ? lb : la, l2 = f->neg ? la : lb;
-  double zd = 1.0 / (l0 * iz0 + l1 * iz1 + l2 * iz2);
-  float zz = (float)zd;
+  // w of the original vertices 0, 1, 2 (1 and 2 were swapped when neg).
+  double w0 = (double)f->w[0], wa = (double)f->w[1], wb = (double)f->w[2];
+  double w1 = f->neg ? wb : wa, w2 = f->neg ? wa : wb;
+  double a1 = w1 * f->iz[1], a2 = w2 * f->iz[2], inv_s = 1.0 / (w0 * f->iz[0] + a1 + a2);
+  float zz = (float)((double)f->area * inv_s);
   size_t i = (size_t)f->i;
   if (zz > zb.depth[i] || (zz == zb.depth[i] && f->t > zb.tri[i])) return;
   zb.depth[i] = zz, zb.tri[i] = f->t;
-  zb.bary[2 * i] = (float)(l1 * iz1 * zd);
-  zb.bary[2 * i + 1] = (float)(l2 * iz2 * zd);
+  zb.bary[2 * i] = (float)(a1 * inv_s);
+  zb.bary[2 * i + 1] = (float)(a2 * inv_s);
 }
 
-// Draws triangle t, or for a one-pixel box appends its fragment to frags.
-static void raster_triangle(const cr_mesh_raster *r, zbuf zb, const cr_mesh *m, int32_t t, int cull,
-                            fragment *frags, int *n_frags) {
+// Whether an edge with direction (dx, dy), in the order with positive area, owns the
+// centres exactly on it (see edge).
+static inline int owns(int32_t dx, int32_t dy) { return (dy > 0) | ((dy == 0) & (dx > 0)); }
+
+// The one candidate centre (cx, cy) (in 1/4096 px) of triangle p0 p1 p2, whose vertices
+// all lie within 1 px of it in u and in v: its fragment in *frag, and whether it is
+// covered. Relative to the centre the coordinates are below 2^12 in magnitude, so the
+// edge functions are exact in int32 (each below 2^25, their sum, the area, below 2^27)
+// and take 2 multiplies each: w_k = cross(b - a, 0 - a) = a.x b.y - a.y b.x for the edge
+// a -> b opposite vertex k (1 -> 2, 2 -> 0, 0 -> 1). With a negative area the edges run
+// the other way in the order with positive area: every w and edge direction flips sign.
+static inline int one_candidate(const cr_raster_vtx *p0, const cr_raster_vtx *p1, const cr_raster_vtx *p2,
+                                int32_t cx, int32_t cy, fragment *frag) {
+  int32_t x0 = p0->x - cx, y0 = p0->y - cy, x1 = p1->x - cx, y1 = p1->y - cy, x2 = p2->x - cx, y2 = p2->y - cy;
+  int32_t w0 = x1 * y2 - y1 * x2, w1 = x2 * y0 - y2 * x0, w2 = x0 * y1 - y0 * x1, area = w0 + w1 + w2;
+  int neg = area < 0;
+  int32_t sg = neg ? -1 : 1;
+  int32_t s0 = sg * w0, s1 = sg * w1, s2 = sg * w2;
+  int in = (s0 + owns(sg * (x2 - x1), sg * (y2 - y1)) > 0) & (s1 + owns(sg * (x0 - x2), sg * (y0 - y2)) > 0) &
+           (s2 + owns(sg * (x1 - x0), sg * (y1 - y0)) > 0);
+  // Stored as raster_triangle does: w in the order with positive area (1 and 2 swapped
+  // when neg). Field by field: building a struct on the stack and copying it stalls on
+  // store forwarding.
+  frag->w[0] = s0, frag->w[1] = neg ? s2 : s1, frag->w[2] = neg ? s1 : s2, frag->area = sg * area;
+  frag->iz[0] = p0->iz, frag->iz[1] = p1->iz, frag->iz[2] = p2->iz, frag->neg = neg;
+  return in;
+}
+
+// Draws triangle t (passed both filters), or for a one-centre box writes its fragment
+// to *frag; returns 1 when that fragment is covered (then kept), else 0.
+static int raster_triangle(const cr_mesh_raster *r, zbuf zb, const cr_mesh *m, int32_t t, fragment *frag) {
   const int32_t *id = m->tri + 3 * (size_t)t;
-  const float *p0 = r->proj + 3 * (size_t)id[0], *p1 = r->proj + 3 * (size_t)id[1],
-              *p2 = r->proj + 3 * (size_t)id[2];
-  // Plain comparisons, not fminf/ceilf: those are library calls without -ffast-math.
-  float vmin = min3f(p0[1], p1[1], p2[1]), vmax = max3f(p0[1], p1[1], p2[1]);
-  float umin = min3f(p0[0], p1[0], p2[0]), umax = max3f(p0[0], p1[0], p2[0]);
-  // Reject before any int conversion (also NaN); then the box of pixel centres.
-  if (!(vmax >= 0.0f && vmin <= (float)(r->height - 1) && umax >= 0.0f && umin <= (float)(r->width - 1))) return;
-  int ya = vmin <= 0.0f ? 0 : ceil_pos(vmin), yb = vmax >= (float)(r->height - 1) ? r->height - 1 : (int)vmax;
-  int xa = umin <= 0.0f ? 0 : ceil_pos(umin), xb = umax >= (float)(r->width - 1) ? r->width - 1 : (int)umax;
-  if (ya > yb || xa > xb) return; // no pixel centre inside the box
-  // Plain scalars rather than indexed arrays, so they stay in registers.
-  double u0 = p0[0], v0 = p0[1], u1 = p1[0], v1 = p1[1], u2 = p2[0], v2 = p2[1];
-  double area = (u1 - u0) * (v2 - v0) - (v1 - v0) * (u2 - u0);
-  if (area == 0 || (cull && area > 0)) return; // area < 0: facing the camera
+  const cr_raster_vtx *p0 = r->vtx + id[0], *p1 = r->vtx + id[1], *p2 = r->vtx + id[2];
+  int32_t ux0 = fix_ceil(min3i(p0->x, p1->x, p2->x)), ux1 = fix_floor(max3i(p0->x, p1->x, p2->x));
+  int32_t vy0 = fix_ceil(min3i(p0->y, p1->y, p2->y)), vy1 = fix_floor(max3i(p0->y, p1->y, p2->y));
+  if ((ux0 == ux1) & (vy0 == vy1) & (ux0 >= 0) & (ux0 < r->width) & (vy0 >= 0) & (vy0 < r->height)) {
+    // One candidate centre, on the raster (most triangles of a dense mesh): whether it
+    // is covered is a coin flip, so rather than branch on it the fragment is always
+    // written to the list and the list only grows when it is; the list is drawn after
+    // the batch.
+    frag->t = t, frag->i = (int32_t)((size_t)vy0 * r->width + (size_t)ux0);
+    return one_candidate(p0, p1, p2, ux0 * FIX_ONE, vy0 * FIX_ONE, frag);
+  }
+  pxbox bx = {ux0 > 0 ? ux0 : 0, ux1 < r->width - 1 ? ux1 : r->width - 1, vy0 > 0 ? vy0 : 0,
+              vy1 < r->height - 1 ? vy1 : r->height - 1};
+  if (bx.x0 > bx.x1 || bx.y0 > bx.y1) return 0; // off the raster
+  int64_t area = area_of(p0, p1, p2);
+  float iz0 = p0->iz, iz1 = p1->iz, iz2 = p2->iz; // in the original vertex order
   int neg = area < 0; // then vertices 1 and 2 swap places: the order with positive area
-  int32_t j0 = id[0], j1 = id[1], j2 = id[2];
   if (neg) {
-    double tu = u1, tv = v1;
-    int32_t tj = j1;
-    u1 = u2, v1 = v2, j1 = j2, u2 = tu, v2 = tv, j2 = tj;
-    area = -area;
+    const cr_raster_vtx *tp = p1;
+    p1 = p2, p2 = tp, area = -area;
   }
-  edge E[3];
-  edge_setup(&E[0], u1, v1, j1, u2, v2, j2); // opposite vertex 0
-  edge_setup(&E[1], u2, v2, j2, u0, v0, j0); // opposite vertex 1 (2 if swapped)
-  edge_setup(&E[2], u0, v0, j0, u1, v1, j1); // opposite vertex 2 (1 if swapped)
-  fragment f = {.area = area, .z = {p0[2], p1[2], p2[2]}, .t = t, .neg = neg};
-  if (xa == xb && ya == yb) {
-    // One candidate centre (most triangles of a dense mesh): whether it is covered is
-    // a coin flip, so rather than branch on it the fragment is always written to the
-    // list and the list only grows when it is; the list is drawn after the batch.
-    f.inside = pixel_inside(E, xa, ya, f.w);
-    f.i = (int32_t)((size_t)ya * r->width + (size_t)xa);
-    frags[*n_frags] = f;
-    *n_frags += f.inside;
-    return;
-  }
-  for (int y = ya; y <= yb; y++) {
+  edge E0 = edge_setup(p1, p2), E1 = edge_setup(p2, p0), E2 = edge_setup(p0, p1); // opposite 0, 1, 2
+  fragment f = {.area = area, .iz = {iz0, iz1, iz2}, .t = t, .neg = neg};
+  // Edge values stepped across the box: +1 in x adds -dy * FIX_ONE, +1 in y dx * FIX_ONE.
+  int64_t r0 = edge_at(&E0, bx.x0, bx.y0), r1 = edge_at(&E1, bx.x0, bx.y0), r2 = edge_at(&E2, bx.x0, bx.y0);
+  for (int y = bx.y0; y <= bx.y1; y++) {
     size_t row = (size_t)y * r->width;
-    for (int x = xa; x <= xb; x++) {
-      if (!pixel_inside(E, x, y, f.w)) continue;
-      f.i = (int32_t)(row + (size_t)x);
-      draw_fragment(zb, &f);
+    int64_t w0 = r0, w1 = r1, w2 = r2;
+    for (int x = bx.x0; x <= bx.x1; x++) {
+      if ((w0 + E0.own > 0) & (w1 + E1.own > 0) & (w2 + E2.own > 0)) {
+        f.w[0] = w0, f.w[1] = w1, f.w[2] = w2;
+        f.i = (int32_t)(row + (size_t)x);
+        draw_fragment(zb, &f);
+      }
+      w0 -= E0.dy * FIX_ONE, w1 -= E1.dy * FIX_ONE, w2 -= E2.dy * FIX_ONE;
     }
+    r0 += E0.dx * FIX_ONE, r1 += E1.dx * FIX_ONE, r2 += E2.dx * FIX_ONE;
   }
+  return 0;
 }
 
 // Room for `n` extra thread z-buffers.
@@ -360,8 +447,10 @@ int cr_mesh_rasterize(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
   if (r->proj_capacity < m->n_vertices) {
     float *p = realloc(r->proj, ((size_t)m->n_vertices * 3 + 1) * sizeof(float));
     if (p) r->proj = p;
-    uint64_t *c = p ? realloc(r->cell, ((size_t)m->n_vertices + 1) * sizeof(uint64_t)) : NULL;
-    if (c) r->cell = c;
+    uint64_t *k = p ? realloc(r->cell, ((size_t)m->n_vertices + 1) * sizeof(uint64_t)) : NULL;
+    if (k) r->cell = k;
+    cr_raster_vtx *c = k ? realloc(r->vtx, ((size_t)m->n_vertices + 1) * sizeof(cr_raster_vtx)) : NULL;
+    if (c) r->vtx = c;
     if (!c) return cr_error(CR_ENOMEM, "mesh raster: out of memory for %d vertices", m->n_vertices);
     r->proj_capacity = m->n_vertices;
   }
@@ -396,10 +485,10 @@ int cr_mesh_rasterize(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
     for (int b = 0; b < nb; b++) {
       int32_t t0 = (int32_t)((long)b * BATCH), t1 = t0 + BATCH < nt ? t0 + BATCH : nt;
       int n1 = filter_cells(r->cell, m->tri, t0, t1, pass1);
-      int n2 = filter_front(r->proj, m->tri, pass1, n1, o.cull_backfaces, pass2);
+      int n2 = filter_front(r->vtx, m->tri, pass1, n1, o.cull_backfaces, pass2);
       int nf = 0;
       for (int k = 0; k < n2; k++) {
-        raster_triangle(r, zb, m, pass2[k], o.cull_backfaces, frags, &nf); // adds <= 1
+        nf += raster_triangle(r, zb, m, pass2[k], frags + nf); // adds <= 1
         if (nf == FRAGS) {
           for (int j = 0; j < nf; j++) draw_fragment(zb, &frags[j]);
           nf = 0;
