@@ -41,6 +41,8 @@ struct cr_renderer {
   float *bmax;           // max over the voxels a sample inside the brick can touch
   uint8_t *skip;         // 1: every sample in the brick contributes nothing (mode-specific)
   uint8_t *inner;        // 1: the brick is away from the grid edges (no clamps needed)
+  double active_lo[3], active_hi[3]; // voxel-space box around every brick not skipped
+                                     // (lo > hi: none)
   uint8_t *edist;        // Chebyshev distance (bricks, capped) to the nearest brick not skipped
   double inv_step;       // 1 / p.step_mm
   int nm[3];             // macro bricks per axis

@@ -7,6 +7,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +127,21 @@ static int make_bricks(cr_renderer *r) {
       mx -= r->p.window_lo;
     }
     r->bmax[q] = mx;
+  }
+  // the box around the bricks not skipped, one voxel wider than their extent (samples
+  // are assigned to bricks up to rounding): rays are clipped to it before any walk
+  int bl[3] = {INT32_MAX, INT32_MAX, INT32_MAX}, bh[3] = {-1, -1, -1};
+  for (long q = 0; q < (long)nb; q++) {
+    if (r->skip[q]) continue;
+    const int b[3] = {(int)(q % nbx), (int)((q / nbx) % nby), (int)(q / ((long)nbx * nby))};
+    for (int a = 0; a < 3; a++) {
+      if (b[a] < bl[a]) bl[a] = b[a];
+      if (b[a] > bh[a]) bh[a] = b[a];
+    }
+  }
+  for (int a = 0; a < 3; a++) {
+    r->active_lo[a] = bh[a] < 0 ? 1.0 : (double)(bl[a] << CR_BRICK_SHIFT) - 1.0;
+    r->active_hi[a] = bh[a] < 0 ? 0.0 : (double)((bh[a] + 1) << CR_BRICK_SHIFT) + 1.0;
   }
   return make_macro(r) ? CR_ENOMEM : make_edist(r);
 }
