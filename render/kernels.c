@@ -223,10 +223,15 @@ static long first_active_sample(const cr_renderer *r, const ray_t *ray, double o
 // is sampled without a brick-by-brick walk (whose per-brick set-up cost more than the
 // few empty samples it saved inside a head). Samples of the span that lie in skipped
 // bricks read exactly 0 (DRR) or transparent values (volume). Returns 0 if none.
-static int active_span(const cr_renderer *r, const ray_t *ray, double off, long n, long *ka, long *kb) {
+// The ray clipped to the box around the bricks not skipped (active_lo/hi), keeping the
+// sample lattice: sample k of *rc (at rc->tn + (k + off) step) is sample k + *k0 of
+// `ray`; samples of `ray` outside the box lie in skipped bricks. *n_c: the samples of
+// *rc, up to the box's far face (n - k0 when that is the ray's end). The walks then
+// start at the box instead of crossing the volume's empty margin macro brick by macro
+// brick. Returns 0 if the ray misses the box.
+static int clip_to_active_box(const cr_renderer *r, const ray_t *ray, double off, long n, ray_t *rc,
+                              long *k0, long *n_c) {
   const double step = r->p.step_mm;
-  // clip to the box around the bricks not skipped: the walks then start at its faces
-  // instead of crossing the empty margin of the volume macro brick by macro brick
   double ta = ray->tn, tb = ray->tf;
   for (int a = 0; a < 3; a++) {
     const double lo = r->active_lo[a], hi = r->active_hi[a], o = ray->o[a];
@@ -240,12 +245,22 @@ static int active_span(const cr_renderer *r, const ray_t *ray, double off, long 
     if (t2 < tb) tb = t2;
   }
   if (!(ta < tb)) return 0;
-  // the clipped ray keeps the sample lattice: its sample k is sample k + k0 of `ray`
-  const long k0 = ta > ray->tn ? (long)floor((ta - ray->tn) / step) : 0;
-  if (k0 >= n) return 0;
-  ray_t rc = *ray;
-  rc.tn = ray->tn + (double)k0 * step, rc.tf = tb;
-  *ka = k0 + first_active_sample(r, &rc, off, n - k0);
+  *k0 = ta > ray->tn ? (long)floor((ta - ray->tn) / step) : 0;
+  if (*k0 >= n) return 0;
+  *rc = *ray;
+  rc->tn = ray->tn + (double)*k0 * step, rc->tf = tb;
+  const double f = (tb - rc->tn) / step - off; // the last sample before tb, plus one against rounding
+  *n_c = tb < ray->tf && f + 2 < (double)(n - *k0) ? (long)floor(f) + 2 : n - *k0;
+  return 1;
+}
+
+static int active_span(const cr_renderer *r, const ray_t *ray, double off, long n, long *ka, long *kb) {
+  const double step = r->p.step_mm;
+  ray_t rc;
+  long k0, n_c;
+  if (!clip_to_active_box(r, ray, off, n, &rc, &k0, &n_c)) return 0;
+  const double tb = rc.tf;
+  *ka = k0 + first_active_sample(r, &rc, off, n_c);
   if (*ka >= n) return 0;
   ray_t rv = rc; // the same line walked from tb back, t' = tb - t
   for (int a = 0; a < 3; a++) {
@@ -422,9 +437,13 @@ static inline float headlight(const cr_renderer *r, const float xf[3], float cen
 }
 
 // Front-to-back emission-absorption; stops when the accumulated opacity reaches 0.995.
-long cr_kernel_volume(const cr_renderer *r, const ray_t *ray, float rgba[4]) {
+long cr_kernel_volume(const cr_renderer *r, const ray_t *ray_in, float rgba[4]) {
   const double step = r->p.step_mm;
-  const long n = (long)floor((ray->tf - ray->tn) / step);
+  long n = (long)floor((ray_in->tf - ray_in->tn) / step), k0;
+  ray_t clipped;
+  rgba[0] = rgba[1] = rgba[2] = rgba[3] = 0;
+  if (!clip_to_active_box(r, ray_in, 0.5, n, &clipped, &k0, &n)) return 0;
+  const ray_t *ray = &clipped;
   const float sx = (float)(ray->dv[0] * step), sy = (float)(ray->dv[1] * step), sz = (float)(ray->dv[2] * step);
   float A = 0, C[3] = {0, 0, 0};
   float x[3];
@@ -530,10 +549,16 @@ static void fill_hit(const cr_renderer *r, const ray_t *ray, double t, hit_t *hi
 
 // First sample at or above the iso level (samples at tn + k step and at tf), refined by
 // bisection against the previous sample, which is below the level.
-long cr_kernel_surface(const cr_renderer *r, const ray_t *ray, hit_t *hit, int *found) {
+long cr_kernel_surface(const cr_renderer *r, const ray_t *ray_in, hit_t *hit, int *found) {
   const double step = r->p.step_mm;
   const float iso = (float)r->p.iso;
-  const long n = (long)floor((ray->tf - ray->tn) / step) + 1; // samples on the lattice
+  long n = (long)floor((ray_in->tf - ray_in->tn) / step) + 1, k0; // samples on the lattice
+  ray_t clipped;
+  *found = 0;
+  if (!clip_to_active_box(r, ray_in, 0.0, n, &clipped, &k0, &n)) return 0;
+  // clipped before the ray's end: the piece after the last sample is empty space
+  if (clipped.tf < ray_in->tf) clipped.tf = clipped.tn + (double)(n - 1) * step;
+  const ray_t *ray = &clipped;
   const float sx = (float)(ray->dv[0] * step), sy = (float)(ray->dv[1] * step), sz = (float)(ray->dv[2] * step);
   double x[3];
   float xf[3];
@@ -553,7 +578,7 @@ long cr_kernel_surface(const cr_renderer *r, const ray_t *ray, hit_t *hit, int *
       count += j < e ? j - k + 1 : e - k;
       if (j < e) {
         double t = ray->tn + (double)j * step;
-        double th = j == 0 ? t : refine(r, ray, t - step, t, &count);
+        double th = j == 0 && k0 == 0 ? t : refine(r, ray, t - step, t, &count);
         fill_hit(r, ray, th, hit);
         *found = 1;
         return count + 6;
