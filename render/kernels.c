@@ -56,6 +56,19 @@ static inline double face_exit(const cr_renderer *r, const ray_t *ray, int a, in
   return INFINITY;
 }
 
+// The position where the walk enters the next brick across a face at ray parameter te,
+// taken a hair (1e-6 step) past te: when the ray crosses two or three faces at once
+// (an edge or corner, e.g. a diagonal ray from integer coordinates), the axes not forced
+// by the caller must also land on the far side. At te itself they would round back into
+// the empty macro brick just left, whose exit is again te: the walk alternated between
+// the two forever (seen with an LPS copy of Colin27 seen head-on).
+static inline void entry_pos(const cr_renderer *r, const ray_t *ray, double te, double x[3]) {
+  const double t = te + 1e-6 * r->p.step_mm;
+  x[0] = ray->o[0] + t * ray->dv[0];
+  x[1] = ray->o[1] + t * ray->dv[1];
+  x[2] = ray->o[2] + t * ray->dv[2];
+}
+
 static inline int argmin3(const double t[3]) {
   return t[0] <= t[1] ? (t[0] <= t[2] ? 0 : 2) : (t[1] <= t[2] ? 1 : 2);
 }
@@ -114,7 +127,7 @@ static inline long walk_next(const cr_renderer *r, const ray_t *ray, walk_t *w, 
       long e = first_sample(te, ray->tn, r->inv_step, w->off, k);
       if (e < n) { // enter the macro brick m across face a, in the brick at the entry point
         double x[3];
-        ray_pos(ray, te, x);
+        entry_pos(r, ray, te, x);
         walk_init(r, ray, w, x, a, ray->dv[a] > 0 ? m[a] << d : ((m[a] + 1) << d) - 1);
       }
       return e < n ? e : n;
@@ -132,7 +145,7 @@ static inline long walk_next(const cr_renderer *r, const ray_t *ray, walk_t *w, 
       long e = first_sample(te, ray->tn, r->inv_step, w->off, k);
       if (e < n) {
         double x[3];
-        ray_pos(ray, te, x);
+        entry_pos(r, ray, te, x);
         walk_init(r, ray, w, x, a, ray->dv[a] > 0 ? w->b[a] + rad + 1 : w->b[a] - rad - 1);
       }
       return e < n ? e : n;
