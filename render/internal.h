@@ -244,7 +244,8 @@ typedef struct hit_t {
   double x[3];      // voxel position
   double n_world[3];// unit outward normal (NaN if the gradient vanishes)
 } hit_t;
-long cr_kernel_surface(const cr_renderer *r, const ray_t *ray, hit_t *hit, int *found);
+// need_normal = 0 leaves hit->n_world NaN and skips the six gradient samples.
+long cr_kernel_surface(const cr_renderer *r, const ray_t *ray, int need_normal, hit_t *hit, int *found);
 long cr_kernel_probe(const cr_renderer *r, const ray_t *ray, const hit_t *hit, float *out);
 
 #endif

@@ -551,9 +551,14 @@ static double refine(const cr_renderer *r, const ray_t *ray, double lo, double h
   return lo + w * (hi - lo);
 }
 
-static void fill_hit(const cr_renderer *r, const ray_t *ray, double t, hit_t *hit) {
+// The hit at t; its normal (six more samples) only when the caller needs it, else NaN.
+static void fill_hit(const cr_renderer *r, const ray_t *ray, double t, hit_t *hit, int need_normal) {
   hit->t = t;
   ray_pos(ray, t, hit->x);
+  if (!need_normal) {
+    hit->n_world[0] = hit->n_world[1] = hit->n_world[2] = NAN;
+    return;
+  }
   double g[3];
   cr_render_gradient(r, hit->x, g);
   double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
@@ -562,7 +567,7 @@ static void fill_hit(const cr_renderer *r, const ray_t *ray, double t, hit_t *hi
 
 // First sample at or above the iso level (samples at tn + k step and at tf), refined by
 // bisection against the previous sample, which is below the level.
-long cr_kernel_surface(const cr_renderer *r, const ray_t *ray_in, hit_t *hit, int *found) {
+long cr_kernel_surface(const cr_renderer *r, const ray_t *ray_in, int need_normal, hit_t *hit, int *found) {
   const double step = r->p.step_mm;
   const float iso = (float)r->p.iso;
   long n = (long)floor((ray_in->tf - ray_in->tn) / step) + 1, k0; // samples on the lattice
@@ -592,9 +597,9 @@ long cr_kernel_surface(const cr_renderer *r, const ray_t *ray_in, hit_t *hit, in
       if (j < e) {
         double t = ray->tn + (double)j * step;
         double th = j == 0 && k0 == 0 ? t : refine(r, ray, t - step, t, &count);
-        fill_hit(r, ray, th, hit);
+        fill_hit(r, ray, th, hit, need_normal);
         *found = 1;
-        return count + 6;
+        return count + (need_normal ? 6 : 0);
       }
     }
     k = e;
@@ -606,9 +611,9 @@ long cr_kernel_surface(const cr_renderer *r, const ray_t *ray_in, hit_t *hit, in
     count++;
     int b[3]; // a sample in a skipped brick is below the level: no need to read it
     if (!r->skip[cr_brick_of(r, x, b)] && cr_sample(r, x) >= iso) {
-      fill_hit(r, ray, refine(r, ray, tl, ray->tf, &count), hit);
+      fill_hit(r, ray, refine(r, ray, tl, ray->tf, &count), hit, need_normal);
       *found = 1;
-      return count + 6;
+      return count + (need_normal ? 6 : 0);
     }
   }
   return count;

@@ -394,7 +394,10 @@ static long render_pixel(const cr_renderer *r, const frame_geom *g, const double
   }
   hit_t hit;
   int found = 0;
-  if (hit_box) n = cr_kernel_surface(r, &ray, &hit, &found);
+  // the normal serves shading (surface, lit), the probe direction (along the normal)
+  // and the normal output; a probe along the ray without that output does not need it
+  const int need_normal = out->normal || (r->p.mode == CR_RENDER_PROBE ? r->p.probe_along_normal : r->p.lit);
+  if (hit_box) n = cr_kernel_surface(r, &ray, need_normal, &hit, &found);
   if (!found) {
     write_miss(r, out, u, v);
     return n;
@@ -462,7 +465,7 @@ int cr_render_surface_points(cr_renderer *r, const cr_camera *cam, const cr_pose
       hit_t hit;
       int found = 0;
       if (!cr_render_ray_setup(r, &g, r->rays + 3 * ((size_t)v * cam->width + u), &ray)) continue;
-      cr_kernel_surface(r, &ray, &hit, &found);
+      cr_kernel_surface(r, &ray, 0, &hit, &found);
       if (!found) continue;
       double p[3];
       for (int a = 0; a < 3; a++) p[a] = g.centre_w[a] + hit.t * ray.dw[a], sum[a] += p[a];
