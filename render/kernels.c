@@ -234,8 +234,8 @@ static long first_active_sample(const cr_renderer *r, const ray_t *ray, double o
 // the last brick that is not skipped: found by two walks, one from each end of the ray,
 // so the empty space outside is skipped at the macro-brick level, while the span itself
 // is sampled without a brick-by-brick walk (whose per-brick set-up cost more than the
-// few empty samples it saved inside a head). Samples of the span that lie in skipped
-// bricks read exactly 0 (DRR) or transparent values (volume). Returns 0 if none.
+// few empty samples it saved inside a head). DRR only: samples of the span that lie in
+// skipped bricks read exactly 0 (or at most the window's low end). Returns 0 if none.
 // The ray clipped to the box around the bricks not skipped (active_lo/hi), keeping the
 // sample lattice: sample k of *rc (at rc->tn + (k + off) step) is sample k + *k0 of
 // `ray`; samples of `ray` outside the box lie in skipped bricks. *n_c: the samples of
