@@ -63,10 +63,7 @@ static inline double face_exit(const cr_renderer *r, const ray_t *ray, int a, in
 // the empty macro brick just left, whose exit is again te: the walk alternated between
 // the two forever (seen with an LPS copy of Colin27 seen head-on).
 static inline void entry_pos(const cr_renderer *r, const ray_t *ray, double te, double x[3]) {
-  const double t = te + 1e-6 * r->p.step_mm;
-  x[0] = ray->o[0] + t * ray->dv[0];
-  x[1] = ray->o[1] + t * ray->dv[1];
-  x[2] = ray->o[2] + t * ray->dv[2];
+  ray_pos(ray, te + 1e-6 * r->p.step_mm, x);
 }
 
 static inline int argmin3(const double t[3]) {
