@@ -145,11 +145,11 @@ static int run(int argc, char **argv) {
   static const struct option opts[] = {
       {"volume", required_argument, 0, 'v'}, {"iso", required_argument, 0, 'i'},
       {"size", required_argument, 0, 's'},   {"repeat", required_argument, 0, 'r'},
-      {"smooth", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+      {"smooth", required_argument, 0, 'S'}, {"scalar", no_argument, 0, 'c'},
+      {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
   const char *path = NULL;
   double iso = 50;
-  int have_iso = 0, size = 256, repeat = 50, smooth = 10, c, rc;
+  int have_iso = 0, size = 256, repeat = 50, smooth = 10, scalar = 0, c, rc;
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -159,6 +159,7 @@ static int run(int argc, char **argv) {
     case 's': if ((rc = cli_parse_int("bench-mesh", "--size", optarg, 16, 8192, &size))) return rc; break;
     case 'r': if ((rc = cli_parse_int("bench-mesh", "--repeat", optarg, 1, 100000, &repeat))) return rc; break;
     case 'S': if ((rc = cli_parse_int("bench-mesh", "--smooth", optarg, 0, 1000, &smooth))) return rc; break;
+    case 'c': scalar = 1; break;
     case 'h': fputs(usage, stdout); return 0;
     default: return cli_usage_error("bench-mesh", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
@@ -176,6 +177,8 @@ static int run(int argc, char **argv) {
     if (!have_iso) iso = 300;
     printf("volume: phantom (Colin27 not found)\n");
   }
+  int simd = cr_mesh_raster_set_simd(!scalar);
+  printf("rasterizer: %s\n", simd ? "AVX2 kernel" : scalar ? "scalar path (--scalar)" : "scalar path (no AVX2 on this CPU)");
   rc = bench(vol, iso, size, repeat, smooth);
   cr_volume_free(vol);
   return rc;

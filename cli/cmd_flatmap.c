@@ -50,7 +50,8 @@ static int keep_visible(cr_mesh *m, const cr_camera *cam, const cr_pose *pose, d
   for (long t = 0; !rc && t < m->n_triangles; t++) {
     int ok = 1;
     for (int k = 0; k < 3 && ok; k++) {
-      const float *p = r->proj + 3 * (size_t)m->tri[3 * t + k];
+      float p[3];
+      cr_mesh_raster_vertex(r, m->tri[3 * t + k], p);
       long x = lround(p[0]), y = lround(p[1]);
       ok = p[2] > 0 && x >= 0 && y >= 0 && x < r->width && y < r->height;
       if (ok) {

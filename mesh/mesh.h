@@ -109,8 +109,7 @@ typedef struct cr_mesh_raster {
   float *depth;    // z in the camera frame, mm; INFINITY where no triangle
   int32_t *tri;    // triangle index, -1 where none
   float *bary;     // 2 per pixel: weights of the triangle's 2nd and 3rd vertex
-  float *proj;     // workspace: 3 per vertex (u, v, z_cam); z <= 0 marks "behind"
-  int proj_capacity;
+  int vtx_capacity; // vertices the workspaces below hold
   uint64_t *cell;  // workspace: 1 per vertex, pixel-centre cell keys of u (high) and v (low)
   struct cr_raster_vtx *vtx; // workspace: 1 per vertex (fixed-point u, v; z, 1/z: see raster.c)
   int n_extra;     // workspace: z-buffers of threads 1.. (thread 0 uses the above)
@@ -138,6 +137,16 @@ cr_mesh_raster_opts cr_mesh_raster_defaults(void); // cull on, near 1 mm
 // cr_camera_project, evaluated in float.
 int cr_mesh_rasterize(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
                       const cr_pose *cam_from_world, const cr_mesh_raster_opts *opts);
+// The rasterizer draws most triangles of a dense mesh with an AVX2 kernel when the CPU
+// has AVX2 (checked at run time), bit-identical to its scalar path.
+// cr_mesh_raster_set_simd(0) selects the scalar path for the whole process, (1) the
+// kernel again if the CPU has it (not thread-safe: call it before rasterizing; tests and
+// benchmarks compare the two). Returns whether the kernel is used from now on.
+int cr_mesh_raster_set_simd(int enable);
+// Where vertex v of the mesh last rasterized with r lands: u, v in pixels (as the
+// rasterizer used them: snapped to 1/4096 px, within +-2^17 px) and z, its camera
+// depth in mm; z <= 0 (and u = v = 0) when it is nearer than the near plane.
+void cr_mesh_raster_vertex(const cr_mesh_raster *r, int v, float uvz[3]);
 // Resolves images from a raster of `m` (each may be NULL; sizes must match the raster):
 // shade (1 ch: headlight |n . view| with interpolated normals, 0 background), depth
 // (1 ch, mm, NaN background), xyz (3 ch world mm, NaN background), attr (1 ch: vertex

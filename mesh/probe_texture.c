@@ -55,7 +55,8 @@ int cr_mesh_texture(cr_mesh *m, const cr_image *photo, const cr_camera *cam,
   }
   int seen = 0;
   for (size_t v = 0; v < (size_t)m->n_vertices; v++) {
-    const float *p = r->proj + 3 * v;
+    float p[3];
+    cr_mesh_raster_vertex(r, (int)v, p);
     if (p[2] <= 0) continue;
     long x = lround(p[0]), y = lround(p[1]);
     if (x < 0 || y < 0 || x >= r->width || y >= r->height) continue;

@@ -3,11 +3,13 @@
 // raster keeps, per pixel, the nearest triangle and its barycentrics (a visibility
 // buffer); images are resolved from it afterwards.
 #include "mesh/mesh.h"
+#include "mesh/raster_internal.h"
 
 #include "core/error.h"
 #include "core/mat.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -40,7 +42,7 @@ cr_mesh_raster *cr_mesh_raster_new(int width, int height) {
 
 void cr_mesh_raster_free(cr_mesh_raster *r) {
   if (!r) return;
-  free(r->depth), free(r->tri), free(r->bary), free(r->proj), free(r->cell), free(r->vtx);
+  free(r->depth), free(r->tri), free(r->bary), free(r->cell), free(r->vtx);
   free(r->extra_depth), free(r->extra_tri), free(r->extra_bary);
   free(r);
 }
@@ -64,22 +66,7 @@ cr_mesh_raster_opts cr_mesh_raster_defaults(void) {
 // clamping is per vertex, so a clamped (absurdly far) vertex distorts its triangles but
 // keeps them watertight. A NaN coordinate (not produced for a valid mesh) clamps to
 // -FIX_LIM like the max/min selects below do.
-enum { FIX_BITS = 12, FIX_ONE = 1 << FIX_BITS };
-#define FIX_LIM 536870912.0f // 2^29 in 1/4096 px: 2^17 px
-
-// Per-vertex record of the raster loop, 16 bytes so a triangle's vertex costs one load:
-// u and v in 1/4096 px, z (the proj z: <= 0 marks a vertex behind the near plane) and
-// iz = 1 / z (0 when behind), which spares the fragments 3 divisions each.
-typedef struct cr_raster_vtx {
-  int32_t x, y;
-  float z, iz;
-} cr_raster_vtx;
-
-// Floor and ceil of a fixed-point coordinate in whole pixels (pixel centres at integer
-// coordinates). The offset keeps the shifted value non-negative (>> of a negative int
-// is implementation-defined): |X| <= 2^29, so X + 2^30 + FIX_ONE - 1 < 2^31.
-static inline int32_t fix_floor(int32_t X) { return ((X + (1 << 30)) >> FIX_BITS) - (1 << (30 - FIX_BITS)); }
-static inline int32_t fix_ceil(int32_t X) { return fix_floor(X + FIX_ONE - 1); }
+// (FIX_BITS, the vertex record and fix_floor/fix_ceil are in raster_internal.h.)
 
 // Key of the pixel-centre cell holding fixed-point coordinate X: 2 floor(x) + 1 strictly
 // between centres k and k + 1, 2 k exactly on centre k. If the three vertices of a
@@ -106,14 +93,8 @@ static inline int32_t snap(float c) {
 #endif
 }
 
-// The camera model of cr_camera_project (OpenCV pinhole + k1 k2 p1 p2 k3) in float.
-typedef struct proj_model {
-  float R[9], t[3], k1, k2, p1, p2, k3, fx, fy, cx, cy, zn;
-  int w, h;
-} proj_model;
-
-// One vertex: proj (u, v, z; 0, 0, -1 when nearer than the near plane) and its record.
-static inline void project_one(const proj_model *c, const float *p, float *o, cr_raster_vtx *vx, uint64_t *cell) {
+// One vertex: its record (u, v, z: 0, 0, -1 when nearer than the near plane) and keys.
+static inline void project_one(const proj_model *c, const float *p, cr_raster_vtx *vx, uint64_t *cell) {
   const float *R = c->R;
   float X = R[0] * p[0] + R[1] * p[1] + R[2] * p[2] + c->t[0];
   float Y = R[3] * p[0] + R[4] * p[1] + R[5] * p[2] + c->t[1];
@@ -124,8 +105,7 @@ static inline void project_one(const proj_model *c, const float *p, float *o, cr
   float yd = y * radial + c->p1 * (r2 + 2 * y * y) + 2 * c->p2 * x * y;
   int ok = Z >= c->zn;
   float pu = ok ? c->fx * xd + c->cx : 0, pv = ok ? c->fy * yd + c->cy : 0;
-  o[0] = pu, o[1] = pv, o[2] = ok ? Z : -1;
-  *vx = (cr_raster_vtx){.x = snap(pu), .y = snap(pv), .z = o[2], .iz = ok ? iz : 0};
+  *vx = (cr_raster_vtx){.x = snap(pu), .y = snap(pv), .z = ok ? Z : -1, .iz = ok ? iz : 0};
   *cell = cell_keys(vx->x, vx->y);
 }
 
@@ -149,7 +129,7 @@ static inline __m128i cell_key4(__m128i X) {
 // project_one for 4 vertices with SSE2 (the compiler does not vectorize the scalar loop:
 // with the default -ftrapping-math it will not turn the near-plane selects into masks).
 // Every operation is the scalar one in the same order, so the results are bit-identical.
-static inline void project_four(const proj_model *c, const float *p, float *o, cr_raster_vtx *vx, uint64_t *cell) {
+static inline void project_four(const proj_model *c, const float *p, cr_raster_vtx *vx, uint64_t *cell) {
   // x y z of the 4 vertices: 3 loads, transposed by shuffles (a = x0 y0 z0 x1,
   // b = y1 z1 x2 y2, c = z2 x3 y3 z3).
 #define SH(a, b, i0, i1, i2, i3) _mm_shuffle_ps(a, b, _MM_SHUFFLE(i3, i2, i1, i0))
@@ -176,10 +156,6 @@ static inline void project_four(const proj_model *c, const float *p, float *o, c
 #undef S
 #undef ADD
 #undef MUL
-  // proj: u v z of the 4 vertices, transposed back (u0 v0 z0 u1, v1 z1 u2 v2, z2 u3 v3 z3).
-  _mm_storeu_ps(o, SH(SH(pu, pv, 0, 1, 0, 1), SH(pz_out, pu, 0, 0, 1, 1), 0, 2, 0, 2));
-  _mm_storeu_ps(o + 4, SH(SH(pv, pz_out, 1, 1, 1, 1), SH(pu, pv, 2, 2, 2, 2), 0, 2, 0, 2));
-  _mm_storeu_ps(o + 8, SH(SH(pz_out, pu, 2, 2, 3, 3), SH(pv, pz_out, 3, 3, 3, 3), 0, 2, 0, 2));
 #undef SH
   // Transposed into 4 records (x, y, z, iz).
   __m128i fu = snap4(pu), fv = snap4(pv), zi = _mm_castps_si128(pz_out), izi = _mm_castps_si128(_mm_and_ps(ok, iz));
@@ -207,24 +183,28 @@ static proj_model make_model(const cr_mesh_raster *r, const cr_camera *cam, cons
   return c;
 }
 
-// proj and the records of all vertices, 4 at a time (with SSE2 when available).
-// Called inside the parallel region of cr_mesh_rasterize: the loop is shared among its
-// threads and ends with a barrier.
-static void project_vertices(cr_mesh_raster *r, const cr_mesh *m, const proj_model *c) {
-  float *proj = r->proj;
+// The records of all vertices, in blocks of 8: with the AVX2 kernel when it is used,
+// else 4 at a time with SSE2 (when available), the rest one by one. Called inside the
+// parallel region of cr_mesh_rasterize: the loop is shared among its threads and ends
+// with a barrier.
+static void project_vertices(cr_mesh_raster *r, const cr_mesh *m, const proj_model *c, int simd) {
   cr_raster_vtx *vx = r->vtx;
   const float *xyz = m->xyz;
-  int nv = m->n_vertices, nb = (nv + 3) / 4;
+  int nv = m->n_vertices, nb = (nv + 7) / 8;
+  (void)simd;
 #pragma omp for schedule(static)
   for (int b = 0; b < nb; b++) {
-    int v = 4 * b;
-#ifdef __SSE2__
-    if (v + 4 <= nv) {
-      project_four(c, xyz + 3 * (size_t)v, proj + 3 * (size_t)v, vx + v, r->cell + v);
+    int v = 8 * b, end = v + 8 < nv ? v + 8 : nv;
+#ifdef CR_RASTER_AVX2
+    if (simd && end == v + 8) {
+      cr_raster_project8_avx2(c, xyz + 3 * (size_t)v, vx + v, r->cell + v);
       continue;
     }
 #endif
-    for (; v < nv && v < 4 * b + 4; v++) project_one(c, xyz + 3 * (size_t)v, proj + 3 * (size_t)v, vx + v, r->cell + v);
+#ifdef __SSE2__
+    for (; v + 4 <= end; v += 4) project_four(c, xyz + 3 * (size_t)v, vx + v, r->cell + v);
+#endif
+    for (; v < end; v++) project_one(c, xyz + 3 * (size_t)v, vx + v, r->cell + v);
   }
 }
 
@@ -253,11 +233,6 @@ static inline pxbox box_of(const cr_raster_vtx *a, const cr_raster_vtx *b, const
 static inline int64_t area_of(const cr_raster_vtx *a, const cr_raster_vtx *b, const cr_raster_vtx *c) {
   return (int64_t)(b->x - a->x) * (c->y - a->y) - (int64_t)(b->y - a->y) * (c->x - a->x);
 }
-
-typedef struct zbuf {
-  float *depth, *bary;
-  int32_t *tri;
-} zbuf;
 
 // One edge a -> b of a triangle with positive area: w(P) = cross(b - a, P - a), > 0
 // inside. `own` (top-left rule): the edge owns centres exactly on it when it points
@@ -334,12 +309,8 @@ static inline void draw_fragment(zbuf zb, const fragment *f) {
   double w0 = (double)f->w[0], wa = (double)f->w[1], wb = (double)f->w[2];
   double w1 = f->neg ? wb : wa, w2 = f->neg ? wa : wb;
   double a1 = w1 * f->iz[1], a2 = w2 * f->iz[2], inv_s = 1.0 / (w0 * f->iz[0] + a1 + a2);
-  float zz = (float)((double)f->area * inv_s);
-  size_t i = (size_t)f->i;
-  if (zz > zb.depth[i] || (zz == zb.depth[i] && f->t > zb.tri[i])) return;
-  zb.depth[i] = zz, zb.tri[i] = f->t;
-  zb.bary[2 * i] = (float)(a1 * inv_s);
-  zb.bary[2 * i + 1] = (float)(a2 * inv_s);
+  store_nearest(zb, (size_t)f->i, f->t, (float)((double)f->area * inv_s), (float)(a1 * inv_s),
+                (float)(a2 * inv_s));
 }
 
 // Whether an edge with direction (dx, dy), in the order with positive area, owns the
@@ -415,6 +386,21 @@ static int raster_triangle(const cr_mesh_raster *r, zbuf zb, const cr_mesh *m, i
   return 0;
 }
 
+// -1: not yet decided; then whether the AVX2 kernel draws the one-candidate triangles.
+static atomic_int simd_state = -1;
+
+int cr_mesh_raster_set_simd(int enable) {
+#ifdef CR_RASTER_AVX2
+  simd_state = enable && cr_raster_avx2_supported();
+#else
+  (void)enable;
+  simd_state = 0;
+#endif
+  return simd_state;
+}
+
+static int simd_enabled(void) { return simd_state < 0 ? cr_mesh_raster_set_simd(1) : simd_state; }
+
 // Room for `n` extra thread z-buffers.
 static int reserve_extra(cr_mesh_raster *r, int n) {
   if (n <= r->n_extra) return 0;
@@ -444,15 +430,13 @@ int cr_mesh_rasterize(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
   if (!(o.near_mm > 0)) return cr_error(CR_EINVAL, "mesh raster: near plane must be > 0 mm");
   int rc = cr_camera_validate(cam);
   if (rc) return rc;
-  if (r->proj_capacity < m->n_vertices) {
-    float *p = realloc(r->proj, ((size_t)m->n_vertices * 3 + 1) * sizeof(float));
-    if (p) r->proj = p;
-    uint64_t *k = p ? realloc(r->cell, ((size_t)m->n_vertices + 1) * sizeof(uint64_t)) : NULL;
+  if (r->vtx_capacity < m->n_vertices) {
+    uint64_t *k = realloc(r->cell, ((size_t)m->n_vertices + 1) * sizeof(uint64_t));
     if (k) r->cell = k;
     cr_raster_vtx *c = k ? realloc(r->vtx, ((size_t)m->n_vertices + 1) * sizeof(cr_raster_vtx)) : NULL;
     if (c) r->vtx = c;
     if (!c) return cr_error(CR_ENOMEM, "mesh raster: out of memory for %d vertices", m->n_vertices);
-    r->proj_capacity = m->n_vertices;
+    r->vtx_capacity = m->n_vertices;
   }
   int max_threads = 1;
 #ifdef _OPENMP
@@ -464,6 +448,7 @@ int cr_mesh_rasterize(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
   if (max_threads > 64) max_threads = 64;
   if ((rc = reserve_extra(r, max_threads - 1))) return rc;
   proj_model model = make_model(r, cam, cam_from_world, o.near_mm);
+  int simd = simd_enabled();
   int nt = m->n_triangles;
   long npx = (long)r->width * r->height;
 #pragma omp parallel num_threads(max_threads)
@@ -474,7 +459,7 @@ int cr_mesh_rasterize(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
 #endif
     zbuf zb = buffer_of(r, me);
     for (long i = 0; i < npx; i++) zb.depth[i] = INFINITY, zb.tri[i] = -1;
-    project_vertices(r, m, &model); // one parallel region for all: fewer wake-ups
+    project_vertices(r, m, &model, simd); // one parallel region for all: fewer wake-ups
     // Dynamic batches balance the threads (the work per triangle varies a lot across
     // the image); the result does not depend on which thread draws what, as every
     // z-buffer keeps the minimum of (depth, triangle index) per pixel.
@@ -484,8 +469,14 @@ int cr_mesh_rasterize(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
 #pragma omp for schedule(dynamic, 1)
     for (int b = 0; b < nb; b++) {
       int32_t t0 = (int32_t)((long)b * BATCH), t1 = t0 + BATCH < nt ? t0 + BATCH : nt;
-      int n1 = filter_cells(r->cell, m->tri, t0, t1, pass1);
-      int n2 = filter_front(r->vtx, m->tri, pass1, n1, o.cull_backfaces, pass2);
+      int n1 = filter_cells(r->cell, m->tri, t0, t1, pass1), n2;
+#ifdef CR_RASTER_AVX2
+      if (simd) { // draws the one-candidate triangles; the others go on in pass1
+        n1 = cr_raster_one_candidates_avx2(r->vtx, m->tri, pass1, n1, r->width, r->height, o.cull_backfaces, zb,
+                                           pass1);
+      }
+#endif
+      n2 = filter_front(r->vtx, m->tri, pass1, n1, o.cull_backfaces, pass2);
       int nf = 0;
       for (int k = 0; k < n2; k++) {
         nf += raster_triangle(r, zb, m, pass2[k], frags + nf); // adds <= 1
@@ -512,6 +503,11 @@ int cr_mesh_rasterize(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
     }
   }
   return 0;
+}
+
+void cr_mesh_raster_vertex(const cr_mesh_raster *r, int v, float uvz[3]) {
+  const cr_raster_vtx *p = r->vtx + v;
+  uvz[0] = (float)p->x / FIX_ONE, uvz[1] = (float)p->y / FIX_ONE, uvz[2] = p->z;
 }
 
 static void resolve_pixel(const cr_mesh_raster *r, const cr_mesh *m, const double centre[3], size_t i,

@@ -184,6 +184,116 @@ static void test_deterministic_and_culling(void **state) {
   cr_mesh_free(m);
 }
 
+// The AVX2 kernel against the scalar path: bit-identical rasters over views that mix
+// sub-pixel and large triangles, lens distortion, a near plane cutting the mesh, a
+// mesh partly off the image and both culling modes. Skipped on CPUs without AVX2.
+static void test_simd_matches_scalar(void **state) {
+  if (!cr_mesh_raster_set_simd(1)) skip();
+  cr_mesh *m = sphere_mesh_h(0.5);
+  struct {
+    int w, h, cull;
+    double dist, az, near, k1, p1, shift;
+  } views[] = {
+      {256, 256, 1, 400, 0.3, 1, -0.1, 0, 0},    // triangles below a pixel
+      {97, 83, 0, 400, 1.9, 1, 0.05, 0.01, 0},   // odd size, no cull
+      {200, 150, 1, 60, 2.5, 1, -0.3, -0.005, 0}, // close: several pixels per triangle
+      {128, 96, 0, 30, 4.0, 15, 0, 0, 0},        // near plane through the sphere
+      {160, 120, 1, 150, 5.1, 1, 0.1, 0, 70},    // sphere half off the image
+  };
+  for (size_t k = 0; k < sizeof views / sizeof views[0]; k++) {
+    cr_camera cam = cr_camera_from_fov(views[k].w, views[k].h, 40);
+    cam.dist[0] = views[k].k1, cam.dist[2] = views[k].p1, cam.cx += views[k].shift;
+    cr_pose pose = view_pose(views[k].dist, views[k].az);
+    cr_mesh_raster_opts o = cr_mesh_raster_defaults();
+    o.cull_backfaces = views[k].cull, o.near_mm = views[k].near;
+    cr_mesh_raster *r[2];
+    for (int simd = 0; simd < 2; simd++) {
+      cr_mesh_raster_set_simd(simd);
+      r[simd] = cr_mesh_raster_new(cam.width, cam.height);
+      assert_int_equal(cr_mesh_rasterize(r[simd], m, &cam, &pose, &o), 0);
+    }
+    size_t n = (size_t)cam.width * cam.height, covered = 0;
+    assert_memory_equal(r[0]->depth, r[1]->depth, n * sizeof(float));
+    assert_memory_equal(r[0]->tri, r[1]->tri, n * sizeof(int32_t));
+    for (size_t i = 0; i < n; i++) {
+      if (r[0]->tri[i] < 0) continue;
+      covered++;
+      assert_memory_equal(r[0]->bary + 2 * i, r[1]->bary + 2 * i, 2 * sizeof(float));
+    }
+    assert_true(covered > 100);
+    // The vertex positions the raster used, against the double-precision projection.
+    for (int v = 0; v < m->n_vertices; v += 97) {
+      float uvz[2][3];
+      double w[3] = {m->xyz[3 * v], m->xyz[3 * v + 1], m->xyz[3 * v + 2]}, pc[3], uv[2];
+      for (int s = 0; s < 2; s++) cr_mesh_raster_vertex(r[s], v, uvz[s]);
+      assert_memory_equal(uvz[0], uvz[1], sizeof uvz[0]);
+      cr_pose_apply(&pose, w, pc);
+      if (fabs(pc[2] - o.near_mm) < 1e-3) continue; // float and double may disagree
+      if (pc[2] < o.near_mm) {
+        assert_true(uvz[0][2] <= 0);
+        continue;
+      }
+      assert_int_equal(cr_camera_project(&cam, pc, uv), 0);
+      assert_near(uvz[0][0], uv[0], 2e-3);
+      assert_near(uvz[0][1], uv[1], 2e-3);
+      assert_near(uvz[0][2], pc[2], 1e-5 * pc[2]);
+    }
+    cr_mesh_raster_free(r[0]), cr_mesh_raster_free(r[1]);
+  }
+  cr_mesh_raster_set_simd(1);
+  cr_mesh_free(m);
+}
+
+// A flat grid of half-pixel (then 3/4-pixel) squares seen head-on, every vertex exactly
+// on the 1/4096 px grid: most pixel centres lie on vertices and edges, so the top-left
+// rule decides them. No centre inside the grid may be missed, and both paths must
+// agree bit for bit.
+static void test_pixel_aligned_grid(void **state) {
+  for (int pass = 0; pass < 2; pass++) {
+    double s = pass ? 0.75 : 0.5; // mm, = px at this camera
+    int g = pass ? 80 : 120;
+    cr_mesh *m = cr_mesh_new((g + 1) * (g + 1), 2 * g * g);
+    for (int j = 0; j <= g; j++)
+      for (int i = 0; i <= g; i++) {
+        float *p = m->xyz + 3 * (j * (g + 1) + i);
+        p[0] = (float)(i * s), p[1] = (float)(j * s), p[2] = 0;
+      }
+    for (int j = 0, t = 0; j < g; j++)
+      for (int i = 0; i < g; i++, t += 2) {
+        int a = j * (g + 1) + i, b = a + 1, c = a + g + 1, d = c + 1;
+        int32_t q[2][6] = {{a, d, b, a, c, d}, {a, c, b, b, c, d}}; // both diagonals
+        memcpy(m->tri + 3 * t, q[(i + j) % 2], sizeof q[0]);
+      }
+    cr_camera cam = {.width = 80, .height = 80, .fx = 100, .fy = 100, .cx = 10, .cy = 10};
+    cr_pose pose = {.R = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}, .t = {0, 0, 100}}; // 1 mm = 1 px
+    cr_mesh_raster_opts o = cr_mesh_raster_defaults();
+    o.cull_backfaces = pass; // the grid faces the camera (negative area)
+    cr_mesh_raster *r[2];
+    for (int simd = 0; simd < 2; simd++) {
+      r[simd] = cr_mesh_raster_new(cam.width, cam.height);
+      if (cr_mesh_raster_set_simd(simd) != simd) { // no AVX2: the scalar path twice
+        cr_mesh_raster_set_simd(0);
+      }
+      assert_int_equal(cr_mesh_rasterize(r[simd], m, &cam, &pose, &o), 0);
+    }
+    size_t n = (size_t)cam.width * cam.height;
+    for (int simd = 0; simd < 2; simd++)
+      for (int y = 0; y < cam.height; y++)
+        for (int x = 0; x < cam.width; x++) {
+          int inside = x >= 10 && y >= 10 && x <= 10 + g * s && y <= 10 + g * s;
+          int edge = x == 10 || y == 10 || x == 10 + g * s || y == 10 + g * s;
+          if (!edge) assert_int_equal(r[simd]->tri[(size_t)y * cam.width + x] >= 0, inside);
+        }
+    assert_memory_equal(r[0]->depth, r[1]->depth, n * sizeof(float));
+    assert_memory_equal(r[0]->tri, r[1]->tri, n * sizeof(int32_t));
+    for (size_t i = 0; i < n; i++)
+      if (r[0]->tri[i] >= 0) assert_memory_equal(r[0]->bary + 2 * i, r[1]->bary + 2 * i, 2 * sizeof(float));
+    cr_mesh_raster_free(r[0]), cr_mesh_raster_free(r[1]);
+    cr_mesh_free(m);
+  }
+  cr_mesh_raster_set_simd(1);
+}
+
 static void test_bad_arguments(void **state) {
   cr_mesh *m = sphere_mesh();
   cr_camera cam = cr_camera_from_fov(64, 48, 45);
@@ -215,6 +325,8 @@ int main(void) {
       cmocka_unit_test(test_sphere_depth_with_distortion),
       cmocka_unit_test(test_plane_exact),
       cmocka_unit_test(test_deterministic_and_culling),
+      cmocka_unit_test(test_simd_matches_scalar),
+      cmocka_unit_test(test_pixel_aligned_grid),
       cmocka_unit_test(test_bad_arguments),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
