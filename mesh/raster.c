@@ -139,25 +139,20 @@ static inline void project_four(const proj_model *c, const float *p, cr_raster_v
   __m128 px = SH(SH(a, a, 0, 0, 3, 3), SH(b, cc, 2, 2, 1, 1), 0, 2, 0, 2);
   __m128 py = SH(SH(a, b, 1, 1, 0, 0), SH(b, cc, 3, 3, 2, 2), 0, 2, 0, 2);
   __m128 pz = SH(SH(a, b, 2, 2, 1, 1), SH(cc, cc, 0, 0, 3, 3), 0, 2, 0, 2);
+#define V __m128
 #define S(a) _mm_set1_ps(a)
 #define ADD _mm_add_ps
 #define MUL _mm_mul_ps
-  const float *R = c->R;
-  __m128 X = ADD(ADD(ADD(MUL(S(R[0]), px), MUL(S(R[1]), py)), MUL(S(R[2]), pz)), S(c->t[0]));
-  __m128 Y = ADD(ADD(ADD(MUL(S(R[3]), px), MUL(S(R[4]), py)), MUL(S(R[5]), pz)), S(c->t[1]));
-  __m128 Z = ADD(ADD(ADD(MUL(S(R[6]), px), MUL(S(R[7]), py)), MUL(S(R[8]), pz)), S(c->t[2]));
-  __m128 iz = _mm_div_ps(S(1.0f), Z), x = MUL(X, iz), y = MUL(Y, iz), r2 = ADD(MUL(x, x), MUL(y, y));
-  __m128 radial = ADD(S(1.0f), MUL(r2, ADD(S(c->k1), MUL(r2, ADD(S(c->k2), MUL(r2, S(c->k3)))))));
-  __m128 two_p1 = S(2 * c->p1), two_p2 = S(2 * c->p2);
-  __m128 xd = ADD(ADD(MUL(x, radial), MUL(MUL(two_p1, x), y)), MUL(S(c->p2), ADD(r2, MUL(MUL(S(2.0f), x), x))));
-  __m128 yd = ADD(ADD(MUL(y, radial), MUL(S(c->p1), ADD(r2, MUL(MUL(S(2.0f), y), y)))), MUL(MUL(two_p2, x), y));
+#define DIV _mm_div_ps
+  CR_RASTER_CAMERA_MODEL(c, px, py, pz);
   __m128 ok = _mm_cmpge_ps(Z, S(c->zn));
-  __m128 pu = _mm_and_ps(ok, ADD(MUL(S(c->fx), xd), S(c->cx)));
-  __m128 pv = _mm_and_ps(ok, ADD(MUL(S(c->fy), yd), S(c->cy)));
+  __m128 pu = _mm_and_ps(ok, pu0), pv = _mm_and_ps(ok, pv0);
   __m128 pz_out = _mm_or_ps(_mm_and_ps(ok, Z), _mm_andnot_ps(ok, S(-1.0f)));
+#undef V
 #undef S
 #undef ADD
 #undef MUL
+#undef DIV
 #undef SH
   // Transposed into 4 records (x, y, z, iz).
   __m128i fu = snap4(pu), fv = snap4(pv), zi = _mm_castps_si128(pz_out), izi = _mm_castps_si128(_mm_and_ps(ok, iz));

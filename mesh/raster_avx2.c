@@ -101,25 +101,20 @@ AVX2 void cr_raster_project8_avx2(const proj_model *c, const float *p, cr_raster
   __m256 pz = SH(SH(a, b, 2, 2, 1, 1), SH(cc, cc, 0, 0, 3, 3), 0, 2, 0, 2);
 #undef SH
 #undef LOAD2
+#define V __m256
 #define S(a) _mm256_set1_ps(a)
 #define ADD _mm256_add_ps
 #define MUL _mm256_mul_ps
-  const float *R = c->R;
-  __m256 X = ADD(ADD(ADD(MUL(S(R[0]), px), MUL(S(R[1]), py)), MUL(S(R[2]), pz)), S(c->t[0]));
-  __m256 Y = ADD(ADD(ADD(MUL(S(R[3]), px), MUL(S(R[4]), py)), MUL(S(R[5]), pz)), S(c->t[1]));
-  __m256 Z = ADD(ADD(ADD(MUL(S(R[6]), px), MUL(S(R[7]), py)), MUL(S(R[8]), pz)), S(c->t[2]));
-  __m256 iz = _mm256_div_ps(S(1.0f), Z), x = MUL(X, iz), y = MUL(Y, iz), r2 = ADD(MUL(x, x), MUL(y, y));
-  __m256 radial = ADD(S(1.0f), MUL(r2, ADD(S(c->k1), MUL(r2, ADD(S(c->k2), MUL(r2, S(c->k3)))))));
-  __m256 two_p1 = S(2 * c->p1), two_p2 = S(2 * c->p2);
-  __m256 xd = ADD(ADD(MUL(x, radial), MUL(MUL(two_p1, x), y)), MUL(S(c->p2), ADD(r2, MUL(MUL(S(2.0f), x), x))));
-  __m256 yd = ADD(ADD(MUL(y, radial), MUL(S(c->p1), ADD(r2, MUL(MUL(S(2.0f), y), y)))), MUL(MUL(two_p2, x), y));
+#define DIV _mm256_div_ps
+  CR_RASTER_CAMERA_MODEL(c, px, py, pz);
   __m256 ok = _mm256_cmp_ps(Z, S(c->zn), _CMP_GE_OS);
-  __m256 pu = _mm256_and_ps(ok, ADD(MUL(S(c->fx), xd), S(c->cx)));
-  __m256 pv = _mm256_and_ps(ok, ADD(MUL(S(c->fy), yd), S(c->cy)));
+  __m256 pu = _mm256_and_ps(ok, pu0), pv = _mm256_and_ps(ok, pv0);
   __m256 pz_out = _mm256_or_ps(_mm256_and_ps(ok, Z), _mm256_andnot_ps(ok, S(-1.0f)));
+#undef V
 #undef S
 #undef ADD
 #undef MUL
+#undef DIV
   // Records (x, y, z, iz): unpacking gives records j and j + 4 in one register.
   __m256i fu = snap8(pu), fv = snap8(pv), zi = _mm256_castps_si256(pz_out);
   __m256i izi = _mm256_castps_si256(_mm256_and_ps(ok, iz));

@@ -30,6 +30,23 @@ typedef struct proj_model {
   int w, h;
 } proj_model;
 
+// The camera model's arithmetic on a vector of vertices (px, py, pz: world mm), written
+// once for raster.c's SSE2 and raster_avx2.c's AVX2 projections so that both do
+// project_one's operations in the same order (bit-identical results). The caller
+// defines V (the vector type), S (broadcast), ADD, MUL and DIV; this declares Z, iz and
+// pu0, pv0: the distorted pixel coordinates before the near-plane test.
+#define CR_RASTER_CAMERA_MODEL(c, px, py, pz)                                                                 \
+  const float *R = (c)->R;                                                                                   \
+  V X = ADD(ADD(ADD(MUL(S(R[0]), px), MUL(S(R[1]), py)), MUL(S(R[2]), pz)), S((c)->t[0]));                   \
+  V Y = ADD(ADD(ADD(MUL(S(R[3]), px), MUL(S(R[4]), py)), MUL(S(R[5]), pz)), S((c)->t[1]));                   \
+  V Z = ADD(ADD(ADD(MUL(S(R[6]), px), MUL(S(R[7]), py)), MUL(S(R[8]), pz)), S((c)->t[2]));                   \
+  V iz = DIV(S(1.0f), Z), x = MUL(X, iz), y = MUL(Y, iz), r2 = ADD(MUL(x, x), MUL(y, y));                    \
+  V radial = ADD(S(1.0f), MUL(r2, ADD(S((c)->k1), MUL(r2, ADD(S((c)->k2), MUL(r2, S((c)->k3)))))));          \
+  V two_p1 = S(2 * (c)->p1), two_p2 = S(2 * (c)->p2);                                                        \
+  V xd = ADD(ADD(MUL(x, radial), MUL(MUL(two_p1, x), y)), MUL(S((c)->p2), ADD(r2, MUL(MUL(S(2.0f), x), x)))); \
+  V yd = ADD(ADD(MUL(y, radial), MUL(S((c)->p1), ADD(r2, MUL(MUL(S(2.0f), y), y)))), MUL(MUL(two_p2, x), y)); \
+  V pu0 = ADD(MUL(S((c)->fx), xd), S((c)->cx)), pv0 = ADD(MUL(S((c)->fy), yd), S((c)->cy))
+
 // One thread's z-buffer.
 typedef struct zbuf {
   float *depth, *bary;
