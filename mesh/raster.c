@@ -471,6 +471,8 @@ int cr_mesh_rasterize(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
       if (simd) { // draws the one-candidate triangles; the others go on in pass1
         n1 = cr_raster_one_candidates_avx2(r->vtx, m->tri, pass1, n1, r->width, r->height, o.cull_backfaces, zb,
                                            pass1);
+        n1 = cr_raster_small_boxes_avx2(r->vtx, m->tri, pass1, n1, r->width, r->height, o.cull_backfaces, zb,
+                                        pass1);
       }
 #endif
       n2 = filter_front(r->vtx, m->tri, pass1, n1, o.cull_backfaces, pass2);

@@ -138,69 +138,188 @@ AVX2 void cr_raster_project8_avx2(const proj_model *c, const float *p, cr_raster
 #define LOF(v) _mm256_castps256_ps128(v)
 #define HIF(v) _mm256_extractf128_ps(v, 1)
 
+// 8 triangles: their vertices and their boxes of pixel centres (raster_triangle's, not
+// yet clipped to the raster).
+typedef struct tri8 {
+  lanes p[3];
+  __m256i ux0, ux1, vy0, vy1;
+} tri8;
+
+AVX2 static inline tri8 load_tri8(const cr_raster_vtx *vx, const int32_t *tri, const int32_t t8[8]) {
+  tri8 T = {.p = {load_vertex(vx, tri, t8, 0), load_vertex(vx, tri, t8, 1), load_vertex(vx, tri, t8, 2)}};
+  const lanes *p = T.p;
+  __m256i up = _mm256_set1_epi32(FIX_ONE - 1);
+  T.ux0 = floor8(_mm256_add_epi32(_mm256_min_epi32(_mm256_min_epi32(p[0].x, p[1].x), p[2].x), up));
+  T.ux1 = floor8(_mm256_max_epi32(_mm256_max_epi32(p[0].x, p[1].x), p[2].x));
+  T.vy0 = floor8(_mm256_add_epi32(_mm256_min_epi32(_mm256_min_epi32(p[0].y, p[1].y), p[2].y), up));
+  T.vy1 = floor8(_mm256_max_epi32(_mm256_max_epi32(p[0].y, p[1].y), p[2].y));
+  return T;
+}
+
+// Edge values at pixel centre (cx, cy) (in 1/4096 px), computed relative to it as
+// one_candidate does: w[k] for the edge opposite vertex k (1 -> 2, 2 -> 0, 0 -> 1), in
+// the triangle's own vertex order. Exact in int32 when every vertex lies within 5 px of
+// the centre in u and in v: each product is then below 2^30, and so is every edge value
+// at a centre inside the triangle's box, and their sum (twice the area).
+AVX2 static inline void edge_values(const tri8 *T, __m256i cx, __m256i cy, __m256i w[3]) {
+  const lanes *p = T->p;
+  __m256i x0 = _mm256_sub_epi32(p[0].x, cx), y0 = _mm256_sub_epi32(p[0].y, cy);
+  __m256i x1 = _mm256_sub_epi32(p[1].x, cx), y1 = _mm256_sub_epi32(p[1].y, cy);
+  __m256i x2 = _mm256_sub_epi32(p[2].x, cx), y2 = _mm256_sub_epi32(p[2].y, cy);
+  w[0] = _mm256_sub_epi32(_mm256_mullo_epi32(x1, y2), _mm256_mullo_epi32(y1, x2));
+  w[1] = _mm256_sub_epi32(_mm256_mullo_epi32(x2, y0), _mm256_mullo_epi32(y2, x0));
+  w[2] = _mm256_sub_epi32(_mm256_mullo_epi32(x0, y1), _mm256_mullo_epi32(y0, x1));
+}
+
+// filter_front: all ones where every vertex is in front of the near plane and the
+// triangle faces the camera (area < 0) when culling, or has any non-zero area.
+AVX2 static inline __m256i front8(const tri8 *T, __m256i area, int cull) {
+  __m256 zf = _mm256_setzero_ps();
+  const lanes *p = T->p;
+  __m256 z = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(p[0].z, zf, _CMP_GT_OQ), _mm256_cmp_ps(p[1].z, zf, _CMP_GT_OQ)),
+                           _mm256_cmp_ps(p[2].z, zf, _CMP_GT_OQ));
+  __m256i zero = _mm256_setzero_si256();
+  __m256i facing = cull ? _mm256_cmpgt_epi32(zero, area)
+                        : _mm256_xor_si256(_mm256_cmpeq_epi32(area, zero), _mm256_set1_epi32(-1));
+  return _mm256_and_si256(facing, _mm256_castps_si256(z));
+}
+
+// The top-left ownership of the three edges in the order with positive area (every
+// edge direction flips where neg). Edge directions do not depend on the centre.
+AVX2 static inline void owns_all(const tri8 *T, __m256i neg, __m256i own[3]) {
+  const lanes *p = T->p;
+  for (int k = 0; k < 3; k++) {
+    const lanes *a = &p[(k + 1) % 3], *b = &p[(k + 2) % 3];
+    own[k] = owns8(negate_if(_mm256_sub_epi32(b->x, a->x), neg), negate_if(_mm256_sub_epi32(b->y, a->y), neg));
+  }
+}
+
+// All ones where the centre with edge values w is covered (top-left rule); s gets the
+// edge values in the order with positive area.
+AVX2 static inline __m256i covered8(const __m256i w[3], __m256i neg, const __m256i own[3], __m256i s[3]) {
+  for (int k = 0; k < 3; k++) s[k] = negate_if(w[k], neg);
+  return _mm256_and_si256(_mm256_and_si256(inside8(s[0], own[0]), inside8(s[1], own[1])), inside8(s[2], own[2]));
+}
+
+// Depth and barycentrics of the lanes in `mask` (edge values s, twice the area
+// pos_area), kept at pixel index pix if nearest.
+AVX2 static inline void draw8(zbuf zb, int mask, const int32_t t8[8], const tri8 *T, const __m256i s[3],
+                              __m256i pos_area, __m256i pix) {
+  float zz[8], b1[8], b2[8];
+  int32_t px[8];
+  const lanes *p = T->p;
+  depth4(LO(s[0]), LO(s[1]), LO(s[2]), LO(pos_area), LOF(p[0].iz), LOF(p[1].iz), LOF(p[2].iz), zz, b1, b2);
+  depth4(HI(s[0]), HI(s[1]), HI(s[2]), HI(pos_area), HIF(p[0].iz), HIF(p[1].iz), HIF(p[2].iz), zz + 4, b1 + 4,
+         b2 + 4);
+  _mm256_storeu_si256((__m256i *)px, pix);
+  while (mask) {
+    int j = __builtin_ctz((unsigned)mask);
+    mask &= mask - 1;
+    store_nearest(zb, (size_t)px[j], t8[j], zz[j], b1[j], b2[j]);
+  }
+}
+
+// Appends the triangles of the lanes in `mask` to out.
+static inline int append(int32_t *out, int n, int mask, const int32_t t8[8]) {
+  while (mask) {
+    int j = __builtin_ctz((unsigned)mask);
+    mask &= mask - 1;
+    out[n++] = t8[j];
+  }
+  return n;
+}
+
+// The triangles in[j0..j0+8) (the lanes past n repeat a valid one) and the mask of
+// the lanes that count.
+static inline int group(const int32_t *in, int n, int j0, int32_t t8[8]) {
+  for (int j = 0; j < 8; j++) t8[j] = in[j0 + j < n ? j0 + j : j0];
+  return n - j0 >= 8 ? 0xff : (1 << (n - j0)) - 1;
+}
+
+AVX2 static inline int lane_mask(__m256i m) { return _mm256_movemask_ps(_mm256_castsi256_ps(m)); }
+
 AVX2 int cr_raster_one_candidates_avx2(const cr_raster_vtx *vx, const int32_t *tri, const int32_t *in, int n,
                                        int w, int h, int cull, zbuf zb, int32_t *other) {
   const __m256i zero = _mm256_setzero_si256(), ones = _mm256_set1_epi32(-1);
-  const __m256i wv = _mm256_set1_epi32(w), hv = _mm256_set1_epi32(h), up = _mm256_set1_epi32(FIX_ONE - 1);
+  const __m256i wv = _mm256_set1_epi32(w), hv = _mm256_set1_epi32(h);
+  const __m256i wmax = _mm256_set1_epi32(w - 1), hmax = _mm256_set1_epi32(h - 1);
   int n_other = 0;
   for (int j0 = 0; j0 < n; j0 += 8) {
-    // The last step repeats a valid triangle in the lanes past n and ignores them.
     int32_t t8[8];
-    for (int j = 0; j < 8; j++) t8[j] = in[j0 + j < n ? j0 + j : j0];
-    int valid = n - j0 >= 8 ? 0xff : (1 << (n - j0)) - 1;
-    lanes p0 = load_vertex(vx, tri, t8, 0), p1 = load_vertex(vx, tri, t8, 1), p2 = load_vertex(vx, tri, t8, 2);
-    // Box of pixel centres (raster_triangle): one candidate when it is a single centre
-    // on the raster.
-    __m256i ux0 = floor8(_mm256_add_epi32(_mm256_min_epi32(_mm256_min_epi32(p0.x, p1.x), p2.x), up));
-    __m256i ux1 = floor8(_mm256_max_epi32(_mm256_max_epi32(p0.x, p1.x), p2.x));
-    __m256i vy0 = floor8(_mm256_add_epi32(_mm256_min_epi32(_mm256_min_epi32(p0.y, p1.y), p2.y), up));
-    __m256i vy1 = floor8(_mm256_max_epi32(_mm256_max_epi32(p0.y, p1.y), p2.y));
-    __m256i one = _mm256_and_si256(_mm256_cmpeq_epi32(ux0, ux1), _mm256_cmpeq_epi32(vy0, vy1));
-    __m256i on = _mm256_and_si256(_mm256_and_si256(_mm256_cmpgt_epi32(ux0, ones), _mm256_cmpgt_epi32(wv, ux0)),
-                                  _mm256_and_si256(_mm256_cmpgt_epi32(vy0, ones), _mm256_cmpgt_epi32(hv, vy0)));
+    int valid = group(in, n, j0, t8);
+    tri8 T = load_tri8(vx, tri, t8);
+    // One candidate: the box is a single centre, on the raster.
+    __m256i one = _mm256_and_si256(_mm256_cmpeq_epi32(T.ux0, T.ux1), _mm256_cmpeq_epi32(T.vy0, T.vy1));
+    __m256i on = _mm256_and_si256(_mm256_and_si256(_mm256_cmpgt_epi32(T.ux0, ones), _mm256_cmpgt_epi32(wv, T.ux0)),
+                                  _mm256_and_si256(_mm256_cmpgt_epi32(T.vy0, ones), _mm256_cmpgt_epi32(hv, T.vy0)));
     one = _mm256_and_si256(one, on);
-    // Edge values relative to the candidate centre (one_candidate): below 2^25, exact.
-    __m256i cx = _mm256_slli_epi32(ux0, FIX_BITS), cy = _mm256_slli_epi32(vy0, FIX_BITS);
-    __m256i x0 = _mm256_sub_epi32(p0.x, cx), y0 = _mm256_sub_epi32(p0.y, cy);
-    __m256i x1 = _mm256_sub_epi32(p1.x, cx), y1 = _mm256_sub_epi32(p1.y, cy);
-    __m256i x2 = _mm256_sub_epi32(p2.x, cx), y2 = _mm256_sub_epi32(p2.y, cy);
-    __m256i w0 = _mm256_sub_epi32(_mm256_mullo_epi32(x1, y2), _mm256_mullo_epi32(y1, x2));
-    __m256i w1 = _mm256_sub_epi32(_mm256_mullo_epi32(x2, y0), _mm256_mullo_epi32(y2, x0));
-    __m256i w2 = _mm256_sub_epi32(_mm256_mullo_epi32(x0, y1), _mm256_mullo_epi32(y0, x1));
-    __m256i area = _mm256_add_epi32(_mm256_add_epi32(w0, w1), w2);
-    // filter_front: every vertex in front of the near plane; facing (area < 0) when
-    // culling, else any non-zero area.
-    __m256 zf = _mm256_setzero_ps();
-    __m256 front_z = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(p0.z, zf, _CMP_GT_OQ), _mm256_cmp_ps(p1.z, zf, _CMP_GT_OQ)),
-                                   _mm256_cmp_ps(p2.z, zf, _CMP_GT_OQ));
+    // Boxes wholly off the raster (common when the mesh overflows the image) are dropped
+    // here rather than passed on: raster_triangle would reject them.
+    __m256i off = _mm256_or_si256(_mm256_or_si256(_mm256_cmpgt_epi32(zero, T.ux1), _mm256_cmpgt_epi32(T.ux0, wmax)),
+                                  _mm256_or_si256(_mm256_cmpgt_epi32(zero, T.vy1), _mm256_cmpgt_epi32(T.vy0, hmax)));
+    n_other = append(other, n_other, ~lane_mask(_mm256_or_si256(one, off)) & valid, t8);
+    // The centre's edge values (all vertices within 1 px of it), the near plane and
+    // facing tests, then coverage.
+    __m256i wk[3], sk[3], own[3];
+    edge_values(&T, _mm256_slli_epi32(T.ux0, FIX_BITS), _mm256_slli_epi32(T.vy0, FIX_BITS), wk);
+    __m256i area = _mm256_add_epi32(_mm256_add_epi32(wk[0], wk[1]), wk[2]);
     __m256i neg = _mm256_cmpgt_epi32(zero, area);
-    __m256i facing = cull ? neg : _mm256_xor_si256(_mm256_cmpeq_epi32(area, zero), ones);
-    __m256i keep = _mm256_and_si256(_mm256_and_si256(one, facing), _mm256_castps_si256(front_z));
-    // Coverage with the top-left rule, in the order with positive area.
-    __m256i s0 = negate_if(w0, neg), s1 = negate_if(w1, neg), s2 = negate_if(w2, neg);
-    __m256i own0 = owns8(negate_if(_mm256_sub_epi32(x2, x1), neg), negate_if(_mm256_sub_epi32(y2, y1), neg));
-    __m256i own1 = owns8(negate_if(_mm256_sub_epi32(x0, x2), neg), negate_if(_mm256_sub_epi32(y0, y2), neg));
-    __m256i own2 = owns8(negate_if(_mm256_sub_epi32(x1, x0), neg), negate_if(_mm256_sub_epi32(y1, y0), neg));
-    keep = _mm256_and_si256(keep, _mm256_and_si256(_mm256_and_si256(inside8(s0, own0), inside8(s1, own1)),
-                                                   inside8(s2, own2)));
-    int keep_mask = _mm256_movemask_ps(_mm256_castsi256_ps(keep)) & valid;
-    int other_mask = ~_mm256_movemask_ps(_mm256_castsi256_ps(one)) & valid;
-    while (other_mask) {
-      int j = __builtin_ctz((unsigned)other_mask);
-      other_mask &= other_mask - 1;
-      other[n_other++] = t8[j];
-    }
-    if (!keep_mask) continue;
-    __m256i pos_area = negate_if(area, neg);
-    float zz[8], b1[8], b2[8];
-    int32_t px[8];
-    depth4(LO(s0), LO(s1), LO(s2), LO(pos_area), LOF(p0.iz), LOF(p1.iz), LOF(p2.iz), zz, b1, b2);
-    depth4(HI(s0), HI(s1), HI(s2), HI(pos_area), HIF(p0.iz), HIF(p1.iz), HIF(p2.iz), zz + 4, b1 + 4, b2 + 4);
-    _mm256_storeu_si256((__m256i *)px, _mm256_add_epi32(_mm256_mullo_epi32(vy0, wv), ux0));
-    while (keep_mask) {
-      int j = __builtin_ctz((unsigned)keep_mask);
-      keep_mask &= keep_mask - 1;
-      store_nearest(zb, (size_t)px[j], t8[j], zz[j], b1[j], b2[j]);
+    owns_all(&T, neg, own);
+    __m256i keep = _mm256_and_si256(_mm256_and_si256(one, front8(&T, area, cull)), covered8(wk, neg, own, sk));
+    int keep_mask = lane_mask(keep) & valid;
+    if (keep_mask)
+      draw8(zb, keep_mask, t8, &T, sk, negate_if(area, neg), _mm256_add_epi32(_mm256_mullo_epi32(T.vy0, wv), T.ux0));
+  }
+  return n_other;
+}
+
+AVX2 int cr_raster_small_boxes_avx2(const cr_raster_vtx *vx, const int32_t *tri, const int32_t *in, int n, int w,
+                                    int h, int cull, zbuf zb, int32_t *other) {
+  const __m256i zero = _mm256_setzero_si256(), three = _mm256_set1_epi32(3), wv = _mm256_set1_epi32(w);
+  const __m256i wmax = _mm256_set1_epi32(w - 1), hmax = _mm256_set1_epi32(h - 1);
+  int n_other = 0;
+  for (int j0 = 0; j0 < n; j0 += 8) {
+    int32_t t8[8];
+    int valid = group(in, n, j0, t8);
+    tri8 T = load_tri8(vx, tri, t8);
+    // Small: at most 4 x 4 centres before clipping, so every vertex is within 5 px of
+    // every centre of the box (edge values exact in int32). Then the box clipped to the
+    // raster, as raster_triangle clips it.
+    __m256i small = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_sub_epi32(T.ux1, T.ux0), three),
+                                        _mm256_xor_si256(_mm256_cmpgt_epi32(_mm256_sub_epi32(T.vy1, T.vy0), three),
+                                                         _mm256_set1_epi32(-1)));
+    __m256i x0 = _mm256_max_epi32(T.ux0, zero), x1 = _mm256_min_epi32(T.ux1, wmax);
+    __m256i y0 = _mm256_max_epi32(T.vy0, zero), y1 = _mm256_min_epi32(T.vy1, hmax);
+    __m256i bw = _mm256_sub_epi32(x1, x0), bh = _mm256_sub_epi32(y1, y0); // centres - 1
+    __m256i empty = _mm256_or_si256(_mm256_cmpgt_epi32(zero, bw), _mm256_cmpgt_epi32(zero, bh));
+    n_other = append(other, n_other, ~lane_mask(_mm256_or_si256(small, empty)) & valid, t8);
+    // Near plane and facing from the area (the edge values' sum at any centre).
+    __m256i wk[3], sk[3], own[3];
+    __m256i cx0 = _mm256_slli_epi32(x0, FIX_BITS), cy0 = _mm256_slli_epi32(y0, FIX_BITS);
+    edge_values(&T, cx0, cy0, wk);
+    __m256i area = _mm256_add_epi32(_mm256_add_epi32(wk[0], wk[1]), wk[2]);
+    __m256i neg = _mm256_cmpgt_epi32(zero, area), pos_area = negate_if(area, neg);
+    __m256i active = _mm256_andnot_si256(empty, _mm256_and_si256(small, front8(&T, area, cull)));
+    int act_mask = lane_mask(active) & valid;
+    if (!act_mask) continue;
+    owns_all(&T, neg, own);
+    int32_t bw8[8], bh8[8];
+    _mm256_storeu_si256((__m256i *)bw8, bw), _mm256_storeu_si256((__m256i *)bh8, bh);
+    int max_w = 0, max_h = 0;
+    for (int j = 0; j < 8; j++)
+      if (act_mask >> j & 1) max_w = bw8[j] > max_w ? bw8[j] : max_w, max_h = bh8[j] > max_h ? bh8[j] : max_h;
+    __m256i pix_row = _mm256_add_epi32(_mm256_mullo_epi32(y0, wv), x0);
+    for (int dy = 0; dy <= max_h; dy++) {
+      __m256i dyv = _mm256_set1_epi32(dy), cy = _mm256_add_epi32(cy0, _mm256_set1_epi32(dy * FIX_ONE));
+      __m256i row_on = _mm256_andnot_si256(_mm256_cmpgt_epi32(dyv, bh), active);
+      for (int dx = 0; dx <= max_w; dx++) {
+        __m256i dxv = _mm256_set1_epi32(dx);
+        __m256i lane_on = _mm256_andnot_si256(_mm256_cmpgt_epi32(dxv, bw), row_on);
+        edge_values(&T, _mm256_add_epi32(cx0, _mm256_set1_epi32(dx * FIX_ONE)), cy, wk);
+        int keep_mask = lane_mask(_mm256_and_si256(lane_on, covered8(wk, neg, own, sk))) & valid;
+        if (keep_mask) draw8(zb, keep_mask, t8, &T, sk, pos_area, _mm256_add_epi32(pix_row, dxv));
+      }
+      pix_row = _mm256_add_epi32(pix_row, wv);
     }
   }
   return n_other;

@@ -75,6 +75,11 @@ void cr_raster_project8_avx2(const proj_model *c, const float *xyz, cr_raster_vt
 // are appended to `other` for the scalar path; returns their count.
 int cr_raster_one_candidates_avx2(const cr_raster_vtx *vx, const int32_t *tri, const int32_t *in, int n,
                                   int w, int h, int cull, zbuf zb, int32_t *other);
+// The same for the triangles among in[0..n) whose box of pixel centres spans at most
+// 4 x 4 centres (most of the rest at moderate zoom): eight triangles per step, one
+// centre of each box per step. Returns the count of the others, appended to `other`.
+int cr_raster_small_boxes_avx2(const cr_raster_vtx *vx, const int32_t *tri, const int32_t *in, int n, int w,
+                               int h, int cull, zbuf zb, int32_t *other);
 #endif
 
 #endif
