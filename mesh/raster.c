@@ -2,8 +2,9 @@
 // triangles filled in the distorted image with perspective-correct barycentrics. The
 // raster keeps, per pixel, the nearest triangle and its barycentrics (a visibility
 // buffer); images are resolved from it afterwards. On CPUs with AVX2, raster_avx2.c
-// projects the vertices and draws the one-candidate triangles (most of a dense mesh)
-// eight at a time, bit-identical to the scalar code here.
+// projects the vertices and draws the triangles whose box spans up to 4 x 4 pixel
+// centres (nearly all of a dense mesh) eight at a time, bit-identical to the scalar
+// code here, which draws the rest.
 #include "mesh/mesh.h"
 #include "mesh/raster_internal.h"
 
@@ -383,7 +384,7 @@ static int raster_triangle(const cr_mesh_raster *r, zbuf zb, const cr_mesh *m, i
   return 0;
 }
 
-// -1: not yet decided; then whether the AVX2 kernel draws the one-candidate triangles.
+// -1: not yet decided; then whether the AVX2 kernels project and draw (see raster_avx2.c).
 static atomic_int simd_state = -1;
 
 int cr_mesh_raster_set_simd(int enable) {
@@ -468,7 +469,7 @@ int cr_mesh_rasterize(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
       int32_t t0 = (int32_t)((long)b * BATCH), t1 = t0 + BATCH < nt ? t0 + BATCH : nt;
       int n1 = filter_cells(r->cell, m->tri, t0, t1, pass1), n2;
 #ifdef CR_RASTER_AVX2
-      if (simd) { // draws the one-candidate triangles; the others go on in pass1
+      if (simd) { // the kernels draw the small triangles; the others go on in pass1
         n1 = cr_raster_one_candidates_avx2(r->vtx, m->tri, pass1, n1, r->width, r->height, o.cull_backfaces, zb,
                                            pass1);
         n1 = cr_raster_small_boxes_avx2(r->vtx, m->tri, pass1, n1, r->width, r->height, o.cull_backfaces, zb,

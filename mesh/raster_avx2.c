@@ -1,5 +1,6 @@
-// AVX2 kernel of the rasterizer: the triangles with a single candidate pixel centre
-// (most of a dense mesh, whose triangles are about a pixel), eight per step. It does in
+// AVX2 kernels of the rasterizer: the vertex projection, the triangles with a single
+// candidate pixel centre (most of a dense mesh, whose triangles are about a pixel) and
+// those whose box spans up to 4 x 4 centres, eight triangles per step. They do in
 // vector lanes what raster.c's filter_front, raster_triangle and one_candidate do one
 // triangle at a time, with the same integer and floating-point operations in the same
 // order (no FMA), so the raster is bit-identical to the scalar path; a test compares

@@ -71,8 +71,9 @@ void cr_raster_project8_avx2(const proj_model *c, const float *xyz, cr_raster_vt
 // The one-candidate triangles among in[0..n) (triangles that passed the cell filter:
 // see raster.c), eight at a time: those whose box holds exactly one pixel centre, on a
 // w x h raster, are tested (near plane, facing when cull, coverage) and their covered
-// fragments drawn into zb, with results bit-identical to the scalar path. The others
-// are appended to `other` for the scalar path; returns their count.
+// fragments drawn into zb, with results bit-identical to the scalar path. Boxes wholly
+// off the raster are dropped; the others are appended to `other` (which may be `in`)
+// for the next stage; returns their count.
 int cr_raster_one_candidates_avx2(const cr_raster_vtx *vx, const int32_t *tri, const int32_t *in, int n,
                                   int w, int h, int cull, zbuf zb, int32_t *other);
 // The same for the triangles among in[0..n) whose box of pixel centres spans at most
