@@ -7,7 +7,7 @@
 #include "core/mat.h"
 #include "experiments/synth.h"
 #include "registration/register.h"
-#include "registration/render_cost.h"
+#include "registration/pipeline.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -25,18 +25,15 @@ static const char usage[] =
     "TRUTH (experiments/synth.c appearance model) and registered with the real cost.\n\n"
     "options:\n"
     "  --volume FILE --camera FILE --pose FILE   real-cost benchmark inputs\n"
-    "  --modes LIST       render modes, comma separated (default surface)\n"
-    "  --metric NAME      (default ngf)\n"
-    "  --starts N         starts at the coarsest level (default: camreg register's, 3)\n"
-    "  --prior-weight W   working-distance prior at the true depth of the pivot (the focus\n"
-    "                     distance a microscope knows), weight W (default 0 = off)\n"
+    "  --modes LIST       render modes, comma separated (default: the method's --mode)\n"
     "  --optimizers LIST  (default nelder-mead,powell,cmaes,bfgs)\n"
     "  --trials N         starts per optimizer (default 5; 1 with --volume)\n"
     "  --start DEG,MM     initial error (default 10,10)\n"
-    "  --levels N --max-evals N   registration settings (defaults of camreg register)\n"
     "  --landscape R      instead: the cost along each parameter through the truth,\n"
     "                     offsets -R..R (deg or mm) in 11 steps, per level, with the arg-min\n"
-    "  -h, --help\n";
+    "  -h, --help\n\n"
+    "method (as camreg register; --prior-weight W takes the working distance from the true\n"
+    "depth of the pivot, an oracle no user has: for comparisons only):\n";
 
 typedef struct bench {
   cr_camera cam;
@@ -45,8 +42,9 @@ typedef struct bench {
   int n_targets;
 } bench;
 
-static int reproj_cost(const cr_camera *cam, int level, const cr_pose *pose, void *ctx, double *cost) {
+static int reproj_cost(int level, const cr_pose *pose, void *ctx, double *cost) {
   const bench *b = ctx;
+  const cr_camera level_cam = cr_reg_level_camera(&b->cam, level), *cam = &level_cam;
   double sum = 0;
   for (int i = 0; i < b->n_targets; i++) {
     double xa[3], xb[3], ua[2], ub[2];
@@ -91,9 +89,10 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 typedef struct bench_args {
-  const char *volume, *camera, *pose, *metric, *modes, *optimizers;
-  int trials, levels, max_evals, starts;
-  double deg, mm, landscape, prior_weight;
+  const char *volume, *camera, *pose, *modes, *optimizers;
+  int trials;
+  double deg, mm, landscape;
+  cr_reg_method method;
 } bench_args;
 
 // Cost along each parameter through the truth (offsets -R..R), per level: where is the
@@ -103,7 +102,6 @@ static int landscape(const bench *b, const bench_args *a, int levels, cr_reg_cos
   cr_reg_param par;
   cr_reg_param_init(&par, &b->truth, b->pivot);
   for (int l = levels - 1; l >= 0; l--) {
-    cr_camera cam = cr_reg_level_camera(&b->cam, l);
     for (int k = 0; k < 6; k++) {
       double best = INFINITY, best_off = 0;
       printf("level %d %-6s:", l, pname[k]);
@@ -111,7 +109,7 @@ static int landscape(const bench *b, const bench_args *a, int levels, cr_reg_cos
         double p[6] = {0}, c;
         p[k] = a->landscape * i / 5;
         cr_pose pose = cr_reg_param_to_pose(&par, p);
-        if (f(&cam, l, &pose, ctx, &c)) return cli_fail_last();
+        if (f(l, &pose, ctx, &c)) return cli_fail_last();
         printf(" %8.4g", c);
         if (c < best) best = c, best_off = p[k];
       }
@@ -124,17 +122,16 @@ static int landscape(const bench *b, const bench_args *a, int levels, cr_reg_cos
 // Runs `trials` registrations with one optimizer and prints one line.
 static int run_optimizer(const bench *b, const bench_args *a, const char *opt_name,
                          const char *label, cr_reg_cost_fn f, void *ctx) {
-  cr_reg_options o = cr_reg_defaults();
-  if (!(o.optimizer = cr_opt_lookup(opt_name))) return cli_fail_last();
-  if (a->levels) o.levels = a->levels;
-  if (a->max_evals) o.max_evals = a->max_evals;
-  if (a->starts) o.starts = a->starts;
-  memcpy(o.pivot_world, b->pivot, sizeof b->pivot);
-  if (a->prior_weight > 0) { // the focus distance: the pivot's depth at the truth
+  cr_reg_method m = a->method;
+  if (!(m.optimizer = cr_opt_lookup(opt_name))) return cli_fail_last();
+  cr_reg_register_options ro = cr_reg_register_defaults();
+  memcpy(ro.pivot_world, b->pivot, sizeof b->pivot);
+  if (m.prior_weight > 0) { // the focus distance: the pivot's depth at the truth (an oracle)
     double pc[3];
     cr_pose_apply(&b->truth, b->pivot, pc);
-    o.prior_distance_mm = pc[2], o.prior_weight = a->prior_weight;
+    ro.prior_distance_mm = pc[2];
   }
+  cr_reg_options o = cr_reg_method_loop_options(&m, &ro);
   double t[64], ev[64], mt[64], lt[CR_REG_MAX_LEVELS][64], le[CR_REG_MAX_LEVELS][64];
   int n = a->trials < 64 ? a->trials : 64, nl = 0, lw[CR_REG_MAX_LEVELS];
   for (int k = 0; k < n; k++) {
@@ -178,11 +175,11 @@ static int real_cost(bench *b, const bench_args *a) {
   if (cr_camera_read(a->camera, &b->cam) || cr_pose_read(a->pose, &b->truth) ||
       cr_volume_load(a->volume, -1, &vol, NULL))
     return cli_fail_last();
-  cr_render_params sp = cr_render_defaults(CR_RENDER_SURFACE);
+  cr_render_params sp = cr_render_defaults(&cr_render_mode_surface);
   cr_renderer *sr = NULL;
   double xyz[3 * 4000];
   int n = 0;
-  if (cr_renderer_new(&sr, vol, &sp) ||
+  if (cr_renderer_new(&sr, vol, NULL, &sp) ||
       cr_render_surface_points(sr, &b->cam, &b->truth, 8, xyz, 4000, &n, b->pivot))
     goto done;
   b->n_targets = n < 400 ? n : 400;
@@ -194,20 +191,16 @@ static int real_cost(bench *b, const bench_args *a) {
   char modes[128];
   snprintf(modes, sizeof modes, "%s", a->modes);
   for (char *save = NULL, *m = strtok_r(modes, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
-    cr_reg_render_cost_options co = cr_reg_render_cost_defaults();
-    if (cr_render_mode_parse(m, &co.render.mode)) goto done;
-    if (!(co.metric = cr_metric_find(a->metric))) {
-      cr_error(CR_EINVAL, "unknown metric '%s'", a->metric);
-      goto done;
-    }
-    if (a->levels) co.levels = a->levels;
-    cr_reg_render_cost *cost = NULL;
-    if (cr_reg_render_cost_new(&cost, vol, &b->cam, photo, mask, &co)) goto done;
+    cr_reg_method method = a->method;
+    if (cr_reg_method_set(&method, "mode", m)) goto done;
+    cr_reg_view view = cr_reg_view_mono(&b->cam, photo, mask);
+    cr_reg_cost *cost = NULL;
+    if (cr_reg_cost_new(&cost, &method, vol, NULL, &view, 1)) goto done;
     char label[64];
-    snprintf(label, sizeof label, "%s/%s %dx%d", m, a->metric, b->cam.width, b->cam.height);
-    int bad = a->landscape > 0 ? landscape(b, a, co.levels, cr_reg_render_cost_eval, cost)
-                               : for_each_optimizer(b, a, label, cr_reg_render_cost_eval, cost);
-    cr_reg_render_cost_free(cost);
+    snprintf(label, sizeof label, "%s/%s %dx%d", m, method.metric->name, b->cam.width, b->cam.height);
+    int bad = a->landscape > 0 ? landscape(b, a, method.levels, cr_reg_cost_eval, cost)
+                               : for_each_optimizer(b, a, label, cr_reg_cost_eval, cost);
+    cr_reg_cost_free(cost);
     if (bad) goto done_quiet;
   }
   rc = 0;
@@ -222,13 +215,14 @@ done_quiet:
 }
 
 static int parse(int argc, char **argv, bench_args *a) {
-  static const struct option opts[] = {
-      {"volume", 1, 0, 'v'}, {"camera", 1, 0, 'c'}, {"pose", 1, 0, 'p'}, {"modes", 1, 0, 'm'},
-      {"metric", 1, 0, 'e'}, {"optimizers", 1, 0, 'z'}, {"trials", 1, 0, 'n'},
-      {"start", 1, 0, 's'}, {"levels", 1, 0, 'l'}, {"max-evals", 1, 0, 'x'},
-      {"landscape", 1, 0, 'L'}, {"starts", 1, 0, 'S'}, {"prior-weight", 1, 0, 'P'},
-      {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-  *a = (bench_args){NULL, NULL, NULL, "ngf", "surface", "nelder-mead,powell,cmaes,bfgs", 0, 0, 0, 0, 10, 10, 0, 0};
+  static const struct option fixed[] = {
+      {"volume", 1, 0, 'v'}, {"camera", 1, 0, 'c'}, {"pose", 1, 0, 'p'}, {"modes", 1, 0, 'M'},
+      {"optimizers", 1, 0, 'z'}, {"trials", 1, 0, 'n'}, {"start", 1, 0, 's'},
+      {"landscape", 1, 0, 'L'}, {"help", 0, 0, 'h'}};
+  struct option opts[128];
+  memcpy(opts, fixed, sizeof fixed);
+  cli_method_options(opts, (int)(sizeof fixed / sizeof fixed[0]), (int)(sizeof opts / sizeof opts[0]));
+  *a = (bench_args){NULL, NULL, NULL, NULL, "nelder-mead,powell,cmaes,bfgs", 0, 10, 10, 0, cr_reg_method_defaults()};
   optind = 1, opterr = 0;
   int c, rc = 0;
   double v[2];
@@ -237,18 +231,9 @@ static int parse(int argc, char **argv, bench_args *a) {
     case 'v': a->volume = optarg; break;
     case 'c': a->camera = optarg; break;
     case 'p': a->pose = optarg; break;
-    case 'm': a->modes = optarg; break;
-    case 'e': a->metric = optarg; break;
+    case 'M': a->modes = optarg; break;
     case 'z': a->optimizers = optarg; break;
     case 'n': rc = cli_parse_int("bench-registration", "--trials", optarg, 1, 64, &a->trials); break;
-    case 'l': rc = cli_parse_int("bench-registration", "--levels", optarg, 1, CR_REG_MAX_LEVELS, &a->levels); break;
-    case 'x': rc = cli_parse_int("bench-registration", "--max-evals", optarg, 1, 1000000, &a->max_evals); break;
-    case 'S': rc = cli_parse_int("bench-registration", "--starts", optarg, 1, 100, &a->starts); break;
-    case 'P':
-      if (!(rc = cli_parse_double("bench-registration", "--prior-weight", optarg, &a->prior_weight)) &&
-          !(a->prior_weight >= 0))
-        rc = cli_usage_error("bench-registration", "--prior-weight must be >= 0");
-      break;
     case 's':
       if (!(rc = cli_parse_doubles("bench-registration", "--start", optarg, 2, v))) a->deg = v[0], a->mm = v[1];
       break;
@@ -257,13 +242,19 @@ static int parse(int argc, char **argv, bench_args *a) {
           !(a->landscape > 0))
         rc = cli_usage_error("bench-registration", "--landscape must be > 0");
       break;
-    case 'h': fputs(usage, stdout); return -1;
-    default: return cli_usage_error("bench-registration", "unknown or incomplete option '%s'", argv[optind - 1]);
+    case 'h':
+      fputs(usage, stdout);
+      cr_reg_method_print_help(stdout);
+      return -1;
+    default:
+      if (c >= CLI_METHOD_OPT) rc = cli_method_apply("bench-registration", &a->method, c, optarg);
+      else return cli_usage_error("bench-registration", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
   if (rc) return rc;
   if (!!a->volume + !!a->camera + !!a->pose != 0 && !(a->volume && a->camera && a->pose))
     return cli_usage_error("bench-registration", "--volume, --camera and --pose go together");
+  if (!a->modes) a->modes = a->method.mode->name;
   if (!a->trials) a->trials = a->volume ? 1 : 5;
   return 0;
 }
@@ -279,7 +270,7 @@ static int run(int argc, char **argv) {
          "mTRE med", "mTRE max");
   if (a.volume) return real_cost(&b, &a);
   synthetic_scene(&b);
-  if (a.landscape > 0) return landscape(&b, &a, 3, reproj_cost, &b);
+  if (a.landscape > 0) return landscape(&b, &a, a.method.levels, reproj_cost, &b);
   return for_each_optimizer(&b, &a, "reprojection 256x256", reproj_cost, &b);
 }
 

@@ -11,7 +11,7 @@
 #include "metrics/metric.h"
 #include "registration/param.h"
 #include "registration/pyramid.h"
-#include "registration/render_cost.h"
+#include "registration/cost.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -35,32 +35,40 @@ static const char usage[] =
     "      --mask FILE       mask (non-zero = use)\n"
     "      --pose FILE       centre pose (cam_from_world), e.g. the ground truth\n"
     "  -o, --out DIR         output folder (created)\n"
-    "  -m, --mode M          render mode: surface, probe, volume, drr, mip (default surface)\n"
-    "      --metrics LIST    comma-separated metric names, or all (default ngf,ncc,mi,gc)\n"
+    "      --metrics LIST    comma-separated metric names, or all (default ngf,ncc,mi,gc);\n"
+    "                        --metric NAME is a list of one\n"
     "      --range DEG,MM    half range of the rotations and translations (default 10,10)\n"
     "      --steps N         odd number of samples per parameter (default 21)\n"
     "      --level L         pyramid level to evaluate at (0 = full size, default 0)\n"
     "      --pivot X,Y,Z     rotation centre (default: centroid of the surface seen at POSE)\n"
-    "  -h, --help            this text\n";
+    "  -h, --help            this text\n\n"
+    "method (render mode, preparation, metric options; as camreg register):\n";
 
 typedef struct args {
-  const char *vol, *cam, *photo, *mask, *pose, *out, *mode, *metrics;
+  const char *vol, *cam, *photo, *mask, *pose, *out, *metrics;
+  cr_reg_method method;
   double range[2];
   int steps, level, have_pivot;
   double pivot[3];
 } args;
 
 static int parse(int argc, char **argv, args *a) {
-  static const struct option opts[] = {
+  static const struct option fixed[] = {
       {"volume", 1, 0, 'v'}, {"camera", 1, 0, 'c'}, {"photo", 1, 0, 'p'}, {"mask", 1, 0, 'M'},
-      {"pose", 1, 0, 'P'},   {"out", 1, 0, 'o'},    {"mode", 1, 0, 'm'},  {"metrics", 1, 0, 'e'},
-      {"range", 1, 0, 'r'},  {"steps", 1, 0, 's'},  {"level", 1, 0, 'l'}, {"pivot", 1, 0, 'x'},
-      {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
-  *a = (args){.mode = "surface", .metrics = "ngf,ncc,mi,gc", .range = {10, 10}, .steps = 21};
+      {"pose", 1, 0, 'P'},   {"out", 1, 0, 'o'},    {"metrics", 1, 0, 'e'}, {"range", 1, 0, 'r'},
+      {"steps", 1, 0, 's'},  {"level", 1, 0, 'l'},  {"pivot", 1, 0, 'x'}, {"help", 0, 0, 'h'}};
+  struct option opts[128];
+  memcpy(opts, fixed, sizeof fixed);
+  cli_method_options(opts, (int)(sizeof fixed / sizeof fixed[0]), (int)(sizeof opts / sizeof opts[0]));
+  *a = (args){.metrics = "ngf,ncc,mi,gc", .range = {10, 10}, .steps = 21};
+  a->method = cr_reg_method_defaults();
   int c, rc;
   optind = 1, opterr = 0;
   while ((c = getopt_long(argc, argv, "v:c:p:o:m:h", opts, NULL)) != -1) {
     rc = 0;
+    if (c == 'm') c = CLI_METHOD_OPT; // -m is --mode, the first method key
+    const char *key = NULL;
+    if (c >= CLI_METHOD_OPT) cr_reg_method_key_info(c - CLI_METHOD_OPT, &key, NULL, NULL);
     switch (c) {
     case 'v': a->vol = optarg; break;
     case 'c': a->cam = optarg; break;
@@ -68,14 +76,19 @@ static int parse(int argc, char **argv, args *a) {
     case 'M': a->mask = optarg; break;
     case 'P': a->pose = optarg; break;
     case 'o': a->out = optarg; break;
-    case 'm': a->mode = optarg; break;
     case 'e': a->metrics = optarg; break;
     case 'r': rc = cli_parse_doubles("landscape", "--range", optarg, 2, a->range); break;
     case 's': rc = cli_parse_int("landscape", "--steps", optarg, 3, 1001, &a->steps); break;
     case 'l': rc = cli_parse_int("landscape", "--level", optarg, 0, 5, &a->level); break;
     case 'x': rc = cli_parse_doubles("landscape", "--pivot", optarg, 3, a->pivot), a->have_pivot = 1; break;
-    case 'h': fputs(usage, stdout); return -1;
-    default: return cli_usage_error("landscape", "unknown or incomplete option '%s'", argv[optind - 1]);
+    case 'h':
+      fputs(usage, stdout);
+      cr_reg_method_print_help(stdout);
+      return -1;
+    default:
+      if (key && !strcmp(key, "metric")) a->metrics = optarg;
+      else if (key) rc = cli_method_apply("landscape", &a->method, c, optarg);
+      else return cli_usage_error("landscape", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
     if (rc) return rc;
   }
@@ -112,29 +125,27 @@ static int plot(const char *dir, int n_metrics, char names[][16]) {
 static int sweep(const args *a, const cr_volume *vol, const cr_camera *cam, const cr_image *photo,
                  const cr_image *mask, const cr_pose *pose, const cr_metric_type *mt,
                  double pivot[3], double *cost) {
-  cr_reg_render_cost_options co = cr_reg_render_cost_defaults();
-  cr_render_mode mode;
-  if (cr_render_mode_parse(a->mode, &mode)) return CR_EINVAL;
-  co.render = cr_render_defaults(mode);
-  co.metric = mt;
-  co.levels = a->level + 1;
-  cr_reg_render_cost *c;
-  int rc = cr_reg_render_cost_new(&c, vol, cam, photo, mask, &co);
+  cr_reg_method m = a->method;
+  m.metric = mt;
+  m.levels = a->level + 1;
+  cr_reg_view view = cr_reg_view_mono(cam, photo, mask);
+  view.name = a->photo;
+  cr_reg_cost *c;
+  int rc = cr_reg_cost_new(&c, &m, vol, NULL, &view, 1);
   if (rc) return rc;
-  if (!a->have_pivot && (rc = cr_reg_render_cost_pivot(c, pose, pivot))) goto done;
+  if (!a->have_pivot && (rc = cr_reg_cost_pivot(c, pose, pivot))) goto done;
   cr_reg_param par;
   cr_reg_param_init(&par, pose, pivot);
-  cr_camera lc = cr_reg_level_camera(cam, a->level);
   for (int k = 0; k < 6 && !rc; k++)
     for (int i = 0; i < a->steps && !rc; i++) {
       double p[6] = {0};
       p[k] = a->range[k < 3 ? 0 : 1] * (2.0 * i / (a->steps - 1) - 1);
       cr_pose q = cr_reg_param_to_pose(&par, p);
-      rc = cr_reg_render_cost_eval(&lc, a->level, &q, c, &cost[k * a->steps + i]);
+      rc = cr_reg_cost_eval(a->level, &q, c, &cost[k * a->steps + i]);
       cli_progress("landscape", (long)(k * a->steps + i + 1), 6L * a->steps);
     }
 done:
-  cr_reg_render_cost_free(c);
+  cr_reg_cost_free(c);
   return rc;
 }
 

@@ -7,9 +7,8 @@
 #include "core/imgproc.h"
 #include "registration/itk_transform.h"
 #include "registration/overlay.h"
-#include "registration/mesh_cost.h"
 #include "registration/register.h"
-#include "registration/render_cost.h"
+#include "registration/pipeline.h"
 
 #include <cjson/cJSON.h>
 #include <getopt.h>
@@ -34,68 +33,23 @@ static const char usage[] =
     "      --init FILE         start pose (4x4 cam_from_world)\n"
     "      --landmarks FILE    2-D landmarks (CSV u,v) for a PnP start, with --landmarks-3d\n"
     "      --landmarks-3d FILE 3-D landmarks (Slicer .mrk.json/.fcsv or CSV, RAS mm)\n"
+    "      --pivot X,Y,Z       rotation centre (default: centroid of the surface seen)\n"
+    "      --prior-distance MM working distance (camera depth of the pivot) for --prior-weight\n"
     "outputs:\n"
     "  -o, --out FILE          registered pose (4x4 + rvec/tvec)\n"
     "      --tfm FILE          ITK transform of the camera for 3D Slicer (LPS, camera's place)\n"
-    "      --report FILE       JSON report (cost, evaluations, time per level, poses)\n"
+    "      --report FILE       JSON report (cost, evaluations, time per level, poses, method)\n"
     "      --overlay FILE      PNG: prepared photo with the registered render's edges in red\n"
-    "method:\n"
-    "  -m, --mode M            render mode: surface, probe, volume, drr, mip, or mesh (default\n"
-    "                          surface); mesh rasterizes the cortex mesh (marching cubes at\n"
-    "                          --iso, largest component, --smooth Taubin iterations) shaded\n"
-    "                          by a headlight instead of ray casting the volume\n"
-    "      --metric NAME       ssd ncc lncc mi nmi gc gd pi ngf edge dice (default ngf)\n"
-    "      --optimizer NAME    nelder-mead, powell, cmaes, bfgs (default nelder-mead)\n"
-    "      --levels N          pyramid levels (default 3)\n"
-    "      --max-evals N       budget per start at the coarsest level, halved per finer level (default 400)\n"
-    "      --starts N          starts at the coarsest level (default 3: the initial pose and two\n"
-    "                          seeded perturbations; the best continues)\n"
-    "      --start-spread D,MM restart perturbation, degrees and mm (default 5,5)\n"
-    "      --seed N            restarts and CMA-ES (default 1)\n"
-    "      --step D,MM         initial optimizer step at full resolution (default 1,1)\n"
-    "      --xtol X            stop on parameter change below X deg/mm (default 0.01)\n"
-    "      --pivot X,Y,Z       rotation centre (default: centroid of the surface seen)\n"
-    "      --prior-distance MM working distance (depth of the pivot), with --prior-weight\n"
-    "      --prior-weight W    weight of (depth - distance)^2 in the cost (default 0 = off);\n"
-    "                          the metric constrains depth weakly: 0.01 for ncc is a start\n"
-    "preparation and rendering:\n"
-    "      --channel C         grey, r, g, b (default g)\n"
-    "      --clahe CLIP        CLAHE clip limit, 0 = off (default 2)\n"
-    "      --vesselness        multi-scale Hessian vesselness on photo and render\n"
-    "      --bright-vessels    vessels brighter than their surround in the photo\n"
-    "      --iso LEVEL         surface level (default automatic, Otsu)\n"
-    "      --probe-depth MM    probe shell thickness (default 3)\n"
-    "      --render-step MM    ray sampling step (default: smallest voxel size)\n"
-    "      --smooth N          mesh mode: Taubin smoothing iterations (default 20)\n"
-    "  -h, --help              this text\n";
+    "  -h, --help              this text\n\n"
+    "method (the same keys as an experiment config's method group, e.g. max_evals = 500;):\n";
 
 typedef struct reg_args {
   const char *volume, *camera, *photo, *mask, *init, *lm2, *lm3, *out, *tfm, *report, *overlay;
-  const char *metric_name, *optimizer_name;
-  int have_pivot, mesh_mode, smooth;
-  cr_reg_options ro;
-  cr_reg_render_cost_options co;
+  cr_reg_method method;
+  cr_reg_register_options ro;
 } reg_args;
 
-static int parse_pair(const char *opt, const char *s, double *a, double *b) {
-  double v[2];
-  int rc = cli_parse_doubles("register", opt, s, 2, v);
-  if (rc) return rc;
-  if (!(v[0] > 0) || !(v[1] > 0)) return cli_usage_error("register", "%s values must be > 0", opt);
-  *a = v[0], *b = v[1];
-  return 0;
-}
-
-static int parse_channel(const char *s, int *c) {
-  static const char *names[] = {"grey", "r", "g", "b"};
-  for (int i = 0; i < 4; i++)
-    if (strcmp(s, names[i]) == 0) return *c = i - 1, 0;
-  return cli_usage_error("register", "--channel '%s': use grey, r, g or b", s);
-}
-
 static int parse_opt(int c, reg_args *a) {
-  int rc = 0, n;
-  double d;
   switch (c) {
   case 'v': a->volume = optarg; break;
   case 'c': a->camera = optarg; break;
@@ -108,43 +62,15 @@ static int parse_opt(int c, reg_args *a) {
   case 'T': a->tfm = optarg; break;
   case 'R': a->report = optarg; break;
   case 'O': a->overlay = optarg; break;
-  case 'm':
-    if ((a->mesh_mode = strcmp(optarg, "mesh") == 0)) break;
-    if (cr_render_mode_parse(optarg, &a->co.render.mode))
-      return cli_usage_error("register", "--mode: %s", cr_last_error());
-    break;
-  case 'e': a->metric_name = optarg; break;
-  case 'z': a->optimizer_name = optarg; break;
-  case 'l': rc = cli_parse_int("register", "--levels", optarg, 1, CR_REG_MAX_LEVELS, &a->ro.levels); break;
-  case 'x': rc = cli_parse_int("register", "--max-evals", optarg, 1, 10000000, &a->ro.max_evals); break;
-  case 'n': rc = cli_parse_int("register", "--starts", optarg, 1, 1000, &a->ro.starts); break;
-  case 'S': rc = parse_pair("--start-spread", optarg, &a->ro.start_rot_deg, &a->ro.start_trans_mm); break;
-  case 's':
-    if (!(rc = cli_parse_int("register", "--seed", optarg, 0, 2000000000, &n))) a->ro.seed = (unsigned long)n;
-    break;
-  case 'a': rc = parse_pair("--step", optarg, &a->ro.step_deg, &a->ro.step_mm); break;
-  case 't':
-    if (!(rc = cli_parse_double("register", "--xtol", optarg, &a->ro.xtol)) && !(a->ro.xtol > 0))
-      rc = cli_usage_error("register", "--xtol must be > 0");
-    break;
-  case 'P': rc = cli_parse_doubles("register", "--pivot", optarg, 3, a->ro.pivot_world), a->have_pivot = 1; break;
-  case 'D': rc = cli_parse_double("register", "--prior-distance", optarg, &a->ro.prior_distance_mm); break;
-  case 'W': rc = cli_parse_double("register", "--prior-weight", optarg, &a->ro.prior_weight); break;
-  case 'C': rc = parse_channel(optarg, &a->co.prep.channel); break;
-  case 'H': rc = cli_parse_double("register", "--clahe", optarg, &a->co.prep.clahe_clip); break;
-  case 'V': a->co.prep.vesselness = 1; break;
-  case 'B': a->co.prep.bright_vessels = 1; break;
-  case 'I': rc = cli_parse_double("register", "--iso", optarg, &a->co.render.iso); break;
-  case 'd': rc = cli_parse_double("register", "--probe-depth", optarg, &a->co.render.probe_depth_mm); break;
-  case 'r':
-    if (!(rc = cli_parse_double("register", "--render-step", optarg, &d)) && !(d > 0))
-      rc = cli_usage_error("register", "--render-step must be > 0");
-    a->co.render.step_mm = d;
-    break;
-  case 'K': rc = cli_parse_int("register", "--smooth", optarg, 0, 10000, &a->smooth); break;
-  default: rc = -2;
+  case 'P':
+    a->ro.have_pivot = 1;
+    return cli_parse_doubles("register", "--pivot", optarg, 3, a->ro.pivot_world);
+  case 'D': return cli_parse_double("register", "--prior-distance", optarg, &a->ro.prior_distance_mm);
+  default:
+    if (c >= CLI_METHOD_OPT) return cli_method_apply("register", &a->method, c, optarg);
+    return -2;
   }
-  return rc;
+  return 0;
 }
 
 static int check_args(reg_args *a) {
@@ -154,47 +80,37 @@ static int check_args(reg_args *a) {
     return cli_usage_error("register", "give either --init or --landmarks with --landmarks-3d");
   if (!a->init && !(a->lm2 && a->lm3))
     return cli_usage_error("register", "--landmarks and --landmarks-3d go together");
-  if (!(a->co.prep.clahe_clip >= 0)) return cli_usage_error("register", "--clahe must be >= 0");
-  if (a->ro.prior_weight < 0 || (a->ro.prior_weight > 0 && !(a->ro.prior_distance_mm > 0)))
-    return cli_usage_error("register", "--prior-weight needs --prior-distance > 0 (and weight >= 0)");
-  if (!(a->co.render.probe_depth_mm >= 0)) return cli_usage_error("register", "--probe-depth must be >= 0");
-  a->co.metric = cr_metric_find(a->metric_name ? a->metric_name : "ngf");
-  if (!a->co.metric) {
-    char names[256] = "";
-    for (int i = 0; cr_metric_types[i]; i++)
-      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
-               cr_metric_types[i]->name);
-    return cli_usage_error("register", "unknown metric '%s' (known: %s)", a->metric_name, names);
-  }
-  a->ro.optimizer = cr_opt_lookup(a->optimizer_name ? a->optimizer_name : "nelder-mead");
-  if (!a->ro.optimizer) return cli_usage_error("register", "--optimizer: %s", cr_last_error());
-  a->co.levels = a->ro.levels;
+  if (a->method.prior_weight > 0 && !(a->ro.prior_distance_mm > 0))
+    return cli_usage_error("register", "--prior-weight needs --prior-distance > 0");
+  if (cr_reg_method_check(&a->method)) return cli_usage_error("register", "%s", cr_last_error());
   if (a->overlay && !cr_path_has_suffix(a->overlay, ".png"))
     return cli_usage_error("register", "--overlay %s: must be a .png file", a->overlay);
   return 0;
 }
 
 static int parse(int argc, char **argv, reg_args *a) {
-  static const struct option opts[] = {
+  static const struct option fixed[] = {
       {"volume", 1, 0, 'v'}, {"camera", 1, 0, 'c'}, {"photo", 1, 0, 'p'}, {"mask", 1, 0, 'M'},
       {"init", 1, 0, 'i'}, {"landmarks", 1, 0, 'L'}, {"landmarks-3d", 1, 0, '3'},
       {"out", 1, 0, 'o'}, {"tfm", 1, 0, 'T'}, {"report", 1, 0, 'R'}, {"overlay", 1, 0, 'O'},
-      {"mode", 1, 0, 'm'}, {"metric", 1, 0, 'e'}, {"optimizer", 1, 0, 'z'},
-      {"levels", 1, 0, 'l'}, {"max-evals", 1, 0, 'x'}, {"starts", 1, 0, 'n'},
-      {"start-spread", 1, 0, 'S'}, {"seed", 1, 0, 's'}, {"step", 1, 0, 'a'}, {"xtol", 1, 0, 't'},
-      {"pivot", 1, 0, 'P'}, {"prior-distance", 1, 0, 'D'}, {"prior-weight", 1, 0, 'W'},
-      {"channel", 1, 0, 'C'}, {"clahe", 1, 0, 'H'}, {"vesselness", 0, 0, 'V'},
-      {"bright-vessels", 0, 0, 'B'}, {"iso", 1, 0, 'I'}, {"probe-depth", 1, 0, 'd'},
-      {"render-step", 1, 0, 'r'}, {"smooth", 1, 0, 'K'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+      {"pivot", 1, 0, 'P'}, {"prior-distance", 1, 0, 'D'}, {"help", 0, 0, 'h'}};
+  struct option opts[128];
+  const int n_fixed = (int)(sizeof fixed / sizeof fixed[0]);
+  memcpy(opts, fixed, sizeof fixed);
+  cli_method_options(opts, n_fixed, (int)(sizeof opts / sizeof opts[0]));
   memset(a, 0, sizeof *a);
-  a->ro = cr_reg_defaults();
-  a->co = cr_reg_render_cost_defaults();
-  a->smooth = cr_reg_mesh_cost_defaults().build.smooth_iterations;
+  a->method = cr_reg_method_defaults();
+  a->ro = cr_reg_register_defaults();
   optind = 1;
   opterr = 0;
   int c, rc;
   while ((c = getopt_long(argc, argv, "v:c:p:o:m:h", opts, NULL)) != -1) {
-    if (c == 'h') return fputs(usage, stdout), -1;
+    if (c == 'h') {
+      fputs(usage, stdout);
+      cr_reg_method_print_help(stdout);
+      return -1;
+    }
+    if (c == 'm') c = CLI_METHOD_OPT; // -m is --mode, the first method key
     if ((rc = parse_opt(c, a)) == -2)
       return cli_usage_error("register", "unknown or incomplete option '%s'", argv[optind - 1]);
     if (rc) return rc;
@@ -220,65 +136,15 @@ static int start_pose(const reg_args *a, const cr_camera *cam, cr_pose *pose) {
   return rc;
 }
 
-// The cost in use: the volume render cost, or the mesh raster cost of --mode mesh.
-typedef struct reg_cost {
-  cr_reg_render_cost *render;
-  cr_reg_mesh_cost *mesh;
-  cr_mesh *cortex; // the mesh of the mesh cost
-} reg_cost;
-
-static int cost_new(const reg_args *a, reg_cost *c, const cr_volume *vol, const cr_camera *cam,
-                    const cr_image *photo, const cr_image *mask) {
-  if (!a->mesh_mode) {
-    if (!cr_reg_render_cost_new(&c->render, vol, cam, photo, mask, &a->co)) return 0;
-    cr_error_prefix(a->mask ? a->mask : a->photo);
-    return -1;
-  }
-  cr_reg_mesh_cost_options mo = cr_reg_mesh_cost_defaults();
-  mo.build.iso = a->co.render.iso, mo.build.smooth_iterations = a->smooth;
-  mo.metric = a->co.metric, mo.metric_opt = a->co.metric_opt;
-  mo.prep = a->co.prep, mo.levels = a->co.levels;
-  double iso;
-  if (cr_reg_mesh_build(vol, &mo.build, &c->cortex, &iso)) {
-    cr_error_prefix(a->volume);
-    return -1;
-  }
-  fprintf(stderr, "mesh: iso %g, %d vertices, %d triangles\n", iso, c->cortex->n_vertices, c->cortex->n_triangles);
-  if (cr_reg_mesh_cost_new(&c->mesh, c->cortex, NULL, cam, photo, mask, &mo)) {
-    cr_error_prefix(a->mask ? a->mask : a->photo);
-    return -1;
-  }
-  return 0;
-}
-
-static void cost_free(reg_cost *c) {
-  cr_reg_render_cost_free(c->render);
-  cr_reg_mesh_cost_free(c->mesh);
-  cr_mesh_free(c->cortex);
-}
-
-static int cost_render(reg_cost *c, int level, const cr_pose *pose, const cr_image **img, long *n) {
-  return c->mesh ? cr_reg_mesh_cost_render(c->mesh, level, pose, img, n)
-                 : cr_reg_render_cost_render(c->render, level, pose, img, n);
-}
-
-static const cr_image *cost_photo(const reg_cost *c, int level) {
-  return c->mesh ? cr_reg_mesh_cost_photo(c->mesh, level) : cr_reg_render_cost_photo(c->render, level);
-}
-
-static int cost_pivot(reg_cost *c, const cr_pose *pose, double pivot[3]) {
-  return c->mesh ? cr_reg_mesh_cost_pivot(c->mesh, pose, pivot) : cr_reg_render_cost_pivot(c->render, pose, pivot);
-}
-
 static void progress(void *ctx, int level, int start, int evals, double cost) {
   const reg_args *a = ctx;
-  cli_progress("register", evals, (long)a->ro.max_evals * (a->ro.levels - 1 + a->ro.starts));
+  cli_progress("register", evals, (long)a->method.max_evals * (a->method.levels - 1 + a->method.starts));
 }
 
 // The prepared photo (grey) with the edges of the registered render in red.
-static int write_overlay(const char *path, reg_cost *cost, const cr_pose *pose) {
-  const cr_image *ren, *photo = cost_photo(cost, 0);
-  int rc = cost_render(cost, 0, pose, &ren, NULL);
+static int write_overlay(const char *path, cr_reg_cost *cost, const cr_pose *pose) {
+  const cr_image *ren, *photo = cr_reg_cost_photo(cost, 0, 0);
+  int rc = cr_reg_cost_render(cost, 0, 0, pose, &ren, NULL);
   if (rc) return rc;
   cr_image *rgb = cr_image_new(photo->width, photo->height, 3);
   if (!rgb) return CR_ENOMEM;
@@ -288,18 +154,31 @@ static int write_overlay(const char *path, reg_cost *cost, const cr_pose *pose) 
   return rc;
 }
 
-static int write_outputs(const reg_args *a, reg_cost *cost, const cr_reg_result *res) {
+// The method as a JSON object: every key with its value as cr_reg_method_set takes it.
+static cJSON *method_json(const cr_reg_method *m) {
+  cJSON *o = cJSON_CreateObject();
+  for (int i = 0; o && i < cr_reg_method_key_count(); i++) {
+    const char *name;
+    char value[128];
+    cr_reg_method_key_info(i, &name, NULL, NULL);
+    if (!cr_reg_method_get(m, name, value, sizeof value)) cJSON_AddStringToObject(o, name, value);
+  }
+  return o;
+}
+
+static int write_outputs(const reg_args *a, cr_reg_cost *cost, const cr_reg_result *res) {
   char comment[256];
-  snprintf(comment, sizeof comment, "camreg register: %s, %s, cost %.6g, %d evaluations",
-           a->co.metric->name, res->optimizer, res->cost, res->evals);
+  snprintf(comment, sizeof comment, "camreg register: %s, %s, %s, cost %.6g, %d evaluations",
+           a->method.mode->name, a->method.metric->name, res->optimizer, res->cost, res->evals);
   int rc = cr_pose_write(a->out, &res->final, comment);
   if (!rc && a->tfm) rc = cr_reg_itk_write_camera(a->tfm, &res->final);
   if (!rc && a->report) {
     cJSON *extra = cJSON_CreateObject();
-    cJSON_AddStringToObject(extra, "metric", a->co.metric->name);
-    cJSON_AddStringToObject(extra, "mode", a->mesh_mode ? "mesh" : cr_render_mode_name(a->co.render.mode));
+    cJSON_AddStringToObject(extra, "metric", a->method.metric->name);
+    cJSON_AddStringToObject(extra, "mode", a->method.mode->name);
     cJSON_AddStringToObject(extra, "volume", a->volume);
     cJSON_AddStringToObject(extra, "photo", a->photo);
+    cJSON_AddItemToObject(extra, "method", method_json(&a->method));
     rc = cr_reg_report_write(a->report, res, extra);
     cJSON_Delete(extra);
   }
@@ -315,7 +194,7 @@ static int run(int argc, char **argv) {
   cr_pose init;
   cr_volume *vol = NULL;
   cr_image *photo = NULL, *mask = NULL;
-  reg_cost cost = {NULL, NULL, NULL};
+  cr_reg_cost *cost = NULL;
   if (cr_camera_read(a.camera, &cam) || cr_volume_load(a.volume, -1, &vol, NULL) ||
       cr_image_read(a.photo, &photo, NULL) || (a.mask && cr_image_read(a.mask, &mask, NULL)) ||
       start_pose(&a, &cam, &init))
@@ -325,30 +204,27 @@ static int run(int argc, char **argv) {
              photo->height, a.camera, cam.width, cam.height);
     goto fail;
   }
-  if (cost_new(&a, &cost, vol, &cam, photo, mask)) goto fail;
-  long n_valid = 0;
-  if ((!a.have_pivot && cost_pivot(&cost, &init, a.ro.pivot_world)) ||
-      cost_render(&cost, 0, &init, NULL, &n_valid))
-    goto fail;
-  if (n_valid == 0) {
-    cr_error(CR_EEMPTY, "the initial pose sees no part of the volume inside the mask");
+  if (mask && (mask->width != cam.width || mask->height != cam.height)) {
+    cr_error(CR_EINVAL, "%s: mask is %dx%d but the camera %s is %dx%d", a.mask, mask->width,
+             mask->height, a.camera, cam.width, cam.height);
     goto fail;
   }
+  cr_reg_view view = cr_reg_view_mono(&cam, photo, mask);
+  view.name = a.photo;
+  if (cr_reg_cost_new(&cost, &a.method, vol, NULL, &view, 1)) goto fail;
   a.ro.progress = progress, a.ro.progress_ctx = &a;
   cr_reg_result res;
-  if (cost.mesh ? cr_reg_run(&cam, &init, cr_reg_mesh_cost_eval, cost.mesh, &a.ro, &res)
-                : cr_reg_run(&cam, &init, cr_reg_render_cost_eval, cost.render, &a.ro, &res))
-    goto fail;
+  if (cr_reg_register(cost, &a.method, &init, &a.ro, &res)) goto fail;
   fprintf(stderr, "\nregistered: cost %.6g, %d evaluations, %.2f s; change at the pivot %.2f px "
                   "in plane, %+.2f mm along the axis\n", res.cost, res.evals, res.seconds,
           res.inplane_px, res.along_mm);
-  if (write_outputs(&a, &cost, &res)) goto fail;
+  if (write_outputs(&a, cost, &res)) goto fail;
   rc = 0;
   goto done;
 fail:
   rc = cli_fail_last();
 done:
-  cost_free(&cost);
+  cr_reg_cost_free(cost);
   cr_image_free(photo), cr_image_free(mask);
   cr_volume_free(vol);
   return rc;

@@ -91,3 +91,21 @@ void cli_progress(const char *label, long done, long total) {
     fprintf(stderr, "%s: %ld/%ld (%3.0f%%)\n", label, done, total, 100.0 * done / total);
   }
 }
+
+int cli_method_options(struct option *opts, int n, int cap) {
+  for (int i = 0; i < cr_reg_method_key_count() && n < cap - 1; i++, n++) {
+    const char *name, *arg;
+    cr_reg_method_key_info(i, &name, &arg, NULL);
+    opts[n] = (struct option){name, arg ? required_argument : no_argument, NULL, CLI_METHOD_OPT + i};
+  }
+  opts[n] = (struct option){0, 0, 0, 0};
+  return n;
+}
+
+int cli_method_apply(const char *cmd, cr_reg_method *m, int val, const char *arg) {
+  const char *name, *hint;
+  cr_reg_method_key_info(val - CLI_METHOD_OPT, &name, &hint, NULL);
+  if (!name) return cli_usage_error(cmd, "internal: unknown method option %d", val);
+  if (cr_reg_method_set(m, name, hint ? arg : "1")) return cli_usage_error(cmd, "--%s", cr_last_error());
+  return 0;
+}

@@ -3,7 +3,10 @@
 #ifndef CR_CLI_COMMON_H
 #define CR_CLI_COMMON_H
 
+#include <getopt.h>
 #include <stdio.h>
+
+#include "registration/method.h"
 
 // Prints "camreg: <message of cr_last_error()>" to stderr and returns exit status 1.
 int cli_fail_last(void);
@@ -22,5 +25,15 @@ int cli_parse_doubles(const char *cmd, const char *opt, const char *s, int n, do
 // A progress line on stderr, redrawn in place on a terminal, and printed every 10%
 // otherwise. `label` like "render"; done/total counts.
 void cli_progress(const char *label, long done, long total);
+
+// Registration-method keys as command-line options (registration/method.h): every key
+// becomes --KEY (with an argument unless it is a flag) whose getopt `val` is
+// CLI_METHOD_OPT + the key's index. cli_method_options appends them to `opts`, which holds
+// `n` options and room for `cap`, and terminates the array; it returns the new count.
+#define CLI_METHOD_OPT 1000
+int cli_method_options(struct option *opts, int n, int cap);
+// Applies a method option parsed by getopt_long (val >= CLI_METHOD_OPT): 0, or a usage
+// error naming the option (returns 2).
+int cli_method_apply(const char *cmd, cr_reg_method *m, int val, const char *arg);
 
 #endif

@@ -6,8 +6,6 @@
 #include "core/mat.h"
 #include "experiments/trial.h"
 #include "metrics/metric.h"
-#include "registration/optimizer.h"
-#include "render/render.h"
 
 #include <libconfig.h>
 #include <math.h>
@@ -149,9 +147,6 @@ static const char *const view_keys[] = {"distance_mm", "axis", "axis_cone_deg", 
 static const char *const photo_keys[] = {"vessel_contrast", "sulcus_darkening", "specular", "illumination", "vignetting", "colour_cast",
                                          "noise", "blur_px", "jpeg_quality", "distortion",
                                          "occluders", "supersample", NULL};
-static const char *const method_keys[] = {"name", "mode", "metric", "optimizer", "levels",
-                                          "restarts", "max_evals", "focus_sigma_mm",
-                                          "prior_weight", NULL};
 static const char *const start_keys[] = {"bins_mm", "rotation_deg", "translation_mm", NULL};
 static const char *const top_keys[] = {"name", "trial", "volume", "brain", "camera", "views",
                                        "photo", "registration", "methods", "start", "trials",
@@ -240,37 +235,54 @@ static int parse_photo(const parse_ctx *p, const config_setting_t *root, cr_exp_
   return 0;
 }
 
-// Reads the method keys present in g over *m (which holds the defaults) and checks names.
+// A setting's value as the text cr_reg_method_set takes: numbers exactly ("%.17g"),
+// strings as they are, booleans as 1/0, arrays of numbers comma-separated.
+static int setting_text(const config_setting_t *s, char *buf, size_t cap) {
+  switch (config_setting_type(s)) {
+  case CONFIG_TYPE_INT:
+  case CONFIG_TYPE_INT64: snprintf(buf, cap, "%lld", config_setting_get_int64(s)); return 0;
+  case CONFIG_TYPE_FLOAT: snprintf(buf, cap, "%.17g", config_setting_get_float(s)); return 0;
+  case CONFIG_TYPE_BOOL: snprintf(buf, cap, "%d", config_setting_get_bool(s)); return 0;
+  case CONFIG_TYPE_STRING: snprintf(buf, cap, "%s", config_setting_get_string(s)); return 0;
+  case CONFIG_TYPE_ARRAY:
+  case CONFIG_TYPE_LIST:
+    buf[0] = 0;
+    for (int i = 0; i < config_setting_length(s); i++) {
+      const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+      size_t n = strlen(buf);
+      if (!is_number(e)) return -1;
+      snprintf(buf + n, cap - n, "%s%.17g", i ? "," : "", number_of(e));
+    }
+    return 0;
+  default: return -1;
+  }
+}
+
+// Reads the method group g over *m (which holds the defaults): name and focus_sigma_mm
+// are the experiment's; every other key is a registration-method key (method.h).
 static int parse_method(const parse_ctx *p, const config_setting_t *g, const char *pre, cr_exp_method *m) {
   int rc;
-  char full[64];
-  if ((rc = check_keys(p, g, pre, method_keys)) ||
-      (rc = get_str(p, g, pre, "name", m->name, sizeof m->name)) ||
-      (rc = get_str(p, g, pre, "mode", m->mode, sizeof m->mode)) ||
-      (rc = get_str(p, g, pre, "metric", m->metric, sizeof m->metric)) ||
-      (rc = get_str(p, g, pre, "optimizer", m->optimizer, sizeof m->optimizer)) ||
-      (rc = get_int(p, g, pre, "levels", 1, 8, &m->levels)) ||
-      (rc = get_int(p, g, pre, "restarts", 0, 1000, &m->restarts)) ||
-      (rc = get_int(p, g, pre, "max_evals", 1, 10000000, &m->max_evals)) ||
-      (rc = get_num(p, g, pre, "focus_sigma_mm", -1, 1000, &m->focus_sigma_mm)) ||
-      (rc = get_num(p, g, pre, "prior_weight", 0, 1e6, &m->prior_weight)))
+  char full[96], value[512];
+  if ((rc = get_str(p, g, pre, "name", m->name, sizeof m->name)) ||
+      (rc = get_num(p, g, pre, "focus_sigma_mm", -1, 1000, &m->focus_sigma_mm)))
     return rc;
-  cr_render_mode mode;
-  snprintf(full, sizeof full, "%smode", pre);
-  if (cr_render_mode_parse(m->mode, &mode))
-    return perr(p, config_setting_get_member(g, "mode") ? config_setting_get_member(g, "mode") : g, full,
-                "unknown render mode '%s' (drr, mip, volume, surface, probe)", m->mode);
-  snprintf(full, sizeof full, "%smetric", pre);
-  if (!cr_metric_find(m->metric))
-    return perr(p, config_setting_get_member(g, "metric") ? config_setting_get_member(g, "metric") : g, full,
-                "unknown metric '%s'", m->metric);
-  snprintf(full, sizeof full, "%soptimizer", pre);
-  if (!cr_opt_lookup(m->optimizer))
-    return perr(p, config_setting_get_member(g, "optimizer") ? config_setting_get_member(g, "optimizer") : g,
-                full, "unknown optimizer '%s' (%s)", m->optimizer, cr_opt_names());
+  for (int i = 0; i < config_setting_length(g); i++) {
+    config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+    const char *key = config_setting_name(s);
+    if (!key || !strcmp(key, "name") || !strcmp(key, "focus_sigma_mm")) continue;
+    snprintf(full, sizeof full, "%s%s", pre, key);
+    if (!strcmp(key, "restarts"))
+      return perr(p, s, full, "unknown key: write starts = restarts + 1 (the start pose counts)");
+    if (!cr_reg_method_has_key(key, NULL))
+      return perr(p, s, full, "unknown key (method keys are camreg register's options: camreg register --help)");
+    if (setting_text(s, value, sizeof value)) return perr(p, s, full, "expects a number, a string or numbers [a, b]");
+    if (cr_reg_method_set(&m->reg, key, value)) return perr(p, s, full, "%s", cr_last_error());
+  }
   snprintf(full, sizeof full, "%sname", pre);
   if (strpbrk(m->name, ",\"\n") || !m->name[0])
     return perr(p, g, full, "must be non-empty without commas or quotes");
+  snprintf(full, sizeof full, "%s", pre[0] ? pre : "method");
+  if (cr_reg_method_check(&m->reg)) return perr(p, g, full, "%s", cr_last_error());
   return 0;
 }
 
@@ -378,9 +390,9 @@ void cr_exp_config_defaults(cr_exp_config *c) {
                             .blur_px = 0.7, .jpeg_quality = 92, .distortion = 1, .occluders = 1,
                             .supersample = 2};
   c->n_methods = 1;
-  c->methods[0] = (cr_exp_method){.name = "default", .mode = "probe", .metric = "ncc",
-                                  .optimizer = "powell", .levels = 3, .restarts = 0, .max_evals = 400,
-                                  .focus_sigma_mm = -1, .prior_weight = 0.01};
+  snprintf(c->methods[0].name, sizeof c->methods[0].name, "default");
+  c->methods[0].reg = cr_reg_method_defaults();
+  c->methods[0].focus_sigma_mm = -1;
   c->start_mode = CR_EXP_START_BINS;
   c->n_bins = 4;
   for (int i = 0; i <= 4; i++) c->bins_mm[i] = 5.0 * i;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/camera.h"
+#include "registration/method.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -23,18 +24,14 @@ extern "C" {
 #define CR_EXP_PATH_MAX 4096
 #define CR_EXP_NAME_MAX 48
 
-// One registration method to compare (a row of the summary table).
+// One registration method to compare (a row of the summary table): a name and the
+// registration method (registration/method.h), whose keys a config's method group sets
+// by the same names as camreg register's options (max_evals = 500; or max-evals).
 typedef struct cr_exp_method {
   char name[CR_EXP_NAME_MAX];      // label in the CSV and the summary (no commas)
-  char mode[16];                   // render mode: drr, mip, volume, surface, probe
-  char metric[16];                 // metric name (metrics/metric.h)
-  char optimizer[16];              // optimizer name (registration/optimizer.h)
-  int levels;                      // pyramid levels (1 = full resolution only)
-  int restarts;                    // extra starts around the start pose
-  int max_evals;                   // cost-function budget at the coarsest level (halved per finer level)
+  cr_reg_method reg;               // render mode, preparation, metric, optimizer, schedule, priors
   double focus_sigma_mm;           // working-distance prior: < 0 off; else the prior distance is
                                    // the pivot's true depth + N(0, sigma) (a microscope's focus)
-  double prior_weight;             // weight of (depth - prior)^2 in the cost
 } cr_exp_method;
 
 // Photo synthesis strengths (0 = effect off, 1 = realistic); read by the appearance-model

@@ -45,3 +45,27 @@ double cr_exp_capture_range(const double *hi, const double *rate, const int *cou
   }
   return range;
 }
+
+void cr_exp_evaluate_row(const cr_exp_config *cfg, const cr_exp_scene *scene,
+                         const cr_exp_trial *t, int status, const cr_exp_outcome *out,
+                         double time_s, cr_exp_row *row) {
+  memset(row, 0, sizeof *row);
+  row->trial = t->index, row->sample = t->sample;
+  snprintf(row->method, sizeof row->method, "%s", cfg->methods[t->method].name);
+  row->status = status;
+  row->bin_lo_mm = t->bin_lo_mm, row->bin_hi_mm = t->bin_hi_mm;
+  const cr_pose *fin = status ? &t->start : &out->final;
+  const double(*X)[3] = (const double(*)[3])t->targets;
+  row->init_mtre_mm = cr_reg_mtre(&t->start, &t->gt, X, t->n_targets);
+  row->final_mtre_mm = cr_reg_mtre(fin, &t->gt, X, t->n_targets);
+  if (cr_exp_projection_distance(&scene->camera, &t->start, &t->gt, X, t->n_targets, &row->init_proj_px, NULL))
+    row->init_proj_px = NAN;
+  if (cr_exp_projection_distance(&scene->camera, fin, &t->gt, X, t->n_targets, &row->final_proj_px, NULL))
+    row->final_proj_px = NAN;
+  cr_exp_pose_errors(fin, &t->gt, &row->rot_err_deg, &row->trans_err_mm);
+  row->success = !status && row->final_mtre_mm < cfg->success_mm;
+  row->evals = status ? 0 : out->evals;
+  row->time_s = time_s;
+  cr_pose_to_rvec_tvec(&t->gt, row->gt_rvec, row->gt_tvec);
+  cr_pose_to_rvec_tvec(fin, row->final_rvec, row->final_tvec);
+}

@@ -6,6 +6,10 @@
 
 #include "core/camera.h"
 #include "core/pose.h"
+#include "experiments/config.h"
+#include "experiments/results.h"
+#include "experiments/trial.h"
+#include "experiments/trial_kinds.h"
 #include "registration/param.h"
 
 #ifdef __cplusplus
@@ -32,6 +36,12 @@ void cr_exp_pose_errors(const cr_pose *est, const cr_pose *gt, double *rot_deg, 
 // 0 if the first bin with trials already fails.
 double cr_exp_capture_range(const double *hi, const double *rate, const int *count, int n,
                             double min_rate);
+
+// Fills a row: trial ids, bin, errors of `final` (or of the start pose if status != 0)
+// against the ground truth over the trial's targets, success (final mTRE < success_mm).
+void cr_exp_evaluate_row(const cr_exp_config *cfg, const cr_exp_scene *scene,
+                         const cr_exp_trial *trial, int status, const cr_exp_outcome *out,
+                         double time_s, cr_exp_row *row);
 
 #ifdef __cplusplus
 }

@@ -1,13 +1,11 @@
 // The experiment runner: trials in parallel (OpenMP over trials), rows appended as they
-// complete, resume, built-in trial functions.
+// complete, resume.
 #include "experiments/runner.h"
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/version.h"
 #include "experiments/evaluate.h"
-#include "registration/optimizer.h"
-#include "registration/param.h"
 
 #include <errno.h>
 #include <math.h>
@@ -16,82 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-int cr_exp_trial_identity(const cr_exp_config *cfg, const cr_exp_scene *scene,
-                          const cr_exp_trial *trial, void *ctx, cr_exp_outcome *out) {
-  out->final = trial->start;
-  out->evals = 0;
-  return 0;
-}
-
-typedef struct synth_ctx {
-  const cr_exp_scene *scene;
-  const cr_exp_trial *trial;
-  cr_reg_param par;
-} synth_ctx;
-
-static int reprojection_cost(const double *x, void *vctx, double *cost) {
-  const synth_ctx *c = vctx;
-  cr_pose p = cr_reg_param_to_pose(&c->par, x);
-  double d;
-  if (cr_exp_projection_distance(&c->scene->camera, &p, &c->trial->gt,
-                                 (const double(*)[3])c->trial->targets, c->trial->n_targets, &d, NULL))
-    d = 1e6; // every target behind the camera: a wall
-  *cost = d;
-  return 0;
-}
-
-int cr_exp_trial_synthetic(const cr_exp_config *cfg, const cr_exp_scene *scene,
-                           const cr_exp_trial *trial, void *ctx, cr_exp_outcome *out) {
-  const cr_exp_method *m = &cfg->methods[trial->method];
-  const cr_opt_type *type = cr_opt_lookup(m->optimizer);
-  if (!type) return CR_EINVAL;
-  synth_ctx c = {.scene = scene, .trial = trial};
-  cr_reg_param_init(&c.par, &trial->start, trial->pivot);
-  double x[CR_REG_NPARAM] = {0}, step[CR_REG_NPARAM] = {2, 2, 2, 2, 2, 2};
-  cr_opt_options o = cr_opt_defaults();
-  o.step = step;
-  o.max_evals = m->max_evals * m->levels;
-  o.seed = (unsigned long)trial->method_seed;
-  o.xtol = 1e-5;
-  cr_opt_result r;
-  int rc = cr_opt_minimize(type, CR_REG_NPARAM, x, reprojection_cost, &c, &o, &r);
-  out->final = cr_reg_param_to_pose(&c.par, x);
-  out->evals = r.evals;
-  return rc;
-}
-
-int cr_exp_trial_lookup(const char *kind, cr_exp_trial_fn *fn) {
-  if (!strcmp(kind, "identity")) *fn = cr_exp_trial_identity;
-  else if (!strcmp(kind, "synthetic")) *fn = cr_exp_trial_synthetic;
-  else if (!strcmp(kind, "registration")) *fn = cr_exp_trial_registration;
-  else return cr_error(CR_EINVAL, "unknown trial kind '%s'", kind);
-  return 0;
-}
-
-void cr_exp_evaluate_row(const cr_exp_config *cfg, const cr_exp_scene *scene,
-                         const cr_exp_trial *t, int status, const cr_exp_outcome *out,
-                         double time_s, cr_exp_row *row) {
-  memset(row, 0, sizeof *row);
-  row->trial = t->index, row->sample = t->sample;
-  snprintf(row->method, sizeof row->method, "%s", cfg->methods[t->method].name);
-  row->status = status;
-  row->bin_lo_mm = t->bin_lo_mm, row->bin_hi_mm = t->bin_hi_mm;
-  const cr_pose *fin = status ? &t->start : &out->final;
-  const double(*X)[3] = (const double(*)[3])t->targets;
-  row->init_mtre_mm = cr_reg_mtre(&t->start, &t->gt, X, t->n_targets);
-  row->final_mtre_mm = cr_reg_mtre(fin, &t->gt, X, t->n_targets);
-  if (cr_exp_projection_distance(&scene->camera, &t->start, &t->gt, X, t->n_targets, &row->init_proj_px, NULL))
-    row->init_proj_px = NAN;
-  if (cr_exp_projection_distance(&scene->camera, fin, &t->gt, X, t->n_targets, &row->final_proj_px, NULL))
-    row->final_proj_px = NAN;
-  cr_exp_pose_errors(fin, &t->gt, &row->rot_err_deg, &row->trans_err_mm);
-  row->success = !status && row->final_mtre_mm < cfg->success_mm;
-  row->evals = status ? 0 : out->evals;
-  row->time_s = time_s;
-  cr_pose_to_rvec_tvec(&t->gt, row->gt_rvec, row->gt_tvec);
-  cr_pose_to_rvec_tvec(fin, row->final_rvec, row->final_tvec);
-}
 
 cr_exp_run_options cr_exp_run_defaults(void) {
   return (cr_exp_run_options){.shard_k = 1, .shard_n = 1};

@@ -31,7 +31,6 @@ static double now_s(void) {
 typedef struct level_ctx {
   cr_reg_cost_fn cost;
   void *ctx;
-  const cr_camera *camera;
   int level;
   cr_reg_param par;
   const cr_reg_options *opt;
@@ -49,7 +48,7 @@ static int param_cost(const double *x, void *vctx, double *cost) {
   level_ctx *c = vctx;
   cr_pose pose = cr_reg_param_to_pose(&c->par, x);
   double v = 0;
-  int rc = c->cost(c->camera, c->level, &pose, c->ctx, &v);
+  int rc = c->cost(c->level, &pose, c->ctx, &v);
   if (rc) return rc;
   *cost = v + prior_penalty(c->opt, &pose);
   return 0;
@@ -112,7 +111,7 @@ static int run_level(const cr_camera *camera, int level, int starts, gsl_rng *rn
   cr_camera cam = cr_reg_level_camera(camera, level);
   level_ctx lc;
   memset(&lc, 0, sizeof lc);
-  lc.cost = cost, lc.ctx = ctx, lc.camera = &cam, lc.level = level, lc.opt = o;
+  lc.cost = cost, lc.ctx = ctx, lc.level = level, lc.opt = o;
   cr_reg_param_init(&lc.par, pose, o->pivot_world);
   double t0 = now_s(), best = INFINITY, best_x[6] = {0};
   st->level = level, st->width = cam.width, st->height = cam.height, st->evals = 0;

@@ -15,11 +15,11 @@
 extern "C" {
 #endif
 
-// Cost of pose cam_from_world seen by `camera`, the camera of pyramid level `level`
-// (cr_reg_level_camera of the base camera). Lower is better. Return 0, or a negative
-// cr_status to abort the registration (the message stays in cr_last_error()).
-typedef int (*cr_reg_cost_fn)(const cr_camera *camera, int level, const cr_pose *cam_from_world,
-                              void *ctx, double *cost);
+// Cost of the reference camera's pose cam_from_world at pyramid level `level` (images
+// downsampled by 2^level; the cost knows its own cameras, e.g. cr_reg_level_camera).
+// Lower is better. Return 0, or a negative cr_status to abort the registration (the
+// message stays in cr_last_error()).
+typedef int (*cr_reg_cost_fn)(int level, const cr_pose *cam_from_world, void *ctx, double *cost);
 
 // Called after each (level, start) optimization, e.g. for a progress line.
 typedef void (*cr_reg_progress_fn)(void *ctx, int level, int start, int evals_total, double cost);

@@ -13,7 +13,7 @@ cat > "$tmp/x.cfg" <<'CFG'
 trials = 10;
 seed = 5;
 registration = { max_evals = 200; levels = 1; };
-methods = ( { name = "powell"; }, { name = "nm"; optimizer = "nelder-mead"; } );
+methods = ( { name = "powell"; optimizer = "powell"; }, { name = "nm"; optimizer = "nelder-mead"; } );
 start = { bins_mm = [0.0, 3.0, 6.0]; };
 CFG
 

@@ -9,10 +9,9 @@
 #include "core/mat.h"
 #include "core/phantom.h"
 #include "experiments/synth.h"
-#include "registration/optimizer.h"
+#include "optim/optimizer.h"
 #include "registration/param.h"
-#include "registration/register.h"
-#include "registration/render_cost.h"
+#include "registration/pipeline.h"
 
 #include <math.h>
 #include <omp.h>
@@ -70,20 +69,23 @@ static cr_pose start_pose(double deg, double mm, unsigned seed) {
 
 static double register_from(const cr_pose *start, const cr_opt_type *opt, int max_evals,
                             int starts, cr_pose *final) {
-  cr_reg_render_cost_options co = cr_reg_render_cost_defaults();
-  cr_reg_render_cost *cost;
-  assert_int_equal(cr_reg_render_cost_new(&cost, vol, &cam, photo, mask, &co), 0);
-  cr_reg_options ro = cr_reg_defaults();
-  if (opt) ro.optimizer = opt;
-  if (max_evals) ro.max_evals = max_evals;
-  if (starts) ro.starts = starts; // 0: the default (3)
+  cr_reg_method m = cr_reg_method_defaults();
+  if (opt) m.optimizer = opt;
+  if (max_evals) m.max_evals = max_evals;
+  if (starts) m.starts = starts; // 0: the default (3)
+  m.prior_weight = 0.01;
+  cr_reg_view view = cr_reg_view_mono(&cam, photo, mask);
+  cr_reg_cost *cost;
+  assert_int_equal(cr_reg_cost_new(&cost, &m, vol, NULL, &view, 1), 0);
+  cr_reg_register_options ro = cr_reg_register_defaults();
+  ro.have_pivot = 1;
   memcpy(ro.pivot_world, pivot, sizeof pivot);
   double pc[3];
   cr_pose_apply(&truth, pivot, pc);
-  ro.prior_distance_mm = pc[2], ro.prior_weight = 0.01;
+  ro.prior_distance_mm = pc[2];
   cr_reg_result res;
-  assert_int_equal(cr_reg_run(&cam, start, cr_reg_render_cost_eval, cost, &ro, &res), 0);
-  cr_reg_render_cost_free(cost);
+  assert_int_equal(cr_reg_register(cost, &m, start, &ro, &res), 0);
+  cr_reg_cost_free(cost);
   if (final) *final = res.final;
   return cr_reg_mtre(&res.final, &truth, (const double(*)[3])targets, n_targets);
 }

@@ -37,7 +37,12 @@ static void test_empty_config_gives_defaults(void **state) {
   cr_exp_config_defaults(&def);
   assert_int_equal(cfg.n_trials, def.n_trials);
   assert_int_equal(cfg.n_methods, 1);
-  assert_string_equal(cfg.methods[0].optimizer, "powell");
+  // the method defaults are registration's (camreg register's): one defaults function
+  cr_reg_method md = cr_reg_method_defaults();
+  assert_ptr_equal(cfg.methods[0].reg.optimizer, md.optimizer);
+  assert_ptr_equal(cfg.methods[0].reg.metric, md.metric);
+  assert_ptr_equal(cfg.methods[0].reg.mode, md.mode);
+  assert_int_equal(cfg.methods[0].reg.max_evals, md.max_evals);
   assert_near(cfg.success_mm, 2.0, 0);
   assert_near(cfg.dist_min_mm, 150, 0);
   assert_near(cfg.dist_max_mm, 300, 0);
@@ -54,8 +59,10 @@ static void test_values_are_read(void **state) {
                                "views = { distance_mm = [100.0, 200.0]; axis = [0.0, 2.0, 0.0];\n"
                                "          roll_deg = [-10.0, 10.0]; opening_mm = 30.0; targets = 16; };\n"
                                "photo = { noise = 5.0; jpeg_quality = 70; };\n"
-                               "registration = { metric = \"mi\"; levels = 2; };\n"
-                               "methods = ( { name = \"a\"; }, { name = \"b\"; optimizer = \"cmaes\"; } );\n"
+                               "registration = { metric = \"mi\"; levels = 2; optimizer = \"powell\";\n"
+                               "  step = [1.5, 0.5]; xtol = 0.02; clahe = 0; vesselness = true; };\n"
+                               "methods = ( { name = \"a\"; }, { name = \"b\"; optimizer = \"cmaes\";\n"
+                               "  mode = \"mesh\"; smooth = 7; max-evals = 99; starts = 1; } );\n"
                                "start = { rotation_deg = 5.0; translation_mm = 7; };\n"
                                "trials = 7; success_mm = 1.5; seed = 99;\n");
   cr_exp_config cfg;
@@ -70,11 +77,24 @@ static void test_values_are_read(void **state) {
   assert_int_equal(cfg.photo.jpeg_quality, 70);
   assert_int_equal(cfg.n_methods, 2);
   // Methods inherit the registration group and override it.
-  assert_string_equal(cfg.methods[0].metric, "mi");
-  assert_string_equal(cfg.methods[1].metric, "mi");
-  assert_string_equal(cfg.methods[0].optimizer, "powell");
-  assert_string_equal(cfg.methods[1].optimizer, "cmaes");
-  assert_int_equal(cfg.methods[1].levels, 2);
+  assert_string_equal(cfg.methods[0].reg.metric->name, "mi");
+  assert_string_equal(cfg.methods[1].reg.metric->name, "mi");
+  assert_string_equal(cfg.methods[0].reg.optimizer->name, "powell");
+  assert_string_equal(cfg.methods[1].reg.optimizer->name, "cmaes");
+  assert_int_equal(cfg.methods[1].reg.levels, 2);
+  // every CLI method option is a config key: preparation, steps, tolerance, mesh rendering
+  for (int i = 0; i < 2; i++) {
+    assert_near(cfg.methods[i].reg.step_deg, 1.5, 0);
+    assert_near(cfg.methods[i].reg.step_mm, 0.5, 0);
+    assert_near(cfg.methods[i].reg.xtol, 0.02, 0);
+    assert_near(cfg.methods[i].reg.prep.clahe_clip, 0, 0);
+    assert_int_equal(cfg.methods[i].reg.prep.vesselness, 1);
+  }
+  assert_string_equal(cfg.methods[0].reg.mode->name, "surface");
+  assert_string_equal(cfg.methods[1].reg.mode->name, "mesh");
+  assert_int_equal(cfg.methods[1].reg.mesh_smooth_iterations, 7);
+  assert_int_equal(cfg.methods[1].reg.max_evals, 99);
+  assert_int_equal(cfg.methods[1].reg.starts, 1);
   assert_int_equal(cfg.start_mode, CR_EXP_START_RANGES);
   assert_near(cfg.trans_range_mm, 7, 0);
   assert_int_equal(cfg.n_trials, 7);
@@ -112,6 +132,10 @@ static void test_bad_values(void **state) {
   expect_error("bad6.cfg", "start = { bins_mm = [0.0, 5.0, 5.0]; };\n", 1, "start.bins_mm");
   expect_error("bad7.cfg", "trials = 2;\ntrial = \"magic\";\n", 2, "trial");
   expect_error("bad8.cfg", "views = { axis = [0.0, 0.0]; };\n", 1, "views.axis");
+  expect_error("bad9.cfg", "registration = {\n  levels = 2.5;\n};\n", 2, "registration.levels");
+  expect_error("bad10.cfg", "registration = {\n  restarts = 2;\n};\n", 2, "registration.restarts");
+  expect_error("bad11.cfg", "methods = (\n { mode = \"meshy\"; }\n);\n", 2, "methods[0].mode");
+  expect_error("bad12.cfg", "registration = {\n  step = [1.0];\n};\n", 2, "registration.step");
 }
 
 static void test_missing_file(void **state) {

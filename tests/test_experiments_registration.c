@@ -47,26 +47,31 @@ static void test_registration_trial_on_phantom(void **state) {
              "views = { distance_mm = [150.0, 180.0]; opening_mm = 50.0; targets = 32; };\n"
              "photo = { supersample = 1; jpeg_quality = 0; occluders = 0; noise = 1.0; };\n"
              "registration = { mode = \"probe\"; metric = \"ncc\"; optimizer = \"powell\"; levels = 1;"
-             " max_evals = 40; };\nstart = { bins_mm = [2.0, 3.0]; };\ntrials = 2;\nseed = 4;\n", nii);
+             " max_evals = 40; starts = 1; };\n"
+             "methods = ( { name = \"probe\"; }, { name = \"mesh\"; mode = \"mesh\"; metric = \"ngf\"; } );\n"
+             "start = { bins_mm = [2.0, 3.0]; };\ntrials = 2;\nseed = 4;\n", nii);
   fclose(f);
   cr_exp_config cfg;
   assert_int_equal(cr_exp_config_load(cfg_path, &cfg), 0);
   long n1, n2;
   cr_exp_row *a = run_rows(&cfg, "r1", 1, &n1), *b = run_rows(&cfg, "r2", 2, &n2);
-  assert_int_equal(n1, 2);
-  assert_int_equal(n2, 2);
+  assert_int_equal(n1, 4); // 2 samples x 2 methods (ray-cast probe, mesh raster)
+  assert_int_equal(n2, 4);
+  int mesh_rows = 0;
   for (long i = 0; i < n1; i++) {
     if (a[i].status) print_error("trial %ld: status %d\n", a[i].trial, a[i].status);
     assert_int_equal(a[i].status, 0);
     assert_true(a[i].evals > 0 && a[i].evals <= 40);
     assert_true(a[i].init_mtre_mm >= 2.0 - 1e-9 && a[i].init_mtre_mm <= 3.0 + 1e-9);
     assert_true(isfinite(a[i].final_mtre_mm));
+    mesh_rows += !strcmp(a[i].method, "mesh");
     a[i].time_s = b[i].time_s = 0;
     char la[CR_EXP_CSV_LINE_MAX], lb[CR_EXP_CSV_LINE_MAX];
     assert_true(cr_exp_row_format(&a[i], la, sizeof la) > 0);
     assert_true(cr_exp_row_format(&b[i], lb, sizeof lb) > 0);
     assert_string_equal(la, lb);
   }
+  assert_int_equal(mesh_rows, 2);
   free(a);
   free(b);
 }

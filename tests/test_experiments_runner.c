@@ -16,7 +16,7 @@
 static const char cfg_text[] =
     "trials = 12;\nseed = 7;\n"
     "registration = { max_evals = 400; levels = 1; };\n"
-    "methods = ( { name = \"powell\"; }, { name = \"nm\"; optimizer = \"nelder-mead\"; } );\n"
+    "methods = ( { name = \"powell\"; optimizer = \"powell\"; }, { name = \"nm\"; optimizer = \"nelder-mead\"; } );\n"
     "start = { bins_mm = [0.0, 2.0, 8.0]; };\n";
 
 static void load(const char *name, const char *text, cr_exp_config *cfg) {
@@ -126,7 +126,7 @@ static void test_shards_merge_to_the_unsharded_run(void **state) {
   // Results of another config do not merge.
   cr_exp_config other;
   load("o.cfg", "trials = 12;\nseed = 8;\nregistration = { max_evals = 400; levels = 1; };\n"
-                "methods = ( { name = \"powell\"; }, { name = \"nm\"; optimizer = \"nelder-mead\"; } );\n"
+                "methods = ( { name = \"powell\"; optimizer = \"powell\"; }, { name = \"nm\"; optimizer = \"nelder-mead\"; } );\n"
                 "start = { bins_mm = [0.0, 2.0, 8.0]; };\n", &other);
   cr_exp_run_stats o2 = run(&other, "other", 2, 2, 2, 0);
   const char *mixed[2] = {s1.csv_path, o2.csv_path};

@@ -35,8 +35,9 @@ static void make_scene(scene *s) {
   }
 }
 
-static int reproj_cost(const cr_camera *cam, int level, const cr_pose *pose, void *ctx, double *cost) {
+static int reproj_cost(int level, const cr_pose *pose, void *ctx, double *cost) {
   scene *s = ctx;
+  const cr_camera level_cam = cr_reg_level_camera(&s->cam, level), *cam = &level_cam;
   s->calls++;
   s->level_calls[level]++;
   if (s->fail_at && s->calls >= s->fail_at) return cr_error(CR_EEMPTY, "synthetic failure");
@@ -140,13 +141,14 @@ static void test_multistart_keeps_best(void **state) {
   assert_int_equal(r.evals, s.calls);
   assert_true(r.evals <= 4 * 60);
   double c;
-  reproj_cost(&s.cam, 0, &r.final, &s, &c);
+  reproj_cost(0, &r.final, &s, &c);
   assert_near(c, r.cost, 1e-12 * (1 + c));
 }
 
 // A cost blind to depth: the pivot's image position and the rotation only.
-static int depth_blind(const cr_camera *cam, int level, const cr_pose *pose, void *ctx, double *cost) {
+static int depth_blind(int level, const cr_pose *pose, void *ctx, double *cost) {
   scene *s = ctx;
+  const cr_camera level_cam = cr_reg_level_camera(&s->cam, level), *cam = &level_cam;
   double a[3], b[3], ua[2], ub[2], ang, dist;
   cr_pose_apply(pose, s->centroid, a);
   cr_pose_apply(&s->truth, s->centroid, b);

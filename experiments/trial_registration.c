@@ -1,11 +1,10 @@
-// The registration trial: synthetic photo at the ground truth -> render cost -> register.
+// Trial kind "registration": synthetic photo at the ground truth -> the method's cost
+// -> register from the start pose.
 #include "core/error.h"
-#include "experiments/runner.h"
 #include "experiments/synth.h"
-#include "registration/register.h"
-#include "registration/render_cost.h"
-
+#include "experiments/trial_kinds.h"
 #include "registration/overlay.h"
+#include "registration/pipeline.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -32,14 +31,14 @@ static cr_synth_params synth_params(const cr_exp_config *cfg, const cr_exp_trial
 
 // The trial's photo and its overlay at the registered pose, for the montage figure.
 static int write_images(const cr_exp_image_options *images, const cr_exp_trial *t,
-                        const cr_image *photo, cr_reg_render_cost *cost, const cr_pose *final) {
+                        const cr_image *photo, cr_reg_cost *cost, const cr_pose *final) {
   char path[4200];
   snprintf(path, sizeof path, "%s/images", images->dir);
   mkdir(path, 0777); // exists already for all but the first trial; writing reports failures
   snprintf(path, sizeof path, "%s/images/trial_%04ld_photo.png", images->dir, t->index);
   int rc = cr_image_write(path, photo, 8);
-  const cr_image *ren, *prepared = cr_reg_render_cost_photo(cost, 0);
-  if (!rc) rc = cr_reg_render_cost_render(cost, 0, final, &ren, NULL);
+  const cr_image *ren, *prepared = cr_reg_cost_photo(cost, 0, 0);
+  if (!rc) rc = cr_reg_cost_render(cost, 0, 0, final, &ren, NULL);
   cr_image *rgb = rc ? NULL : cr_image_new(prepared->width, prepared->height, 3);
   if (!rc && !rgb) rc = CR_ENOMEM;
   if (!rc) rc = cr_reg_overlay(prepared, ren, rgb);
@@ -52,45 +51,35 @@ static int write_images(const cr_exp_image_options *images, const cr_exp_trial *
 static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene, const cr_exp_trial *t,
                           const cr_image *photo, const cr_image *mask,
                           const cr_exp_image_options *images, cr_exp_outcome *out) {
-  const cr_exp_method *m = &cfg->methods[t->method];
-  cr_reg_render_cost_options co = cr_reg_render_cost_defaults();
-  cr_render_mode mode;
-  int rc = cr_render_mode_parse(m->mode, &mode);
+  const cr_exp_method *em = &cfg->methods[t->method];
+  cr_reg_method m = em->reg;
+  m.seed = (unsigned long)t->method_seed;
+  cr_reg_view view = cr_reg_view_mono(&scene->camera, photo, mask);
+  cr_reg_cost *cost = NULL;
+  int rc = cr_reg_cost_new(&cost, &m, scene->volume, NULL, &view, 1);
   if (rc) return rc;
-  co.render = cr_render_defaults(mode);
-  co.metric = cr_metric_find(m->metric);
-  co.levels = m->levels;
-  cr_reg_render_cost *cost = NULL;
-  if ((rc = cr_reg_render_cost_new(&cost, scene->volume, &scene->camera, photo, mask, &co))) return rc;
-  cr_reg_options ro = cr_reg_defaults();
-  ro.optimizer = cr_opt_lookup(m->optimizer);
-  ro.levels = m->levels;
-  ro.max_evals = m->max_evals;
-  ro.starts = m->restarts + 1;
-  ro.seed = (unsigned long)t->method_seed;
+  cr_reg_register_options ro = cr_reg_register_defaults();
   // The pivot as design.md: the centroid of the surface seen at the start pose.
-  if (cr_reg_render_cost_pivot(cost, &t->start, ro.pivot_world))
-    memcpy(ro.pivot_world, t->pivot, sizeof ro.pivot_world);
-  if (m->focus_sigma_mm >= 0) {
+  ro.have_pivot = 1;
+  rc = cr_reg_cost_pivot(cost, &t->start, ro.pivot_world);
+  if (!rc && em->focus_sigma_mm >= 0) {
     // A microscope knows its focus distance: the pivot's true depth, known to within
     // focus_sigma_mm (drawn from the photo's stream, so every method gets the same).
     double pc[3];
     cr_pose_apply(&t->gt, ro.pivot_world, pc);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!rng) {
-      cr_reg_render_cost_free(cost);
-      return cr_error(CR_ENOMEM, "out of memory");
+    if (!rng) rc = cr_error(CR_ENOMEM, "out of memory");
+    else {
+      gsl_rng_set(rng, (unsigned long)(t->photo_seed ^ 0x5eedf0c5ull));
+      ro.prior_distance_mm = pc[2] + em->focus_sigma_mm * gsl_ran_gaussian_ziggurat(rng, 1);
+      gsl_rng_free(rng);
     }
-    gsl_rng_set(rng, (unsigned long)(t->photo_seed ^ 0x5eedf0c5ull));
-    ro.prior_distance_mm = pc[2] + m->focus_sigma_mm * gsl_ran_gaussian_ziggurat(rng, 1);
-    ro.prior_weight = m->prior_weight;
-    gsl_rng_free(rng);
   }
   cr_reg_result res;
-  rc = cr_reg_run(&scene->camera, &t->start, cr_reg_render_cost_eval, cost, &ro, &res);
+  if (!rc) rc = cr_reg_register(cost, &m, &t->start, &ro, &res);
   if (!rc) out->final = res.final, out->evals = res.evals;
   if (!rc && images && t->index < images->n_images) rc = write_images(images, t, photo, cost, &res.final);
-  cr_reg_render_cost_free(cost);
+  cr_reg_cost_free(cost);
   return rc;
 }
 

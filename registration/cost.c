@@ -1,0 +1,238 @@
+// The registration cost over a list of views (see cost.h).
+#include "registration/cost.h"
+
+#include "registration/levels.h"
+
+#include "core/error.h"
+#include "registration/pyramid.h"
+#include "render/render.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+// The cost of a view whose render shares no valid pixel with its mask: a wall the
+// optimizer backs off from, not an error.
+#define CR_REG_WALL 1e10
+
+typedef struct view_state {
+  cr_pose cam_from_ref;
+  double weight;
+  cr_reg_levels lv;                         // cameras, masks, prepared photos, metrics
+  unsigned char *pixels[CR_REG_MAX_LEVELS]; // pixels to render: the mask grown by 2 px
+                                            // (gradient metrics read 3x3 neighbours)
+  cr_image *work[CR_REG_MAX_LEVELS];        // vesselness of the render
+} view_state;
+
+struct cr_reg_cost {
+  const cr_volume *vol;
+  cr_reg_method method;
+  cr_camera ref_camera;  // view 0's full-resolution camera
+  cr_renderer *renderer; // the method's mode, background NaN: misses leave the metric
+  int levels, n_views;
+  view_state view[CR_REG_MAX_VIEWS];
+};
+
+cr_reg_view cr_reg_view_mono(const cr_camera *camera, const cr_image *photo, const cr_image *mask) {
+  cr_reg_view v;
+  memset(&v, 0, sizeof v);
+  v.camera = *camera, v.photo = photo, v.mask = mask;
+  v.cam_from_ref = cr_pose_identity();
+  v.weight = 1;
+  return v;
+}
+
+void cr_reg_cost_free(cr_reg_cost *c) {
+  if (!c) return;
+  cr_renderer_free(c->renderer);
+  for (int v = 0; v < CR_REG_MAX_VIEWS; v++) {
+    cr_reg_levels_release(&c->view[v].lv);
+    for (int l = 0; l < CR_REG_MAX_LEVELS; l++) cr_image_free(c->view[v].work[l]), free(c->view[v].pixels[l]);
+  }
+  free(c);
+}
+
+// The pixels a level's metric can read: mask pixels and their neighbours within 2 px.
+static unsigned char *render_pixels(const cr_image *mask) {
+  const int w = mask->width, h = mask->height, grow = 2;
+  unsigned char *p = calloc((size_t)w * h, 1);
+  if (!p) return NULL;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      if (*cr_image_px(mask, x, y) == 0) continue;
+      for (int dy = -grow; dy <= grow; dy++)
+        for (int dx = -grow; dx <= grow; dx++) {
+          int xx = x + dx, yy = y + dy;
+          if (xx >= 0 && yy >= 0 && xx < w && yy < h) p[(size_t)yy * w + xx] = 1;
+        }
+    }
+  return p;
+}
+
+static int build_view(cr_reg_cost *c, int i, const cr_reg_view *v) {
+  const char *name = v->name ? v->name : "photo";
+  view_state *s = &c->view[i];
+  if (!(v->weight > 0) || !isfinite(v->weight))
+    return cr_error(CR_EINVAL, "view %d (%s): weight %g must be > 0", i, name, v->weight);
+  if (!v->photo) return cr_error(CR_EINVAL, "view %d: no photo", i);
+  if (v->photo->width != v->camera.width || v->photo->height != v->camera.height)
+    return cr_error(CR_EINVAL, "view %d (%s): photo is %dx%d but its camera is %dx%d", i, name,
+                    v->photo->width, v->photo->height, v->camera.width, v->camera.height);
+  if (v->mask && (v->mask->width != v->camera.width || v->mask->height != v->camera.height))
+    return cr_error(CR_EINVAL, "view %d (%s): mask is %dx%d but its camera is %dx%d", i, name,
+                    v->mask->width, v->mask->height, v->camera.width, v->camera.height);
+  s->cam_from_ref = v->cam_from_ref, s->weight = v->weight;
+  cr_image *mask1 = v->mask ? cr_image_to_grey(v->mask, 0, NULL) : NULL;
+  if (v->mask && !mask1) return cr_error(CR_ENOMEM, "registration cost: out of memory");
+  const cr_reg_method *m = &c->method;
+  int rc = cr_reg_levels_build(&s->lv, &v->camera, v->photo, mask1, c->levels, &m->prep, m->metric,
+                               &m->metric_opt);
+  cr_image_free(mask1);
+  for (int l = 0; l < c->levels && !rc; l++)
+    if (s->lv.mask[l] && !(s->pixels[l] = render_pixels(s->lv.mask[l])))
+      rc = cr_error(CR_ENOMEM, "registration cost: out of memory");
+  return rc < 0 ? rc : (rc ? CR_EINVAL : 0);
+}
+
+int cr_reg_cost_new(cr_reg_cost **out, const cr_reg_method *method, const cr_volume *vol,
+                    const cr_mesh *mesh, const cr_reg_view *views, int n_views) {
+  *out = NULL;
+  if (n_views < 1 || n_views > CR_REG_MAX_VIEWS)
+    return cr_error(CR_EINVAL, "registration cost: %d views (1..%d)", n_views, CR_REG_MAX_VIEWS);
+  int rc = cr_reg_method_check(method);
+  if (rc) return rc;
+  if (method->levels < 1 || method->levels > CR_REG_MAX_LEVELS)
+    return cr_error(CR_EINVAL, "registration cost: levels %d not in 1..%d", method->levels, CR_REG_MAX_LEVELS);
+  cr_reg_cost *c = calloc(1, sizeof *c);
+  if (!c) return cr_error(CR_ENOMEM, "registration cost: out of memory");
+  c->vol = vol, c->method = *method, c->levels = method->levels, c->n_views = n_views;
+  c->ref_camera = views[0].camera;
+  cr_render_params rp = cr_reg_method_render_params(method);
+  rp.background = NAN;
+  rc = cr_renderer_new(&c->renderer, vol, mesh, &rp);
+  for (int i = 0; i < n_views && !rc; i++) rc = build_view(c, i, &views[i]);
+  if (rc) {
+    cr_reg_cost_free(c);
+    return rc;
+  }
+  *out = c;
+  return 0;
+}
+
+// Vesselness of a render in place of the render (misses take the lowest value for the
+// filter, then the filter's output; all-miss renders stay NaN).
+static int render_vesselness(cr_reg_cost *c, view_state *s, int l, cr_image **img) {
+  cr_image *r = s->lv.render[l];
+  if (!s->work[l] && !(s->work[l] = cr_image_new(r->width, r->height, 1)))
+    return cr_error(CR_ENOMEM, "registration cost: out of memory");
+  float lo = INFINITY;
+  for (int y = 0; y < r->height; y++)
+    for (int x = 0; x < r->width; x++) {
+      float v = *cr_image_px(r, x, y);
+      if (!isnan(v)) lo = fminf(lo, v);
+    }
+  if (!isfinite(lo)) return 0; // nothing hit: all NaN stays NaN
+  for (int y = 0; y < r->height; y++)
+    for (int x = 0; x < r->width; x++)
+      if (isnan(*cr_image_px(r, x, y))) *cr_image_px(r, x, y) = lo;
+  cr_reg_prep_options po = cr_reg_level_prep(&c->method.prep, l);
+  int rc = cr_reg_vesselness(r, po.sigma_min_px, po.sigma_max_px, po.n_sigma > 0 ? po.n_sigma : 3,
+                             po.bright_vessels, s->work[l]);
+  *img = s->work[l];
+  return rc;
+}
+
+// Renders view v at level l for the reference pose and prepares it; *img is the image
+// the metric compares (NaN = nothing there).
+static int render_view(cr_reg_cost *c, int v, int l, const cr_pose *ref_pose, cr_image **img) {
+  view_state *s = &c->view[v];
+  cr_pose pose = cr_pose_compose(&s->cam_from_ref, ref_pose);
+  // Vesselness filters the whole render, so it needs every pixel; otherwise only the
+  // pixels the metric reads are rendered.
+  cr_render_out ro;
+  memset(&ro, 0, sizeof ro);
+  ro.image = s->lv.render[l];
+  ro.pixel_mask = c->method.prep.vesselness ? NULL : s->pixels[l];
+  int rc = cr_render(c->renderer, &s->lv.cam[l], &pose, &ro);
+  if (rc) return rc;
+  *img = s->lv.render[l];
+  return c->method.prep.vesselness ? render_vesselness(c, s, l, img) : 0;
+}
+
+static int check_level(const cr_reg_cost *c, int view, int level) {
+  if (view < 0 || view >= c->n_views) return cr_error(CR_EINVAL, "registration cost: no view %d (%d views)", view, c->n_views);
+  if (level < 0 || level >= c->levels)
+    return cr_error(CR_EINVAL, "registration cost: level %d not built (%d levels)", level, c->levels);
+  return 0;
+}
+
+int cr_reg_cost_eval_view(cr_reg_cost *c, int v, int level, const cr_pose *pose, double *cost) {
+  int rc = check_level(c, v, level);
+  cr_image *img;
+  if (!rc) rc = render_view(c, v, level, pose, &img);
+  double d = 0;
+  if (!rc) rc = cr_metric_eval_cost(c->view[v].lv.metric[level], img, &d);
+  if (rc == CR_EEMPTY || (!rc && !isfinite(d))) {
+    cr_error_clear();
+    d = CR_REG_WALL, rc = 0;
+  }
+  *cost = c->view[v].weight * d;
+  return rc;
+}
+
+int cr_reg_cost_eval(int level, const cr_pose *pose, void *ctx, double *cost) {
+  cr_reg_cost *c = ctx;
+  double sum = 0;
+  for (int v = 0; v < c->n_views; v++) {
+    double d;
+    int rc = cr_reg_cost_eval_view(c, v, level, pose, &d);
+    if (rc) return rc;
+    sum += d;
+  }
+  *cost = sum;
+  return 0;
+}
+
+int cr_reg_cost_render(cr_reg_cost *c, int v, int level, const cr_pose *pose, const cr_image **img,
+                       long *n_valid) {
+  int rc = check_level(c, v, level);
+  if (rc) return rc;
+  cr_image *im;
+  if ((rc = render_view(c, v, level, pose, &im))) return rc;
+  const cr_reg_levels *lv = &c->view[v].lv;
+  long n = 0;
+  for (int y = 0; y < im->height; y++)
+    for (int x = 0; x < im->width; x++)
+      n += isfinite(*cr_image_px(im, x, y)) && isfinite(*cr_image_px(lv->render[level], x, y)) &&
+           (!lv->mask[level] || *cr_image_px(lv->mask[level], x, y) != 0);
+  if (img) *img = im;
+  if (n_valid) *n_valid = n;
+  return 0;
+}
+
+const cr_image *cr_reg_cost_photo(const cr_reg_cost *c, int v, int level) {
+  return v >= 0 && v < c->n_views && level >= 0 && level < c->levels ? c->view[v].lv.photo[level] : NULL;
+}
+
+const cr_camera *cr_reg_cost_camera(const cr_reg_cost *c, int v, int level) {
+  return v >= 0 && v < c->n_views && level >= 0 && level < c->levels ? &c->view[v].lv.cam[level] : NULL;
+}
+
+int cr_reg_cost_n_views(const cr_reg_cost *c) { return c->n_views; }
+int cr_reg_cost_levels(const cr_reg_cost *c) { return c->levels; }
+
+int cr_reg_cost_pivot(cr_reg_cost *c, const cr_pose *pose, double pivot[3]) {
+  int n = 0, rc;
+  if (c->method.mode->surface_points) {
+    rc = cr_render_surface_points(c->renderer, &c->ref_camera, pose, 4, NULL, 0, &n, pivot);
+  } else { // modes without a surface (drr, mip, volume): the surface of the same iso level
+    cr_render_params p = cr_render_defaults(&cr_render_mode_surface);
+    p.iso = c->method.iso, p.step_mm = c->method.render_step_mm;
+    cr_renderer *r = NULL;
+    rc = cr_renderer_new(&r, c->vol, NULL, &p);
+    if (!rc) rc = cr_render_surface_points(r, &c->ref_camera, pose, 4, NULL, 0, &n, pivot);
+    cr_renderer_free(r);
+  }
+  if (rc == CR_EEMPTY) return cr_error(CR_EEMPTY, "the initial pose sees no part of the volume's surface");
+  return rc;
+}

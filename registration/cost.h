@@ -1,0 +1,88 @@
+// The registration cost over a list of views. A view is a camera with its photo, an
+// optional mask, a fixed transform from the reference camera (identity for the reference
+// itself; a stereo rig's R, T for the second camera; a tracker's relative pose) and a
+// weight. The pose optimized is the reference camera's cam_from_world; view v sees the
+// world at cam_from_ref[v] * cam_from_world. One camera is a list of one.
+//
+// Each evaluation renders every view at the pyramid level (one renderer of the method's
+// render mode, shared by all views and levels: ray casting or mesh raster, render/render.h),
+// prepares the render like its photo (registration/prepare.h) and sums
+// weight[v] * metric cost[v]. A view whose render shares no valid pixel with its mask
+// costs 1e10 (a wall, not an error). Its cr_reg_cost_eval is a cr_reg_cost_fn for
+// cr_reg_run (registration/register.h).
+#ifndef CR_REG_COST_H
+#define CR_REG_COST_H
+
+#include "core/camera.h"
+#include "core/image.h"
+#include "core/pose.h"
+#include "core/volume.h"
+#include "mesh/mesh.h"
+#include "registration/method.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CR_REG_MAX_VIEWS 16
+
+typedef struct cr_reg_view {
+  cr_camera camera;     // this view's camera (size = photo size)
+  const cr_image *photo;// borrowed, any channels; only read by cr_reg_cost_new
+  const cr_image *mask; // borrowed, may be NULL; channel 0 non-zero = inside
+  cr_pose cam_from_ref; // this camera from the reference camera (identity for view 0 of a mono
+                        // registration)
+  double weight;        // weight of this view's metric cost (> 0; 1 for equal views)
+  const char *name;     // for messages (the photo's file name), may be NULL
+} cr_reg_view;
+
+// A view of `camera` with identity transform and weight 1.
+cr_reg_view cr_reg_view_mono(const cr_camera *camera, const cr_image *photo, const cr_image *mask);
+
+typedef struct cr_reg_cost cr_reg_cost;
+
+// Builds the cost of `method` for `n_views` views (1..CR_REG_MAX_VIEWS) of the volume
+// and/or the mesh (borrowed, must outlive the cost; the mesh mode builds the cortex mesh
+// from the volume when mesh is NULL, ray modes need the volume). Photos and masks are
+// prepared per level and not kept. Errors name the view and the reason: photo or mask
+// size against the camera (CR_EINVAL), empty mask (CR_EEMPTY), a channel the photo lacks,
+// bad render or metric options, a weight <= 0.
+int cr_reg_cost_new(cr_reg_cost **out, const cr_reg_method *method, const cr_volume *vol,
+                    const cr_mesh *mesh, const cr_reg_view *views, int n_views);
+// Releases the cost; NULL is a no-op.
+void cr_reg_cost_free(cr_reg_cost *c);
+
+// The cr_reg_cost_fn (ctx = the cr_reg_cost): sum over views of weight * metric cost of
+// the render at `level` of the reference pose cam_from_world.
+int cr_reg_cost_eval(int level, const cr_pose *cam_from_world, void *ctx, double *cost);
+
+// The same, one view only (its weight applied). For landscapes and reports per view.
+int cr_reg_cost_eval_view(cr_reg_cost *c, int view, int level, const cr_pose *cam_from_world,
+                          double *cost);
+
+// The prepared render of view `view` at `level` for the reference pose (borrowed, valid
+// until the next call) and the number of pixels valid for the metric (rendered, finite
+// and inside the mask). n_valid = 0: the view sees nothing of the volume in its mask.
+int cr_reg_cost_render(cr_reg_cost *c, int view, int level, const cr_pose *cam_from_world,
+                       const cr_image **img, long *n_valid);
+
+// The prepared photo of a view and level (borrowed), NULL for one not built.
+const cr_image *cr_reg_cost_photo(const cr_reg_cost *c, int view, int level);
+
+// The camera of a view at a level (the view's camera scaled by the pyramid).
+const cr_camera *cr_reg_cost_camera(const cr_reg_cost *c, int view, int level);
+
+int cr_reg_cost_n_views(const cr_reg_cost *c);
+int cr_reg_cost_levels(const cr_reg_cost *c);
+
+// The default pivot (design: "the centroid of the visible surface at the starting pose"):
+// the centroid of the surface points the reference camera sees at cam_from_world, every
+// 4th pixel at full resolution: from the method's renderer when its mode finds a surface
+// (surface, probe, mesh), else from a surface renderer with the method's iso and step.
+// CR_EEMPTY if no pixel sees the surface.
+int cr_reg_cost_pivot(cr_reg_cost *c, const cr_pose *cam_from_world, double pivot_world[3]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,98 @@
+// A registration method: everything that says HOW a photo is registered (render mode and
+// its settings, photo preparation, metric and its options, optimizer, pyramid, starts,
+// budget, steps, tolerance, priors), as one plain struct with one defaults function.
+//
+// The CLI (`camreg register`, `landscape`, `bench-registration`) and experiment configs
+// set it through the same key table: `--max-evals 500` on the command line and
+// `max_evals = 500;` (or `max-evals`) in a config's method group call
+// cr_reg_method_set(m, "max-evals", "500"). A key added to the table is at once a CLI
+// option, a config key and a line of `--help`, whose default is printed from
+// cr_reg_method_defaults() so the help cannot drift from the code.
+//
+// What a registration is run ON (volume or mesh, views with cameras, photos, masks) is
+// not part of the method: see registration/pipeline.h.
+#ifndef CR_REG_METHOD_H
+#define CR_REG_METHOD_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "metrics/metric.h"
+#include "optim/optimizer.h"
+#include "registration/prepare.h"
+#include "render/render.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cr_reg_method {
+  // rendering (render/render.h); each value replaces the mode's own default
+  const cr_render_mode_type *mode; // default surface
+  double iso;                      // surface level; NaN = automatic (Otsu)
+  double render_step_mm;           // ray sampling step; 0 = smallest voxel size
+  double surface_smooth_mm;        // Gaussian sigma of the field whose isosurface is found
+  double probe_depth_mm;           // probe shell thickness (probe mode, mesh probe)
+  int probe_mean;                  // probe: mean instead of max
+  int probe_normal;                // probe: along the inward normal instead of the ray
+  int mesh_smooth_iterations;      // mesh mode: Taubin iterations of the built cortex mesh
+  int mesh_probe;                  // mesh mode: shade by per-vertex probe scalars
+  // photo (and render) preparation
+  cr_reg_prep_options prep;
+  // similarity
+  const cr_metric_type *metric;    // default ngf
+  cr_metric_options metric_opt;
+  // optimizer and schedule (registration/register.h)
+  const cr_opt_type *optimizer;    // default nelder-mead
+  int levels;                      // pyramid levels
+  int max_evals;                   // budget per start at the coarsest level, halved per finer level
+  int starts;                      // starts at the coarsest level (1 = the start pose only)
+  double start_rot_deg, start_trans_mm; // perturbation of starts 2..
+  double step_deg, step_mm;        // initial optimizer step at full resolution
+  double xtol;                     // parameter tolerance (deg or mm) at full resolution
+  double fd_step;                  // BFGS finite-difference step, fraction of the step
+  unsigned long seed;              // starts' perturbations and stochastic optimizers
+  // working-distance prior: weight * (camera z of the pivot - distance)^2, 0 = off; the
+  // distance is the photo's, not the method's (cr_reg_register_options)
+  double prior_weight;
+} cr_reg_method;
+
+// The one place where method defaults live: surface mode (iso automatic, 1 mm smoothing,
+// probe 3 mm max along the ray, mesh 20 Taubin iterations), green channel with CLAHE 2,
+// NGF with the metric defaults, Nelder-Mead, 3 levels, 400 evaluations, 3 starts spread
+// 5 deg / 5 mm, steps 2 deg / 2 mm, xtol 0.01, seed 1, no prior.
+cr_reg_method cr_reg_method_defaults(void);
+
+// Sets one key from its text value (a number, "D,MM" for pairs, a name; flags take "1"/"0"
+// or "true"/"false"). Key names are the CLI's long options without "--"; '_' and '-' are
+// the same. Returns 0, or CR_EINVAL with a message naming the key and the reason (the
+// caller prefixes the file, line or option).
+int cr_reg_method_set(cr_reg_method *m, const char *key, const char *value);
+
+// 1 if `key` is a method key ('_' = '-'), and whether it takes a value (flags do not).
+int cr_reg_method_has_key(const char *key, int *takes_value);
+
+// Cross-field checks the single keys cannot make (pyramid size against the camera is
+// checked by cr_reg_run). 0 or CR_EINVAL with a message.
+int cr_reg_method_check(const cr_reg_method *m);
+
+// The render parameters of the method: the mode's defaults with the method's values.
+cr_render_params cr_reg_method_render_params(const cr_reg_method *m);
+
+// The method's value of a key as text (the form cr_reg_method_set takes), into buf.
+// CR_EINVAL for an unknown key.
+int cr_reg_method_get(const cr_reg_method *m, const char *key, char *buf, size_t cap);
+
+// Number of keys and the i-th key's name, value hint (NULL for a flag) and help line:
+// for CLI option tables and generated documentation.
+int cr_reg_method_key_count(void);
+void cr_reg_method_key_info(int i, const char **name, const char **arg, const char **help);
+
+// Prints every key as a CLI option line with its help and its default, e.g.
+// "      --max-evals N        budget per start ... (default 400)".
+void cr_reg_method_print_help(FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

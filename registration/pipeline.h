@@ -1,0 +1,44 @@
+// One place that runs a registration from a method: `camreg register`, `landscape`,
+// `bench-registration` and the experiments' registration trials all build the cost with
+// cr_reg_cost_new(method, ...) and run it with cr_reg_register, so a method behaves the
+// same wherever it is named.
+#ifndef CR_REG_PIPELINE_H
+#define CR_REG_PIPELINE_H
+
+#include "core/pose.h"
+#include "registration/cost.h"
+#include "registration/method.h"
+#include "registration/register.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// What belongs to one registration rather than to the method.
+typedef struct cr_reg_register_options {
+  int have_pivot;             // 1: pivot_world is given; 0: cr_reg_cost_pivot at the start pose
+  double pivot_world[3];      // rotation centre (world mm)
+  double prior_distance_mm;   // working distance for the method's prior_weight (camera depth
+                              // of the pivot, mm); used only when prior_weight > 0
+  cr_reg_progress_fn progress; // may be NULL
+  void *progress_ctx;
+} cr_reg_register_options;
+
+// No pivot (automatic), no working distance, no progress.
+cr_reg_register_options cr_reg_register_defaults(void);
+
+// The loop options of a method (registration/register.h) with the pivot and prior distance
+// of `ro` (may be NULL: defaults).
+cr_reg_options cr_reg_method_loop_options(const cr_reg_method *m, const cr_reg_register_options *ro);
+
+// Registers: the pivot (given, or the centroid of the surface the reference view sees at
+// the start pose), a check that every view sees part of the volume inside its mask at the
+// start pose (CR_EEMPTY naming the view otherwise), then cr_reg_run on cr_reg_cost_eval
+// with the loop options of `m` (the method the cost was built with).
+int cr_reg_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_pose *start,
+                    const cr_reg_register_options *ro, cr_reg_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,360 @@
+// The registration cost over a list of views (registration/cost.h) on the phantom, for
+// a ray-cast mode and the mesh raster: half-resolution renders agree with downsampled
+// full-resolution ones; the mesh raster looks like the surface render; the cost prefers
+// the true pose at every level and orders poses like the surface cost; two identical
+// views cost exactly twice one view; bad input fails clearly; camreg register --mode mesh
+// runs end to end.
+#include "testutil.h"
+
+#include "core/error.h"
+#include "core/imgproc.h"
+#include "registration/cost.h"
+#include "registration/pyramid.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static cr_volume *vol;
+static cr_camera cam;
+static cr_image *photo, *mask;
+static cr_pose truth;
+
+// The "photo": a lit volume surface render with the renderer's default 1 mm field
+// smoothing (another appearance than the probe and mesh renders the costs use) inside a
+// round opening.
+static int setup(void **state) {
+  cr_gsl_quiet();
+  vol = cr_test_small_phantom("RAS", 0);
+  if (!vol) return -1;
+  cam = cr_camera_from_fov(128, 128, 30);
+  double eye[3] = {10, 20, 230}, target[3] = {10, 20, 50}, up[3] = {0, 1, 0};
+  if (cr_pose_look_at(&truth, eye, target, up)) return -1;
+  photo = cr_image_new(128, 128, 1), mask = cr_image_new(128, 128, 1);
+  cr_render_params sp = cr_render_defaults(&cr_render_mode_surface);
+  cr_renderer *sr = NULL;
+  if (cr_renderer_new(&sr, vol, NULL, &sp)) return -1;
+  cr_render_out so;
+  memset(&so, 0, sizeof so);
+  so.image = photo;
+  int rc = cr_render(sr, &cam, &truth, &so);
+  cr_renderer_free(sr);
+  for (int y = 0; y < 128; y++)
+    for (int x = 0; x < 128; x++) *cr_image_px(mask, x, y) = hypot(x - 60, y - 66) < 45;
+  return rc;
+}
+static int teardown(void **state) {
+  cr_volume_free(vol);
+  cr_image_free(photo), cr_image_free(mask);
+  return 0;
+}
+
+// A method of `mode` with `levels` levels and NGF (MI for the probe: its render has
+// another polarity than the photo).
+static cr_reg_method method_of(const char *mode, int levels) {
+  cr_reg_method m = cr_reg_method_defaults();
+  assert_int_equal(cr_reg_method_set(&m, "mode", mode), 0);
+  m.levels = levels;
+  if (!strcmp(mode, "probe")) m.metric = cr_metric_mi;
+  return m;
+}
+
+static cr_reg_cost *cost_of(const char *mode, int levels) {
+  cr_reg_method m = method_of(mode, levels);
+  cr_reg_view v = cr_reg_view_mono(&cam, photo, mask);
+  cr_reg_cost *c = NULL;
+  assert_int_equal(cr_reg_cost_new(&c, &m, vol, NULL, &v, 1), 0);
+  return c;
+}
+
+// Pearson correlation and intensity-centroid distance (px) of two 1-channel images.
+static void compare(const cr_image *a, const cr_image *b, double *corr, double *centroid_px) {
+  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, n = 0, ca[3] = {0}, cb[3] = {0};
+  for (int y = 0; y < a->height; y++)
+    for (int x = 0; x < a->width; x++) {
+      double u = *cr_image_px(a, x, y), v = *cr_image_px(b, x, y);
+      sa += u, sb += v, saa += u * u, sbb += v * v, sab += u * v, n++;
+      ca[0] += u * x, ca[1] += u * y, ca[2] += u, cb[0] += v * x, cb[1] += v * y, cb[2] += v;
+    }
+  *corr = (sab - sa * sb / n) / sqrt((saa - sa * sa / n) * (sbb - sb * sb / n));
+  *centroid_px = hypot(ca[0] / ca[2] - cb[0] / cb[2], ca[1] / ca[2] - cb[1] / cb[2]);
+}
+
+// A render at half the camera's resolution (principal point rescaled about pixel
+// centres) is the area-downsampled full-resolution render.
+static void test_half_resolution_render(void **state) {
+  cr_camera c = cr_camera_from_fov(160, 120, 40);
+  c.cx += 2.7;
+  const cr_render_mode_type *modes[2] = {&cr_render_mode_surface, &cr_render_mode_probe};
+  for (int mode = 0; mode < 2; mode++) {
+    cr_render_params p = cr_render_defaults(modes[mode]);
+    cr_renderer *r;
+    assert_int_equal(cr_renderer_new(&r, vol, NULL, &p), 0);
+    cr_camera half = cr_camera_scaled(&c, 0.5);
+    cr_image *full = cr_image_new(c.width, c.height, 1), *hr = cr_image_new(half.width, half.height, 1);
+    cr_render_out of, oh;
+    memset(&of, 0, sizeof of), memset(&oh, 0, sizeof oh);
+    of.image = full, oh.image = hr;
+    assert_int_equal(cr_render(r, &c, &truth, &of), 0);
+    assert_int_equal(cr_render(r, &half, &truth, &oh), 0);
+    cr_image *down = cr_image_resize_area(full, half.width, half.height);
+    double corr, dc;
+    compare(down, hr, &corr, &dc);
+    // The same render with the principal point not rescaled (c' = c / 2) is off by 0.25 px.
+    print_message("%s: correlation %.4f, centroid offset %.4f px\n", modes[mode]->name, corr, dc);
+    assert_true(corr > 0.97);
+    assert_true(dc < 0.1);
+    cr_image_free(full), cr_image_free(hr), cr_image_free(down);
+    cr_renderer_free(r);
+  }
+}
+
+// Pearson correlation over the pixels finite in both images.
+static double correlation(const cr_image *a, const cr_image *b, long *n_out) {
+  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, n = 0;
+  for (int y = 0; y < a->height; y++)
+    for (int x = 0; x < a->width; x++) {
+      double u = *cr_image_px(a, x, y), v = *cr_image_px(b, x, y);
+      if (!isfinite(u) || !isfinite(v)) continue;
+      sa += u, sb += v, saa += u * u, sbb += v * v, sab += u * v, n++;
+    }
+  *n_out = (long)n;
+  return (sab - sa * sb / n) / sqrt((saa - sa * sa / n) * (sbb - sb * sb / n));
+}
+
+// The prepared mesh raster and the prepared surface render (same preparation) agree
+// at every level.
+static void test_raster_matches_surface_render(void **state) {
+  cr_reg_cost *mc = cost_of("mesh", 3), *rc = cost_of("surface", 3);
+  for (int level = 0; level < 3; level++) {
+    const cr_image *a, *b;
+    long na, nb, n;
+    assert_int_equal(cr_reg_cost_render(mc, 0, level, &truth, &a, &na), 0);
+    assert_int_equal(cr_reg_cost_render(rc, 0, level, &truth, &b, &nb), 0);
+    assert_true(labs(na - nb) <= na / 50 + 2); // the same silhouette within the mask
+    double r = correlation(a, b, &n);
+    // Against the surface render of a pose 3 mm off (b is overwritten: a copy of a first).
+    cr_image *a0 = cr_image_clone(a);
+    cr_pose off = truth;
+    off.t[0] += 3;
+    assert_int_equal(cr_reg_cost_render(rc, 0, level, &off, &b, &nb), 0);
+    double r_off = correlation(a0, b, &n);
+    cr_image_free(a0);
+    print_message("level %d: %ld valid pixels, correlation %.4f with the surface render (%.4f 3 mm off)\n",
+                  level, na, r, r_off);
+    assert_true(r > 0.6);
+    assert_true(r > r_off + 0.2);
+  }
+  cr_reg_cost_free(mc);
+  cr_reg_cost_free(rc);
+}
+
+static void check_prefers_truth(const char *mode) {
+  cr_reg_cost *c = cost_of(mode, 3);
+  for (int level = 0; level < 3; level++) {
+    double at_truth, shifted;
+    assert_int_equal(cr_reg_cost_eval(level, &truth, c, &at_truth), 0);
+    for (int axis = 0; axis < 2; axis++)
+      for (int sign = -1; sign <= 1; sign += 2) {
+        cr_pose p = truth;
+        p.t[axis] += 4 * sign;
+        assert_int_equal(cr_reg_cost_eval(level, &p, c, &shifted), 0);
+        print_message("%s, level %d axis %d %+d mm: cost %.4f at truth, %.4f shifted\n", mode, level, axis,
+                      4 * sign, at_truth, shifted);
+        assert_true(at_truth < shifted);
+      }
+  }
+  double pivot[3];
+  assert_int_equal(cr_reg_cost_pivot(c, &truth, pivot), 0);
+  assert_true(pivot[2] > 20 && pivot[2] < 80); // on the top of the brain
+  // Looking away from the head: nothing valid, a wall cost, and the pivot fails.
+  cr_pose away = truth;
+  for (int i = 0; i < 3; i++) away.R[1][i] = -away.R[1][i], away.R[2][i] = -away.R[2][i];
+  away.t[1] = -away.t[1], away.t[2] = -away.t[2];
+  long n_valid = -1;
+  double wall;
+  assert_int_equal(cr_reg_cost_render(c, 0, 0, &away, NULL, &n_valid), 0);
+  assert_int_equal(n_valid, 0);
+  assert_int_equal(cr_reg_cost_eval(0, &away, c, &wall), 0);
+  assert_true(wall >= 1e10);
+  assert_int_equal(cr_reg_cost_pivot(c, &away, pivot), CR_EEMPTY);
+  cr_reg_cost_free(c);
+}
+
+static void test_cost_prefers_truth_mesh(void **state) { check_prefers_truth("mesh"); }
+static void test_cost_prefers_truth_probe(void **state) { check_prefers_truth("probe"); }
+static void test_cost_prefers_truth_drr(void **state) { check_prefers_truth("drr"); }
+
+// Poses at growing distances from the truth: the mesh and the surface cost rank them
+// alike (Kendall tau).
+static void test_ordering_matches_surface_cost(void **state) {
+  cr_reg_cost *mc = cost_of("mesh", 1), *rc = cost_of("surface", 1);
+  enum { N = 7 };
+  const double shift[N][3] = {{0, 0, 0}, {1, 0, 0}, {0, -2, 0}, {3, 1, 0}, {-4, 3, 0}, {6, -5, 0}, {-9, -7, 0}};
+  double cm[N], cr[N];
+  for (int i = 0; i < N; i++) {
+    cr_pose p = truth;
+    for (int k = 0; k < 3; k++) p.t[k] += shift[i][k];
+    assert_int_equal(cr_reg_cost_eval(0, &p, mc, &cm[i]), 0);
+    assert_int_equal(cr_reg_cost_eval(0, &p, rc, &cr[i]), 0);
+    print_message("shift %+.0f %+.0f mm: mesh cost %.4f, surface cost %.4f\n", shift[i][0], shift[i][1], cm[i], cr[i]);
+  }
+  int concordant = 0, pairs = 0;
+  for (int i = 0; i < N; i++)
+    for (int j = i + 1; j < N; j++, pairs++) concordant += (cm[i] < cm[j]) == (cr[i] < cr[j]);
+  print_message("%d of %d pairs ordered alike\n", concordant, pairs);
+  assert_true(concordant >= pairs - 1);
+  for (int i = 1; i < N; i++) assert_true(cm[0] < cm[i]); // the truth is the best for both
+  for (int i = 1; i < N; i++) assert_true(cr[0] < cr[i]);
+  cr_reg_cost_free(mc);
+  cr_reg_cost_free(rc);
+}
+
+// A two-view cost whose second view is the first (identity transform, same photo and
+// mask) costs exactly twice the one-view cost, bit for bit, at every level and pose; a
+// second view that is a rigidly moved camera with the pose moved back costs the same as
+// the first view.
+static void test_two_identical_views(void **state) {
+  const char *modes[2] = {"surface", "mesh"};
+  for (int k = 0; k < 2; k++) {
+    cr_reg_method m = method_of(modes[k], 2);
+    cr_reg_view v[2] = {cr_reg_view_mono(&cam, photo, mask), cr_reg_view_mono(&cam, photo, mask)};
+    cr_reg_cost *one, *two;
+    assert_int_equal(cr_reg_cost_new(&one, &m, vol, NULL, v, 1), 0);
+    assert_int_equal(cr_reg_cost_new(&two, &m, vol, NULL, v, 2), 0);
+    assert_int_equal(cr_reg_cost_n_views(two), 2);
+    for (int level = 0; level < 2; level++)
+      for (int i = 0; i < 4; i++) {
+        cr_pose p = truth;
+        p.t[0] += 1.5 * i, p.t[2] -= 0.7 * i;
+        double c1, c2, v0, v1;
+        assert_int_equal(cr_reg_cost_eval(level, &p, one, &c1), 0);
+        assert_int_equal(cr_reg_cost_eval(level, &p, two, &c2), 0);
+        assert_int_equal(cr_reg_cost_eval_view(two, 0, level, &p, &v0), 0);
+        assert_int_equal(cr_reg_cost_eval_view(two, 1, level, &p, &v1), 0);
+        assert_true(c2 == 2 * c1); // exactly: the same render and metric twice
+        assert_true(v0 == c1 && v1 == c1);
+      }
+    cr_reg_cost_free(one);
+    cr_reg_cost_free(two);
+  }
+  // View 1 is camera 0 moved by T (cam_from_ref = T); at reference pose P it sees the
+  // world at T P: the cost of view 1 at P equals the one-view cost at T P.
+  cr_reg_method m = method_of("surface", 1);
+  cr_pose T = cr_pose_from_rvec_tvec((const double[3]){0.05, -0.1, 0.02}, (const double[3]){-25, 3, 1});
+  cr_reg_view v[2] = {cr_reg_view_mono(&cam, photo, mask), cr_reg_view_mono(&cam, photo, mask)};
+  v[1].cam_from_ref = T, v[1].weight = 0.5;
+  cr_reg_cost *one, *two;
+  assert_int_equal(cr_reg_cost_new(&one, &m, vol, NULL, v, 1), 0);
+  assert_int_equal(cr_reg_cost_new(&two, &m, vol, NULL, v, 2), 0);
+  cr_pose moved = cr_pose_compose(&T, &truth);
+  double c_one, c_view;
+  assert_int_equal(cr_reg_cost_eval(0, &moved, one, &c_one), 0);
+  assert_int_equal(cr_reg_cost_eval_view(two, 1, 0, &truth, &c_view), 0);
+  assert_true(c_view == 0.5 * c_one);
+  cr_reg_cost_free(one);
+  cr_reg_cost_free(two);
+}
+
+static void test_bad_input(void **state) {
+  cr_reg_method m = method_of("mesh", 3);
+  cr_reg_cost *c = (cr_reg_cost *)1;
+  cr_reg_view v = cr_reg_view_mono(&cam, photo, NULL);
+  cr_reg_view wrong = v;
+  wrong.camera = cr_camera_from_fov(100, 128, 30);
+  assert_int_equal(cr_reg_cost_new(&c, &m, vol, NULL, &wrong, 1), CR_EINVAL);
+  assert_null(c);
+  assert_non_null(strstr(cr_last_error(), "100x128"));
+  assert_int_equal(cr_reg_cost_new(&c, &m, NULL, NULL, &v, 1), CR_EINVAL); // no volume, no mesh
+  assert_null(c);
+  assert_int_equal(cr_reg_cost_new(&c, &m, vol, NULL, &v, 0), CR_EINVAL); // no view
+  assert_null(c);
+  cr_reg_view bad_weight = v;
+  bad_weight.weight = 0;
+  assert_int_equal(cr_reg_cost_new(&c, &m, vol, NULL, &bad_weight, 1), CR_EINVAL);
+  assert_null(c);
+  cr_image *empty = cr_image_new(128, 128, 1); // zero everywhere
+  cr_reg_view empty_mask = cr_reg_view_mono(&cam, photo, empty);
+  assert_int_equal(cr_reg_cost_new(&c, &m, vol, NULL, &empty_mask, 1), CR_EEMPTY);
+  assert_null(c);
+  cr_image_free(empty);
+  // An iso level above every voxel: no surface to build a mesh from.
+  m.iso = 1e9;
+  assert_int_equal(cr_reg_cost_new(&c, &m, vol, NULL, &v, 1), CR_EEMPTY);
+  assert_null(c);
+  // Probe shading of the built mesh works and differs from the headlight shading.
+  m = method_of("mesh", 1);
+  cr_reg_cost *shaded = cost_of("mesh", 1);
+  m.mesh_probe = 1;
+  cr_reg_view vm = cr_reg_view_mono(&cam, photo, mask);
+  assert_int_equal(cr_reg_cost_new(&c, &m, vol, NULL, &vm, 1), 0);
+  const cr_image *img, *img_shaded;
+  long n;
+  assert_int_equal(cr_reg_cost_render(c, 0, 0, &truth, &img, &n), 0);
+  assert_true(n > 1000);
+  assert_int_equal(cr_reg_cost_render(shaded, 0, 0, &truth, &img_shaded, &n), 0);
+  double corr = correlation(img, img_shaded, &n);
+  print_message("mesh probe vs headlight shading: correlation %.3f over %ld pixels\n", corr, n);
+  assert_true(n > 1000 && corr < 0.99);
+  cr_reg_cost_free(c);
+  cr_reg_cost_free(shaded);
+  cr_reg_cost_free(NULL);
+}
+
+// Distance (mm) between the images of world point X under two poses, in the camera frame.
+static double point_error(const cr_pose *a, const cr_pose *b, const double X[3]) {
+  double xa[3], xb[3];
+  cr_pose_apply(a, X, xa), cr_pose_apply(b, X, xb);
+  return sqrt(pow(xa[0] - xb[0], 2) + pow(xa[1] - xb[1], 2) + pow(xa[2] - xb[2], 2));
+}
+
+// camreg register --mode mesh on a synthetic photo: runs, writes the pose and report,
+// and moves towards the truth; a level without surface fails without output.
+static void test_cli_register_mesh(void **state) {
+  char vp[4096], cp[4096], tp[4096], sp[4096], out[4096], rep[4096], run[20000];
+  snprintf(vp, sizeof vp, "%s", cr_test_path("ph.nii.gz"));
+  snprintf(cp, sizeof cp, "%s", cr_test_path("cam.yml"));
+  snprintf(tp, sizeof tp, "%s", cr_test_path("truth.txt"));
+  snprintf(sp, sizeof sp, "%s", cr_test_path("start.txt"));
+  snprintf(out, sizeof out, "%s", cr_test_path("pose.txt"));
+  snprintf(rep, sizeof rep, "%s", cr_test_path("report.json"));
+  cr_camera c = cr_camera_from_fov(128, 96, 30);
+  cr_pose start = truth;
+  start.t[0] += 1.5, start.t[1] -= 1.0;
+  assert_int_equal(cr_volume_save(vp, vol), 0);
+  assert_int_equal(cr_camera_write(cp, &c), 0);
+  assert_int_equal(cr_pose_write(tp, &truth, NULL), 0);
+  assert_int_equal(cr_pose_write(sp, &start, NULL), 0);
+  const char *exe = cr_test_camreg(), *q = ">/dev/null 2>&1";
+  assert_int_equal(cr_test_system("%s synth --volume %s --camera %s --pose %s -o %s --mask %s %s", exe, vp, cp, tp,
+                                  cr_test_path("photo.png"), cr_test_path("mask.png"), q), 0);
+  snprintf(run, sizeof run, "%s register -v %s -c %s -p %s --mask %s --init %s --levels 2 --max-evals 60", exe, vp,
+           cp, cr_test_path("photo.png"), cr_test_path("mask.png"), sp);
+  assert_int_equal(cr_test_system("%s --mode mesh -o %s --report %s %s", run, out, rep, q), 0);
+  cr_pose final;
+  assert_int_equal(cr_pose_read(out, &final), 0);
+  double X[3] = {10, 20, 45}, e0 = point_error(&start, &truth, X), e1 = point_error(&final, &truth, X);
+  print_message("register --mode mesh: error at (10, 20, 45) %.2f mm -> %.2f mm\n", e0, e1);
+  assert_true(e1 < e0);
+  assert_int_equal(cr_test_system("grep -q '\"mode\":[[:space:]]*\"mesh\"' %s", rep), 0);
+  remove(out);
+  assert_int_equal(cr_test_system("%s --mode mesh --iso 1e9 -o %s %s", run, out, q), 1);
+  assert_int_equal(cr_test_system("%s --mode meshy -o %s %s", run, out, q), 2);
+  assert_int_equal(cr_test_system("test -e %s", out), 1);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_half_resolution_render),
+      cmocka_unit_test(test_raster_matches_surface_render),
+      cmocka_unit_test(test_cost_prefers_truth_mesh),
+      cmocka_unit_test(test_cost_prefers_truth_probe),
+      cmocka_unit_test(test_cost_prefers_truth_drr),
+      cmocka_unit_test(test_ordering_matches_surface_cost),
+      cmocka_unit_test(test_two_identical_views),
+      cmocka_unit_test(test_bad_input),
+      cmocka_unit_test(test_cli_register_mesh),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
