@@ -6,7 +6,7 @@
 #include "core/mat.h"
 #include "experiments/trial.h"
 #include "metrics/metric.h"
-#include "registration/optimizer.h"
+#include "optim/optimizer.h"
 #include "render/render.h"
 
 #include <libconfig.h>

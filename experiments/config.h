@@ -28,7 +28,7 @@ typedef struct cr_exp_method {
   char name[CR_EXP_NAME_MAX];      // label in the CSV and the summary (no commas)
   char mode[16];                   // render mode: drr, mip, volume, surface, probe
   char metric[16];                 // metric name (metrics/metric.h)
-  char optimizer[16];              // optimizer name (registration/optimizer.h)
+  char optimizer[16];              // optimizer name (optim/optimizer.h)
   int levels;                      // pyramid levels (1 = full resolution only)
   int restarts;                    // extra starts around the start pose
   int max_evals;                   // cost-function budget at the coarsest level (halved per finer level)

@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "core/version.h"
 #include "experiments/evaluate.h"
-#include "registration/optimizer.h"
+#include "optim/optimizer.h"
 #include "registration/param.h"
 
 #include <errno.h>

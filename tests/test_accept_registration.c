@@ -9,7 +9,7 @@
 #include "core/mat.h"
 #include "core/phantom.h"
 #include "experiments/synth.h"
-#include "registration/optimizer.h"
+#include "optim/optimizer.h"
 #include "registration/param.h"
 #include "registration/register.h"
 #include "registration/render_cost.h"
