@@ -1,7 +1,7 @@
 // Chessboard detection and calibration with outlier rejection (see chessboard.h).
 #include "calib/chessboard.h"
 
-#include "core/cvwrap.h"
+#include "calib/cv_calib.h"
 #include "core/error.h"
 #include "core/mat.h"
 

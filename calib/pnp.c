@@ -1,7 +1,7 @@
 // Camera pose from correspondences with known intrinsics (see landmarks.h).
 #include "calib/landmarks.h"
 
-#include "core/cvwrap.h"
+#include "calib/cv_calib.h"
 #include "core/error.h"
 
 #include <math.h>

@@ -1,7 +1,7 @@
 // Undistortion by inverse mapping and bilinear sampling (see undistort.h).
 #include "calib/undistort.h"
 
-#include "core/cvwrap.h"
+#include "calib/cv_calib.h"
 #include "core/error.h"
 
 #include <math.h>

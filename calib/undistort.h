@@ -1,5 +1,5 @@
 // Removal of lens distortion from photos (camreg's own implementation; cv::undistort
-// through the wrapper is the test reference).
+// in tests/cv_reference.h is the test reference).
 #ifndef CR_CALIB_UNDISTORT_H
 #define CR_CALIB_UNDISTORT_H
 

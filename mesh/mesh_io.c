@@ -1,133 +1,19 @@
-// Mesh files: dispatch by extension, LPS/RAS conversion, shared helpers and PLY.
+// Mesh files: dispatch by extension, LPS/RAS conversion and PLY.
 //
 // 3D Slicer (>= 4.11) writes model files in LPS with "SPACE=LPS" in the header comment
 // and, reading, honours a "SPACE=RAS" / "SPACE=LPS" tag and assumes LPS without one.
 // camreg writes LPS by default (with the tag), so every Slicer version and the other
 // LPS tools place the mesh on the image; RAS can be asked for and is tagged.
-#include "mesh/mesh_io_internal.h"
+#include "mesh/mesh_builder.h"
+#include "mesh/mesh_io_buf.h"
+#include "mesh/mesh_io_formats.h"
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-int mio_slurp(const char *path, mio_buf *b) {
-  memset(b, 0, sizeof *b);
-  b->path = path;
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return cr_error(CR_EIO, "%s: cannot open", path);
-  long n = -1;
-  if (fseek(fp, 0, SEEK_END) == 0) n = ftell(fp);
-  if (n < 0 || fseek(fp, 0, SEEK_SET) != 0) {
-    fclose(fp);
-    return cr_error(CR_EIO, "%s: cannot read", path);
-  }
-  b->data = malloc((size_t)n + 1);
-  if (!b->data) {
-    fclose(fp);
-    return cr_error(CR_ENOMEM, "%s: out of memory", path);
-  }
-  size_t got = fread(b->data, 1, (size_t)n, fp);
-  fclose(fp);
-  if (got != (size_t)n) {
-    free(b->data);
-    b->data = NULL;
-    return cr_error(CR_EIO, "%s: read error", path);
-  }
-  b->data[n] = 0;
-  b->size = (size_t)n;
-  return 0;
-}
-
-int mio_token(mio_buf *b, char *tok, size_t cap) {
-  while (b->pos < b->size && isspace((unsigned char)b->data[b->pos])) b->pos++;
-  if (b->pos >= b->size) return 0;
-  size_t n = 0;
-  while (b->pos < b->size && !isspace((unsigned char)b->data[b->pos])) {
-    if (n + 1 < cap) tok[n++] = b->data[b->pos];
-    b->pos++;
-  }
-  tok[n] = 0;
-  return 1;
-}
-
-int mio_number(mio_buf *b, double *out, const char *what) {
-  char tok[64], *end;
-  if (!mio_token(b, tok, sizeof tok))
-    return cr_error(CR_EFORMAT, "%s: truncated (expected %s)", b->path, what);
-  *out = strtod(tok, &end);
-  if (*end || end == tok || !isfinite(*out))
-    return cr_error(CR_EFORMAT, "%s: bad number '%s' for %s", b->path, tok, what);
-  return 0;
-}
-
-int mio_line(mio_buf *b, char *line, size_t cap) {
-  if (b->pos >= b->size) return 0;
-  size_t n = 0;
-  while (b->pos < b->size && b->data[b->pos] != '\n') {
-    if (n + 1 < cap && b->data[b->pos] != '\r') line[n++] = b->data[b->pos];
-    b->pos++;
-  }
-  if (b->pos < b->size) b->pos++;
-  line[n] = 0;
-  return 1;
-}
-
-int mio_space_tag(const char *text) {
-  if (strstr(text, "SPACE=RAS")) return 1;
-  if (strstr(text, "SPACE=LPS")) return 0;
-  return -1;
-}
-
-int mio_add_tri(mio_builder *mb, int32_t a, int32_t b, int32_t c) {
-  if (mb->nt == mb->cap_t) {
-    size_t cap = mb->cap_t ? 2 * mb->cap_t : 1024;
-    int32_t *p = realloc(mb->tri, cap * 3 * sizeof *p);
-    if (!p) return cr_error(CR_ENOMEM, "mesh file: out of memory");
-    mb->tri = p, mb->cap_t = cap;
-  }
-  int32_t *t = mb->tri + 3 * mb->nt++;
-  t[0] = a, t[1] = b, t[2] = c;
-  return 0;
-}
-
-void mio_builder_free(mio_builder *mb) {
-  free(mb->xyz), free(mb->normal), free(mb->scalar), free(mb->rgb), free(mb->tri);
-  memset(mb, 0, sizeof *mb);
-}
-
-int mio_finish(mio_builder *mb, const char *path, cr_mesh **out) {
-  cr_mesh *m = calloc(1, sizeof *m);
-  if (!m) {
-    mio_builder_free(mb);
-    return cr_error(CR_ENOMEM, "%s: out of memory", path);
-  }
-  if (mb->nv > INT32_MAX / 3 || mb->nt > INT32_MAX / 3) {
-    free(m);
-    mio_builder_free(mb);
-    return cr_error(CR_EUNSUPPORTED, "%s: mesh too large", path);
-  }
-  m->n_vertices = (int)mb->nv, m->n_triangles = (int)mb->nt;
-  m->xyz = mb->xyz ? mb->xyz : calloc(1, sizeof(float));
-  m->tri = mb->tri ? mb->tri : calloc(1, sizeof(int32_t));
-  m->normal = mb->normal, m->scalar = mb->scalar, m->rgb = mb->rgb;
-  memset(mb, 0, sizeof *mb);
-  if (!m->xyz || !m->tri) {
-    cr_mesh_free(m);
-    return cr_error(CR_ENOMEM, "%s: out of memory", path);
-  }
-  int rc = cr_mesh_validate(m);
-  if (rc) {
-    cr_error_prefix(path);
-    cr_mesh_free(m);
-    return rc;
-  }
-  *out = m;
-  return 0;
-}
 
 // ---- PLY ----
 

@@ -1,5 +1,8 @@
 // STL (binary write; binary or ASCII read), Wavefront OBJ and legacy VTK polydata.
-#include "mesh/mesh_io_internal.h"
+#include "mesh/mesh_io_formats.h"
+
+#include "mesh/mesh_builder.h"
+#include "mesh/mesh_io_buf.h"
 
 #include "core/error.h"
 #include "core/mat.h"

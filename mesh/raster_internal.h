@@ -1,3 +1,4 @@
+// Private to mesh/.
 // Shared by the rasterizer's scalar path (raster.c) and its AVX2 kernel (raster_avx2.c):
 // the fixed-point vertex record, the z-buffer view and the store of a fragment.
 #ifndef CR_MESH_RASTER_INTERNAL_H

@@ -1,4 +1,4 @@
-// Helpers shared by the metric implementations (not a public header).
+// Private to metrics/: helpers shared by the metric implementations.
 #ifndef CR_METRICS_INTERNAL_H
 #define CR_METRICS_INTERNAL_H
 

@@ -1,6 +1,7 @@
+// Private to registration/.
 // The photo side of a registration cost, per pyramid level: the level's camera, the
 // binary mask, the prepared photo, the metric built on it and a render buffer. Shared
-// by the ray-cast cost (render_cost.c) and the mesh-raster cost (mesh_cost.c).
+// by every view of the registration cost (cost.c).
 #ifndef CR_REG_LEVELS_H
 #define CR_REG_LEVELS_H
 

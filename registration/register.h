@@ -7,7 +7,7 @@
 
 #include "core/camera.h"
 #include "core/pose.h"
-#include "registration/optimizer.h"
+#include "optim/optimizer.h"
 #include "registration/param.h"
 #include "registration/pyramid.h"
 

@@ -2,6 +2,7 @@
 // phantom at the true pose (with a gain change, noise and a mask) is the fixed image;
 // renders with each of the six pose parameters stepped around the truth are the moving
 // images. Every metric must have its optimum within one step of the truth.
+// test-links: metrics render
 #include "testutil.h"
 
 #include "core/camera.h"

@@ -4,6 +4,7 @@
 // the surface renderer + NGF, which shares none of that model (no inverse crime).
 // The working-distance prior is on, at the true focus distance of the pivot: a single
 // narrow-field view fixes depth only weakly (README, "Depth").
+// test-links: experiments registration optim
 #include "testutil.h"
 
 #include "core/mat.h"

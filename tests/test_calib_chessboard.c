@@ -3,7 +3,6 @@
 #include "testutil.h"
 
 #include "calib/chessboard.h"
-#include "core/cvwrap.h"
 #include "core/error.h"
 #include "core/mat.h"
 

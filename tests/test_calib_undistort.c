@@ -1,10 +1,11 @@
-// camreg's undistortion against cv::undistort (through the wrapper).
+// camreg's undistortion against cv::undistort (tests/cv_reference.h).
+// test-links: cvref
 #include <math.h>
 
+#include "cv_reference.h"
 #include "testutil.h"
 
 #include "calib/undistort.h"
-#include "core/cvwrap.h"
 #include "core/error.h"
 
 #include <stdlib.h>
@@ -51,8 +52,8 @@ static void compare(double alpha, int channels) {
   double N[9] = {nc.fx, 0, nc.cx, 0, nc.fy, nc.cy, 0, 0, 1};
   float *ref = malloc(sizeof(float) * cam.width * cam.height * channels);
   char err[256];
-  assert_int_equal(cvw_undistort(src->data, cam.width, cam.height, channels, src->stride, K, cam.dist, N,
-                                 ref, err, sizeof err), 0);
+  assert_int_equal(cvref_undistort(src->data, cam.width, cam.height, channels, src->stride, K, cam.dist, N,
+                                   ref, err, sizeof err), 0);
   double m = max_diff(dst, ref, &nc);
   print_message("alpha %g, %d channel(s): max |ours - cv::undistort| = %.4f grey\n", alpha, channels, m);
   assert_true(m <= 0.5);

@@ -1,9 +1,10 @@
 // Poses and cameras: Rodrigues, composition, look-at, projection with distortion
 // against OpenCV's projectPoints, undistortion, pyramid scaling, pose files.
+// test-links: cvref
+#include "cv_reference.h"
 #include "testutil.h"
 
 #include "core/camera.h"
-#include "core/cvwrap.h"
 #include "core/error.h"
 #include "core/mat.h"
 #include "core/pose.h"
@@ -94,7 +95,7 @@ static void test_projection_matches_opencv(void **state) {
       }
     double K[9] = {cam.fx, 0, cam.cx, 0, cam.fy, cam.cy, 0, 0, 1};
     char err[256];
-    assert_int_equal(cvw_project_points(&X[0][0], 50, rvec, tvec, K, cam.dist, &uv_cv[0][0], err, sizeof err), 0);
+    assert_int_equal(cvref_project_points(&X[0][0], 50, rvec, tvec, K, cam.dist, &uv_cv[0][0], err, sizeof err), 0);
     for (int n = 0; n < 50; n++) {
       double xc[3], uv[2];
       cr_pose_apply(&pose, X[n], xc);
@@ -120,7 +121,7 @@ static void test_pixel_ray_inverts_projection(void **state) {
   double uv[2] = {12.0, 470.0}, xn_cv[2], ray[3];
   double K[9] = {cam.fx, 0, cam.cx, 0, cam.fy, cam.cy, 0, 0, 1};
   char err[256];
-  assert_int_equal(cvw_undistort_points(uv, 1, K, cam.dist, xn_cv, err, sizeof err), 0);
+  assert_int_equal(cvref_undistort_points(uv, 1, K, cam.dist, xn_cv, err, sizeof err), 0);
   cr_camera_pixel_ray(&cam, uv[0], uv[1], ray);
   // OpenCV iterates a fixed 5 times by default; ours converges fully: compare loosely.
   assert_near(ray[0], xn_cv[0], 1e-3);

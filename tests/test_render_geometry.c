@@ -1,9 +1,10 @@
 // Renderer geometry: a bright sphere lands where the projection formula and OpenCV's
 // projectPoints say (with and without distortion); image-plane header; orbit poses;
 // reslicing of a linear field.
+// test-links: cvref
+#include "cv_reference.h"
 #include "testutil.h"
 
-#include "core/cvwrap.h"
 #include "core/error.h"
 #include "core/mat.h"
 #include "render/render.h"
@@ -65,7 +66,7 @@ static void test_sphere_projects_where_formula_says(void **state) {
     double rvec[3], K[9] = {cam.fx, 0, cam.cx, 0, cam.fy, cam.cy, 0, 0, 1};
     char err[256];
     cr_rvec_from_rotation(rvec, P.R);
-    assert_int_equal(cvw_project_points(X, 1, rvec, P.t, K, cam.dist, cv, err, sizeof err), 0);
+    assert_int_equal(cvref_project_points(X, 1, rvec, P.t, K, cam.dist, cv, err, sizeof err), 0);
     print_message("distortion %d: blob (%.3f, %.3f), formula (%.3f, %.3f), OpenCV (%.3f, %.3f)\n",
                   distorted, uv[0], uv[1], want[0], want[1], cv[0], cv[1]);
     assert_near(uv[0], want[0], 0.5);

@@ -1,9 +1,9 @@
-// Internal to the optimizers: a counting, budget-enforcing, best-tracking wrapper of the
+// Private to optim/: a counting, budget-enforcing, best-tracking wrapper of the
 // cost function shared by all algorithms.
-#ifndef CR_REG_OPT_EVAL_H
-#define CR_REG_OPT_EVAL_H
+#ifndef CR_OPTIM_OPT_EVAL_H
+#define CR_OPTIM_OPT_EVAL_H
 
-#include "registration/optimizer.h"
+#include "optim/optimizer.h"
 
 #define CR_OPT_WALL 1e300
 

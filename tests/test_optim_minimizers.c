@@ -2,7 +2,7 @@
 #include "testutil.h"
 
 #include "core/error.h"
-#include "registration/optimizer.h"
+#include "optim/optimizer.h"
 
 #include <math.h>
 #include <string.h>

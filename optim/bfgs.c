@@ -1,7 +1,7 @@
 // Quasi-Newton minimization: GSL's vector_bfgs2 with central finite-difference gradients,
 // in scaled coordinates y = x / step so that one unit is one initial step on every axis.
 #include "core/error.h"
-#include "registration/opt_eval.h"
+#include "optim/opt_eval.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multimin.h>

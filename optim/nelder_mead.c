@@ -1,6 +1,6 @@
 // Nelder-Mead through GSL's nmsimplex2, with the shared evaluation wrapper.
 #include "core/error.h"
-#include "registration/opt_eval.h"
+#include "optim/opt_eval.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multimin.h>

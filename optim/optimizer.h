@@ -10,8 +10,8 @@
 // returned x is the best point ever evaluated (so a stop on budget still returns the
 // best found). Costs that are NaN or infinite count as 1e300 (a wall). Algorithms are
 // deterministic: CMA-ES draws from a gsl_rng seeded with `seed`; the others draw nothing.
-#ifndef CR_REG_OPTIMIZER_H
-#define CR_REG_OPTIMIZER_H
+#ifndef CR_OPTIM_OPTIMIZER_H
+#define CR_OPTIM_OPTIMIZER_H
 
 #ifdef __cplusplus
 extern "C" {

@@ -3,7 +3,7 @@
 // It works in scaled coordinates y = x / step with sigma0 = 1; all draws come from a
 // gsl_rng (mt19937) seeded with opt->seed, so a run is a pure function of its inputs.
 #include "core/error.h"
-#include "registration/opt_eval.h"
+#include "optim/opt_eval.h"
 
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>

@@ -1,7 +1,7 @@
 // Powell's method (conjugate directions, Numerical-Recipes style direction replacement)
 // with golden-ratio bracketing and GSL Brent line searches.
 #include "core/error.h"
-#include "registration/opt_eval.h"
+#include "optim/opt_eval.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_min.h>

@@ -1,8 +1,8 @@
 // The optimizer interface: defaults, lookup, option checks and the evaluation wrapper.
-#include "registration/optimizer.h"
+#include "optim/optimizer.h"
 
 #include "core/error.h"
-#include "registration/opt_eval.h"
+#include "optim/opt_eval.h"
 
 #include <math.h>
 #include <stdlib.h>
