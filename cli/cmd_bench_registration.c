@@ -178,11 +178,11 @@ static int real_cost(bench *b, const bench_args *a) {
   if (cr_camera_read(a->camera, &b->cam) || cr_pose_read(a->pose, &b->truth) ||
       cr_volume_load(a->volume, -1, &vol, NULL))
     return cli_fail_last();
-  cr_render_params sp = cr_render_defaults(CR_RENDER_SURFACE);
+  cr_render_params sp = cr_render_defaults(&cr_render_mode_surface);
   cr_renderer *sr = NULL;
   double xyz[3 * 4000];
   int n = 0;
-  if (cr_renderer_new(&sr, vol, &sp) ||
+  if (cr_renderer_new(&sr, vol, NULL, &sp) ||
       cr_render_surface_points(sr, &b->cam, &b->truth, 8, xyz, 4000, &n, b->pivot))
     goto done;
   b->n_targets = n < 400 ? n : 400;
@@ -195,7 +195,7 @@ static int real_cost(bench *b, const bench_args *a) {
   snprintf(modes, sizeof modes, "%s", a->modes);
   for (char *save = NULL, *m = strtok_r(modes, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
     cr_reg_render_cost_options co = cr_reg_render_cost_defaults();
-    if (cr_render_mode_parse(m, &co.render.mode)) goto done;
+    if (!(co.render.mode = cr_render_mode_find(m))) goto done;
     if (!(co.metric = cr_metric_find(a->metric))) {
       cr_error(CR_EINVAL, "unknown metric '%s'", a->metric);
       goto done;

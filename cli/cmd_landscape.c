@@ -113,8 +113,8 @@ static int sweep(const args *a, const cr_volume *vol, const cr_camera *cam, cons
                  const cr_image *mask, const cr_pose *pose, const cr_metric_type *mt,
                  double pivot[3], double *cost) {
   cr_reg_render_cost_options co = cr_reg_render_cost_defaults();
-  cr_render_mode mode;
-  if (cr_render_mode_parse(a->mode, &mode)) return CR_EINVAL;
+  const cr_render_mode_type *mode = cr_render_mode_find(a->mode);
+  if (!mode) return CR_EINVAL;
   co.render = cr_render_defaults(mode);
   co.metric = mt;
   co.levels = a->level + 1;

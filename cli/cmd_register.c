@@ -110,7 +110,7 @@ static int parse_opt(int c, reg_args *a) {
   case 'O': a->overlay = optarg; break;
   case 'm':
     if ((a->mesh_mode = strcmp(optarg, "mesh") == 0)) break;
-    if (cr_render_mode_parse(optarg, &a->co.render.mode))
+    if (!(a->co.render.mode = cr_render_mode_find(optarg)))
       return cli_usage_error("register", "--mode: %s", cr_last_error());
     break;
   case 'e': a->metric_name = optarg; break;
@@ -297,7 +297,7 @@ static int write_outputs(const reg_args *a, reg_cost *cost, const cr_reg_result 
   if (!rc && a->report) {
     cJSON *extra = cJSON_CreateObject();
     cJSON_AddStringToObject(extra, "metric", a->co.metric->name);
-    cJSON_AddStringToObject(extra, "mode", a->mesh_mode ? "mesh" : cr_render_mode_name(a->co.render.mode));
+    cJSON_AddStringToObject(extra, "mode", a->mesh_mode ? "mesh" : a->co.render.mode->name);
     cJSON_AddStringToObject(extra, "volume", a->volume);
     cJSON_AddStringToObject(extra, "photo", a->photo);
     rc = cr_reg_report_write(a->report, res, extra);

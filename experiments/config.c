@@ -255,9 +255,8 @@ static int parse_method(const parse_ctx *p, const config_setting_t *g, const cha
       (rc = get_num(p, g, pre, "focus_sigma_mm", -1, 1000, &m->focus_sigma_mm)) ||
       (rc = get_num(p, g, pre, "prior_weight", 0, 1e6, &m->prior_weight)))
     return rc;
-  cr_render_mode mode;
   snprintf(full, sizeof full, "%smode", pre);
-  if (cr_render_mode_parse(m->mode, &mode))
+  if (!cr_render_mode_find(m->mode))
     return perr(p, config_setting_get_member(g, "mode") ? config_setting_get_member(g, "mode") : g, full,
                 "unknown render mode '%s' (drr, mip, volume, surface, probe)", m->mode);
   snprintf(full, sizeof full, "%smetric", pre);

@@ -54,8 +54,8 @@ static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene, c
                           const cr_exp_image_options *images, cr_exp_outcome *out) {
   const cr_exp_method *m = &cfg->methods[t->method];
   cr_reg_render_cost_options co = cr_reg_render_cost_defaults();
-  cr_render_mode mode;
-  int rc = cr_render_mode_parse(m->mode, &mode);
+  const cr_render_mode_type *mode = cr_render_mode_find(m->mode);
+  int rc = mode ? 0 : CR_EINVAL;
   if (rc) return rc;
   co.render = cr_render_defaults(mode);
   co.metric = cr_metric_find(m->metric);

@@ -47,27 +47,14 @@ cr_reg_mesh_cost_options cr_reg_mesh_cost_defaults(void) {
   return o;
 }
 
+// The cortex builder moved to mesh/ (cr_mesh_build_cortex); this keeps the old name.
 int cr_reg_mesh_build(const cr_volume *vol, const cr_reg_mesh_build_options *opt, cr_mesh **out,
                       double *iso_used) {
   cr_reg_mesh_build_options o = opt ? *opt : cr_reg_mesh_build_defaults();
-  *out = NULL;
-  if (o.smooth_iterations < 0 || o.probe_depth_mm < 0 || (o.probe_depth_mm > 0 && !(o.probe_step_mm > 0)))
-    return cr_error(CR_EINVAL, "mesh build: smoothing iterations, probe depth and step must be >= 0 (step > 0)");
-  double iso = isnan(o.iso) ? cr_render_auto_iso(vol) : o.iso;
-  if (iso_used) *iso_used = iso;
-  cr_mesh *m = NULL;
-  int rc = cr_mesh_marching_cubes(vol, (float)iso, 1, &m);
-  if (rc == CR_EEMPTY) return cr_error(CR_EEMPTY, "no surface at iso level %g in the volume", iso);
-  if (!rc) rc = cr_mesh_keep_largest_component(m, NULL);
-  if (!rc && o.smooth_iterations > 0) rc = cr_mesh_smooth_taubin(m, o.smooth_iterations, 0.5, -0.53);
-  if (!rc) rc = cr_mesh_compute_normals(m);
-  if (!rc && o.probe_depth_mm > 0) rc = cr_mesh_probe(m, vol, o.probe_depth_mm, o.probe_step_mm, CR_PROBE_MAX);
-  if (rc) {
-    cr_mesh_free(m);
-    return rc;
-  }
-  *out = m;
-  return 0;
+  cr_mesh_cortex_options co = cr_mesh_cortex_defaults();
+  co.iso = o.iso, co.smooth_iterations = o.smooth_iterations;
+  co.probe_depth_mm = o.probe_depth_mm, co.probe_step_mm = o.probe_step_mm;
+  return cr_mesh_build_cortex(vol, &co, out, iso_used);
 }
 
 void cr_reg_mesh_cost_free(cr_reg_mesh_cost *c) {

@@ -25,7 +25,7 @@ struct cr_reg_render_cost {
 cr_reg_render_cost_options cr_reg_render_cost_defaults(void) {
   cr_reg_render_cost_options o;
   memset(&o, 0, sizeof o);
-  o.render = cr_render_defaults(CR_RENDER_SURFACE);
+  o.render = cr_render_defaults(&cr_render_mode_surface);
   o.metric = NULL; // NULL = ngf
   o.metric_opt = cr_metric_default_options();
   o.prep = cr_reg_prep_defaults();
@@ -79,7 +79,7 @@ int cr_reg_render_cost_new(cr_reg_render_cost **out, const cr_volume *vol, const
   c->levels = c->opt.levels;
   cr_image *mask1 = mask ? cr_image_to_grey(mask, 0, NULL) : NULL;
   int rc = mask && !mask1 ? CR_ENOMEM : 0;
-  if (!rc) rc = cr_renderer_new(&c->renderer, vol, &c->opt.render);
+  if (!rc) rc = cr_renderer_new(&c->renderer, vol, NULL, &c->opt.render);
   if (!rc) rc = build_levels(c, photo, mask1);
   cr_image_free(mask1);
   if (rc) {
@@ -95,7 +95,7 @@ int cr_reg_render_cost_new(cr_reg_render_cost **out, const cr_volume *vol, const
 static int render_level(cr_reg_render_cost *c, int l, const cr_pose *pose, cr_image **img) {
   // Vesselness filters the whole render, so it needs every pixel; otherwise only the
   // pixels the metric reads are rendered.
-  cr_render_out ro = {c->lv.render[l], NULL, NULL, NULL, c->opt.prep.vesselness ? NULL : c->pixels[l]};
+  cr_render_out ro = {c->lv.render[l], NULL, NULL, NULL, c->opt.prep.vesselness ? NULL : c->pixels[l], NULL};
   int rc = cr_render(c->renderer, &c->lv.cam[l], pose, &ro);
   if (rc) return rc;
   *img = c->lv.render[l];
@@ -155,10 +155,10 @@ const cr_image *cr_reg_render_cost_photo(const cr_reg_render_cost *c, int level)
 }
 
 int cr_reg_render_cost_pivot(const cr_reg_render_cost *c, const cr_pose *pose, double pivot[3]) {
-  cr_render_params p = cr_render_defaults(CR_RENDER_SURFACE);
+  cr_render_params p = cr_render_defaults(&cr_render_mode_surface);
   p.iso = c->opt.render.iso, p.step_mm = c->opt.render.step_mm;
   cr_renderer *r = NULL;
-  int rc = cr_renderer_new(&r, c->vol, &p);
+  int rc = cr_renderer_new(&r, c->vol, NULL, &p);
   int n = 0;
   if (!rc) rc = cr_render_surface_points(r, &c->camera, pose, 4, NULL, 0, &n, pivot);
   cr_renderer_free(r);

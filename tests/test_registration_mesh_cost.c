@@ -28,10 +28,10 @@ static int setup(void **state) {
   double eye[3] = {10, 20, 230}, target[3] = {10, 20, 50}, up[3] = {0, 1, 0};
   if (cr_pose_look_at(&truth, eye, target, up)) return -1;
   photo = cr_image_new(128, 128, 1), mask = cr_image_new(128, 128, 1);
-  cr_render_params sp = cr_render_defaults(CR_RENDER_SURFACE);
+  cr_render_params sp = cr_render_defaults(&cr_render_mode_surface);
   cr_renderer *sr = NULL;
-  if (cr_renderer_new(&sr, vol, &sp)) return -1;
-  cr_render_out so = {photo, NULL, NULL, NULL, NULL};
+  if (cr_renderer_new(&sr, vol, NULL, &sp)) return -1;
+  cr_render_out so = {photo, NULL, NULL, NULL, NULL, NULL};
   int rc = cr_render(sr, &cam, &truth, &so);
   cr_renderer_free(sr);
   for (int y = 0; y < 128; y++)

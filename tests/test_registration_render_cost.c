@@ -48,12 +48,12 @@ static void test_half_resolution_render(void **state) {
   cam.cx += 2.7;
   cr_pose pose = view();
   for (int mode = 0; mode < 2; mode++) {
-    cr_render_params p = cr_render_defaults(mode ? CR_RENDER_PROBE : CR_RENDER_SURFACE);
+    cr_render_params p = cr_render_defaults(mode ? &cr_render_mode_probe : &cr_render_mode_surface);
     cr_renderer *r;
-    assert_int_equal(cr_renderer_new(&r, vol, &p), 0);
+    assert_int_equal(cr_renderer_new(&r, vol, NULL, &p), 0);
     cr_camera half = cr_camera_scaled(&cam, 0.5);
     cr_image *full = cr_image_new(cam.width, cam.height, 1), *hr = cr_image_new(half.width, half.height, 1);
-    cr_render_out of = {full, NULL, NULL, NULL, NULL}, oh = {hr, NULL, NULL, NULL, NULL};
+    cr_render_out of = {full, NULL, NULL, NULL, NULL, NULL}, oh = {hr, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(cr_render(r, &cam, &pose, &of), 0);
     assert_int_equal(cr_render(r, &half, &pose, &oh), 0);
     cr_image *down = cr_image_resize_area(full, half.width, half.height);
@@ -75,17 +75,17 @@ static void test_cost_prefers_truth(void **state) {
   // The "photo": a lit surface render (another appearance than the probe render the
   // cost uses) inside a round opening.
   cr_image *photo = cr_image_new(128, 128, 1), *mask = cr_image_new(128, 128, 1);
-  cr_render_params sp = cr_render_defaults(CR_RENDER_SURFACE);
+  cr_render_params sp = cr_render_defaults(&cr_render_mode_surface);
   cr_renderer *sr;
-  assert_int_equal(cr_renderer_new(&sr, vol, &sp), 0);
-  cr_render_out so = {photo, NULL, NULL, NULL, NULL};
+  assert_int_equal(cr_renderer_new(&sr, vol, NULL, &sp), 0);
+  cr_render_out so = {photo, NULL, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(sr, &cam, &truth, &so), 0);
   cr_renderer_free(sr);
   for (int y = 0; y < 128; y++)
     for (int x = 0; x < 128; x++) *cr_image_px(mask, x, y) = hypot(x - 60, y - 66) < 45;
   (void)target;
   cr_reg_render_cost_options o = cr_reg_render_cost_defaults();
-  o.render = cr_render_defaults(CR_RENDER_PROBE), o.metric = cr_metric_mi, o.levels = 2;
+  o.render = cr_render_defaults(&cr_render_mode_probe), o.metric = cr_metric_mi, o.levels = 2;
   cr_reg_render_cost *c;
   assert_int_equal(cr_reg_render_cost_new(&c, vol, &cam, photo, mask, &o), 0);
   double at_truth, shifted;
