@@ -160,15 +160,18 @@ static long volume_kernel(const cr_raycaster *r, const ray_t *ray_in, float rgba
 
 static long volume_pixel(const cr_raycaster *r, const frame_geom *g, const ray_t *ray, int in_box,
                          const cr_render_out *out, int u, int v, int *hit) {
+  *hit = in_box;
+  if (!in_box) { // the miss values (the grey mix below may round the background)
+    cr_ray_write_miss(r, out, u, v);
+    return 0;
+  }
   float *px = cr_image_px(out->image, u, v);
   const float bg = r->p.background;
   float c[4] = {0, 0, 0, 0};
-  long n = 0;
-  if (in_box) n = volume_kernel(r, ray, c);
+  const long n = volume_kernel(r, ray, c);
   for (int k = 0; k < 3; k++) c[k] += (1 - c[3]) * bg;
   if (out->image->channels == 3) px[0] = c[0], px[1] = c[1], px[2] = c[2];
   else px[0] = 0.299f * c[0] + 0.587f * c[1] + 0.114f * c[2];
-  *hit = in_box;
   return n;
 }
 
