@@ -36,7 +36,6 @@ static inline double run_sum(const cr_raycaster *r, int sm, const float xf[3], c
   return acc;
 }
 
-
 // First sample index (of 0..n-1, at t = tn + (k + off) step) in a brick that is not
 // skipped, walking from the ray's start; n if none.
 static long first_active_sample(const cr_raycaster *r, const ray_t *ray, double off, long n) {
@@ -127,7 +126,6 @@ static long drr_kernel(const cr_raycaster *r, const ray_t *ray, float *out) {
   *out = (float)acc;
   return count;
 }
-
 
 static long drr_pixel(const cr_raycaster *r, const frame_geom *g, const ray_t *ray, int in_box,
                       const cr_render_out *out, int u, int v, int *hit) {

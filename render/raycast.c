@@ -23,7 +23,8 @@ static int check_params(const cr_volume *vol, cr_render_params *p) {
                                "step or window)");
   if (p->step_mm < smin * 1e-3) p->step_mm = smin * 1e-3;
   for (int i = 1; i < p->n_tf; i++)
-    if (p->tf[i].value < p->tf[i - 1].value) return cr_error(CR_EINVAL, "render: transfer function values must increase");
+    if (p->tf[i].value < p->tf[i - 1].value)
+      return cr_error(CR_EINVAL, "render: transfer function values must increase");
   return 0;
 }
 

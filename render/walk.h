@@ -73,7 +73,7 @@ static inline int argmin3(const double t[3]) {
 // Starts the walk in the brick of voxel position x (clamped into the grid); `axis` >= 0
 // forces that axis's brick coordinate to b_axis (entering across a known face).
 static inline void walk_init(const cr_raycaster *r, const ray_t *ray, walk_t *w, const double x[3], int axis,
-                      int b_axis) {
+                             int b_axis) {
   cr_brick_of(r, x, w->b);
   if (axis >= 0) w->b[axis] = b_axis;
   w->bi = (size_t)w->b[0] + (size_t)r->nb[0] * ((size_t)w->b[1] + (size_t)r->nb[1] * w->b[2]);
@@ -169,7 +169,7 @@ static inline long walk_next(const cr_raycaster *r, const ray_t *ray, walk_t *w,
 // start at the box instead of crossing the volume's empty margin macro brick by macro
 // brick. Returns 0 if the ray misses the box.
 static inline int clip_to_active_box(const cr_raycaster *r, const ray_t *ray, double off, long n, ray_t *rc,
-                              long *k0, long *n_c) {
+                                     long *k0, long *n_c) {
   const double step = r->p.step_mm;
   double ta = ray->tn, tb = ray->tf;
   for (int a = 0; a < 3; a++) {
@@ -192,6 +192,5 @@ static inline int clip_to_active_box(const cr_raycaster *r, const ray_t *ray, do
   *n_c = tb < ray->tf && f + 2 < (double)(n - *k0) ? (long)floor(f) + 2 : n - *k0;
   return 1;
 }
-
 
 #endif

@@ -149,7 +149,8 @@ static void test_hit_mask_and_misses(void **state) {
           assert_near(cr_image_px(img, x, y)[0], -7, 0);
           if (geo) {
             assert_near(cr_image_px(depth, x, y)[0], 0, 0);
-            for (int k = 0; k < 3; k++) assert_true(isnan(cr_image_px(xyz, x, y)[k]) && isnan(cr_image_px(nrm, x, y)[k]));
+            for (int k = 0; k < 3; k++)
+              assert_true(isnan(cr_image_px(xyz, x, y)[k]) && isnan(cr_image_px(nrm, x, y)[k]));
           }
         }
         if (geo) {
