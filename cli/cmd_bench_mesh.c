@@ -130,8 +130,7 @@ static int bench(cr_volume *vol, double iso, int size, int repeat, int smooth) {
     cr_mesh_free(d);
   }
   if (!rc) rc = cr_mesh_rasterize(r, m, &cam, &pose, &o);
-  long covered = 0;
-  for (long i = 0; i < (long)size * size; i++) covered += r->tri[i] >= 0;
+  long covered = rc ? 0 : cr_mesh_raster_hit_mask(r, NULL);
   t0 = now_ms();
   if (!rc) rc = cr_mesh_raster_resolve(r, m, &pose, shade, NULL, NULL, NULL);
   printf("resolve shade        %9.2f ms  (%ld pixels on the mesh)\n", now_ms() - t0, covered);

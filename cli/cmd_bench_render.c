@@ -22,7 +22,8 @@ static const char usage[] =
     "options:\n"
     "      --volume FILE   NIfTI volume\n"
     "      --frames N      frames per measurement (default 20)\n"
-    "      --modes LIST    comma-separated modes (default drr,mip,volume,surface,probe)\n"
+    "      --modes LIST    comma-separated render modes, any of the table (camreg render\n"
+    "                      --help lists them; default drr,mip,volume,surface,probe)\n"
     "  -h, --help          this text\n";
 
 static cr_volume *load_default(const char **name) {
@@ -39,11 +40,11 @@ static cr_volume *load_default(const char **name) {
   return cr_phantom_make(&p, &v) ? NULL : v;
 }
 
-static int bench_mode(const cr_volume *vol, cr_render_mode mode, int frames) {
+static int bench_mode(const cr_volume *vol, const cr_render_mode_type *mode, int frames) {
   cr_render_params p = cr_render_defaults(mode);
   cr_renderer *r;
   double t0 = omp_get_wtime();
-  if (cr_renderer_new(&r, vol, &p)) return -1;
+  if (cr_renderer_new(&r, vol, NULL, &p)) return -1;
   double setup_ms = 1e3 * (omp_get_wtime() - t0);
   double lo[3], hi[3], c[3], up[3] = {0, 0, 1}, axis[3] = {0, 0, 1};
   cr_volume_world_bounds(vol, lo, hi);
@@ -56,7 +57,8 @@ static int bench_mode(const cr_volume *vol, cr_render_mode mode, int frames) {
     cr_camera cam = cr_camera_from_fov(sizes[s], sizes[s], 30);
     cr_image *img = cr_image_new(sizes[s], sizes[s], 1), *depth = cr_image_new(sizes[s], sizes[s], 1);
     if (!img || !depth) return -1;
-    cr_render_out out = {img, depth, NULL, NULL, NULL};
+    // the depth map too where the mode makes one (surface, probe, mesh)
+    cr_render_out out = {img, mode->outputs & CR_RENDER_OUT_DEPTH ? depth : NULL, NULL, NULL, NULL, NULL};
     if (cr_render(r, &cam, &P0, &out)) return -1; // rays for this camera
     double samples = 0;
     clock_t cpu0 = clock();
@@ -68,7 +70,7 @@ static int bench_mode(const cr_volume *vol, cr_render_mode mode, int frames) {
     }
     double sec = omp_get_wtime() - t0, cpu = (double)(clock() - cpu0) / CLOCKS_PER_SEC;
     printf("%-8s %4dx%-4d %8.2f ms/frame %8.1f Msamples/s %7.0f ksamples/frame %8.2f cpu-ms/frame"
-           "  (setup %.0f ms)\n", cr_render_mode_name(mode), sizes[s], sizes[s], 1e3 * sec / frames,
+           "  (setup %.0f ms)\n", mode->name, sizes[s], sizes[s], 1e3 * sec / frames,
            samples / sec * 1e-6, samples / frames * 1e-3, 1e3 * cpu / frames, setup_ms);
     cr_image_free(img);
     cr_image_free(depth);
@@ -97,12 +99,13 @@ static int run(int argc, char **argv) {
     }
   }
   if (optind < argc) return cli_usage_error("bench-render", "unexpected argument '%s'", argv[optind]);
-  cr_render_mode list[8];
+  const cr_render_mode_type *list[8];
   int n = 0;
   char buf[256];
   snprintf(buf, sizeof buf, "%s", modes);
   for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    if (n == 8 || cr_render_mode_parse(tok, &list[n])) return cli_usage_error("bench-render", "--modes: bad mode '%s'", tok);
+    if (n == 8 || !(list[n] = cr_render_mode_find(tok)))
+      return cli_usage_error("bench-render", "--modes: bad mode '%s'", tok);
     n++;
   }
   cr_volume *vol = NULL;

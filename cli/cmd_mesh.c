@@ -155,8 +155,7 @@ static int render(const mesh_args *a, const cr_mesh *m) {
   if (!rc) rc = cr_mesh_rasterize(r, m, &cam, &pose, NULL) || cr_mesh_raster_resolve(r, m, &pose, shade, depth, NULL, NULL);
   if (!rc) rc = cr_image_write_preview(a->render, shade, 0, 1);
   if (!rc && depth) rc = cr_image_write(a->depth, depth, 32);
-  long covered = 0;
-  for (long i = 0; !rc && i < (long)cam.width * cam.height; i++) covered += r->tri[i] >= 0;
+  long covered = rc ? 0 : cr_mesh_raster_hit_mask(r, NULL);
   cr_mesh_raster_free(r);
   cr_image_free(shade), cr_image_free(depth);
   if (rc) return cli_fail_last();

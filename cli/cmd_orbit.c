@@ -27,12 +27,22 @@ static const char usage[] =
     "      --views N          number of views (default 12)\n"
     "      --degrees D        total turn (default 360: N views D/N apart)\n"
     "      --distance MM      start distance without --pose (default 300)\n"
-    "  -m, --mode M           drr, mip, volume, surface, probe (default surface)\n"
+    "  -m, --mode M           a render mode (list below; default surface)\n"
     "      --iso LEVEL        surface level (default automatic)\n"
     "      --step MM          sampling step (default smallest voxel size)\n"
     "      --ext EXT          image type: png (16-bit), nii, nii.gz, tif (default png)\n"
     "      --scale S          render at S times the camera resolution (default 1)\n"
-    "  -h, --help             this text\n";
+    "  -h, --help             this text\n\n"
+    "modes:\n";
+
+// The help text: the modes come from the mode table (built-in and registered).
+static void print_usage(void) {
+  fputs(usage, stdout);
+  for (int i = 0; i < cr_render_mode_count(); i++) {
+    const cr_render_mode_type *t = cr_render_mode_at(i);
+    printf("  %-9s %s\n", t->name, t->summary ? t->summary : "");
+  }
+}
 
 typedef struct orbit_args {
   const char *volume, *camera, *prefix, *pose, *ext;
@@ -53,10 +63,20 @@ static int parse(int argc, char **argv, orbit_args *a) {
       {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
   int c, rc;
   memset(a, 0, sizeof *a);
-  a->p = cr_render_defaults(CR_RENDER_SURFACE);
-  a->axis[2] = 1, a->degrees = 360, a->distance = 300, a->scale = 1, a->views = 12, a->ext = "png";
+  // the mode first: its defaults are what the other options change
+  const cr_render_mode_type *mode = &cr_render_mode_surface;
   optind = 1;
   opterr = 0;
+  while ((c = getopt_long(argc, argv, "v:c:o:p:m:h", opts, NULL)) != -1) {
+    if (c == 'h') {
+      print_usage();
+      return -1;
+    }
+    if (c == 'm' && !(mode = cr_render_mode_find(optarg))) return cli_usage_error("orbit", "--mode: %s", cr_last_error());
+  }
+  a->p = cr_render_defaults(mode);
+  a->axis[2] = 1, a->degrees = 360, a->distance = 300, a->scale = 1, a->views = 12, a->ext = "png";
+  optind = 1;
   while ((c = getopt_long(argc, argv, "v:c:o:p:m:h", opts, NULL)) != -1) {
     switch (c) {
     case 'v': a->volume = optarg; break;
@@ -71,14 +91,11 @@ static int parse(int argc, char **argv, orbit_args *a) {
     case 'n': if ((rc = cli_parse_int("orbit", "--views", optarg, 1, 100000, &a->views))) return rc; break;
     case 'd': if ((rc = cli_parse_double("orbit", "--degrees", optarg, &a->degrees))) return rc; break;
     case 'D': if ((rc = cli_parse_double("orbit", "--distance", optarg, &a->distance))) return rc; break;
-    case 'm':
-      if (cr_render_mode_parse(optarg, &a->p.mode)) return cli_usage_error("orbit", "--mode: %s", cr_last_error());
-      break;
+    case 'm': break; // read first
     case 'i': if ((rc = cli_parse_double("orbit", "--iso", optarg, &a->p.iso))) return rc; break;
     case 's': if ((rc = cli_parse_double("orbit", "--step", optarg, &a->p.step_mm))) return rc; break;
     case 'e': a->ext = optarg; break;
     case 'S': if ((rc = cli_parse_double("orbit", "--scale", optarg, &a->scale))) return rc; break;
-    case 'h': fputs(usage, stdout); return -1;
     default: return cli_usage_error("orbit", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
@@ -117,12 +134,12 @@ static int run(int argc, char **argv) {
   cr_pose P0;
   cr_renderer *r = NULL;
   cr_image *img = NULL;
-  if (start_pose(&a, &P0) || cr_renderer_new(&r, vol, &a.p) || !(img = cr_image_new(cam.width, cam.height, 1)))
+  if (start_pose(&a, &P0) || cr_renderer_new(&r, vol, NULL, &a.p) || !(img = cr_image_new(cam.width, cam.height, 1)))
     goto fail;
   for (int i = 0; i < a.views; i++) {
     double angle = a.degrees * i / a.views, xc[3];
     cr_pose P = cr_render_orbit_pose(&P0, a.pivot, a.axis, angle);
-    cr_render_out out = {img, NULL, NULL, NULL, NULL};
+    cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL};
     if (cr_render(r, &cam, &P, &out)) goto fail;
     char path[4096], pose_path[4096], comment[128];
     snprintf(path, sizeof path, "%s_%03d.%s", a.prefix, i, a.ext);
@@ -146,4 +163,4 @@ done:
   return rc;
 }
 
-const cr_command cr_command_orbit = {"orbit", "render a turntable of views around a pivot, with poses", run};
+const cr_command cr_command_orbit = {"orbit", "render a turntable of views around a pivot, with poses (any render mode)", run};

@@ -47,10 +47,10 @@ static const char usage[] =
 // The opening's centre: the centroid of the surface seen in the central third of the view.
 static int default_target(const cr_volume *vol, const cr_camera *cam, const cr_pose *pose,
                           double iso, double target[3]) {
-  cr_render_params rp = cr_render_defaults(CR_RENDER_SURFACE);
+  cr_render_params rp = cr_render_defaults(&cr_render_mode_surface);
   rp.iso = iso;
   cr_renderer *r;
-  int rc = cr_renderer_new(&r, vol, &rp);
+  int rc = cr_renderer_new(&r, vol, NULL, &rp);
   if (rc) return rc;
   cr_camera centre = *cam;
   // A camera that sees only the middle third: crop by shifting the principal point.

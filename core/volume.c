@@ -125,6 +125,35 @@ void cr_volume_minmax(const cr_volume *vol, float *min, float *max) {
   *min = lo, *max = hi;
 }
 
+float cr_volume_otsu_level(const cr_volume *vol) {
+  float lo, hi;
+  cr_volume_minmax(vol, &lo, &hi);
+  if (!(hi > lo)) return lo;
+  enum { NB = 256 };
+  double hist[NB] = {0};
+  const size_t n = cr_volume_count(vol);
+  const double scale = NB / ((double)hi - lo);
+  for (size_t i = 0; i < n; i++) {
+    float v = vol->data[i];
+    if (isnan(v)) continue;
+    int b = (int)((v - lo) * scale);
+    hist[b >= NB ? NB - 1 : b] += 1;
+  }
+  double total = 0, sum_all = 0;
+  for (int b = 0; b < NB; b++) total += hist[b], sum_all += b * hist[b];
+  double w0 = 0, sum0 = 0, best = -1;
+  int best_b = NB / 2;
+  for (int b = 0; b < NB - 1; b++) { // class 0 = bins 0..b
+    w0 += hist[b], sum0 += b * hist[b];
+    double w1 = total - w0;
+    if (w0 <= 0 || w1 <= 0) continue;
+    double m0 = sum0 / w0, m1 = (sum_all - sum0) / w1;
+    double between = w0 * w1 * (m0 - m1) * (m0 - m1);
+    if (between > best) best = between, best_b = b;
+  }
+  return (float)(lo + (best_b + 1) / scale);
+}
+
 static void corner_bounds(const cr_volume *vol, double margin, double lo[3], double hi[3]) {
   for (int a = 0; a < 3; a++) lo[a] = INFINITY, hi[a] = -INFINITY;
   for (int c = 0; c < 8; c++) {

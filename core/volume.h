@@ -49,6 +49,10 @@ float cr_volume_sample_nearest(const cr_volume *vol, const double xyz[3], float 
 
 // Minimum and maximum value (NaN ignored).
 void cr_volume_minmax(const cr_volume *vol, float *min, float *max);
+// Otsu's threshold on a 256-bin histogram of the values between min and max (NaN
+// ignored): the level that best separates the volume into two classes (for an MRI, the
+// brain from the background). The minimum when the volume is constant.
+float cr_volume_otsu_level(const cr_volume *vol);
 // World bounding box of the voxel grid, from the outer faces of the edge voxels
 // (centres +- half a voxel), as lo[3], hi[3] in mm.
 void cr_volume_world_bounds(const cr_volume *vol, double lo[3], double hi[3]);

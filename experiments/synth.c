@@ -46,17 +46,17 @@ static void frame_free(frame *f) {
 static int render_geometry(const cr_volume *vol, const cr_camera *cam, const cr_pose *pose,
                            double iso, frame *f) {
   memset(f, 0, sizeof *f);
-  cr_render_params rp = cr_render_defaults(CR_RENDER_SURFACE);
+  cr_render_params rp = cr_render_defaults(&cr_render_mode_surface);
   rp.iso = iso;
   cr_renderer *r;
-  int rc = cr_renderer_new(&r, vol, &rp);
+  int rc = cr_renderer_new(&r, vol, NULL, &rp);
   if (rc) return rc;
   f->shade = cr_image_new(cam->width, cam->height, 1);
   f->depth = cr_image_new(cam->width, cam->height, 1);
   f->xyz = cr_image_new(cam->width, cam->height, 3);
   f->normal = cr_image_new(cam->width, cam->height, 3);
   if (!f->shade || !f->depth || !f->xyz || !f->normal) rc = CR_ENOMEM;
-  cr_render_out out = {f->shade, f->depth, f->xyz, f->normal, NULL};
+  cr_render_out out = {f->shade, f->depth, f->xyz, f->normal, NULL, NULL};
   if (!rc) rc = cr_render(r, cam, pose, &out);
   cr_renderer_free(r);
   if (rc) frame_free(f);

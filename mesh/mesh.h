@@ -1,5 +1,5 @@
 // Triangle meshes of the brain surface: extraction (marching cubes), clean-up (largest
-// component, Taubin smoothing, normals), files (PLY, STL, OBJ, legacy VTK), a z-buffer
+// component, Taubin smoothing, normals), the cortex mesh of an MRI in one call, files (PLY, STL, OBJ, legacy VTK), a z-buffer
 // rasterizer through the OpenCV camera model, a volume probe along the normals, photo
 // texture and flat maps.
 //
@@ -147,10 +147,37 @@ int cr_mesh_raster_set_simd(int enable);
 // rasterizer used them: snapped to 1/4096 px, within +-2^17 px) and z, its camera
 // depth in mm; z <= 0 (and u = v = 0) when it is nearer than the near plane.
 void cr_mesh_raster_vertex(const cr_mesh_raster *r, int v, float uvz[3]);
+// The pixels a raster covers: hit[i] = 1 where a triangle covers pixel i (row-major,
+// width*height bytes), else 0. hit may be NULL. Returns the number of covered pixels.
+long cr_mesh_raster_hit_mask(const cr_mesh_raster *r, unsigned char *hit);
+
+// What cr_mesh_raster_resolve_all writes; every output may be NULL, images must match
+// the raster's size. Values are perspective-correct interpolations over the triangle
+// that covers the pixel; a pixel no triangle covers (or that pixel_mask leaves out)
+// gets the miss values.
+typedef struct cr_mesh_raster_outputs {
+  cr_image *shade;   // 1 ch: headlight |n . view| (n as in `normal`)
+  cr_image *attr;    // 1 ch: vertex scalars (the mesh must have them); 3 ch: vertex colours 0..255
+  cr_image *depth;   // 1 ch: z in the camera frame, mm
+  cr_image *xyz;     // 3 ch: world mm; NaN on a miss
+  cr_image *normal;  // 3 ch: unit outward normal (world): the interpolated vertex normals, or
+                     // the face normal of a mesh without normals; NaN on a miss
+  unsigned char *hit;               // width*height bytes: 1 on the mesh, 0 on a miss
+  const unsigned char *pixel_mask;  // optional, width*height: pixels where it is 0 are misses
+  float miss_shade, miss_attr, miss_depth; // values of shade, attr and depth on a miss
+} cr_mesh_raster_outputs;
+
+// Resolves every requested output of a raster of `m` (seen at cam_from_world) in one
+// pass. CR_EINVAL on an image of the wrong size or channels, or attr without the vertex
+// scalars or colours it needs.
+int cr_mesh_raster_resolve_all(const cr_mesh_raster *r, const cr_mesh *m, const cr_pose *cam_from_world,
+                               const cr_mesh_raster_outputs *out);
+
 // Resolves images from a raster of `m` (each may be NULL; sizes must match the raster):
 // shade (1 ch: headlight |n . view| with interpolated normals, 0 background), depth
 // (1 ch, mm, NaN background), xyz (3 ch world mm, NaN background), attr (1 ch: vertex
-// scalars, 3 ch: vertex colours 0..255; NaN background). Perspective-correct.
+// scalars, 3 ch: vertex colours 0..255; NaN background). Perspective-correct. The same as
+// cr_mesh_raster_resolve_all with those misses.
 int cr_mesh_raster_resolve(const cr_mesh_raster *r, const cr_mesh *m, const cr_pose *cam_from_world,
                            cr_image *shade, cr_image *depth, cr_image *xyz, cr_image *attr);
 
@@ -168,6 +195,28 @@ int cr_mesh_probe(cr_mesh *m, const cr_volume *vol, double depth_mm, double step
 // keep their colour (grey 128 if the mesh had none). *n_visible may be NULL.
 int cr_mesh_texture(cr_mesh *m, const cr_image *photo, const cr_camera *cam,
                     const cr_pose *cam_from_world, double tol_mm, int *n_visible);
+
+// ---- cortex.c: the cortex mesh of a brain MRI ----
+
+typedef struct cr_mesh_cortex_options {
+  double iso;                    // marching-cubes level; NaN = cr_volume_otsu_level (automatic)
+  int smooth_iterations;         // Taubin iterations (lambda 0.5, mu -0.53); 0 = none
+  double probe_depth_mm;         // per-vertex probe along the inward normal; 0 = none
+  double probe_step_mm;          // probe sampling step (> 0)
+  cr_mesh_probe_mode probe_mode; // max or mean over the probe
+} cr_mesh_cortex_options;
+
+// Defaults: automatic iso, 5 Taubin iterations, probe max over 0..3 mm in 0.25 mm steps.
+cr_mesh_cortex_options cr_mesh_cortex_defaults(void);
+
+// The cortex mesh of `vol`: marching cubes at the iso level (voxels outside the grid
+// count as outside, so the mesh is closed), the largest connected component, Taubin
+// smoothing, vertex normals and (if probe_depth_mm > 0) probe scalars in m->scalar.
+// NULL opt means the defaults. *iso_used (may be NULL) gets the level. A new mesh in
+// *out (NULL on failure). CR_EEMPTY when no surface crosses the volume at that level,
+// CR_EINVAL on bad options.
+int cr_mesh_build_cortex(const cr_volume *vol, const cr_mesh_cortex_options *opt, cr_mesh **out,
+                         double *iso_used);
 
 // ---- flatmap.c ----
 

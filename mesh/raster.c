@@ -510,33 +510,52 @@ void cr_mesh_raster_vertex(const cr_mesh_raster *r, int v, float uvz[3]) {
   uvz[0] = (float)p->x / FIX_ONE, uvz[1] = (float)p->y / FIX_ONE, uvz[2] = p->z;
 }
 
+long cr_mesh_raster_hit_mask(const cr_mesh_raster *r, unsigned char *hit) {
+  const long n = (long)r->width * r->height;
+  long covered = 0;
+  for (long i = 0; i < n; i++) {
+    const int on = r->tri[i] >= 0;
+    if (hit) hit[i] = (unsigned char)on;
+    covered += on;
+  }
+  return covered;
+}
+
+// The miss values of pixel i (x, y).
+static void resolve_miss(const cr_mesh_raster_outputs *o, size_t i, int x, int y) {
+  if (o->shade) cr_image_px(o->shade, x, y)[0] = o->miss_shade;
+  if (o->depth) cr_image_px(o->depth, x, y)[0] = o->miss_depth;
+  for (int c = 0; o->xyz && c < 3; c++) cr_image_px(o->xyz, x, y)[c] = NAN;
+  for (int c = 0; o->normal && c < 3; c++) cr_image_px(o->normal, x, y)[c] = NAN;
+  for (int c = 0; o->attr && c < o->attr->channels; c++) cr_image_px(o->attr, x, y)[c] = o->miss_attr;
+  if (o->hit) o->hit[i] = 0;
+}
+
 static void resolve_pixel(const cr_mesh_raster *r, const cr_mesh *m, const double centre[3], size_t i,
-                          cr_image *shade, cr_image *depth, cr_image *xyz, cr_image *attr, int x, int y) {
+                          const cr_mesh_raster_outputs *o, int x, int y) {
   int32_t t = r->tri[i];
-  if (t < 0) {
-    if (shade) cr_image_px(shade, x, y)[0] = 0;
-    if (depth) cr_image_px(depth, x, y)[0] = NAN;
-    for (int c = 0; xyz && c < 3; c++) cr_image_px(xyz, x, y)[c] = NAN;
-    for (int c = 0; attr && c < attr->channels; c++) cr_image_px(attr, x, y)[c] = NAN;
+  if (t < 0 || (o->pixel_mask && !o->pixel_mask[i])) {
+    resolve_miss(o, i, x, y);
     return;
   }
+  if (o->hit) o->hit[i] = 1;
   const int32_t *id = m->tri + 3 * (size_t)t;
   double b[3] = {1.0 - r->bary[2 * i] - r->bary[2 * i + 1], r->bary[2 * i], r->bary[2 * i + 1]};
   double p[3] = {0, 0, 0};
   for (int k = 0; k < 3; k++)
     for (int a = 0; a < 3; a++) p[a] += b[k] * m->xyz[3 * (size_t)id[k] + a];
-  if (depth) cr_image_px(depth, x, y)[0] = r->depth[i];
-  for (int a = 0; xyz && a < 3; a++) cr_image_px(xyz, x, y)[a] = (float)p[a];
-  if (attr) {
-    float *o = cr_image_px(attr, x, y);
-    for (int c = 0; c < attr->channels; c++) {
+  if (o->depth) cr_image_px(o->depth, x, y)[0] = r->depth[i];
+  for (int a = 0; o->xyz && a < 3; a++) cr_image_px(o->xyz, x, y)[a] = (float)p[a];
+  if (o->attr) {
+    float *q = cr_image_px(o->attr, x, y);
+    for (int c = 0; c < o->attr->channels; c++) {
       double s = 0;
       for (int k = 0; k < 3; k++)
-        s += b[k] * (attr->channels == 1 ? m->scalar[id[k]] : m->rgb[3 * (size_t)id[k] + c]);
-      o[c] = (float)s;
+        s += b[k] * (o->attr->channels == 1 ? m->scalar[id[k]] : m->rgb[3 * (size_t)id[k] + c]);
+      q[c] = (float)s;
     }
   }
-  if (shade) {
+  if (o->shade || o->normal) {
     double n[3] = {0, 0, 0}, d[3];
     if (m->normal) {
       for (int k = 0; k < 3; k++)
@@ -548,10 +567,13 @@ static void resolve_pixel(const cr_mesh_raster *r, const cr_mesh *m, const doubl
       cr_vec3_sub(e1, q[1], q[0]), cr_vec3_sub(e2, q[2], q[0]);
       cr_vec3_cross(n, e1, e2);
     }
-    cr_vec3_normalize(n);
-    cr_vec3_sub(d, p, centre);
-    cr_vec3_normalize(d);
-    cr_image_px(shade, x, y)[0] = (float)fabs(cr_vec3_dot(n, d));
+    const double len = cr_vec3_normalize(n);
+    if (o->shade) {
+      cr_vec3_sub(d, p, centre);
+      cr_vec3_normalize(d);
+      cr_image_px(o->shade, x, y)[0] = (float)fabs(cr_vec3_dot(n, d));
+    }
+    for (int a = 0; o->normal && a < 3; a++) cr_image_px(o->normal, x, y)[a] = len > 0 ? (float)n[a] : NAN;
   }
 }
 
@@ -563,12 +585,13 @@ static int check_image(const cr_image *img, const cr_mesh_raster *r, int channel
   return 0;
 }
 
-int cr_mesh_raster_resolve(const cr_mesh_raster *r, const cr_mesh *m, const cr_pose *cam_from_world,
-                           cr_image *shade, cr_image *depth, cr_image *xyz, cr_image *attr) {
+int cr_mesh_raster_resolve_all(const cr_mesh_raster *r, const cr_mesh *m, const cr_pose *cam_from_world,
+                               const cr_mesh_raster_outputs *out) {
   int rc;
-  if ((rc = check_image(shade, r, 1, "shade")) || (rc = check_image(depth, r, 1, "depth")) ||
-      (rc = check_image(xyz, r, 3, "xyz")))
+  if ((rc = check_image(out->shade, r, 1, "shade")) || (rc = check_image(out->depth, r, 1, "depth")) ||
+      (rc = check_image(out->xyz, r, 3, "xyz")) || (rc = check_image(out->normal, r, 3, "normal")))
     return rc;
+  const cr_image *attr = out->attr;
   if (attr) {
     if (attr->channels == 1 && !m->scalar) return cr_error(CR_EINVAL, "mesh raster: the mesh has no scalars");
     if (attr->channels == 3 && !m->rgb) return cr_error(CR_EINVAL, "mesh raster: the mesh has no colours");
@@ -579,7 +602,13 @@ int cr_mesh_raster_resolve(const cr_mesh_raster *r, const cr_mesh *m, const cr_p
   int w = r->width, h = r->height;
 #pragma omp parallel for schedule(static)
   for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++)
-      resolve_pixel(r, m, centre, (size_t)y * w + x, shade, depth, xyz, attr, x, y);
+    for (int x = 0; x < w; x++) resolve_pixel(r, m, centre, (size_t)y * w + x, out, x, y);
   return 0;
+}
+
+int cr_mesh_raster_resolve(const cr_mesh_raster *r, const cr_mesh *m, const cr_pose *cam_from_world,
+                           cr_image *shade, cr_image *depth, cr_image *xyz, cr_image *attr) {
+  const cr_mesh_raster_outputs o = {.shade = shade, .attr = attr, .depth = depth, .xyz = xyz,
+                                    .miss_shade = 0, .miss_attr = NAN, .miss_depth = NAN};
+  return cr_mesh_raster_resolve_all(r, m, cam_from_world, &o);
 }

@@ -1,4 +1,5 @@
-// Private to render/: the renderer object, the per-ray set-up and the samplers.
+// Private to render/: the ray-casting engine shared by the ray modes (drr, mip, volume,
+// surface, probe), the per-ray set-up, the samplers and the per-mode table of the engine.
 #ifndef CR_RENDER_INTERNAL_H
 #define CR_RENDER_INTERNAL_H
 #include "render/render.h"
@@ -30,7 +31,26 @@ typedef struct vol_fast {
   int ix, iy, iz;        // largest base index of a trilinear cell
 } vol_fast;
 
-struct cr_renderer {
+typedef struct cr_raycaster cr_raycaster;
+typedef struct cr_ray_mode cr_ray_mode;
+
+// The per-camera work of the ray modes: unit pixel rays in the camera frame (3 per
+// pixel) and the per-tile sample counts of the last frame.
+#define CR_CAMERA_CACHE 8 // distinct cameras whose rays a renderer keeps
+typedef struct ray_cam {
+  cr_camera cam;
+  double *rays;
+  size_t rays_cap;       // pixels the rays buffer holds
+  double *tile_samples;
+  size_t tiles_cap;
+  unsigned long used;    // last use (renderer clock); 0: empty
+} ray_cam;
+
+// The ray-casting engine shared by the ray modes (raycast.c): the volume, the bricked
+// copies behind the samplers, the empty-space skipping structures of the mode, and the
+// camera cache. The mode's pieces come from its cr_ray_mode row.
+struct cr_raycaster {
+  const cr_ray_mode *kind;
   const cr_volume *vol;  // the caller's volume: values of DRR, MIP, volume and probe
   const cr_volume *surf; // the field whose isosurface is found: vol, or `smoothed`
   cr_volume *smoothed;   // owned Gaussian-smoothed copy (surface_smooth_mm > 0), else NULL
@@ -53,13 +73,8 @@ struct cr_renderer {
   float tf_rgb[CR_TF_LUT + 1][3];
   double A_inv[3][3];    // voxel_from_world 3x3
   float grad_metric[6];  // G = A_inv A_inv^T (xx yy zz xy xz yz): |world gradient|^2 = gv^T G gv
-  // cached camera rays (unit, camera frame), 3 per pixel
-  cr_camera cam;
-  int have_cam;
-  double *rays;
-  size_t rays_cap;
-  double *tile_samples;  // samples per tile of the last frame
-  double last_samples;
+  ray_cam cams[CR_CAMERA_CACHE];
+  unsigned long clock;   // counts camera look-ups (least recently used camera goes first)
 };
 
 // The per-frame geometry shared by all pixels.
@@ -78,7 +93,7 @@ typedef struct ray_t {
 } ray_t;
 
 // Sets up the ray of camera direction dcam (unit); returns 0 if it misses the box.
-int cr_render_ray_setup(const cr_renderer *r, const frame_geom *g, const double dcam[3], ray_t *ray);
+int cr_render_ray_setup(const cr_raycaster *r, const frame_geom *g, const double dcam[3], ray_t *ray);
 
 static inline double clampd(double x, double lo, double hi) {
   return x < lo ? lo : (x > hi ? hi : x);
@@ -193,13 +208,13 @@ static inline float cr_sample_fast_nc(const vol_fast *f, float x, float y, float
 int cr_vol_fast_make(vol_fast *f, const cr_volume *vol);
 void cr_vol_fast_free(vol_fast *f);
 
-static inline float cr_sample(const cr_renderer *r, const double x[3]) {
+static inline float cr_sample(const cr_raycaster *r, const double x[3]) {
   return r->p.interp == CR_INTERP_NEAREST ? cr_sample_nearest(r->vol, x[0], x[1], x[2])
                                           : cr_sample_fast(&r->vf, (float)x[0], (float)x[1], (float)x[2]);
 }
 
 // Brick index of a voxel position (clamped into the grid).
-static inline size_t cr_brick_of(const cr_renderer *r, const double x[3], int b[3]) {
+static inline size_t cr_brick_of(const cr_raycaster *r, const double x[3], int b[3]) {
   for (int a = 0; a < 3; a++) {
     b[a] = (int)clampd(x[a], 0, r->vol->dim[a] - 1) >> CR_BRICK_SHIFT;
   }
@@ -210,42 +225,78 @@ static inline size_t cr_brick_of(const cr_renderer *r, const double x[3], int b[
 // Sampler of a run of samples: nearest, clamped trilinear, or trilinear without clamps
 // (the run's brick is away from the grid edges).
 enum { CR_SM_NEAREST = 0, CR_SM_CLAMP, CR_SM_INNER };
-static inline float cr_sample_sm(const cr_renderer *r, int sm, const float x[3]) {
+static inline float cr_sample_sm(const cr_raycaster *r, int sm, const float x[3]) {
   if (sm == CR_SM_INNER) return cr_sample_fast_nc(&r->vf, x[0], x[1], x[2]);
   if (sm == CR_SM_CLAMP) return cr_sample_fast(&r->vf, x[0], x[1], x[2]);
   return cr_sample_nearest(r->vol, x[0], x[1], x[2]);
 }
 
 // Trilinear sample of the unsmoothed volume (probe values).
-static inline float cr_sample_value(const cr_renderer *r, const double x[3]) {
+static inline float cr_sample_value(const cr_raycaster *r, const double x[3]) {
   return r->p.interp == CR_INTERP_NEAREST ? cr_sample_nearest(r->vol, x[0], x[1], x[2])
                                           : cr_sample_fast(&r->vf_value, (float)x[0], (float)x[1], (float)x[2]);
 }
 
 // Transfer function lookup (linear between LUT entries).
-static inline float cr_tf_index(const cr_renderer *r, float v) {
+static inline float cr_tf_index(const cr_raycaster *r, float v) {
   float f = (v - r->tf_lo) * r->tf_scale;
   return f < 0 ? 0 : (f > CR_TF_LUT ? CR_TF_LUT : f);
+}
+
+// The trilinear interpolation of the bricked cell at p (as in cr_sample_fast).
+static inline float cr_cell_lerp_b(const float *p, float fx, float fy, float fz) {
+#if defined(__SSE2__)
+  return cr_cell_lerp_v(p, _mm_set_ps(0.0f, fz, fy, fx));
+#else
+  return cr_cell_lerp(p, 1, CR_BA, CR_BA * CR_BA, fx, fy, fz);
+#endif
 }
 
 // A copy of `vol` smoothed by a separable Gaussian of standard deviation sigma_mm
 // (in each axis's own voxel units), edges clamped (smooth.c). NULL on lack of memory.
 cr_volume *cr_render_smoothed_copy(const cr_volume *vol, double sigma_mm);
 
-// Per-pixel kernels (kernels.c). Each returns the number of samples taken.
-long cr_kernel_drr(const cr_renderer *r, const ray_t *ray, float *out);
-long cr_kernel_mip(const cr_renderer *r, const ray_t *ray, float *out);
-long cr_kernel_volume(const cr_renderer *r, const ray_t *ray, float rgba[4]);
+// ---- the engine's per-mode table ----
 
-// Surface hit: t (mm) of the refined first crossing of the iso level; returns 1 on a
-// hit (t_hit, position in voxels, outward world normal), 0 otherwise.
-typedef struct hit_t {
-  double t;
-  double x[3];      // voxel position
-  double n_world[3];// unit outward normal (NaN if the gradient vanishes)
-} hit_t;
-// need_normal = 0 leaves hit->n_world NaN and skips the six gradient samples.
-long cr_kernel_surface(const cr_renderer *r, const ray_t *ray, int need_normal, hit_t *hit, int *found);
-long cr_kernel_probe(const cr_renderer *r, const ray_t *ray, const hit_t *hit, float *out);
+// What a ray mode adds to the engine: one row per mode (mode_<name>.c), read by the
+// engine's set-up (raycast.c, empty_space.c) and frame loop. Adding a ray mode is a row,
+// its kernel and a public cr_render_mode_type whose create calls cr_ray_create.
+struct cr_ray_mode {
+  int uses_iso;     // resolves the automatic iso level (the surface, or the TF's ramp)
+  int reads_values; // samples the unsmoothed volume besides a smoothed surface field
+  // Mode data set up after the common part (parameters checked, step and iso
+  // resolved) and before the bricks: the transfer function, the smoothed field. vmin,
+  // vmax: the volume's range. NULL: none. 0 or a negative status.
+  int (*prepare)(cr_raycaster *r, float vmin, float vmax);
+  // 1 if no sample in a brick whose voxels span [mn, mx] contributes (the walks skip
+  // such bricks). NULL: no brick is skipped.
+  int (*skippable)(const cr_raycaster *r, float mn, float mx);
+  // The brick maximum as the mode compares it (MIP: after the window). NULL: mx.
+  float (*brick_max)(const cr_raycaster *r, float mx);
+  // One pixel: its ray (in_box: the ray meets the volume box) -> every output of
+  // (u, v); *hit as cr_render_out.hit. Returns the samples taken. Runs on any thread.
+  long (*pixel)(const cr_raycaster *r, const frame_geom *g, const ray_t *ray, int in_box,
+                const cr_render_out *out, int u, int v, int *hit);
+};
+
+// The public mode functions of every ray mode (raycast.c): create with the mode's row,
+// destroy, render (OpenMP over 16x16 pixel tiles).
+int cr_ray_create(void **state, const cr_volume *vol, cr_render_params *p, const cr_ray_mode *kind);
+void cr_ray_destroy(void *state);
+int cr_ray_render(void *state, const cr_render_params *p, const cr_camera *cam,
+                  const cr_pose *cam_from_world, const cr_render_out *out);
+// The cached rays of `cam` (computed and cached if new: the least recently used of the
+// CR_CAMERA_CACHE cameras goes). 0 or CR_ENOMEM.
+int cr_ray_camera(cr_raycaster *r, const cr_camera *cam, const ray_cam **out);
+// The geometry of one frame at cam_from_world.
+void cr_ray_frame(const cr_raycaster *r, const cr_pose *cam_from_world, frame_geom *g);
+// The miss values of pixel (u, v): background, depth 0, xyz and normal NaN.
+void cr_ray_write_miss(const cr_raycaster *r, const cr_render_out *out, int u, int v);
+// Min/max bricks, macro bricks and empty-space distances of the mode (empty_space.c).
+int cr_ray_make_bricks(cr_raycaster *r);
+
+// Adds n to the samples cr_renderer_last_samples reports for the cr_render call in
+// progress on this thread (renderer.c); call it outside parallel regions.
+void cr_render_add_samples(double n);
 
 #endif

@@ -1,4 +1,5 @@
-// Render parameters, automatic iso level, image-plane geometry and orbit poses.
+// Render parameters (defaults, transfer functions), the automatic iso level, image-plane
+// geometry and orbit poses.
 #include "render/render.h"
 
 #include "core/error.h"
@@ -8,32 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const mode_names[] = {"drr", "mip", "volume", "surface", "probe"};
-
-cr_render_params cr_render_defaults(cr_render_mode mode) {
+cr_render_params cr_render_defaults(const cr_render_mode_type *mode) {
   cr_render_params p;
   memset(&p, 0, sizeof p);
-  p.mode = mode;
+  p.mode = mode ? mode : &cr_render_mode_drr;
   p.step_mm = 0;
   p.interp = CR_INTERP_LINEAR;
   p.iso = NAN;
   p.probe_depth_mm = 3.0;
-  p.surface_smooth_mm = (mode == CR_RENDER_SURFACE || mode == CR_RENDER_PROBE) ? 1.0 : 0.0;
+  p.surface_smooth_mm = 0.0;
   p.lit = 1;
+  p.mesh_smooth_iterations = 5;
+  p.mesh_probe = 0;
+  if (p.mode->defaults) p.mode->defaults(&p);
   return p;
-}
-
-int cr_render_mode_parse(const char *name, cr_render_mode *mode) {
-  for (int i = 0; i < 5; i++)
-    if (!strcmp(name, mode_names[i])) {
-      *mode = (cr_render_mode)i;
-      return 0;
-    }
-  return cr_error(CR_EINVAL, "unknown render mode '%s' (drr, mip, volume, surface, probe)", name);
-}
-
-const char *cr_render_mode_name(cr_render_mode mode) {
-  return (int)mode >= 0 && (int)mode < 5 ? mode_names[mode] : "?";
 }
 
 int cr_render_tf_parse(const char *text, cr_render_params *params) {
@@ -70,34 +59,7 @@ int cr_render_tf_parse(const char *text, cr_render_params *params) {
   return 0;
 }
 
-float cr_render_auto_iso(const cr_volume *vol) {
-  float lo, hi;
-  cr_volume_minmax(vol, &lo, &hi);
-  if (!(hi > lo)) return lo;
-  enum { NB = 256 };
-  double hist[NB] = {0};
-  const size_t n = cr_volume_count(vol);
-  const double scale = NB / ((double)hi - lo);
-  for (size_t i = 0; i < n; i++) {
-    float v = vol->data[i];
-    if (isnan(v)) continue;
-    int b = (int)((v - lo) * scale);
-    hist[b >= NB ? NB - 1 : b] += 1;
-  }
-  double total = 0, sum_all = 0;
-  for (int b = 0; b < NB; b++) total += hist[b], sum_all += b * hist[b];
-  double w0 = 0, sum0 = 0, best = -1;
-  int best_b = NB / 2;
-  for (int b = 0; b < NB - 1; b++) { // class 0 = bins 0..b
-    w0 += hist[b], sum0 += b * hist[b];
-    double w1 = total - w0;
-    if (w0 <= 0 || w1 <= 0) continue;
-    double m0 = sum0 / w0, m1 = (sum_all - sum0) / w1;
-    double between = w0 * w1 * (m0 - m1) * (m0 - m1);
-    if (between > best) best = between, best_b = b;
-  }
-  return (float)(lo + (best_b + 1) / scale);
-}
+float cr_render_auto_iso(const cr_volume *vol) { return cr_volume_otsu_level(vol); }
 
 void cr_render_image_plane(const cr_camera *cam, const cr_pose *cam_from_world, double depth_mm,
                            double world_from_pixel[4][4]) {

@@ -1,14 +1,23 @@
-// The volume renderer: rays from a calibrated camera (OpenCV pinhole with distortion)
-// through every pixel centre into a volume in world space (RAS mm), clipped to the box
-// of the voxel centres +- half a voxel and sampled every step_mm.
+// The renderer: images of a volume (or of its surface mesh) seen by a calibrated camera
+// (OpenCV pinhole with distortion) at a pose, world RAS mm. One interface for every
+// mode; the modes are rows of one table (cr_render_mode_type), so a new mode is a new
+// row and its kernel, and an extension (a test, a plug-in) can add one at run time.
 //
-// Modes: DRR (line integral, intensity*mm), MIP, emission-absorption volume rendering
-// with a piecewise-linear transfer function, isosurface first hit (shaded image,
-// depth, world xyz, normal) and the surface probe (max or mean of the volume 0..d mm
-// below the first hit). A cr_renderer is made once per (volume, params); it
-// precomputes min/max bricks for empty-space skipping and caches the pixel rays of the
-// last camera, so cr_render() allocates nothing for repeated frames of one camera.
-// Every pixel is computed independently: results do not depend on the thread count.
+// Built-in modes. Ray modes cast a ray from the camera centre through every pixel centre
+// into the volume, clipped to the box of the voxel centres +- half a voxel and sampled
+// every step_mm: DRR (line integral, intensity*mm), MIP, emission-absorption volume
+// rendering with a piecewise-linear transfer function, isosurface first hit (shaded
+// image, depth, world xyz, normal) and the surface probe (max or mean of the volume
+// 0..d mm below the first hit). The mesh mode rasterizes a triangle mesh (the cortex
+// mesh built from the volume, or a given one) with a z-buffer through the same camera
+// model: shading or per-vertex probe scalars, depth, xyz and normal.
+//
+// A cr_renderer is made once per (volume and/or mesh, params); it precomputes what its
+// mode needs (min/max bricks for empty-space skipping; the mesh) and caches per-camera
+// work (pixel rays; raster buffers) for the last 8 distinct cameras, so cr_render()
+// allocates nothing for repeated frames of known cameras (a registration alternates
+// views and pyramid levels on one renderer). Every pixel is computed independently:
+// results do not depend on the thread count.
 #ifndef CR_RENDER_H
 #define CR_RENDER_H
 #include "core/camera.h"
@@ -19,13 +28,7 @@
 extern "C" {
 #endif
 
-typedef enum cr_render_mode {
-  CR_RENDER_DRR = 0,
-  CR_RENDER_MIP,
-  CR_RENDER_VOLUME,
-  CR_RENDER_SURFACE,
-  CR_RENDER_PROBE,
-} cr_render_mode;
+struct cr_mesh;
 
 typedef enum cr_render_interp { CR_INTERP_LINEAR = 0, CR_INTERP_NEAREST } cr_render_interp;
 
@@ -39,64 +42,45 @@ typedef struct cr_tf_point {
 
 #define CR_TF_MAX 16
 
+// A row of the mode table (defined below).
+typedef struct cr_render_mode_type cr_render_mode_type;
+
 typedef struct cr_render_params {
-  cr_render_mode mode;
-  double step_mm;           // sampling step along the ray, mm (<= 0: half the smallest spacing)
+  const cr_render_mode_type *mode; // the mode (a row of the table: &cr_render_mode_drr, or
+                            // cr_render_mode_find("drr"))
+  double step_mm;           // sampling step along the ray, mm (<= 0: the smallest voxel
+                            // size); mesh mode: the probe step (<= 0: 0.25 mm)
   cr_render_interp interp;  // trilinear (default) or nearest
   int windowed;             // DRR/MIP: value -> clamp(v, lo, hi) - lo
   float window_lo, window_hi;
   int n_tf;                 // volume mode transfer function knots (sorted by value);
   cr_tf_point tf[CR_TF_MAX];// 0 knots: automatic ramp from the iso level to the max
-  double iso;               // surface/probe level; NaN: automatic (Otsu)
+  double iso;               // surface/probe/volume/mesh level; NaN: automatic (Otsu)
   double surface_smooth_mm; // surface/probe: Gaussian sigma (mm) of the field whose
                             // isosurface is found (hit and normal); probe values come
                             // from the unsmoothed volume. Hides the voxel staircase of
                             // masked (skull-stripped) volumes. 0: none.
   double probe_depth_mm;    // probe shell thickness below the surface, mm
   int probe_mean;           // 0: max over the shell, 1: mean
-  int probe_along_normal;   // 0: along the ray, 1: along the inward normal
-  int lit;                  // volume/surface: headlight Lambert shading (1) or unlit (0)
+  int probe_along_normal;   // 0: along the ray, 1: along the inward normal (probe mode;
+                            // the mesh probe is always along the normal)
+  int lit;                  // volume/surface/mesh: headlight shading (1) or unlit (0)
   int undistorted;          // render the undistorted view (camera distortion ignored)
   float background;         // image value of pixels whose ray finds nothing
+  int mesh_smooth_iterations; // mesh mode, mesh built from the volume: Taubin iterations
+                              // (default 5)
+  int mesh_probe;           // mesh mode: 1 = image is the per-vertex probe scalar
+                            // (probe_depth_mm, probe_mean; computed from the volume if the
+                            // mesh has no scalars), 0 = headlight shading |n.view| (1 when !lit)
 } cr_render_params;
 
-// Defaults for a mode: step 0 (automatic), trilinear, no window, automatic TF and iso,
-// surface smoothing 1 mm (surface and probe modes), probe 3 mm max along the ray, lit,
-// distorted view, background 0.
-cr_render_params cr_render_defaults(cr_render_mode mode);
-
-// Mode names "drr", "mip", "volume", "surface", "probe" <-> enum. Parsing returns 0 or
-// CR_EINVAL with a message.
-int cr_render_mode_parse(const char *name, cr_render_mode *mode);
-const char *cr_render_mode_name(cr_render_mode mode);
-
-// Parses a transfer function "v:a:g,v:a:g,..." or "v:a:r:g:b,..." (value, opacity per
-// mm, grey or colour) into params->tf. Returns 0 or CR_EINVAL with a reason.
-int cr_render_tf_parse(const char *text, cr_render_params *params);
-
-// Automatic iso level: Otsu's threshold on a 256-bin histogram of the volume.
-float cr_render_auto_iso(const cr_volume *vol);
-
-typedef struct cr_renderer cr_renderer;
-
-// Creates a renderer for `vol` (borrowed: must outlive the renderer, and must not be
-// modified while it is in use) and a copy of `params`. Precomputes min/max bricks and
-// the automatic iso level / transfer function. NULL params means defaults for DRR.
-int cr_renderer_new(cr_renderer **out, const cr_volume *vol, const cr_render_params *params);
-// Releases the renderer; NULL is a no-op.
-void cr_renderer_free(cr_renderer *r);
-// The parameters in use (with automatic values resolved: step_mm, tf, and iso except in
-// the DRR and MIP modes, which leave it as given).
-const cr_render_params *cr_renderer_params(const cr_renderer *r);
-// Samples taken by the last cr_render call (for benchmarks).
-double cr_renderer_last_samples(const cr_renderer *r);
-
 // Caller-owned outputs of one frame; each one may be NULL except `image`. All must be
-// camera-sized. image: 1 channel (volume mode also accepts 3 for colour). depth:
-// 1 channel, z of the hit in the camera frame (mm), 0 on a miss. xyz: 3 channels,
-// world mm of the hit, NaN on a miss. normal: 3 channels, unit outward surface normal
-// (world, pointing to decreasing intensity), NaN on a miss. depth/xyz/normal are filled
-// in the surface and probe modes only (left untouched otherwise).
+// camera-sized. image: 1 channel (3 for colour in a mode with CR_RENDER_OUT_COLOUR).
+// depth: 1 channel, z of the hit in the camera frame (mm). xyz: 3 channels, world mm of
+// the hit. normal: 3 channels, unit outward surface normal (world, pointing to
+// decreasing intensity). depth, xyz and normal only from a mode that makes them (its
+// outputs bits); asking another mode is CR_EINVAL. Every mode writes the same miss
+// values: image = background, depth 0, xyz and normal NaN.
 typedef struct cr_render_out {
   cr_image *image;
   cr_image *depth;
@@ -106,19 +90,110 @@ typedef struct cr_render_out {
   // miss values (background, depth 0, NaN xyz and normal). A registration renders only
   // the pixels its metric reads.
   const unsigned char *pixel_mask;
+  // Optional, width*height bytes: 1 where the ray or raster found something (a surface
+  // or mesh hit; for drr, mip and volume: the ray met the volume box), 0 on a miss or a
+  // pixel left out by pixel_mask. Every mode fills it.
+  unsigned char *hit;
 } cr_render_out;
 
-// Renders one frame seen by `cam` at pose cam_from_world. Recomputes the cached rays
-// only if the camera differs from the previous call (this is the only allocation).
-// Fails with CR_EINVAL on a bad camera or output size. OpenMP over 16x16 pixel tiles.
+// Optional outputs a mode makes (bits of cr_render_mode_type.outputs).
+#define CR_RENDER_OUT_DEPTH 1u
+#define CR_RENDER_OUT_XYZ 2u
+#define CR_RENDER_OUT_NORMAL 4u
+#define CR_RENDER_OUT_COLOUR 8u // the image may have 3 channels
+
+// A render mode: what cr_renderer_new and cr_render call. Built-in rows below; an
+// extension fills one and registers it (cr_render_mode_register).
+struct cr_render_mode_type {
+  const char *name;    // "drr", "mip", "volume", "surface", "probe", "mesh"
+  const char *summary; // one line for --help
+  unsigned outputs;    // CR_RENDER_OUT_* bits
+  int needs_volume;    // 1: cannot render from a mesh alone
+  // Mode-specific defaults applied after the common ones (may be NULL).
+  void (*defaults)(cr_render_params *p);
+  // Validates *p, resolves automatic values in *p (step, iso, tf ...), allocates the
+  // mode's state from the volume (may be NULL if !needs_volume and a mesh is given)
+  // and/or the mesh (may be NULL). Both are borrowed for the state's life. Returns 0
+  // or a negative status with a message; on failure *state is left NULL.
+  int (*create)(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_params *p);
+  // Releases a state (NULL is a no-op).
+  void (*destroy)(void *state);
+  // One frame: fills out->image and every other output given (hit included) for
+  // every pixel. out is already checked against the camera and the outputs bits, the
+  // camera is valid and p is the renderer's (resolved) parameters.
+  int (*render)(void *state, const cr_render_params *p, const cr_camera *cam,
+                const cr_pose *cam_from_world, const cr_render_out *out);
+  // Optional (NULL = not supported): world points of the visible surface, every
+  // stride_px pixel, count and centroid, as cr_render_surface_points.
+  int (*surface_points)(void *state, const cr_render_params *p, const cr_camera *cam,
+                        const cr_pose *cam_from_world, int stride_px, double *xyz, int max_points,
+                        int *n_points, double centroid[3]);
+};
+
+// The built-in modes (the first rows of the table, in this order).
+extern const cr_render_mode_type cr_render_mode_drr, cr_render_mode_mip, cr_render_mode_volume,
+    cr_render_mode_surface, cr_render_mode_probe, cr_render_mode_mesh;
+
+// The mode called `name` among the built-in and registered modes; NULL (with a
+// cr_error listing the known names) if there is none.
+const cr_render_mode_type *cr_render_mode_find(const char *name);
+// Adds a mode to the table (borrowed: it must outlive its use, typically a static
+// const). CR_EINVAL for a duplicate name, a row without name, create, destroy or
+// render, or a full table (32 modes). Not thread-safe: register at start-up.
+int cr_render_mode_register(const cr_render_mode_type *type);
+// Number of modes in the table (built-in + registered) and the i-th (0-based; NULL
+// out of range), for --help lists.
+int cr_render_mode_count(void);
+const cr_render_mode_type *cr_render_mode_at(int i);
+
+// Defaults for a mode (NULL: DRR): step 0 (automatic), trilinear, no window, automatic
+// TF and iso, no surface smoothing, probe 3 mm max along the ray, lit, distorted view,
+// background 0, mesh smoothing 5 Taubin iterations, mesh shading (no mesh probe); then
+// mode->defaults (surface and probe: surface smoothing 1 mm).
+cr_render_params cr_render_defaults(const cr_render_mode_type *mode);
+
+// Parses a transfer function "v:a:g,v:a:g,..." or "v:a:r:g:b,..." (value, opacity per
+// mm, grey or colour) into params->tf. Returns 0 or CR_EINVAL with a reason.
+int cr_render_tf_parse(const char *text, cr_render_params *params);
+
+// Automatic iso level: cr_volume_otsu_level (Otsu's threshold on a 256-bin histogram).
+float cr_render_auto_iso(const cr_volume *vol);
+
+typedef struct cr_renderer cr_renderer;
+
+// Creates a renderer of params->mode (NULL params: DRR defaults) for `vol` and/or
+// `mesh` (both borrowed: they must outlive the renderer and not change while it is in
+// use) with a copy of the params. vol may be NULL for a mode with !needs_volume when a
+// mesh is given; mesh may be NULL (the mesh mode then builds the cortex mesh from vol:
+// marching cubes at iso (automatic: Otsu), largest component, mesh_smooth_iterations
+// Taubin, normals, probe scalars if mesh_probe; ray modes ignore a mesh). Resolves the
+// automatic values (see cr_renderer_params). CR_EINVAL on bad parameters or a missing
+// input, CR_EEMPTY when the mesh mode finds no surface; *out is NULL on failure.
+int cr_renderer_new(cr_renderer **out, const cr_volume *vol, const struct cr_mesh *mesh,
+                    const cr_render_params *params);
+// Releases the renderer; NULL is a no-op.
+void cr_renderer_free(cr_renderer *r);
+// The parameters in use, with the automatic values the mode resolved: step_mm, tf, and
+// iso (except in the DRR and MIP modes and the mesh mode given a mesh, which leave it
+// as given).
+const cr_render_params *cr_renderer_params(const cr_renderer *r);
+// Samples taken by the last cr_render call (ray modes; 0 for the mesh mode; for
+// benchmarks).
+double cr_renderer_last_samples(const cr_renderer *r);
+
+// Renders one frame seen by `cam` at pose cam_from_world. Per-camera work is cached for
+// the last 8 distinct cameras; a new camera's is the only allocation. Fails with
+// CR_EINVAL on a bad camera, an output of the wrong size or channels, or an output the
+// mode does not make (the message names the mode and the output). Ray modes: OpenMP
+// over 16x16 pixel tiles.
 int cr_render(cr_renderer *r, const cr_camera *cam, const cr_pose *cam_from_world,
               const cr_render_out *out);
 
-// The world points of the visible isosurface (the renderer must be in surface or probe
-// mode; CR_EINVAL otherwise) for a view, taking every `stride_px`
-// pixel in u and v. Writes up to `max_points` points into xyz (3 per point; may be
-// NULL), their count into *n_points and their centroid into centroid (may be NULL).
-// Fails with CR_EEMPTY when no pixel sees the surface.
+// The world points of the visible surface for a view (modes with surface points:
+// surface, probe, mesh; CR_EINVAL otherwise), taking every `stride_px` pixel in u and v.
+// Writes up to `max_points` points into xyz (3 per point; may be NULL), their count into
+// *n_points and their centroid into centroid (may be NULL). Fails with CR_EEMPTY when no
+// pixel sees the surface.
 int cr_render_surface_points(cr_renderer *r, const cr_camera *cam, const cr_pose *cam_from_world,
                              int stride_px, double *xyz, int max_points, int *n_points,
                              double centroid[3]);

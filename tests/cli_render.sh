@@ -30,7 +30,7 @@ cat > "$tmp/pose.txt" <<'POSE'
 0 0 0 1
 POSE
 
-for mode in drr mip volume surface probe; do
+for mode in drr mip volume surface probe mesh; do
   check "render $mode" 0 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" \
     -m "$mode" -o "$tmp/$mode.nii.gz" --preview "$tmp/$mode.png"
   exists "$tmp/$mode.nii.gz"; exists "$tmp/$mode.png"
@@ -44,6 +44,18 @@ exists "$tmp/s.png"; exists "$tmp/d.nii"; exists "$tmp/xyz.nii.gz"; exists "$tmp
 grep -q "volumes      3 (described: volume 0" "$tmp/info.txt" || { echo "FAIL: info does not report 3 volumes"; cat "$tmp/info.txt"; fails=$((fails + 1)); }
 check "info volume index out of range" 1 "$camreg" info --volume-index 3 "$tmp/xyz.nii.gz"
 check "info reads the depth NIfTI" 0 "$camreg" info "$tmp/d.nii"
+check "mesh outputs" 0 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" \
+  -m mesh --smooth 2 -o "$tmp/m.tif" --depth "$tmp/md.tif" --xyz "$tmp/mx.tif" --normal "$tmp/mn.nii.gz"
+exists "$tmp/m.tif"; exists "$tmp/md.tif"; exists "$tmp/mx.tif"; exists "$tmp/mn.nii.gz"
+check "help lists the mode table" 0 "$camreg" render --help
+for mode in drr mip volume surface probe mesh; do
+  grep -q "^  $mode " "$tmp/out" || { echo "FAIL: render --help does not list $mode"; fails=$((fails + 1)); }
+done
+check "drr makes no depth" 2 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" -m drr -o "$tmp/x.nii.gz" --depth "$tmp/xd.nii.gz"
+expect_err "drr makes no depth" "the drr mode makes no such output"
+absent "$tmp/xd.nii.gz"
+check "--mesh needs a mesh mode" 2 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" -m surface --probe -o "$tmp/x.nii.gz"
+expect_err "--mesh needs a mesh mode" "mesh"
 check "volume colour with a TF" 0 "$camreg" render -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" \
   -m volume --tf 100:0:0:0:0,500:0.1:1:0.5:0.3,1000:0.3:1:1:1 --colour --unlit -o "$tmp/vc.nii.gz"
 exists "$tmp/vc.nii.gz"
@@ -69,6 +81,10 @@ absent "$tmp/x.nii.gz"
 check "orbit" 0 "$camreg" orbit -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -o "$tmp/orb" --views 3 --ext nii.gz --mode mip
 for i in 000 001 002; do exists "$tmp/orb_$i.nii.gz"; exists "$tmp/orb_$i.pose.txt"; done
 absent "$tmp/orb_003.nii.gz"
+check "orbit in mesh mode" 0 "$camreg" orbit -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -o "$tmp/om" --views 2 --mode mesh --ext tif
+exists "$tmp/om_001.tif"
+check "orbit bad mode" 2 "$camreg" orbit -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -o "$tmp/ob" --mode xray
+expect_err "orbit bad mode" "xray"
 check "orbit from a pose file" 0 "$camreg" orbit -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -p "$tmp/pose.txt" -o "$tmp/o2" --views 2 --degrees 90
 exists "$tmp/o2_001.png"
 check "orbit zero axis" 2 "$camreg" orbit -v "$tmp/v.nii.gz" -c "$tmp/cam.yml" -o "$tmp/o3" --axis 0,0,0
@@ -85,6 +101,7 @@ check "reslice bad size" 2 "$camreg" reslice -v "$tmp/v.nii.gz" -o "$tmp/bad.nii
 
 check "bench-render on the phantom" 0 "$camreg" bench-render --volume "$tmp/v.nii.gz" --frames 1 --modes drr,surface
 grep -q "ms/frame" "$tmp/out" || { echo "FAIL: bench prints no ms/frame"; fails=$((fails + 1)); }
+check "bench-render in mesh mode" 0 "$camreg" bench-render --volume "$tmp/v.nii.gz" --frames 1 --modes mesh
 check "bench-render bad mode" 2 "$camreg" bench-render --modes drr,foo
 
 ls -a "$tmp" | grep -q crtmp && { echo "FAIL: temporary files left"; fails=$((fails + 1)); }

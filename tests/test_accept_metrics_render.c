@@ -32,19 +32,19 @@ static cr_pose perturb(const cr_pose *cam_from_world, const double P[3], int par
   return cr_pose_compose(cam_from_world, &d);
 }
 
-static void landscape_for_mode(cr_render_mode mode) {
+static void landscape_for_mode(const cr_render_mode_type *mode) {
   cr_volume *vol = cr_test_small_phantom("LPS", 10);
   assert_non_null(vol);
   cr_render_params rp = cr_render_defaults(mode);
   rp.background = NAN; // misses are excluded by every metric
   cr_renderer *r = NULL;
-  assert_int_equal(cr_renderer_new(&r, vol, &rp), 0);
+  assert_int_equal(cr_renderer_new(&r, vol, NULL, &rp), 0);
   cr_camera cam = cr_camera_from_fov(W, H, 40);
   cr_pose truth;
   double eye[3] = {30, 20, 260}, P[3] = {0, 0, 40}, up[3] = {0, 1, 0};
   assert_int_equal(cr_pose_look_at(&truth, eye, P, up), 0);
   cr_image *f = cr_image_new(W, H, 1), *mask = cr_image_new(W, H, 1);
-  assert_int_equal(cr_render(r, &cam, &truth, &(cr_render_out){f, NULL, NULL, NULL, NULL}), 0);
+  assert_int_equal(cr_render(r, &cam, &truth, &(cr_render_out){f, NULL, NULL, NULL, NULL, NULL}), 0);
   float lo, hi;
   cr_image_minmax(f, &lo, &hi);
   assert_true(hi > lo);
@@ -63,7 +63,7 @@ static void landscape_for_mode(cr_render_mode mode) {
     for (int i = 0; i < NS; i++) {
       cr_pose q = perturb(&truth, P, p, step[p] * (i - NS / 2));
       mv[p][i] = cr_image_new(W, H, 1);
-      assert_int_equal(cr_render(r, &cam, &q, &(cr_render_out){mv[p][i], NULL, NULL, NULL, NULL}), 0);
+      assert_int_equal(cr_render(r, &cam, &q, &(cr_render_out){mv[p][i], NULL, NULL, NULL, NULL, NULL}), 0);
     }
   cr_metric_options o = cr_metric_default_options();
   o.dice_threshold = 0.5 * (lo + hi);
@@ -75,8 +75,8 @@ static void landscape_for_mode(cr_render_mode mode) {
       assert_int_equal(cr_metric_eval_many(m, (const cr_image *const *)mv[p], NS, v), 0);
       int best = cr_metric_best_index(cr_metric_types[k], v, NS) - NS / 2;
       if (abs(best) > 1) {
-        print_error("%s mode %d: parameter %d optimum at step %d\n", cr_metric_types[k]->name,
-                    (int)mode, p, best);
+        print_error("%s mode %s: parameter %d optimum at step %d\n", cr_metric_types[k]->name,
+                    mode->name, p, best);
         fail();
       }
     }
@@ -92,12 +92,12 @@ static void landscape_for_mode(cr_render_mode mode) {
 
 static void test_surface_render_landscape(void **state) {
   (void)state;
-  landscape_for_mode(CR_RENDER_SURFACE);
+  landscape_for_mode(&cr_render_mode_surface);
 }
 
 static void test_probe_render_landscape(void **state) {
   (void)state;
-  landscape_for_mode(CR_RENDER_PROBE);
+  landscape_for_mode(&cr_render_mode_probe);
 }
 
 int main(void) {

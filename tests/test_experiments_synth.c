@@ -75,11 +75,11 @@ static void test_vessels_are_red_where_the_phantom_has_them(void **state) {
   p.n_occluders = 0, p.opening_mm = 0, p.noise_sigma = 0, p.illumination = 0, p.colour_cast = 0;
   p.specular = 0, p.jpeg_quality = 0, p.blur_px = 0;
   cr_image *ph = photo_of(&p, NULL);
-  cr_render_params rp = cr_render_defaults(CR_RENDER_SURFACE);
+  cr_render_params rp = cr_render_defaults(&cr_render_mode_surface);
   cr_renderer *r;
-  assert_int_equal(cr_renderer_new(&r, phantom, &rp), 0);
+  assert_int_equal(cr_renderer_new(&r, phantom, NULL, &rp), 0);
   cr_image *img = cr_image_new(cam.width, cam.height, 1), *xyz = cr_image_new(cam.width, cam.height, 3);
-  cr_render_out out = {img, NULL, xyz, NULL, NULL};
+  cr_render_out out = {img, NULL, xyz, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &pose, &out), 0);
   cr_phantom_params pp = cr_phantom_default();
   double ratio_vessel = 0, ratio_cortex = 0;

@@ -315,6 +315,10 @@ static void test_bad_arguments(void **state) {
   assert_int_equal(cr_pose_look_at(&away, eye, target, up), 0);
   assert_int_equal(cr_mesh_rasterize(r, m, &cam, &away, NULL), 0);
   for (int i = 0; i < 64 * 48; i++) assert_int_equal(r->tri[i], -1);
+  unsigned char hit[64 * 48];
+  memset(hit, 7, sizeof hit);
+  assert_int_equal(cr_mesh_raster_hit_mask(r, hit), 0);
+  for (int i = 0; i < 64 * 48; i++) assert_int_equal(hit[i], 0);
   cr_mesh_raster_free(r);
   cr_mesh_free(m);
 }

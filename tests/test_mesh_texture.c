@@ -72,14 +72,16 @@ static void test_texture_rerender(void **state) {
   cr_mesh_raster *r = cr_mesh_raster_new(cam.width, cam.height);
   assert_int_equal(cr_mesh_rasterize(r, m, &cam, &pose, NULL), 0);
   cr_image *attr = cr_image_new(cam.width, cam.height, 3);
+  unsigned char *hit = malloc((size_t)cam.width * cam.height);
   assert_int_equal(cr_mesh_raster_resolve(r, m, &pose, NULL, NULL, NULL, attr), 0);
+  assert_true(cr_mesh_raster_hit_mask(r, hit) > 0);
   int n = 0;
   double *a = malloc(sizeof(double) * 3 * cam.width * cam.height), *b = a + cam.width * cam.height;
   for (int c = 0; c < 3; c++) {
     n = 0;
     for (int y = 0; y < cam.height; y++)
       for (int x = 0; x < cam.width; x++)
-        if (r->tri[y * cam.width + x] >= 0) {
+        if (hit[y * cam.width + x]) {
           a[n] = cr_image_px(attr, x, y)[c];
           b[n++] = cr_image_px(photo, x, y)[c];
         }
@@ -87,7 +89,7 @@ static void test_texture_rerender(void **state) {
     print_message("texture channel %d: correlation %.4f over %d pixels\n", c, rho, n);
     assert_true(rho > 0.95);
   }
-  free(a);
+  free(a), free(hit);
   cr_image_free(attr), cr_image_free(photo);
   cr_mesh_raster_free(r);
   cr_mesh_free(m);

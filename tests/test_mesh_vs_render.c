@@ -123,8 +123,8 @@ static int exists(const char *path) {
   return f != NULL;
 }
 
-// --mesh FILE gives the same raster as the mesh built in place; --probe, --unlit and
-// --background do what they say; bad input fails cleanly without output.
+// --mesh FILE gives the same raster as the mesh built in place; --probe, --unlit,
+// --background and --normal do what they say; bad input fails cleanly without output.
 static void test_cli_mesh_options(void **state) {
   cr_volume *v = cr_test_small_phantom("LPI", 10);
   assert_non_null(v);
@@ -182,10 +182,38 @@ static void test_cli_mesh_options(void **state) {
   print_message("probe: %ld of %ld hit pixels outside [0.9 iso, max]\n", low, n);
   assert_true(low <= n / 100);
   assert_int_equal(bad_unlit, 0);
+  // Normals (interpolated vertex normals): unit where the mesh is hit, facing the camera
+  // (back faces are culled), NaN elsewhere.
+  assert_int_equal(cr_test_system("%s -v %s -m mesh --iso 400 --smooth 0 -o %s --normal %s %s", run, vol,
+                                  cr_test_path("nm.tif"), cr_test_path("n.tif"), q), 0);
+  cr_image *nm = read_depth("n.tif");
+  assert_int_equal(nm->channels, 3);
+  double eye_w[3];
+  cr_pose_camera_centre(&pose, eye_w);
+  cr_image *xa = NULL;
+  assert_int_equal(cr_test_system("%s -v %s -m mesh --iso 400 --smooth 0 -o %s --xyz %s %s", run, vol,
+                                  cr_test_path("xm.tif"), cr_test_path("x.tif"), q), 0);
+  xa = read_depth("x.tif");
+  long facing = 0, bad_normal = 0;
+  for (int y = 0; y < cam.height; y++)
+    for (int x = 0; x < cam.width; x++) {
+      const float *nv = cr_image_px(nm, x, y), *X = cr_image_px(xa, x, y);
+      if (!(*cr_image_px(da, x, y) > 0)) {
+        bad_normal += !isnan(nv[0]);
+        continue;
+      }
+      double len = sqrt((double)nv[0] * nv[0] + (double)nv[1] * nv[1] + (double)nv[2] * nv[2]);
+      bad_normal += !(fabs(len - 1) < 1e-5);
+      double view[3] = {eye_w[0] - X[0], eye_w[1] - X[1], eye_w[2] - X[2]};
+      facing += nv[0] * view[0] + nv[1] * view[1] + nv[2] * view[2] > 0;
+    }
+  print_message("mesh normals: %ld of %ld hit pixels face the camera, %ld bad\n", facing, hit, bad_normal);
+  assert_int_equal(bad_normal, 0);
+  assert_true(facing > 0.97 * hit);
+  cr_image_free(nm), cr_image_free(xa);
   cr_image_free(da), cr_image_free(db), cr_image_free(pr), cr_image_free(u);
   // Bad input: usage errors (2), failures (1), and no output file either way.
   assert_int_equal(cr_test_system("%s -v %s --mesh %s -o %s %s", run, vol, cr_test_path("m.ply"), out, q), 2);
-  assert_int_equal(cr_test_system("%s -v %s -m mesh --normal %s -o %s %s", run, vol, cr_test_path("n.tif"), out, q), 2);
   assert_int_equal(cr_test_system("%s -m mesh -o %s %s", run, out, q), 2);
   assert_int_equal(cr_test_system("%s -m mesh --mesh %s -o %s %s", run, cr_test_path("none.ply"), out, q), 1);
   assert_int_equal(cr_test_system("%s mesh -i %s --iso 400 -o %s %s", cr_test_camreg(), vol, cr_test_path("m.stl"), q), 0);

@@ -43,24 +43,24 @@ static void test_diagonal_rays_finish(void **state) {
   cr_volume *v = slab_volume();
   cr_camera cam = cr_camera_from_fov(9, 9, 20); // principal point at pixel (4, 4)
   cr_pose pose = diagonal_pose();
-  const cr_render_mode modes[] = {CR_RENDER_DRR, CR_RENDER_MIP, CR_RENDER_VOLUME, CR_RENDER_SURFACE,
-                                  CR_RENDER_PROBE};
+  const cr_render_mode_type *modes[] = {&cr_render_mode_drr, &cr_render_mode_mip, &cr_render_mode_volume,
+                                        &cr_render_mode_surface, &cr_render_mode_probe};
   for (int m = 0; m < 5; m++) {
     cr_render_params p = cr_render_defaults(modes[m]);
-    if (modes[m] != CR_RENDER_DRR && modes[m] != CR_RENDER_MIP) p.iso = 0.5;
+    if (modes[m] != &cr_render_mode_drr && modes[m] != &cr_render_mode_mip) p.iso = 0.5;
     p.surface_smooth_mm = 0;
     cr_renderer *r;
-    assert_int_equal(cr_renderer_new(&r, v, &p), 0);
+    assert_int_equal(cr_renderer_new(&r, v, NULL, &p), 0);
     cr_image *img = cr_image_new(9, 9, 1);
-    cr_render_out out = {img, NULL, NULL, NULL, NULL};
+    cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(cr_render(r, &cam, &pose, &out), 0); // returns at all: the point
-    if (modes[m] == CR_RENDER_DRR) {
+    if (modes[m] == &cr_render_mode_drr) {
       // centre ray: x = z along it, field g(x)^2 with g the trilinear ramp of the slab
       // (1 on [4, 27], linear to 0 over one voxel each side): integral sqrt 2 (23 + 2/3)
       const double expect = sqrt(2.0) * (23.0 + 2.0 / 3.0);
       assert_near(cr_image_px(img, 4, 4)[0], expect, 0.02 * expect);
     }
-    if (modes[m] == CR_RENDER_MIP) assert_near(cr_image_px(img, 4, 4)[0], 1.0, 1e-6);
+    if (modes[m] == &cr_render_mode_mip) assert_near(cr_image_px(img, 4, 4)[0], 1.0, 1e-6);
     cr_image_free(img);
     cr_renderer_free(r);
   }
