@@ -5,6 +5,8 @@
 #include "core/mat.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 int cr_exp_projection_distance(const cr_camera *cam, const cr_pose *a, const cr_pose *b,
                                const double (*targets)[3], int n, double *mean_px, int *n_used) {
