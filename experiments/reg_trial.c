@@ -1,5 +1,6 @@
 // The registration trial: synthetic photo at the ground truth -> render cost -> register.
 #include "core/error.h"
+#include "core/rng.h"
 #include "experiments/runner.h"
 #include "experiments/synth.h"
 #include "registration/register.h"
@@ -7,8 +8,6 @@
 
 #include "registration/overlay.h"
 
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -73,18 +72,12 @@ static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene, c
     memcpy(ro.pivot_world, t->pivot, sizeof ro.pivot_world);
   if (m->focus_sigma_mm >= 0) {
     // A microscope knows its focus distance: the pivot's true depth, known to within
-    // focus_sigma_mm (drawn from the photo's stream, so every method gets the same).
+    // focus_sigma_mm (drawn from the photo's seed, so every method gets the same).
     double pc[3];
     cr_pose_apply(&t->gt, ro.pivot_world, pc);
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!rng) {
-      cr_reg_render_cost_free(cost);
-      return cr_error(CR_ENOMEM, "out of memory");
-    }
-    gsl_rng_set(rng, (unsigned long)(t->photo_seed ^ 0x5eedf0c5ull));
-    ro.prior_distance_mm = pc[2] + m->focus_sigma_mm * gsl_ran_gaussian_ziggurat(rng, 1);
+    cr_rng rng = cr_rng_make(t->photo_seed, 0x666f637573ull /* "focus" */);
+    ro.prior_distance_mm = pc[2] + m->focus_sigma_mm * cr_rng_gaussian(&rng);
     ro.prior_weight = m->prior_weight;
-    gsl_rng_free(rng);
   }
   cr_reg_result res;
   rc = cr_reg_run(&scene->camera, &t->start, cr_reg_render_cost_eval, cost, &ro, &res);
