@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/mat.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -64,20 +65,34 @@ int cr_phantom_affine(const cr_phantom_params *p, double A[4][4]) {
   return CR_OK;
 }
 
-// Deterministic pseudo-random numbers from the seed (splitmix64): the phantom's
-// anatomy is a pure function of its parameters.
-static double hash_uniform(uint64_t seed, uint64_t k) {
-  uint64_t z = seed * 0x9E3779B97F4A7C15ull + (k + 1) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return (double)(z >> 11) / 9007199254740992.0;
-}
+// The anatomy's random parameters, drawn from the generator (seed, "phantom") of
+// core/rng.h: sub-stream 1 + k for fold k, 1001 + k for vessel k. The phantom is a pure
+// function of its parameters.
+typedef struct anatomy {
+  int n_folds, n_vessels;
+  double fold_dir[MAX_FOLDS][3]; // unit direction of folding wave k
+  double fold_freq[MAX_FOLDS];   // its frequency, rad per unit of fold_dir . u
+  double fold_phase[MAX_FOLDS];  // rad
+  double vessel_normal[MAX_VESSELS][3], vessel_mid[MAX_VESSELS][3]; // great circle, centre
+  double vessel_phase[MAX_VESSELS];                                 // of its wiggle
+} anatomy;
 
-static void hash_direction(uint64_t seed, uint64_t k, double d[3]) {
-  double z = 2 * hash_uniform(seed, 2 * k) - 1, phi = 2 * M_PI * hash_uniform(seed, 2 * k + 1);
-  double r = sqrt(fmax(0, 1 - z * z));
-  d[0] = r * cos(phi), d[1] = r * sin(phi), d[2] = z;
+static void anatomy_draw(const cr_phantom_params *p, anatomy *a) {
+  cr_rng base = cr_rng_make(p->seed, 0x7068616e746f6dull /* "phantom" */);
+  a->n_folds = p->n_folds < 0 ? 0 : p->n_folds < MAX_FOLDS ? p->n_folds : MAX_FOLDS;
+  a->n_vessels = p->n_vessels < 0 ? 0 : p->n_vessels < MAX_VESSELS ? p->n_vessels : MAX_VESSELS;
+  for (int k = 0; k < a->n_folds; k++) {
+    cr_rng r = cr_rng_split(&base, 1 + (uint64_t)k);
+    cr_rng_unit_vector(&r, a->fold_dir[k]);
+    a->fold_freq[k] = cr_rng_uniform_range(&r, 14, 24); // gyri ~10-20 mm apart
+    a->fold_phase[k] = cr_rng_uniform_range(&r, 0, 2 * M_PI);
+  }
+  for (int k = 0; k < a->n_vessels; k++) {
+    cr_rng r = cr_rng_split(&base, 1001 + (uint64_t)k);
+    cr_rng_unit_vector(&r, a->vessel_normal[k]);
+    cr_rng_unit_vector(&r, a->vessel_mid[k]);
+    a->vessel_phase[k] = cr_rng_uniform_range(&r, 0, 7);
+  }
 }
 
 typedef struct geometry {
@@ -101,17 +116,12 @@ static void point_geometry(const cr_phantom_params *p, const double xyz[3], geom
 }
 
 // Sulcal depth (mm, >= 0) at direction u: broad gyri, narrow deep sulci.
-static double sulcal_depth(const cr_phantom_params *p, const double u[3]) {
-  int n = p->n_folds < MAX_FOLDS ? p->n_folds : MAX_FOLDS;
+static double sulcal_depth(const cr_phantom_params *p, const anatomy *a, const double u[3]) {
+  int n = a->n_folds;
   if (n <= 0 || p->fold_depth_mm <= 0) return 0;
   double f = 0;
-  for (int k = 0; k < n; k++) {
-    double d[3];
-    hash_direction(p->seed, 100 + k, d);
-    double freq = 14 + 10 * hash_uniform(p->seed, 300 + k); // gyri ~10-20 mm apart
-    double phase = 2 * M_PI * hash_uniform(p->seed, 400 + k);
-    f += sin(freq * cr_vec3_dot(d, u) + phase);
-  }
+  for (int k = 0; k < n; k++)
+    f += sin(a->fold_freq[k] * cr_vec3_dot(a->fold_dir[k], u) + a->fold_phase[k]);
   f /= sqrt((double)n); // ~unit variance
   // Sulci where f is near its maximum band: a narrow ridge of the field.
   double t = 1 - fabs(f); // 1 on the zero-crossings of f
@@ -120,9 +130,11 @@ static double sulcal_depth(const cr_phantom_params *p, const double u[3]) {
 }
 
 double cr_phantom_surface_distance(const cr_phantom_params *p, const double xyz[3]) {
+  anatomy a;
+  anatomy_draw(p, &a);
   geometry g;
   point_geometry(p, xyz, &g);
-  return (g.rho - 1) * g.r_mean + sulcal_depth(p, g.u);
+  return (g.rho - 1) * g.r_mean + sulcal_depth(p, &a, g.u);
 }
 
 static double smooth_step(double edge, double x, double blur) {
@@ -133,21 +145,19 @@ static double smooth_step(double edge, double x, double blur) {
 }
 
 // Vessel strength (0..1) at a point near the surface.
-static double vessel_strength(const cr_phantom_params *p, const geometry *g, double surf_dist,
-                              double blur) {
-  int n = p->n_vessels < MAX_VESSELS ? p->n_vessels : MAX_VESSELS;
+static double vessel_strength(const cr_phantom_params *p, const anatomy *a, const geometry *g,
+                              double surf_dist, double blur) {
+  int n = a->n_vessels;
   double r = p->vessel_radius_mm, best = 0;
   // Vessels lie on the outer (unfolded) surface: they bridge the sulci, as pial vessels do.
   double outer = (g->rho - 1) * g->r_mean;
   if (outer < -3 * r - blur || outer > 3 * r + blur) return 0;
   (void)surf_dist;
   for (int k = 0; k < n; k++) {
-    double nrm[3], mid[3];
-    hash_direction(p->seed, 1000 + k, nrm);
-    hash_direction(p->seed, 2000 + k, mid);
+    const double *nrm = a->vessel_normal[k], *mid = a->vessel_mid[k];
     // Only the part of the great circle near `mid`: a vessel, not a ring.
     if (cr_vec3_dot(mid, g->u) < 0.55) continue;
-    double wiggle = 0.04 * sin(9 * cr_vec3_dot(mid, g->u) + 7 * hash_uniform(p->seed, 3000 + k));
+    double wiggle = 0.04 * sin(9 * cr_vec3_dot(mid, g->u) + a->vessel_phase[k]);
     double across = (cr_vec3_dot(nrm, g->u) + wiggle) * g->r_mean; // mm from the centre line
     double radial = outer - r;                                      // centre line just above surface
     double dist = sqrt(across * across + radial * radial);
@@ -157,20 +167,27 @@ static double vessel_strength(const cr_phantom_params *p, const geometry *g, dou
   return best;
 }
 
-float cr_phantom_value(const cr_phantom_params *p, const double xyz[3], double blur_mm) {
+static float phantom_value(const cr_phantom_params *p, const anatomy *a, const double xyz[3],
+                           double blur_mm) {
   geometry g;
   point_geometry(p, xyz, &g);
   double outer = (g.rho - 1) * g.r_mean;
   if (outer > 6 * p->vessel_radius_mm + blur_mm + 2) return p->background;
-  double sd = outer + sulcal_depth(p, g.u); // distance to folded surface, + outside
+  double sd = outer + sulcal_depth(p, a, g.u); // distance to folded surface, + outside
   double in_brain = smooth_step(0, sd, blur_mm);
   double in_wm = smooth_step(-p->gm_thickness_mm, sd, blur_mm);
   // Inside the outer envelope but outside the folded surface: CSF in the sulci.
   double in_envelope = smooth_step(0, outer, blur_mm);
   double tissue = in_wm * p->wm + (in_brain - in_wm) * p->gm + (in_envelope - in_brain) * p->csf +
                   (1 - in_envelope) * p->background;
-  double v = vessel_strength(p, &g, sd, blur_mm);
+  double v = vessel_strength(p, a, &g, sd, blur_mm);
   return (float)(tissue * (1 - v) + v * p->vessel);
+}
+
+float cr_phantom_value(const cr_phantom_params *p, const double xyz[3], double blur_mm) {
+  anatomy a;
+  anatomy_draw(p, &a);
+  return phantom_value(p, &a, xyz, blur_mm);
 }
 
 int cr_phantom_make(const cr_phantom_params *p, cr_volume **out) {
@@ -183,12 +200,14 @@ int cr_phantom_make(const cr_phantom_params *p, cr_volume **out) {
   cr_volume *vol = cr_volume_new(p->dim[0], p->dim[1], p->dim[2], (const double(*)[4])A);
   if (!vol) return CR_ENOMEM;
   double blur = fmin(p->spacing_mm[0], fmin(p->spacing_mm[1], p->spacing_mm[2]));
+  anatomy a;
+  anatomy_draw(p, &a);
   for (int k = 0; k < p->dim[2]; k++)
     for (int j = 0; j < p->dim[1]; j++)
       for (int i = 0; i < p->dim[0]; i++) {
         double ijk[3] = {i, j, k}, xyz[3];
         cr_volume_voxel_to_world(vol, ijk, xyz);
-        vol->data[cr_volume_index(vol, i, j, k)] = cr_phantom_value(p, xyz, blur);
+        vol->data[cr_volume_index(vol, i, j, k)] = phantom_value(p, &a, xyz, blur);
       }
   *out = vol;
   return CR_OK;

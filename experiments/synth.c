@@ -3,10 +3,9 @@
 #include "core/error.h"
 #include "core/imgproc.h"
 #include "core/mat.h"
+#include "core/rng.h"
 #include "render/render.h"
 
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,31 +110,31 @@ typedef struct scene {
 } scene;
 
 static void draw_scene(const cr_synth_params *p, const cr_camera *cam, const cr_pose *pose,
-                       const double target[3], gsl_rng *rng, scene *s) {
-  double tilt = p->light_tilt_deg * M_PI / 180 * (0.8 + 0.4 * gsl_rng_uniform(rng));
-  double az = 2 * M_PI * gsl_rng_uniform(rng);
+                       const double target[3], cr_rng *rng, scene *s) {
+  double tilt = p->light_tilt_deg * M_PI / 180 * (0.8 + 0.4 * cr_rng_uniform(rng));
+  double az = 2 * M_PI * cr_rng_uniform(rng);
   s->light_cam[0] = sin(tilt) * cos(az), s->light_cam[1] = sin(tilt) * sin(az);
   s->light_cam[2] = -cos(tilt); // towards the camera side
-  for (int c = 0; c < 3; c++) s->gain[c] = 1 + p->colour_cast * gsl_ran_gaussian(rng, 1);
-  s->falloff_centre[0] = cam->width * (0.3 + 0.4 * gsl_rng_uniform(rng));
-  s->falloff_centre[1] = cam->height * (0.3 + 0.4 * gsl_rng_uniform(rng));
+  for (int c = 0; c < 3; c++) s->gain[c] = 1 + p->colour_cast * cr_rng_gaussian(rng);
+  s->falloff_centre[0] = cam->width * (0.3 + 0.4 * cr_rng_uniform(rng));
+  s->falloff_centre[1] = cam->height * (0.3 + 0.4 * cr_rng_uniform(rng));
   double tc[3], uv[2] = {cam->cx, cam->cy};
   cr_pose_apply(pose, target, tc);
   double depth = tc[2] > 1 ? tc[2] : 1;
   cr_camera_project(cam, tc, uv);
   double r_px = p->opening_mm * cam->fx / depth;
   s->ellipse[0] = uv[0], s->ellipse[1] = uv[1];
-  s->ellipse[2] = r_px * (1.0 + 0.25 * gsl_rng_uniform(rng));
-  s->ellipse[3] = r_px * (0.75 + 0.25 * gsl_rng_uniform(rng));
-  s->ellipse[4] = M_PI * gsl_rng_uniform(rng);
+  s->ellipse[2] = r_px * (1.0 + 0.25 * cr_rng_uniform(rng));
+  s->ellipse[3] = r_px * (0.75 + 0.25 * cr_rng_uniform(rng));
+  s->ellipse[4] = M_PI * cr_rng_uniform(rng);
   int nt = p->n_occluders < 4 ? p->n_occluders : 4;
   for (int t = 0; t < nt; t++) {
-    double ang = 2 * M_PI * gsl_rng_uniform(rng), reach = 0.2 + 0.5 * gsl_rng_uniform(rng);
+    double ang = 2 * M_PI * cr_rng_uniform(rng), reach = 0.2 + 0.5 * cr_rng_uniform(rng);
     s->tools[t][0] = uv[0] + reach * r_px * cos(ang);
     s->tools[t][1] = uv[1] + reach * r_px * sin(ang);
-    s->tools[t][2] = ang + (gsl_rng_uniform(rng) - 0.5); // shaft leaves the opening outwards
-    s->tools[t][3] = (0.04 + 0.04 * gsl_rng_uniform(rng)) * cam->width;
-    s->tools[t][4] = 0.55 + 0.3 * gsl_rng_uniform(rng);
+    s->tools[t][2] = ang + (cr_rng_uniform(rng) - 0.5); // shaft leaves the opening outwards
+    s->tools[t][3] = (0.04 + 0.04 * cr_rng_uniform(rng)) * cam->width;
+    s->tools[t][4] = 0.55 + 0.3 * cr_rng_uniform(rng);
   }
 }
 
@@ -230,14 +229,14 @@ static cr_image *cavity_map(const frame *f, double sigma_px) {
   return cav;
 }
 
-static int finish_photo(const cr_synth_params *p, cr_image *big, cr_image *big_mask, gsl_rng *rng,
+static int finish_photo(const cr_synth_params *p, cr_image *big, cr_image *big_mask, cr_rng *rng,
                         cr_image *photo, cr_image *mask) {
   cr_image *small = cr_image_resize_area(big, photo->width, photo->height);
   if (!small) return CR_ENOMEM;
   int rc = cr_gaussian_blur(small, p->blur_px);
   for (int y = 0; y < small->height; y++)
     for (int i = 0; i < small->width * 3; i++) {
-      float v = cr_image_row(small, y)[i] + (float)(p->noise_sigma * gsl_ran_gaussian_ziggurat(rng, 1));
+      float v = cr_image_row(small, y)[i] + (float)(p->noise_sigma * cr_rng_gaussian(rng));
       cr_image_row(small, y)[i] = v < 0 ? 0 : v > 255 ? 255 : v;
     }
   if (!rc && p->jpeg_quality > 0) rc = cr_jpeg_roundtrip(small, p->jpeg_quality);
@@ -274,17 +273,18 @@ int cr_synth_photo(const cr_volume *vol, const cr_camera *cam, const cr_pose *ca
   cr_image *sig = subsurface_signal(vol, &f, &lo, &hi);
   cr_image *cav = sig ? cavity_map(&f, 6.0 * p->supersample) : NULL;
   cr_image *rgb = cr_image_new(big.width, big.height, 3), *bmask = cr_image_new(big.width, big.height, 1);
-  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-  if (!sig || !cav || !rgb || !bmask || !rng) {
+  if (!sig || !cav || !rgb || !bmask) {
     rc = sig ? CR_ENOMEM : CR_EEMPTY;
   } else {
-    gsl_rng_set(rng, (unsigned long)(p->seed * 2654435761u + 17));
+    // Sub-streams: 0 the scene (light, cast, opening, instruments), 1 the pixel noise, so
+    // the noise does not change with the number of instruments.
+    cr_rng rng = cr_rng_make(p->seed, 0x73796e7468ull /* "synth" */);
+    cr_rng scene_rng = cr_rng_split(&rng, 0), noise_rng = cr_rng_split(&rng, 1);
     scene s;
-    draw_scene(p, &big, cam_from_world, target_world, rng, &s);
+    draw_scene(p, &big, cam_from_world, target_world, &scene_rng, &s);
     shade_pixels(p, &big, cam_from_world, &f, sig, lo, hi, cav, &s, rgb, bmask);
-    rc = finish_photo(p, rgb, bmask, rng, photo, mask);
+    rc = finish_photo(p, rgb, bmask, &noise_rng, photo, mask);
   }
-  gsl_rng_free(rng);
   cr_image_free(sig), cr_image_free(cav), cr_image_free(rgb), cr_image_free(bmask);
   frame_free(&f);
   return rc;

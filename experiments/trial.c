@@ -1,8 +1,9 @@
-// Trials: counter-based random numbers, the brain convexity, ground-truth and start poses.
+// Trials: the brain convexity, ground-truth and start poses.
 #include "experiments/trial.h"
 
 #include "core/error.h"
 #include "core/mat.h"
+#include "core/rng.h"
 #include "experiments/config.h"
 #include "experiments/evaluate.h"
 #include "registration/param.h"
@@ -11,31 +12,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t splitmix64(uint64_t *x) {
-  uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-cr_exp_rng cr_exp_rng_make(uint64_t seed, uint64_t sample, uint64_t stream) {
-  uint64_t k = seed;
-  uint64_t h = splitmix64(&k);
-  k = h ^ (sample * 0xd1b54a32d192ed03ull);
-  h = splitmix64(&k);
-  k = h ^ (stream * 0x8cb92ba72f3d8dd7ull);
-  return (cr_exp_rng){splitmix64(&k)};
-}
-
-uint64_t cr_exp_rng_u64(cr_exp_rng *r) { return splitmix64(&r->state); }
-
-double cr_exp_rng_uniform(cr_exp_rng *r) { return (double)(cr_exp_rng_u64(r) >> 11) * 0x1.0p-53; }
-
-double cr_exp_rng_gauss(cr_exp_rng *r) {
-  double u1 = 1.0 - cr_exp_rng_uniform(r), u2 = cr_exp_rng_uniform(r);
-  return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
 
 int cr_exp_fit_ellipsoid(const cr_volume *vol, double threshold, double centre[3], double radii[3]) {
   double s0 = 0, s1[3] = {0, 0, 0}, s2[3] = {0, 0, 0};
@@ -104,12 +80,12 @@ static void frame_of(const double a[3], double e1[3], double e2[3]) {
 }
 
 // A direction uniform on the spherical cap of half-angle cone_deg about unit a.
-static void cone_direction(cr_exp_rng *r, const double a[3], double cone_deg, double out[3]) {
+static void cone_direction(cr_rng *r, const double a[3], double cone_deg, double out[3]) {
   double e1[3], e2[3];
   frame_of(a, e1, e2);
   double cmin = cos(cone_deg * M_PI / 180.0);
-  double ct = 1.0 - cr_exp_rng_uniform(r) * (1.0 - cmin), st = sqrt(fmax(0, 1 - ct * ct));
-  double phi = 2.0 * M_PI * cr_exp_rng_uniform(r);
+  double ct = 1.0 - cr_rng_uniform(r) * (1.0 - cmin), st = sqrt(fmax(0, 1 - ct * ct));
+  double phi = 2.0 * M_PI * cr_rng_uniform(r);
   for (int i = 0; i < 3; i++) out[i] = ct * a[i] + st * (cos(phi) * e1[i] + sin(phi) * e2[i]);
   cr_vec3_normalize(out);
 }
@@ -174,18 +150,18 @@ static int surface_targets(const cr_exp_scene *s, double radius_mm, cr_exp_trial
   return rc;
 }
 
-static int draw_gt(const cr_exp_config *cfg, const cr_exp_scene *s, cr_exp_rng *r, cr_exp_trial *t) {
+static int draw_gt(const cr_exp_config *cfg, const cr_exp_scene *s, cr_rng *r, cr_exp_trial *t) {
   double d[3], w[3], eye[3], e1[3], e2[3];
   cone_direction(r, cfg->axis, cfg->axis_cone_deg, d);
   ellipsoid_point(s, d, t->surface_point, t->surface_normal);
   cone_direction(r, t->surface_normal, cfg->view_cone_deg, w);
-  double dist = cfg->dist_min_mm + (cfg->dist_max_mm - cfg->dist_min_mm) * cr_exp_rng_uniform(r);
+  double dist = cfg->dist_min_mm + (cfg->dist_max_mm - cfg->dist_min_mm) * cr_rng_uniform(r);
   for (int a = 0; a < 3; a++) eye[a] = t->surface_point[a] + dist * w[a];
   frame_of(w, e1, e2);
   int rc = cr_pose_look_at(&t->gt, eye, t->surface_point, e1);
   if (rc) return rc;
   // Roll about the optical axis: rotate the camera frame about its z axis.
-  double roll = (cfg->roll_min_deg + (cfg->roll_max_deg - cfg->roll_min_deg) * cr_exp_rng_uniform(r)) *
+  double roll = (cfg->roll_min_deg + (cfg->roll_max_deg - cfg->roll_min_deg) * cr_rng_uniform(r)) *
                 M_PI / 180.0;
   double rv[3] = {0, 0, roll}, Rz[3][3];
   cr_rotation_from_rvec(Rz, rv);
@@ -219,11 +195,11 @@ int cr_exp_pose_at_mtre(const cr_pose *gt, const double pivot[3], const double u
   return 0;
 }
 
-static int draw_start(const cr_exp_config *cfg, cr_exp_rng *r, cr_exp_trial *t) {
+static int draw_start(const cr_exp_config *cfg, cr_rng *r, cr_exp_trial *t) {
   double u[6];
   if (cfg->start_mode == CR_EXP_START_RANGES) {
     for (int i = 0; i < 6; i++)
-      u[i] = (2 * cr_exp_rng_uniform(r) - 1) * (i < 3 ? cfg->rot_range_deg : cfg->trans_range_mm);
+      u[i] = (2 * cr_rng_uniform(r) - 1) * (i < 3 ? cfg->rot_range_deg : cfg->trans_range_mm);
     cr_reg_param par;
     cr_reg_param_init(&par, &t->gt, t->pivot);
     t->start = cr_reg_param_to_pose(&par, u);
@@ -237,11 +213,11 @@ static int draw_start(const cr_exp_config *cfg, cr_exp_rng *r, cr_exp_trial *t) 
   double norm = 0;
   while (norm < 1e-6) {
     norm = 0;
-    for (int i = 0; i < 6; i++) u[i] = cr_exp_rng_gauss(r), norm += u[i] * u[i];
+    for (int i = 0; i < 6; i++) u[i] = cr_rng_gaussian(r), norm += u[i] * u[i];
     norm = sqrt(norm);
   }
   for (int i = 0; i < 6; i++) u[i] /= norm;
-  double m = t->bin_lo_mm + (t->bin_hi_mm - t->bin_lo_mm) * cr_exp_rng_uniform(r);
+  double m = t->bin_lo_mm + (t->bin_hi_mm - t->bin_lo_mm) * cr_rng_uniform(r);
   if (m <= 0) {
     t->start = t->gt;
     return 0;
@@ -258,13 +234,14 @@ int cr_exp_trial_make(const cr_exp_config *cfg, const cr_exp_scene *scene, long 
   t->sample = index / cfg->n_methods;
   t->method = (int)(index % cfg->n_methods);
   t->n_targets = cfg->n_targets;
-  // Separate streams, so changing the start-pose rules never changes the ground truths.
-  cr_exp_rng rg = cr_exp_rng_make(cfg->seed, (uint64_t)t->sample, 1);
-  cr_exp_rng rs = cr_exp_rng_make(cfg->seed, (uint64_t)t->sample, 2);
-  cr_exp_rng rm = cr_exp_rng_make(cfg->seed, (uint64_t)t->sample, 3 + (uint64_t)t->method);
-  t->method_seed = cr_exp_rng_u64(&rm);
-  cr_exp_rng rp = cr_exp_rng_make(cfg->seed, (uint64_t)t->sample, 0);
-  t->photo_seed = cr_exp_rng_u64(&rp);
+  // Streams (seed, "trial") -> sample -> 0 photo, 1 ground truth, 2 start, 3 + m method m:
+  // separate, so changing the start-pose rules never changes the ground truths.
+  cr_rng trials = cr_rng_make(cfg->seed, 0x747269616cull /* "trial" */);
+  cr_rng sample = cr_rng_split(&trials, (uint64_t)t->sample);
+  cr_rng rg = cr_rng_split(&sample, 1), rs = cr_rng_split(&sample, 2);
+  cr_rng rm = cr_rng_split(&sample, 3 + (uint64_t)t->method), rp = cr_rng_split(&sample, 0);
+  t->method_seed = cr_rng_u64(&rm);
+  t->photo_seed = cr_rng_u64(&rp);
   int rc = draw_gt(cfg, scene, &rg, t);
   if (!rc) rc = draw_start(cfg, &rs, t);
   return rc;

@@ -1,6 +1,6 @@
 // Trials: a trial is a pure function of (config, trial index, seed). Randomness comes
-// from a counter-based generator keyed by (seed, sample, stream), so any shard split
-// and any thread count draw exactly the same ground truths and start poses.
+// from the counter-based generator of core/rng.h, keyed by (seed, sample, stream), so any
+// shard split and any thread count draw exactly the same ground truths and start poses.
 //
 // Work unit t (the "trial" column of the CSV) is sample t / n_methods run with method
 // t % n_methods: every method sees the same ground truth and start pose of a sample.
@@ -20,20 +20,6 @@ extern "C" {
 #define CR_EXP_MAX_TARGETS 256
 
 struct cr_exp_config;
-
-// Counter-based random numbers (splitmix64 over a hashed key): no allocation, no state
-// shared between trials.
-typedef struct cr_exp_rng {
-  uint64_t state;
-} cr_exp_rng;
-
-// A generator for the key (seed, sample, stream).
-cr_exp_rng cr_exp_rng_make(uint64_t seed, uint64_t sample, uint64_t stream);
-uint64_t cr_exp_rng_u64(cr_exp_rng *r);
-// Uniform in [0, 1).
-double cr_exp_rng_uniform(cr_exp_rng *r);
-// Standard normal (Box-Muller).
-double cr_exp_rng_gauss(cr_exp_rng *r);
 
 // What all trials of an experiment share: the camera and the brain convexity, modelled
 // as an axis-aligned ellipsoid (world mm). `volume` is the loaded MRI (NULL if none).

@@ -1,13 +1,12 @@
 // Trial kind "registration": synthetic photo at the ground truth -> the method's cost
 // -> register from the start pose.
 #include "core/error.h"
+#include "core/rng.h"
 #include "experiments/synth.h"
 #include "experiments/trial_kinds.h"
 #include "registration/overlay.h"
 #include "registration/pipeline.h"
 
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -64,16 +63,11 @@ static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene, c
   rc = cr_reg_cost_pivot(cost, &t->start, ro.pivot_world);
   if (!rc && em->focus_sigma_mm >= 0) {
     // A microscope knows its focus distance: the pivot's true depth, known to within
-    // focus_sigma_mm (drawn from the photo's stream, so every method gets the same).
+    // focus_sigma_mm (drawn from the photo's seed, so every method gets the same).
     double pc[3];
     cr_pose_apply(&t->gt, ro.pivot_world, pc);
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!rng) rc = cr_error(CR_ENOMEM, "out of memory");
-    else {
-      gsl_rng_set(rng, (unsigned long)(t->photo_seed ^ 0x5eedf0c5ull));
-      ro.prior_distance_mm = pc[2] + em->focus_sigma_mm * gsl_ran_gaussian_ziggurat(rng, 1);
-      gsl_rng_free(rng);
-    }
+    cr_rng rng = cr_rng_make(t->photo_seed, 0x666f637573ull /* "focus" */);
+    ro.prior_distance_mm = pc[2] + em->focus_sigma_mm * cr_rng_gaussian(&rng);
   }
   cr_reg_result res;
   if (!rc) rc = cr_reg_register(cost, &m, &t->start, &ro, &res);

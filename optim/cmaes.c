@@ -1,14 +1,13 @@
 // CMA-ES, (mu/mu_w, lambda) with cumulative step-size adaptation and rank-one plus
 // rank-mu covariance updates (Hansen, "The CMA Evolution Strategy: A Tutorial", 2016).
-// It works in scaled coordinates y = x / step with sigma0 = 1; all draws come from a
-// gsl_rng (mt19937) seeded with opt->seed, so a run is a pure function of its inputs.
+// It works in scaled coordinates y = x / step with sigma0 = 1; all draws come from the
+// generator (opt->seed, "cmaes") of core/rng.h, so a run is a pure function of its inputs.
 #include "core/error.h"
+#include "core/rng.h"
 #include "optim/opt_eval.h"
 
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,14 +21,13 @@ typedef struct cma {
   gsl_matrix *cm, *evec;
   gsl_vector *eval;
   gsl_eigen_symmv_workspace *ws;
-  gsl_rng *rng;
+  cr_rng rng;
 } cma;
 
 static void cma_free(cma *s) {
   free(s->w), free(s->idx);
   gsl_matrix_free(s->cm), gsl_matrix_free(s->evec), gsl_vector_free(s->eval);
   gsl_eigen_symmv_free(s->ws);
-  gsl_rng_free(s->rng);
 }
 
 static int cma_init(cma *s, int n, const double *x, const cr_opt_options *opt) {
@@ -42,12 +40,11 @@ static int cma_init(cma *s, int n, const double *x, const cr_opt_options *opt) {
   s->idx = calloc(L, sizeof(int));
   s->cm = gsl_matrix_alloc(nn, nn), s->evec = gsl_matrix_alloc(nn, nn);
   s->eval = gsl_vector_alloc(nn), s->ws = gsl_eigen_symmv_alloc(nn);
-  s->rng = gsl_rng_alloc(gsl_rng_mt19937);
-  if (!s->w || !s->idx || !s->cm || !s->evec || !s->eval || !s->ws || !s->rng) {
+  s->rng = cr_rng_make(opt->seed, 0x636d616573ull /* "cmaes" */);
+  if (!s->w || !s->idx || !s->cm || !s->evec || !s->eval || !s->ws) {
     cma_free(s);
     return cr_error(CR_ENOMEM, "cmaes: out of memory");
   }
-  gsl_rng_set(s->rng, opt->seed);
   s->m = s->w + L, s->mold = s->m + nn, s->ps = s->mold + nn, s->pc = s->ps + nn;
   s->D = s->pc + nn, s->tmp = s->D + nn, s->C = s->tmp + nn, s->B = s->C + nn * nn;
   s->Y = s->B + nn * nn, s->fit = s->Y + L * nn, s->xs = s->fit + L;
@@ -94,7 +91,7 @@ static void cma_sample(cma *s, cr_opt_eval *e) {
   int n = s->n;
   for (int k = 0; k < s->lambda; k++) {
     double *y = s->Y + (size_t)k * n;
-    for (int j = 0; j < n; j++) s->tmp[j] = s->D[j] * gsl_ran_gaussian_ziggurat(s->rng, 1.0);
+    for (int j = 0; j < n; j++) s->tmp[j] = s->D[j] * cr_rng_gaussian(&s->rng);
     for (int i = 0; i < n; i++) {
       double v = 0;
       for (int j = 0; j < n; j++) v += s->B[i * n + j] * s->tmp[j];

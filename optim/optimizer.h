@@ -9,7 +9,7 @@
 // Every algorithm counts calls of the cost function and never exceeds max_evals; the
 // returned x is the best point ever evaluated (so a stop on budget still returns the
 // best found). Costs that are NaN or infinite count as 1e300 (a wall). Algorithms are
-// deterministic: CMA-ES draws from a gsl_rng seeded with `seed`; the others draw nothing.
+// deterministic: CMA-ES draws from core/rng.h seeded with `seed`; the others draw nothing.
 #ifndef CR_OPTIM_OPTIMIZER_H
 #define CR_OPTIM_OPTIMIZER_H
 

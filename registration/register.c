@@ -3,9 +3,8 @@
 
 #include "core/error.h"
 #include "core/mat.h"
+#include "core/rng.h"
 
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -79,11 +78,13 @@ static int check_options(const cr_camera *camera, const cr_pose *init, const cr_
 }
 
 // Start parameters: 0 for start 0, else a rotation of start_rot_deg about a random axis
-// and a translation of start_trans_mm in a random direction.
-static void start_params(gsl_rng *rng, int k, const cr_reg_options *o, double p[6]) {
-  double axis[3] = {0, 0, 1}, dir[3] = {1, 0, 0};
-  gsl_ran_dir_3d(rng, &axis[0], &axis[1], &axis[2]);
-  gsl_ran_dir_3d(rng, &dir[0], &dir[1], &dir[2]);
+// and a translation of start_trans_mm in a random direction, drawn from sub-stream k of
+// `starts`: start k is a pure function of (seed, k).
+static void start_params(const cr_rng *starts, int k, const cr_reg_options *o, double p[6]) {
+  double axis[3], dir[3];
+  cr_rng rng = cr_rng_split(starts, (uint64_t)k);
+  cr_rng_unit_vector(&rng, axis);
+  cr_rng_unit_vector(&rng, dir);
   for (int i = 0; i < 3; i++) {
     p[i] = k == 0 ? 0 : axis[i] * o->start_rot_deg;
     p[3 + i] = k == 0 ? 0 : dir[i] * o->start_trans_mm;
@@ -105,7 +106,7 @@ static int run_once(level_ctx *lc, const cr_reg_options *o, double x[6], cr_opt_
 }
 
 // One level: all `starts` from `pose` (only at the coarsest level), keeps the best.
-static int run_level(const cr_camera *camera, int level, int starts, gsl_rng *rng,
+static int run_level(const cr_camera *camera, int level, int starts, const cr_rng *rng,
                      cr_reg_cost_fn cost, void *ctx, const cr_reg_options *o, cr_pose *pose,
                      cr_reg_result *res, cr_reg_level_stats *st) {
   cr_camera cam = cr_reg_level_camera(camera, level);
@@ -140,9 +141,7 @@ int cr_reg_run(const cr_camera *camera, const cr_pose *init, cr_reg_cost_fn cost
   int rc = check_options(camera, init, &o);
   if (rc) return rc;
   if (!cost) return cr_error(CR_EINVAL, "registration: no cost function");
-  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-  if (!rng) return cr_error(CR_ENOMEM, "registration: out of memory");
-  gsl_rng_set(rng, o.seed);
+  const cr_rng starts = cr_rng_make(o.seed, 0x737461727473ull /* "starts" */), *rng = &starts;
   res->start = *init;
   memcpy(res->pivot_world, o.pivot_world, sizeof o.pivot_world);
   snprintf(res->optimizer, sizeof res->optimizer, "%s",
@@ -153,7 +152,6 @@ int cr_reg_run(const cr_camera *camera, const cr_pose *init, cr_reg_cost_fn cost
     cr_reg_level_stats *st = &res->level[res->nlevels++];
     rc = run_level(camera, l, l == o.levels - 1 ? o.starts : 1, rng, cost, ctx, &o, &pose, res, st);
   }
-  gsl_rng_free(rng);
   res->seconds = now_s() - t0;
   res->final = pose;
   if (rc) return rc;

@@ -8,6 +8,7 @@
 #include "core/camera.h"
 #include "core/error.h"
 #include "core/pose.h"
+#include "core/rng.h"
 #include "metrics/metric.h"
 #include "render/render.h"
 
@@ -49,10 +50,11 @@ static void landscape_for_mode(const cr_render_mode_type *mode) {
   cr_image_minmax(f, &lo, &hi);
   assert_true(hi > lo);
   long seen = 0;
+  cr_rng rng = cr_rng_make(1, 0);
   for (int i = 0; i < W * H; i++) { // a "photo": gain, offset, noise; an opening mask
     int x = i % W, y = i / W;
-    if (!isnan(f->data[i]))
-      f->data[i] = 0.9f * f->data[i] + 0.05f * (hi - lo) * (float)((i * 2654435761u) % 1000) / 1000;
+    float u = (float)cr_rng_uniform(&rng);
+    if (!isnan(f->data[i])) f->data[i] = 0.9f * f->data[i] + 0.05f * (hi - lo) * u;
     mask->data[i] = (x - 48) * (x - 48) + (y - 36) * (y - 36) < 34 * 34 ? 1.0f : 0.0f;
     seen += !isnan(f->data[i]) && mask->data[i] != 0;
   }

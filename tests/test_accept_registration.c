@@ -9,6 +9,7 @@
 
 #include "core/mat.h"
 #include "core/phantom.h"
+#include "core/rng.h"
 #include "experiments/synth.h"
 #include "optim/optimizer.h"
 #include "registration/param.h"
@@ -56,12 +57,8 @@ static int teardown(void **state) {
 // translation of mm in a seeded random direction (camera frame), as mk.py did.
 static cr_pose start_pose(double deg, double mm, unsigned seed) {
   double a[3], d[3];
-  unsigned s = seed * 2654435761u + 1;
-  for (int k = 0; k < 3; k++) {
-    s = s * 1664525u + 1013904223u, a[k] = (double)(s >> 8) / (1 << 24) - 0.5;
-    s = s * 1664525u + 1013904223u, d[k] = (double)(s >> 8) / (1 << 24) - 0.5;
-  }
-  cr_vec3_normalize(a), cr_vec3_normalize(d);
+  cr_rng rng = cr_rng_make(seed, 0);
+  cr_rng_unit_vector(&rng, a), cr_rng_unit_vector(&rng, d);
   cr_reg_param par;
   cr_reg_param_init(&par, &truth, pivot);
   double x[6] = {a[0] * deg, a[1] * deg, a[2] * deg, d[0] * mm, d[1] * mm, d[2] * mm};

@@ -5,6 +5,7 @@
 #include "calib/chessboard.h"
 #include "core/error.h"
 #include "core/mat.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -15,14 +16,6 @@
 
 static const cr_camera truth = {640, 480, 600.0, 606.0, 322.5, 236.0,
                                 {-0.21, 0.09, 0.0012, -0.0008, 0.0}};
-
-static double urand(unsigned long long *s) {
-  *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-  return ((*s >> 11) + 0.5) / 9007199254740992.0;
-}
-static double nrand(unsigned long long *s) {
-  return sqrt(-2 * log(urand(s))) * cos(2 * M_PI * urand(s));
-}
 
 // Board poses spread over the image, tilted up to ~35 degrees.
 static cr_pose board_pose(int i, double square) {
@@ -40,6 +33,7 @@ static cr_calib_views *render_views(double square, unsigned long long seed) {
   cr_calib_views *v = cr_calib_views_new(NVIEWS, 9, 6);
   assert_non_null(v);
   v->width = truth.width, v->height = truth.height;
+  cr_rng rng = cr_rng_make(seed, 0);
   for (int i = 0; i < NVIEWS; i++) {
     cr_pose p = board_pose(i, square);
     cr_image *img;
@@ -47,7 +41,7 @@ static cr_calib_views *render_views(double square, unsigned long long seed) {
     for (int y = 0; y < img->height; y++)
       for (int x = 0; x < img->width; x++) {
         float *px = cr_image_px(img, x, y);
-        double g = roundf(px[0] + 2.0 * nrand(&seed));
+        double g = roundf(px[0] + 2.0 * cr_rng_gaussian(&rng));
         px[0] = (float)(g < 0 ? 0 : g > 255 ? 255 : g);
       }
     char name[32];

@@ -6,20 +6,13 @@
 #include "calib/landmarks.h"
 #include "core/error.h"
 #include "core/mat.h"
+#include "core/rng.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const cr_camera truth = {1280, 960, 1150.0, 1140.0, 655.0, 470.5, {0}};
-
-static double urand(unsigned long long *s) {
-  *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-  return ((*s >> 11) + 0.5) / 9007199254740992.0;
-}
-static double nrand(unsigned long long *s) {
-  return sqrt(-2 * log(urand(s))) * cos(2 * M_PI * urand(s));
-}
 
 // A camera 380 mm from a brain-sized cloud of points (world RAS mm), looking at it.
 static cr_pose truth_pose(void) {
@@ -34,15 +27,16 @@ static cr_pose truth_pose(void) {
 static void make_points(int n, double sigma_px, int planar, const cr_camera *cam, double *X,
                         double *uv, unsigned long long seed) {
   cr_pose p = truth_pose();
+  cr_rng rng = cr_rng_make(seed, 0);
   for (int i = 0; i < n; i++) {
-    X[3 * i] = -60 + 120 * urand(&seed);
-    X[3 * i + 1] = -80 + 140 * urand(&seed);
-    X[3 * i + 2] = planar ? 20 : -20 + 80 * urand(&seed);
+    X[3 * i] = cr_rng_uniform_range(&rng, -60, 60);
+    X[3 * i + 1] = cr_rng_uniform_range(&rng, -80, 60);
+    X[3 * i + 2] = planar ? 20 : cr_rng_uniform_range(&rng, -20, 60);
     double xc[3];
     cr_pose_apply(&p, X + 3 * i, xc);
     assert_int_equal(cr_camera_project(cam, xc, uv + 2 * i), 0);
-    uv[2 * i] += sigma_px * nrand(&seed);
-    uv[2 * i + 1] += sigma_px * nrand(&seed);
+    uv[2 * i] += sigma_px * cr_rng_gaussian(&rng);
+    uv[2 * i + 1] += sigma_px * cr_rng_gaussian(&rng);
   }
 }
 

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/mat.h"
 #include "core/pose.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -87,12 +88,9 @@ static void test_projection_matches_opencv(void **state) {
     double rvec[3] = {0.1, -0.25, 0.05}, tvec[3] = {5, -3, 250};
     cr_pose pose = cr_pose_from_rvec_tvec(rvec, tvec);
     double X[50][3], uv_cv[50][2];
-    unsigned s = 7;
+    cr_rng rng = cr_rng_make(7, 0);
     for (int n = 0; n < 50; n++)
-      for (int a = 0; a < 3; a++) {
-        s = s * 1664525u + 1013904223u;
-        X[n][a] = ((s >> 8) % 2001) / 10.0 - 100.0;
-      }
+      for (int a = 0; a < 3; a++) X[n][a] = cr_rng_below(&rng, 2001) / 10.0 - 100.0;
     double K[9] = {cam.fx, 0, cam.cx, 0, cam.fy, cam.cy, 0, 0, 1};
     char err[256];
     assert_int_equal(cvref_project_points(&X[0][0], 50, rvec, tvec, K, cam.dist, &uv_cv[0][0], err, sizeof err), 0);

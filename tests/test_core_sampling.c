@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include "core/mat.h"
+#include "core/rng.h"
 #include "core/volume.h"
 
 #include <math.h>
@@ -47,13 +48,10 @@ static void test_exact_on_linear_field(void **state) {
         v->data[cr_volume_index(v, i, j, k)] = (float)linear_field(xyz);
       }
   // Random points strictly inside the box of voxel centres, sampled in world space.
-  unsigned s = 12345;
+  cr_rng rng = cr_rng_make(12345, 0);
   for (int n = 0; n < 2000; n++) {
     double ijk[3], xyz[3];
-    for (int a = 0; a < 3; a++) {
-      s = s * 1103515245u + 12345u;
-      ijk[a] = (v->dim[a] - 1) * ((s >> 8) & 0xffff) / 65535.0;
-    }
+    for (int a = 0; a < 3; a++) ijk[a] = (v->dim[a] - 1) * cr_rng_uniform(&rng);
     cr_volume_voxel_to_world(v, ijk, xyz);
     assert_near(cr_volume_sample_linear(v, xyz, NAN), linear_field(xyz), 2e-4 * 50);
   }

@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "core/mat.h"
+#include "core/rng.h"
 #include "mesh/mesh.h"
 
 #include <math.h>
@@ -122,8 +123,8 @@ static void test_border_closing(void **state) {
 // Random fields exercise every table case: closed and consistently wound.
 static void test_random_field_closed(void **state) {
   cr_volume *v = cr_volume_new(14, 13, 12, NULL);
-  srand(7);
-  for (size_t i = 0; i < cr_volume_count(v); i++) v->data[i] = (float)rand() / RAND_MAX;
+  cr_rng rng = cr_rng_make(7, 0);
+  for (size_t i = 0; i < cr_volume_count(v); i++) v->data[i] = (float)cr_rng_uniform(&rng);
   cr_mesh *m = NULL;
   assert_int_equal(cr_mesh_marching_cubes(v, 0.5f, 1, &m), 0);
   long open, flipped;

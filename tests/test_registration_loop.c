@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/mat.h"
+#include "core/rng.h"
 #include "registration/register.h"
 
 #include <cjson/cJSON.h>
@@ -62,10 +63,9 @@ static cr_pose perturbed(const scene *s, double deg, double mm, int seed) {
   cr_reg_param par;
   cr_reg_param_init(&par, &s->truth, s->centroid);
   double p[6];
-  unsigned x = 2654435761u * (unsigned)(seed + 1);
-  for (int i = 0; i < 6; i++) x = x * 1103515245u + 12345u, p[i] = (double)(x >> 8) / (1u << 24) - 0.5;
-  double nr = cr_vec3_norm(p), nt = cr_vec3_norm(p + 3);
-  for (int i = 0; i < 3; i++) p[i] *= deg / nr, p[3 + i] *= mm / nt;
+  cr_rng rng = cr_rng_make((uint64_t)seed, 0);
+  cr_rng_unit_vector(&rng, p), cr_rng_unit_vector(&rng, p + 3);
+  for (int i = 0; i < 3; i++) p[i] *= deg, p[3 + i] *= mm;
   return cr_reg_param_to_pose(&par, p);
 }
 

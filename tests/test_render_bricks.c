@@ -3,12 +3,15 @@
 // on the grid's edges and on axes of size 1 and 2.
 #include "testutil.h"
 
+#include "core/rng.h"
 #include "render/internal.h"
 
 #include <math.h>
 
 static void fill(cr_volume *v) {
-  for (size_t n = 0; n < cr_volume_count(v); n++) v->data[n] = (float)((n * 2654435761u) % 997) * 0.25f - 40;
+  cr_rng rng = cr_rng_make(997, 0);
+  for (size_t n = 0; n < cr_volume_count(v); n++)
+    v->data[n] = (float)cr_rng_below(&rng, 997) * 0.25f - 40;
 }
 
 static void check_grid(int nx, int ny, int nz) {
@@ -17,15 +20,16 @@ static void check_grid(int nx, int ny, int nz) {
   fill(v);
   vol_fast f;
   assert_int_equal(cr_vol_fast_make(&f, v), 0);
-  unsigned s = (unsigned)(nx * 7919 + ny * 104729 + nz);
+  cr_rng rng = cr_rng_make((uint64_t)nx << 32 | (uint64_t)ny << 16 | (uint64_t)nz, 0);
   for (int n = 0; n < 20000; n++) {
     double p[3];
     for (int a = 0; a < 3; a++) {
-      s = s * 1664525u + 1013904223u;
-      // -0.5 .. dim - 0.5, with 1 in 8 samples exactly on a voxel centre or the box edge
-      double u = (double)(s >> 8) / (1 << 24);
-      p[a] = (s & 7) == 0 ? floor(u * v->dim[a]) : u * v->dim[a] - 0.5;
-      if ((s & 15) == 1) p[a] = v->dim[a] - 1;
+      // -0.5 .. dim - 0.5, with 1 in 8 samples exactly on a voxel centre and 1 in 16 on the
+      // last centre (the box edge)
+      uint64_t kind = cr_rng_below(&rng, 16);
+      double u = cr_rng_uniform(&rng);
+      p[a] = kind % 8 == 0 ? floor(u * v->dim[a]) : u * v->dim[a] - 0.5;
+      if (kind == 1) p[a] = v->dim[a] - 1;
     }
     float want = cr_sample_linear(v, p[0], p[1], p[2]);
     assert_true(cr_sample_fast_d(&f, p[0], p[1], p[2]) == want);
