@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-cr_calib_options cr_calib_options_default(void) {
+cr_calib_options cr_calib_defaults(void) {
   cr_calib_options o = {9, 6, 1.0, 0, 1.0, 0, 2.0, 3.0, 5};
   return o;
 }

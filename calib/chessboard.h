@@ -34,7 +34,7 @@ typedef struct cr_calib_options {
 } cr_calib_options;
 
 // Defaults: 9x6 board, 1 mm squares, no flags, rejection off, k = 2 (views), 3 (corners).
-cr_calib_options cr_calib_options_default(void);
+cr_calib_options cr_calib_defaults(void);
 
 // Detected corners of all photos. Views without a board stay in the list with found 0.
 typedef struct cr_calib_views {

@@ -41,7 +41,7 @@ static int cmp_d(const void *a, const void *b) {
 // Median and minimum wall time of `n` rasterizations, and the process CPU time per call
 // (all threads; on a loaded machine the wall time is not the cost).
 static int time_raster(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam, const cr_pose *pose,
-                       const cr_mesh_raster_opts *o, int n, double *median, double *best,
+                       const cr_mesh_raster_options *o, int n, double *median, double *best,
                        double *cpu) {
   double *t = malloc(sizeof(double) * (size_t)n);
   if (!t) return cr_error(CR_ENOMEM, "bench: out of memory");
@@ -107,7 +107,7 @@ static int bench(cr_volume *vol, double iso, int size, int repeat, int smooth) {
     cr_mesh_free(m);
     return cli_fail_last();
   }
-  cr_mesh_raster_opts o = cr_mesh_raster_defaults();
+  cr_mesh_raster_options o = cr_mesh_raster_defaults();
   double med = 0, best = 0, cpu = 0;
   for (int cull = 1; cull >= 0 && !rc; cull--) {
     o.cull_backfaces = cull;
@@ -171,7 +171,7 @@ static int run(int argc, char **argv) {
     if (cr_volume_load(path, -1, &vol, NULL)) return cli_fail_last();
     printf("volume %s\n", path);
   } else {
-    cr_phantom_params p = cr_phantom_default();
+    cr_phantom_options p = cr_phantom_defaults();
     if (cr_phantom_make(&p, &vol)) return cli_fail_last();
     if (!have_iso) iso = 300;
     printf("volume: phantom (Colin27 not found)\n");

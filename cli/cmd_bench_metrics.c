@@ -155,7 +155,7 @@ static int run(int argc, char **argv) {
   int n = 256, threads = 0, c, rc, do_landscape = 0;
   double min_time = 0.5;
   const char *only = NULL;
-  cr_metric_options o = cr_metric_default_options();
+  cr_metric_options o = cr_metric_defaults();
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {

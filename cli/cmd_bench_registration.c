@@ -175,18 +175,18 @@ static int real_cost(bench *b, const bench_args *a) {
   if (cr_camera_read(a->camera, &b->cam) || cr_pose_read(a->pose, &b->truth) ||
       cr_volume_load(a->volume, -1, &vol, NULL))
     return cli_fail_last();
-  cr_render_params sp = cr_render_defaults(&cr_render_mode_surface);
+  cr_render_options sp = cr_render_defaults(&cr_render_mode_surface);
   cr_renderer *sr = NULL;
   double xyz[3 * 4000];
   int n = 0;
-  if (cr_renderer_new(&sr, vol, NULL, &sp) ||
+  if (cr_status_of(sr = cr_renderer_new(vol, NULL, &sp)) ||
       cr_render_surface_points(sr, &b->cam, &b->truth, 8, xyz, 4000, &n, b->pivot))
     goto done;
   b->n_targets = n < 400 ? n : 400;
   for (int i = 0; i < b->n_targets; i++) // spread the targets over all seen points
     memcpy(b->targets[i], xyz + 3 * (size_t)(i * (long)n / b->n_targets), sizeof b->targets[i]);
   photo = cr_image_new(b->cam.width, b->cam.height, 3), mask = cr_image_new(b->cam.width, b->cam.height, 1);
-  cr_synth_params spp = cr_synth_defaults();
+  cr_synth_options spp = cr_synth_defaults();
   if (!photo || !mask || cr_synth_photo(vol, &b->cam, &b->truth, b->pivot, &spp, photo, mask)) goto done;
   char modes[128];
   snprintf(modes, sizeof modes, "%s", a->modes);
@@ -195,7 +195,7 @@ static int real_cost(bench *b, const bench_args *a) {
     if (cr_reg_method_set(&method, "mode", m)) goto done;
     cr_reg_view view = cr_reg_view_mono(&b->cam, photo, mask);
     cr_reg_cost *cost = NULL;
-    if (cr_reg_cost_new(&cost, &method, vol, NULL, &view, 1)) goto done;
+    if (cr_status_of(cost = cr_reg_cost_new(&method, vol, NULL, &view, 1))) goto done;
     char label[64];
     snprintf(label, sizeof label, "%s/%s %dx%d", m, method.metric->name, b->cam.width, b->cam.height);
     int bad = a->landscape > 0 ? landscape(b, a, method.levels, cr_reg_cost_eval, cost)

@@ -35,16 +35,16 @@ static cr_volume *load_default(const char **name) {
       *name = paths[i];
       return v;
     }
-  cr_phantom_params p = cr_phantom_default();
+  cr_phantom_options p = cr_phantom_defaults();
   *name = "phantom (default grid)";
   return cr_phantom_make(&p, &v) ? NULL : v;
 }
 
 static int bench_mode(const cr_volume *vol, const cr_render_mode_type *mode, int frames) {
-  cr_render_params p = cr_render_defaults(mode);
+  cr_render_options p = cr_render_defaults(mode);
   cr_renderer *r;
   double t0 = omp_get_wtime();
-  if (cr_renderer_new(&r, vol, NULL, &p)) return -1;
+  if (cr_status_of(r = cr_renderer_new(vol, NULL, &p))) return -1;
   double setup_ms = 1e3 * (omp_get_wtime() - t0);
   double lo[3], hi[3], c[3], up[3] = {0, 0, 1}, axis[3] = {0, 0, 1};
   cr_volume_world_bounds(vol, lo, hi);

@@ -100,7 +100,7 @@ static int run(int argc, char **argv) {
       {"fix-k3", no_argument, 0, 'K'},           {"fix-principal", no_argument, 0, 'P'},
       {"draw", required_argument, 0, 'd'},       {"plot", required_argument, 0, 'p'},
       {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
-  cr_calib_options opt = cr_calib_options_default();
+  cr_calib_options opt = cr_calib_defaults();
   const char *out = NULL, *draw = NULL, *plot = NULL;
   int c, rc;
   optind = 1;

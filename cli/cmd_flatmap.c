@@ -43,7 +43,7 @@ static const char usage[] =
 static int keep_visible(cr_mesh *m, const cr_camera *cam, const cr_pose *pose, double band_mm) {
   cr_mesh_raster *r = cr_mesh_raster_new(cam->width, cam->height);
   uint8_t *keep = calloc((size_t)m->n_triangles + 1, 1);
-  cr_mesh_raster_opts o = cr_mesh_raster_defaults();
+  cr_mesh_raster_options o = cr_mesh_raster_defaults();
   o.cull_backfaces = 0;
   int rc = !r || !keep ? CR_ENOMEM : cr_mesh_rasterize(r, m, cam, pose, &o);
   long n = 0;

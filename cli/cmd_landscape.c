@@ -131,7 +131,7 @@ static int sweep(const args *a, const cr_volume *vol, const cr_camera *cam, cons
   cr_reg_view view = cr_reg_view_mono(cam, photo, mask);
   view.name = a->photo;
   cr_reg_cost *c;
-  int rc = cr_reg_cost_new(&c, &m, vol, NULL, &view, 1);
+  int rc = cr_status_of(c = cr_reg_cost_new(&m, vol, NULL, &view, 1));
   if (rc) return rc;
   if (!a->have_pivot && (rc = cr_reg_cost_pivot(c, pose, pivot))) goto done;
   cr_reg_param par;

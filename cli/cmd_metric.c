@@ -216,7 +216,7 @@ static int print_metric(const cr_metric_type *t, const cr_image *f, const cr_ima
 }
 
 static int run(int argc, char **argv) {
-  metric_args a = {.channel = -1, .opt = cr_metric_default_options()};
+  metric_args a = {.channel = -1, .opt = cr_metric_defaults()};
   int rc = parse_args(argc, argv, &a);
   if (rc)
     return rc < 0 ? 0 : rc;

@@ -46,7 +46,7 @@ static void print_usage(void) {
 
 typedef struct orbit_args {
   const char *volume, *camera, *prefix, *pose, *ext;
-  cr_render_params p;
+  cr_render_options p;
   double pivot[3], axis[3], degrees, distance, scale;
   int have_pivot, views;
 } orbit_args;
@@ -134,7 +134,7 @@ static int run(int argc, char **argv) {
   cr_pose P0;
   cr_renderer *r = NULL;
   cr_image *img = NULL;
-  if (start_pose(&a, &P0) || cr_renderer_new(&r, vol, NULL, &a.p) || !(img = cr_image_new(cam.width, cam.height, 1)))
+  if (start_pose(&a, &P0) || cr_status_of(r = cr_renderer_new(vol, NULL, &a.p)) || !(img = cr_image_new(cam.width, cam.height, 1)))
     goto fail;
   for (int i = 0; i < a.views; i++) {
     double angle = a.degrees * i / a.views, xc[3];

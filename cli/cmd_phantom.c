@@ -35,7 +35,7 @@ static int run(int argc, char **argv) {
       {"radius", required_argument, 0, 'R'},   {"fold-depth", required_argument, 0, 'f'},
       {"vessels", required_argument, 0, 'v'},  {"seed", required_argument, 0, 'S'},
       {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
-  cr_phantom_params p = cr_phantom_default();
+  cr_phantom_options p = cr_phantom_defaults();
   const char *out = NULL;
   int c, rc = 0;
   optind = 1;

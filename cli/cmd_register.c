@@ -211,7 +211,7 @@ static int run(int argc, char **argv) {
   }
   cr_reg_view view = cr_reg_view_mono(&cam, photo, mask);
   view.name = a.photo;
-  if (cr_reg_cost_new(&cost, &a.method, vol, NULL, &view, 1)) goto fail;
+  if (cr_status_of(cost = cr_reg_cost_new(&a.method, vol, NULL, &view, 1))) goto fail;
   a.ro.progress = progress, a.ro.progress_ctx = &a;
   cr_reg_result res;
   if (cr_reg_register(cost, &a.method, &init, &a.ro, &res)) goto fail;

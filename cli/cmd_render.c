@@ -85,7 +85,7 @@ static void print_usage(void) {
 
 typedef struct render_args {
   const char *volume, *camera, *pose, *out, *depth, *xyz, *normal, *preview, *mesh;
-  cr_render_params p;
+  cr_render_options p;
   int colour, have_pivot, smooth_given;
   double scale, pivot[3];
 } render_args;
@@ -135,7 +135,7 @@ static int parse(int argc, char **argv, render_args *a) {
   if ((rc = parse_mode(argc, argv, &mode))) return rc;
   a->p = cr_render_defaults(mode);
   a->scale = 1;
-  cr_render_params tfp = a->p;
+  cr_render_options tfp = a->p;
   optind = 1;
   while ((c = getopt_long(argc, argv, short_opts, opts, NULL)) != -1) {
     switch (c) {
@@ -251,14 +251,14 @@ static int write_all(const render_args *a, cr_image *const img[4], const cr_came
 // smoothing (unless given); else the volume's centre, or the mesh's box centre.
 static void default_pivot(const render_args *a, cr_renderer *r, const cr_volume *vol, const cr_mesh *mesh,
                           const cr_camera *cam, const cr_pose *P, double pivot[3]) {
-  const cr_render_params *rp = cr_renderer_params(r);
+  const cr_render_options *rp = cr_renderer_options(r);
   int ok = !cr_render_surface_points(r, cam, P, 4, NULL, 0, NULL, pivot);
   if (!ok && vol && !rp->mode->surface_points) {
-    cr_render_params sp = *rp;
+    cr_render_options sp = *rp;
     sp.mode = &cr_render_mode_surface;
     if (!a->smooth_given) sp.surface_smooth_mm = cr_render_defaults(&cr_render_mode_surface).surface_smooth_mm;
     cr_renderer *rs = NULL;
-    ok = !cr_renderer_new(&rs, vol, NULL, &sp) && !cr_render_surface_points(rs, cam, P, 4, NULL, 0, NULL, pivot);
+    ok = !cr_status_of(rs = cr_renderer_new(vol, NULL, &sp)) && !cr_render_surface_points(rs, cam, P, 4, NULL, 0, NULL, pivot);
     cr_renderer_free(rs);
   }
   cr_error_clear();
@@ -288,11 +288,11 @@ static int run(int argc, char **argv) {
   if (a.scale != 1) cam = cr_camera_scaled(&cam, a.scale);
   if (a.volume && cr_volume_load(a.volume, -1, &vol, NULL)) goto fail;
   if (a.mesh && cr_mesh_read(a.mesh, &mesh, NULL)) goto fail;
-  if (cr_renderer_new(&r, vol, mesh, &a.p)) {
+  if (cr_status_of(r = cr_renderer_new(vol, mesh, &a.p))) {
     if (!a.mesh && a.volume) cr_error_prefix(a.volume);
     goto fail;
   }
-  const cr_render_params *rp = cr_renderer_params(r);
+  const cr_render_options *rp = cr_renderer_options(r);
   const cr_render_mode_type *t = rp->mode;
   const char *paths[4] = {a.out, a.depth, a.xyz, a.normal};
   const int channels[4] = {a.colour && (t->outputs & CR_RENDER_OUT_COLOUR) ? 3 : 1, 1, 3, 3};

@@ -47,10 +47,10 @@ static const char usage[] =
 // The opening's centre: the centroid of the surface seen in the central third of the view.
 static int default_target(const cr_volume *vol, const cr_camera *cam, const cr_pose *pose,
                           double iso, double target[3]) {
-  cr_render_params rp = cr_render_defaults(&cr_render_mode_surface);
+  cr_render_options rp = cr_render_defaults(&cr_render_mode_surface);
   rp.iso = iso;
   cr_renderer *r;
-  int rc = cr_renderer_new(&r, vol, NULL, &rp);
+  int rc = cr_status_of(r = cr_renderer_new(vol, NULL, &rp));
   if (rc) return rc;
   cr_camera centre = *cam;
   // A camera that sees only the middle third: crop by shifting the principal point.
@@ -73,7 +73,7 @@ static int run(int argc, char **argv) {
       {0, 0, 0, 0}};
   const char *vol_path = NULL, *cam_path = NULL, *pose_path = NULL, *out = NULL, *mask_path = NULL,
              *gt_path = NULL;
-  cr_synth_params sp = cr_synth_defaults();
+  cr_synth_options sp = cr_synth_defaults();
   double target[3];
   int have_target = 0, c, rc, seed;
   optind = 1;

@@ -7,8 +7,10 @@
 
 #define CR_ERROR_LEN 1024
 static _Thread_local char last_error[CR_ERROR_LEN];
+static _Thread_local int last_status;
 
 int cr_error(int code, const char *fmt, ...) {
+  last_status = code;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(last_error, sizeof last_error, fmt, ap);
@@ -17,6 +19,10 @@ int cr_error(int code, const char *fmt, ...) {
 }
 
 const char *cr_last_error(void) { return last_error; }
+
+int cr_last_status(void) { return last_status < 0 ? last_status : CR_ENOMEM; }
+
+int cr_error_status(int code) { return last_status = code; }
 
 void cr_error_prefix(const char *context) {
   char tmp[CR_ERROR_LEN];
@@ -31,7 +37,7 @@ void cr_error_prefix(const char *context) {
   memcpy(last_error, tmp, sizeof tmp);
 }
 
-void cr_error_clear(void) { last_error[0] = '\0'; }
+void cr_error_clear(void) { last_error[0] = '\0', last_status = 0; }
 
 const char *cr_status_name(int code) {
   switch (code) {

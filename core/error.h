@@ -1,9 +1,10 @@
 // Error reporting for camreg: status codes plus a thread-local message.
 //
 // Functions that can fail return an int status: 0 (CR_OK) on success, a negative
-// cr_status code on failure. The failing function records a one-line message that
-// names the file (if any) and the reason; cr_last_error() returns it. Library code
-// never exits or aborts.
+// cr_status code on failure. Constructors (cr_x_new) return the new object, or NULL on
+// failure with the status in cr_last_status(). The failing function records a one-line
+// message that names the file (if any) and the reason; cr_last_error() returns it.
+// Library code never exits or aborts.
 #ifndef CR_ERROR_H
 #define CR_ERROR_H
 
@@ -28,6 +29,17 @@ int cr_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 
 // The message of the last failure on this thread ("" if none).
 const char *cr_last_error(void);
+
+// The status of the last failure on this thread: the code of the last cr_error or
+// cr_error_status call (CR_ENOMEM when none recorded one, e.g. a failed allocation).
+int cr_last_status(void);
+
+// Records `code` as the last status without changing the message; returns it.
+int cr_error_status(int code);
+
+// 0 when a constructor returned an object, else cr_last_status(): lets a caller write
+// `if ((rc = cr_status_of(r = cr_renderer_new(vol, NULL, &p)))) return rc;`.
+static inline int cr_status_of(const void *object) { return object ? 0 : cr_last_status(); }
 
 // Prefixes the current message with "context: " (for callers adding the file name).
 void cr_error_prefix(const char *context);

@@ -11,8 +11,8 @@
 #define MAX_FOLDS 64
 #define MAX_VESSELS 64
 
-cr_phantom_params cr_phantom_default(void) {
-  cr_phantom_params p;
+cr_phantom_options cr_phantom_defaults(void) {
+  cr_phantom_options p;
   memset(&p, 0, sizeof p);
   p.dim[0] = 96, p.dim[1] = 112, p.dim[2] = 96;
   p.spacing_mm[0] = p.spacing_mm[1] = p.spacing_mm[2] = 1.75;
@@ -28,7 +28,7 @@ cr_phantom_params cr_phantom_default(void) {
   return p;
 }
 
-int cr_phantom_affine(const cr_phantom_params *p, double A[4][4]) {
+int cr_phantom_affine(const cr_phantom_options *p, double A[4][4]) {
   // Column j of the rotation is the world direction of voxel axis j.
   double R[3][3] = {{0}};
   int used[3] = {0, 0, 0};
@@ -77,7 +77,7 @@ typedef struct anatomy {
   double vessel_phase[MAX_VESSELS];                                 // of its wiggle
 } anatomy;
 
-static void anatomy_draw(const cr_phantom_params *p, anatomy *a) {
+static void anatomy_draw(const cr_phantom_options *p, anatomy *a) {
   cr_rng base = cr_rng_make(p->seed, 0x7068616e746f6dull /* "phantom" */);
   a->n_folds = p->n_folds < 0 ? 0 : p->n_folds < MAX_FOLDS ? p->n_folds : MAX_FOLDS;
   a->n_vessels = p->n_vessels < 0 ? 0 : p->n_vessels < MAX_VESSELS ? p->n_vessels : MAX_VESSELS;
@@ -102,7 +102,7 @@ typedef struct geometry {
   double r_mean;  // local ellipsoid radius along u, mm
 } geometry;
 
-static void point_geometry(const cr_phantom_params *p, const double xyz[3], geometry *g) {
+static void point_geometry(const cr_phantom_options *p, const double xyz[3], geometry *g) {
   double s[3];
   for (int a = 0; a < 3; a++) {
     g->rel[a] = xyz[a] - p->centre_mm[a];
@@ -116,7 +116,7 @@ static void point_geometry(const cr_phantom_params *p, const double xyz[3], geom
 }
 
 // Sulcal depth (mm, >= 0) at direction u: broad gyri, narrow deep sulci.
-static double sulcal_depth(const cr_phantom_params *p, const anatomy *a, const double u[3]) {
+static double sulcal_depth(const cr_phantom_options *p, const anatomy *a, const double u[3]) {
   int n = a->n_folds;
   if (n <= 0 || p->fold_depth_mm <= 0) return 0;
   double f = 0;
@@ -129,7 +129,7 @@ static double sulcal_depth(const cr_phantom_params *p, const anatomy *a, const d
   return p->fold_depth_mm * ridge * ridge * (3 - 2 * ridge);
 }
 
-double cr_phantom_surface_distance(const cr_phantom_params *p, const double xyz[3]) {
+double cr_phantom_surface_distance(const cr_phantom_options *p, const double xyz[3]) {
   anatomy a;
   anatomy_draw(p, &a);
   geometry g;
@@ -145,7 +145,7 @@ static double smooth_step(double edge, double x, double blur) {
 }
 
 // Vessel strength (0..1) at a point near the surface.
-static double vessel_strength(const cr_phantom_params *p, const anatomy *a, const geometry *g,
+static double vessel_strength(const cr_phantom_options *p, const anatomy *a, const geometry *g,
                               double surf_dist, double blur) {
   int n = a->n_vessels;
   double r = p->vessel_radius_mm, best = 0;
@@ -167,7 +167,7 @@ static double vessel_strength(const cr_phantom_params *p, const anatomy *a, cons
   return best;
 }
 
-static float phantom_value(const cr_phantom_params *p, const anatomy *a, const double xyz[3],
+static float phantom_value(const cr_phantom_options *p, const anatomy *a, const double xyz[3],
                            double blur_mm) {
   geometry g;
   point_geometry(p, xyz, &g);
@@ -184,13 +184,13 @@ static float phantom_value(const cr_phantom_params *p, const anatomy *a, const d
   return (float)(tissue * (1 - v) + v * p->vessel);
 }
 
-float cr_phantom_value(const cr_phantom_params *p, const double xyz[3], double blur_mm) {
+float cr_phantom_value(const cr_phantom_options *p, const double xyz[3], double blur_mm) {
   anatomy a;
   anatomy_draw(p, &a);
   return phantom_value(p, &a, xyz, blur_mm);
 }
 
-int cr_phantom_make(const cr_phantom_params *p, cr_volume **out) {
+int cr_phantom_make(const cr_phantom_options *p, cr_volume **out) {
   *out = NULL;
   double A[4][4];
   int rc = cr_phantom_affine(p, A);

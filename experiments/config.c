@@ -373,7 +373,8 @@ static int parse_root(const parse_ctx *p, const config_setting_t *root, cr_exp_c
   return 0;
 }
 
-void cr_exp_config_defaults(cr_exp_config *c) {
+cr_exp_config cr_exp_config_defaults(void) {
+  cr_exp_config cfg, *c = &cfg;
   memset(c, 0, sizeof *c);
   snprintf(c->name, sizeof c->name, "experiment");
   snprintf(c->trial_kind, sizeof c->trial_kind, "synthetic");
@@ -400,6 +401,7 @@ void cr_exp_config_defaults(cr_exp_config *c) {
   c->n_trials = 20;
   c->success_mm = 2;
   c->seed = 1;
+  return cfg;
 }
 
 static int hash_file(const char *path, uint64_t *out) {
@@ -414,7 +416,7 @@ static int hash_file(const char *path, uint64_t *out) {
 }
 
 int cr_exp_config_load(const char *path, cr_exp_config *cfg) {
-  cr_exp_config_defaults(cfg);
+  *cfg = cr_exp_config_defaults();
   if (strlen(path) >= sizeof cfg->path) return cr_error(CR_EINVAL, "%s: path too long", path);
   int rc = hash_file(path, &cfg->hash);
   if (rc) return rc;

@@ -35,7 +35,7 @@ typedef struct cr_exp_method {
 } cr_exp_method;
 
 // Photo synthesis strengths (0 = effect off, 1 = realistic); read by the appearance-model
-// hook (experiments/synth.h: cr_synth_params has the same meanings).
+// hook (experiments/synth.h: cr_synth_options has the same meanings).
 typedef struct cr_exp_photo {
   double vessel_contrast;  // vessel colouring from the sub-surface signal
   double sulcus_darkening; // cavity occlusion of the sulci
@@ -92,9 +92,9 @@ typedef struct cr_exp_config {
   uint64_t hash;                     // FNV-1a of the config file's bytes
 } cr_exp_config;
 
-// Fills *cfg with every default (a valid config without a volume: the phantom ellipsoid,
+// Every default (a valid config without a volume: the phantom ellipsoid,
 // one method "default").
-void cr_exp_config_defaults(cr_exp_config *cfg);
+cr_exp_config cr_exp_config_defaults(void);
 
 // Reads and validates a config file. On error returns CR_EIO (unreadable), CR_EFORMAT
 // (syntax) or CR_EINVAL (unknown key, bad value, missing referenced file) with the

@@ -127,7 +127,7 @@ int cr_exp_run(const cr_exp_config *cfg, const char *out_dir, const cr_exp_run_o
   cr_exp_scene *scene = NULL;
   if (!done || !todo) rc = cr_error(CR_ENOMEM, "out of memory");
   if (!rc) rc = cr_exp_results_open(stats->csv_path, &meta, done, &n_done, &s.res);
-  if (!rc) rc = cr_exp_scene_new(cfg, &scene);
+  if (!rc) rc = cr_status_of(scene = cr_exp_scene_new(cfg));
   if (!rc) {
     for (long t = opt->shard_k - 1; t < meta.total; t += opt->shard_n)
       if (!done[t]) todo[n_todo++] = t;

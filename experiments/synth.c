@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-cr_synth_params cr_synth_defaults(void) {
-  cr_synth_params p;
+cr_synth_options cr_synth_defaults(void) {
+  cr_synth_options p;
   memset(&p, 0, sizeof p);
   p.supersample = 2;
   p.iso = NAN;
@@ -45,10 +45,10 @@ static void frame_free(frame *f) {
 static int render_geometry(const cr_volume *vol, const cr_camera *cam, const cr_pose *pose,
                            double iso, frame *f) {
   memset(f, 0, sizeof *f);
-  cr_render_params rp = cr_render_defaults(&cr_render_mode_surface);
+  cr_render_options rp = cr_render_defaults(&cr_render_mode_surface);
   rp.iso = iso;
   cr_renderer *r;
-  int rc = cr_renderer_new(&r, vol, NULL, &rp);
+  int rc = cr_status_of(r = cr_renderer_new(vol, NULL, &rp));
   if (rc) return rc;
   f->shade = cr_image_new(cam->width, cam->height, 1);
   f->depth = cr_image_new(cam->width, cam->height, 1);
@@ -109,7 +109,7 @@ typedef struct scene {
   double tools[4][5];         // occluders: tip u, v, direction angle, width px, shade
 } scene;
 
-static void draw_scene(const cr_synth_params *p, const cr_camera *cam, const cr_pose *pose,
+static void draw_scene(const cr_synth_options *p, const cr_camera *cam, const cr_pose *pose,
                        const double target[3], cr_rng *rng, scene *s) {
   double tilt = p->light_tilt_deg * M_PI / 180 * (0.8 + 0.4 * cr_rng_uniform(rng));
   double az = 2 * M_PI * cr_rng_uniform(rng);
@@ -160,7 +160,7 @@ static double tool_cover(const scene *s, int nt, double u, double v, double *sha
   return 0;
 }
 
-static void shade_pixels(const cr_synth_params *p, const cr_camera *cam, const cr_pose *pose,
+static void shade_pixels(const cr_synth_options *p, const cr_camera *cam, const cr_pose *pose,
                          const frame *f, const cr_image *sig, float lo, float hi,
                          const cr_image *cavity, const scene *s, cr_image *rgb, cr_image *mask) {
   const double cortex[3] = {0.86, 0.52, 0.47}, vessel[3] = {0.50, 0.07, 0.10};
@@ -229,7 +229,7 @@ static cr_image *cavity_map(const frame *f, double sigma_px) {
   return cav;
 }
 
-static int finish_photo(const cr_synth_params *p, cr_image *big, cr_image *big_mask, cr_rng *rng,
+static int finish_photo(const cr_synth_options *p, cr_image *big, cr_image *big_mask, cr_rng *rng,
                         cr_image *photo, cr_image *mask) {
   cr_image *small = cr_image_resize_area(big, photo->width, photo->height);
   if (!small) return CR_ENOMEM;
@@ -255,7 +255,7 @@ static int finish_photo(const cr_synth_params *p, cr_image *big, cr_image *big_m
 }
 
 int cr_synth_photo(const cr_volume *vol, const cr_camera *cam, const cr_pose *cam_from_world,
-                   const double target_world[3], const cr_synth_params *p, cr_image *photo,
+                   const double target_world[3], const cr_synth_options *p, cr_image *photo,
                    cr_image *mask) {
   if (photo->width != cam->width || photo->height != cam->height || photo->channels != 3 ||
       (mask && (mask->width != cam->width || mask->height != cam->height || mask->channels != 1)))

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 // Each effect has a strength; 0 switches it off, 1 is the realistic default.
-typedef struct cr_synth_params {
+typedef struct cr_synth_options {
   int supersample;            // render at this factor, then area-downsample (default 2)
   double iso;                 // cortical surface level; NaN: automatic (Otsu)
   double vessel_contrast;     // vessel colouring from the sub-surface signal
@@ -37,12 +37,12 @@ typedef struct cr_synth_params {
   double opening_mm;          // craniotomy radius (mm at the target depth); 0: no opening
   int n_occluders;            // instruments across the view
   uint64_t seed;              // all random choices
-} cr_synth_params;
+} cr_synth_options;
 
 // Defaults: supersample 2, automatic iso, all strengths 1, light 5 deg off the optical
 // axis in a random direction, colour cast 0.06, noise 3,
 // blur 0.7 px, JPEG 92, opening radius 35 mm, 1 occluder, seed 1.
-cr_synth_params cr_synth_defaults(void);
+cr_synth_options cr_synth_defaults(void);
 
 // Makes a photo of `vol` seen by `cam` at cam_from_world. `target_world` (mm) is the
 // point the opening is centred on (typically the view's look-at point on the cortex).
@@ -50,7 +50,7 @@ cr_synth_params cr_synth_defaults(void);
 // 1 channel, 1 inside the opening where the cortex is seen unoccluded, else 0.
 // Fails with CR_EINVAL on bad sizes or parameters, CR_EEMPTY if the cortex is not seen.
 int cr_synth_photo(const cr_volume *vol, const cr_camera *cam, const cr_pose *cam_from_world,
-                   const double target_world[3], const cr_synth_params *params, cr_image *photo,
+                   const double target_world[3], const cr_synth_options *params, cr_image *photo,
                    cr_image *mask);
 
 #ifdef __cplusplus

@@ -35,7 +35,7 @@ int cr_exp_fit_ellipsoid(const cr_volume *vol, double threshold, double centre[3
   return 0;
 }
 
-int cr_exp_scene_new(const cr_exp_config *cfg, cr_exp_scene **out) {
+static int scene_new(const cr_exp_config *cfg, cr_exp_scene **out) {
   *out = NULL;
   cr_exp_scene *s = calloc(1, sizeof *s);
   if (!s) return cr_error(CR_ENOMEM, "out of memory");
@@ -62,6 +62,12 @@ int cr_exp_scene_new(const cr_exp_config *cfg, cr_exp_scene **out) {
   }
   *out = s;
   return 0;
+}
+
+cr_exp_scene *cr_exp_scene_new(const cr_exp_config *cfg) {
+  cr_exp_scene *s;
+  int rc = scene_new(cfg, &s);
+  return rc ? (cr_error_status(rc), NULL) : s;
 }
 
 void cr_exp_scene_free(cr_exp_scene *s) {
@@ -123,12 +129,12 @@ static void make_targets(const cr_exp_scene *s, cr_exp_trial *t, double rad) {
 // Replaces the targets by the isosurface points seen at the ground truth within the
 // opening's radius of the optical axis (see cr_exp_trial_make).
 static int surface_targets(const cr_exp_scene *s, double radius_mm, cr_exp_trial *t) {
-  cr_render_params rp = cr_render_defaults(&cr_render_mode_surface);
+  cr_render_options rp = cr_render_defaults(&cr_render_mode_surface);
   cr_renderer *r = NULL;
   const int stride = 2;
   int cap = (s->camera.width / stride + 1) * (s->camera.height / stride + 1), n = 0, kept = 0;
   double *xyz = malloc((size_t)cap * 3 * sizeof *xyz);
-  int rc = xyz ? cr_renderer_new(&r, s->volume, NULL, &rp) : cr_error(CR_ENOMEM, "out of memory");
+  int rc = xyz ? cr_status_of(r = cr_renderer_new(s->volume, NULL, &rp)) : cr_error(CR_ENOMEM, "out of memory");
   if (!rc) rc = cr_render_surface_points(r, &s->camera, &t->gt, stride, xyz, cap, &n, NULL);
   if (rc == CR_EEMPTY) rc = 0, n = 0;
   for (int i = 0; i < n && !rc; i++) { // keep those within the opening, compacted in place

@@ -34,8 +34,9 @@ typedef struct cr_exp_scene {
 // Builds the scene of a config: loads the volume (if any) and fits the ellipsoid to its
 // voxels above volume_threshold by moments (radius = sqrt(5 variance) per world axis),
 // unless the config gives `brain`; without both, the phantom's ellipsoid (centre 0,
-// radii 65, 80, 58 mm). Free with cr_exp_scene_free.
-int cr_exp_scene_new(const struct cr_exp_config *cfg, cr_exp_scene **out);
+// radii 65, 80, 58 mm). Free with cr_exp_scene_free. NULL on failure (a volume that
+// cannot be loaded or fitted), with the reason in cr_last_error()/cr_last_status().
+cr_exp_scene *cr_exp_scene_new(const struct cr_exp_config *cfg);
 void cr_exp_scene_free(cr_exp_scene *scene);
 
 // Ellipsoid fit by moments of the voxels > threshold (world mm). CR_EEMPTY if none.

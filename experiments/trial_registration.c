@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static cr_synth_params synth_params(const cr_exp_config *cfg, const cr_exp_trial *t) {
-  cr_synth_params sp = cr_synth_defaults();
+static cr_synth_options synth_params(const cr_exp_config *cfg, const cr_exp_trial *t) {
+  cr_synth_options sp = cr_synth_defaults();
   const cr_exp_photo *ph = &cfg->photo;
   sp.supersample = ph->supersample;
   sp.vessel_contrast = ph->vessel_contrast;
@@ -55,7 +55,7 @@ static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene, c
   m.seed = (unsigned long)t->method_seed;
   cr_reg_view view = cr_reg_view_mono(&scene->camera, photo, mask);
   cr_reg_cost *cost = NULL;
-  int rc = cr_reg_cost_new(&cost, &m, scene->volume, NULL, &view, 1);
+  int rc = cr_status_of(cost = cr_reg_cost_new(&m, scene->volume, NULL, &view, 1));
   if (rc) return rc;
   cr_reg_register_options ro = cr_reg_register_defaults();
   // The pivot as design.md: the centroid of the surface seen at the start pose.
@@ -85,7 +85,7 @@ int cr_exp_trial_registration(const cr_exp_config *cfg, const cr_exp_scene *scen
   cr_image *mask = cr_image_new(cam->width, cam->height, 1);
   int rc = photo && mask ? 0 : cr_error(CR_ENOMEM, "out of memory");
   if (!rc) {
-    cr_synth_params sp = synth_params(cfg, t);
+    cr_synth_options sp = synth_params(cfg, t);
     rc = cr_synth_photo(scene->volume, cam, &t->gt, t->surface_point, &sp, photo, mask);
   }
   if (!rc) rc = register_photo(cfg, scene, t, photo, mask, (const cr_exp_image_options *)ctx, out);

@@ -120,11 +120,11 @@ typedef struct cr_mesh_raster {
 cr_mesh_raster *cr_mesh_raster_new(int width, int height);
 void cr_mesh_raster_free(cr_mesh_raster *r);
 
-typedef struct cr_mesh_raster_opts {
+typedef struct cr_mesh_raster_options {
   int cull_backfaces; // skip triangles facing away (closed outward meshes only)
   double near_mm;     // triangles with a vertex nearer than this are skipped (> 0)
-} cr_mesh_raster_opts;
-cr_mesh_raster_opts cr_mesh_raster_defaults(void); // cull on, near 1 mm
+} cr_mesh_raster_options;
+cr_mesh_raster_options cr_mesh_raster_defaults(void); // cull on, near 1 mm
 
 // Rasterizes `m` (a valid mesh: see cr_mesh_validate; the meshes of the reader and of
 // marching cubes are) through `cam` (lens distortion applied to the vertices; triangles are
@@ -136,7 +136,7 @@ cr_mesh_raster_opts cr_mesh_raster_defaults(void); // cull on, near 1 mm
 // count (ties in depth go to the lower index). The projection is the same model as
 // cr_camera_project, evaluated in float.
 int cr_mesh_rasterize(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
-                      const cr_pose *cam_from_world, const cr_mesh_raster_opts *opts);
+                      const cr_pose *cam_from_world, const cr_mesh_raster_options *opts);
 // The rasterizer draws most triangles of a dense mesh with an AVX2 kernel when the CPU
 // has AVX2 (checked at run time), bit-identical to its scalar path.
 // cr_mesh_raster_set_simd(0) selects the scalar path for the whole process, (1) the

@@ -47,7 +47,7 @@ int cr_mesh_texture(cr_mesh *m, const cr_image *photo, const cr_camera *cam,
     for (size_t i = 0; i < 3 * (size_t)m->n_vertices; i++) m->rgb[i] = 128;
   cr_mesh_raster *r = cr_mesh_raster_new(cam->width, cam->height);
   if (!r) return CR_ENOMEM;
-  cr_mesh_raster_opts o = cr_mesh_raster_defaults();
+  cr_mesh_raster_options o = cr_mesh_raster_defaults();
   o.cull_backfaces = 0; // open patches too; the z-buffer decides
   if ((rc = cr_mesh_rasterize(r, m, cam, cam_from_world, &o))) {
     cr_mesh_raster_free(r);

@@ -50,8 +50,8 @@ void cr_mesh_raster_free(cr_mesh_raster *r) {
   free(r);
 }
 
-cr_mesh_raster_opts cr_mesh_raster_defaults(void) {
-  return (cr_mesh_raster_opts){.cull_backfaces = 1, .near_mm = 1.0};
+cr_mesh_raster_options cr_mesh_raster_defaults(void) {
+  return (cr_mesh_raster_options){.cull_backfaces = 1, .near_mm = 1.0};
 }
 
 // Coverage is decided in fixed point, as GPUs do: every projected vertex is snapped to a
@@ -420,8 +420,8 @@ static zbuf buffer_of(const cr_mesh_raster *r, int k) {
 }
 
 int cr_mesh_rasterize(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
-                      const cr_pose *cam_from_world, const cr_mesh_raster_opts *opts) {
-  cr_mesh_raster_opts o = opts ? *opts : cr_mesh_raster_defaults();
+                      const cr_pose *cam_from_world, const cr_mesh_raster_options *opts) {
+  cr_mesh_raster_options o = opts ? *opts : cr_mesh_raster_defaults();
   if (cam->width != r->width || cam->height != r->height)
     return cr_error(CR_EINVAL, "mesh raster: raster %dx%d but camera %dx%d", r->width, r->height,
                     cam->width, cam->height);

@@ -21,7 +21,7 @@ const cr_metric_type *const cr_metric_ngf = &mx_ngf_type;
 const cr_metric_type *const cr_metric_edge = &mx_edge_type;
 const cr_metric_type *const cr_metric_dice = &mx_dice_type;
 
-cr_metric_options cr_metric_default_options(void) {
+cr_metric_options cr_metric_defaults(void) {
   cr_metric_options o;
   memset(&o, 0, sizeof o);
   o.bins = 32;
@@ -137,7 +137,7 @@ cr_metric *cr_metric_new(const cr_metric_type *type, const cr_image *fixed, cons
              mask->width, mask->height, fixed->width, fixed->height);
     return NULL;
   }
-  cr_metric_options o = opt ? *opt : cr_metric_default_options();
+  cr_metric_options o = opt ? *opt : cr_metric_defaults();
   if (check_options(&o))
     return NULL;
   cr_metric *m = calloc(1, sizeof *m);

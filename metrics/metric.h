@@ -62,7 +62,7 @@ typedef struct cr_metric_options {
 } cr_metric_options;
 
 // The defaults listed above.
-cr_metric_options cr_metric_default_options(void);
+cr_metric_options cr_metric_defaults(void);
 
 typedef struct cr_metric cr_metric;
 

@@ -46,7 +46,7 @@ void cr_reg_cost_free(cr_reg_cost *c) {
   if (!c) return;
   cr_renderer_free(c->renderer);
   for (int v = 0; v < CR_REG_MAX_VIEWS; v++) {
-    cr_reg_levels_release(&c->view[v].lv);
+    cr_reg_levels_free(&c->view[v].lv);
     for (int l = 0; l < CR_REG_MAX_LEVELS; l++) cr_image_free(c->view[v].work[l]), free(c->view[v].pixels[l]);
   }
   free(c);
@@ -94,7 +94,7 @@ static int build_view(cr_reg_cost *c, int i, const cr_reg_view *v) {
   return rc < 0 ? rc : (rc ? CR_EINVAL : 0);
 }
 
-int cr_reg_cost_new(cr_reg_cost **out, const cr_reg_method *method, const cr_volume *vol,
+static int cost_new(cr_reg_cost **out, const cr_reg_method *method, const cr_volume *vol,
                     const cr_mesh *mesh, const cr_reg_view *views, int n_views) {
   *out = NULL;
   if (n_views < 1 || n_views > CR_REG_MAX_VIEWS)
@@ -107,9 +107,9 @@ int cr_reg_cost_new(cr_reg_cost **out, const cr_reg_method *method, const cr_vol
   if (!c) return cr_error(CR_ENOMEM, "registration cost: out of memory");
   c->vol = vol, c->method = *method, c->levels = method->levels, c->n_views = n_views;
   c->ref_camera = views[0].camera;
-  cr_render_params rp = cr_reg_method_render_params(method);
+  cr_render_options rp = cr_reg_method_render_options(method);
   rp.background = NAN;
-  rc = cr_renderer_new(&c->renderer, vol, mesh, &rp);
+  rc = cr_status_of(c->renderer = cr_renderer_new(vol, mesh, &rp));
   for (int i = 0; i < n_views && !rc; i++) rc = build_view(c, i, &views[i]);
   if (rc) {
     cr_reg_cost_free(c);
@@ -117,6 +117,13 @@ int cr_reg_cost_new(cr_reg_cost **out, const cr_reg_method *method, const cr_vol
   }
   *out = c;
   return 0;
+}
+
+cr_reg_cost *cr_reg_cost_new(const cr_reg_method *method, const cr_volume *vol, const cr_mesh *mesh,
+                             const cr_reg_view *views, int n_views) {
+  cr_reg_cost *c;
+  int rc = cost_new(&c, method, vol, mesh, views, n_views);
+  return rc ? (cr_error_status(rc), NULL) : c;
 }
 
 // Vesselness of a render in place of the render (misses take the lowest value for the
@@ -226,10 +233,10 @@ int cr_reg_cost_pivot(cr_reg_cost *c, const cr_pose *pose, double pivot[3]) {
   if (c->method.mode->surface_points) {
     rc = cr_render_surface_points(c->renderer, &c->ref_camera, pose, 4, NULL, 0, &n, pivot);
   } else { // modes without a surface (drr, mip, volume): the surface of the same iso level
-    cr_render_params p = cr_render_defaults(&cr_render_mode_surface);
+    cr_render_options p = cr_render_defaults(&cr_render_mode_surface);
     p.iso = c->method.iso, p.step_mm = c->method.render_step_mm;
     cr_renderer *r = NULL;
-    rc = cr_renderer_new(&r, c->vol, NULL, &p);
+    rc = cr_status_of(r = cr_renderer_new(c->vol, NULL, &p));
     if (!rc) rc = cr_render_surface_points(r, &c->ref_camera, pose, 4, NULL, 0, &n, pivot);
     cr_renderer_free(r);
   }

@@ -46,9 +46,9 @@ typedef struct cr_reg_cost cr_reg_cost;
 // from the volume when mesh is NULL, ray modes need the volume). Photos and masks are
 // prepared per level and not kept. Errors name the view and the reason: photo or mask
 // size against the camera (CR_EINVAL), empty mask (CR_EEMPTY), a channel the photo lacks,
-// bad render or metric options, a weight <= 0.
-int cr_reg_cost_new(cr_reg_cost **out, const cr_reg_method *method, const cr_volume *vol,
-                    const cr_mesh *mesh, const cr_reg_view *views, int n_views);
+// bad render or metric options, a weight <= 0: NULL, with the status in cr_last_status().
+cr_reg_cost *cr_reg_cost_new(const cr_reg_method *method, const cr_volume *vol, const cr_mesh *mesh,
+                             const cr_reg_view *views, int n_views);
 // Releases the cost; NULL is a no-op.
 void cr_reg_cost_free(cr_reg_cost *c);
 

@@ -38,11 +38,11 @@ int cr_reg_levels_build(cr_reg_levels *lv, const cr_camera *camera, const cr_ima
       rc = CR_EINVAL;
   }
   cr_reg_pyramid_free(pyr);
-  if (rc) cr_reg_levels_release(lv);
+  if (rc) cr_reg_levels_free(lv);
   return rc;
 }
 
-void cr_reg_levels_release(cr_reg_levels *lv) {
+void cr_reg_levels_free(cr_reg_levels *lv) {
   for (int l = 0; l < CR_REG_MAX_LEVELS; l++) {
     cr_image_free(lv->photo[l]), cr_image_free(lv->mask[l]), cr_image_free(lv->render[l]);
     cr_metric_free(lv->metric[l]);

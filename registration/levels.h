@@ -34,7 +34,7 @@ int cr_reg_levels_build(cr_reg_levels *lv, const cr_camera *camera, const cr_ima
                         const cr_image *mask, int levels, const cr_reg_prep_options *prep,
                         const cr_metric_type *metric, const cr_metric_options *metric_opt);
 // Releases every level (the struct itself is the caller's).
-void cr_reg_levels_release(cr_reg_levels *lv);
+void cr_reg_levels_free(cr_reg_levels *lv);
 
 #ifdef __cplusplus
 }

@@ -25,7 +25,7 @@ cr_reg_method cr_reg_method_defaults(void) {
   // NGF (polarity-free edge directions) had its per-axis minima at the truth and beat
   // NCC and GC from 5 mm / 5 deg starts on phantom photos (bench-registration --landscape).
   m.metric = cr_metric_ngf;
-  m.metric_opt = cr_metric_default_options();
+  m.metric_opt = cr_metric_defaults();
   m.optimizer = cr_opt_nelder_mead;
   m.levels = 3;
   m.max_evals = 400;
@@ -38,8 +38,8 @@ cr_reg_method cr_reg_method_defaults(void) {
   return m;
 }
 
-cr_render_params cr_reg_method_render_params(const cr_reg_method *m) {
-  cr_render_params p = cr_render_defaults(m->mode);
+cr_render_options cr_reg_method_render_options(const cr_reg_method *m) {
+  cr_render_options p = cr_render_defaults(m->mode);
   p.iso = m->iso;
   p.step_mm = m->render_step_mm;
   p.surface_smooth_mm = m->surface_smooth_mm;

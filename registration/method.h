@@ -77,7 +77,7 @@ int cr_reg_method_has_key(const char *key, int *takes_value);
 int cr_reg_method_check(const cr_reg_method *m);
 
 // The render parameters of the method: the mode's defaults with the method's values.
-cr_render_params cr_reg_method_render_params(const cr_reg_method *m);
+cr_render_options cr_reg_method_render_options(const cr_reg_method *m);
 
 // The method's value of a key as text (the form cr_reg_method_set takes), into buf.
 // CR_EINVAL for an unknown key.

@@ -56,7 +56,7 @@ struct cr_raycaster {
   cr_volume *smoothed;   // owned Gaussian-smoothed copy (surface_smooth_mm > 0), else NULL
   vol_fast vf;           // fast sampler of `surf` (the same as vf_value without smoothing)
   vol_fast vf_value;     // fast sampler of `vol`
-  cr_render_params p;
+  cr_render_options p;
   int nb[3];             // bricks per axis
   float *bmax;           // max over the voxels a sample inside the brick can touch
   uint8_t *skip;         // 1: every sample in the brick contributes nothing (mode-specific)
@@ -281,9 +281,9 @@ struct cr_ray_mode {
 
 // The public mode functions of every ray mode (raycast.c): create with the mode's row,
 // destroy, render (OpenMP over 16x16 pixel tiles).
-int cr_ray_create(void **state, const cr_volume *vol, cr_render_params *p, const cr_ray_mode *kind);
+int cr_ray_create(void **state, const cr_volume *vol, cr_render_options *p, const cr_ray_mode *kind);
 void cr_ray_destroy(void *state);
-int cr_ray_render(void *state, const cr_render_params *p, const cr_camera *cam,
+int cr_ray_render(void *state, const cr_render_options *p, const cr_camera *cam,
                   const cr_pose *cam_from_world, const cr_render_out *out);
 // The cached rays of `cam` (computed and cached if new: the least recently used of the
 // CR_CAMERA_CACHE cameras goes). 0 or CR_ENOMEM.

@@ -145,7 +145,7 @@ static int drr_skippable(const cr_raycaster *r, float mn, float mx) {
 
 static const cr_ray_mode drr_kind = {.skippable = drr_skippable, .pixel = drr_pixel};
 
-static int drr_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_params *p) {
+static int drr_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p) {
   return cr_ray_create(state, vol, p, &drr_kind);
 }
 

@@ -43,7 +43,7 @@ static void mesh_destroy(void *state) {
 
 // The mesh to draw: built from the volume when none is given; a copy of the given one
 // when it lacks the normals (shading, normal output) or the probe scalars.
-static int mesh_prepare(mesh_state *s, const cr_volume *vol, const cr_mesh *mesh, cr_render_params *p) {
+static int mesh_prepare(mesh_state *s, const cr_volume *vol, const cr_mesh *mesh, cr_render_options *p) {
   int rc;
   if (!mesh) {
     cr_mesh_cortex_options o = cr_mesh_cortex_defaults();
@@ -66,7 +66,7 @@ static int mesh_prepare(mesh_state *s, const cr_volume *vol, const cr_mesh *mesh
   return cr_mesh_probe(s->owned, vol, p->probe_depth_mm, p->step_mm, p->probe_mean ? CR_PROBE_MEAN : CR_PROBE_MAX);
 }
 
-static int mesh_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_params *p) {
+static int mesh_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p) {
   if (p->mesh_smooth_iterations < 0 || !(p->probe_depth_mm >= 0) || !isfinite(p->probe_depth_mm) ||
       !isfinite(p->step_mm))
     return cr_error(CR_EINVAL, "render: bad mesh parameters (smoothing iterations, probe depth or step)");
@@ -105,7 +105,7 @@ static int mesh_camera(mesh_state *s, const cr_camera *cam, mesh_cam **out) {
 }
 
 // Rasterizes the mesh for a frame (the camera without distortion when undistorted).
-static int mesh_raster(mesh_state *s, const cr_render_params *p, const cr_camera *cam,
+static int mesh_raster(mesh_state *s, const cr_render_options *p, const cr_camera *cam,
                        const cr_pose *cam_from_world, mesh_cam **c) {
   int rc = mesh_camera(s, cam, c);
   if (rc) return rc;
@@ -114,7 +114,7 @@ static int mesh_raster(mesh_state *s, const cr_render_params *p, const cr_camera
   return cr_mesh_rasterize((*c)->raster, s->mesh, &rcam, cam_from_world, NULL);
 }
 
-static int mesh_render(void *state, const cr_render_params *p, const cr_camera *cam,
+static int mesh_render(void *state, const cr_render_options *p, const cr_camera *cam,
                        const cr_pose *cam_from_world, const cr_render_out *out) {
   mesh_state *s = state;
   mesh_cam *c;
@@ -142,7 +142,7 @@ static int mesh_render(void *state, const cr_render_params *p, const cr_camera *
   return 0;
 }
 
-static int mesh_surface_points(void *state, const cr_render_params *p, const cr_camera *cam,
+static int mesh_surface_points(void *state, const cr_render_options *p, const cr_camera *cam,
                                const cr_pose *cam_from_world, int stride_px, double *xyz, int max_points,
                                int *n_points, double centroid[3]) {
   mesh_state *s = state;

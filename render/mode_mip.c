@@ -58,7 +58,7 @@ static float mip_brick_max(const cr_raycaster *r, float mx) {
 
 static const cr_ray_mode mip_kind = {.brick_max = mip_brick_max, .pixel = mip_pixel};
 
-static int mip_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_params *p) {
+static int mip_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p) {
   return cr_ray_create(state, vol, p, &mip_kind);
 }
 

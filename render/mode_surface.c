@@ -268,10 +268,10 @@ static int surface_prepare(cr_raycaster *r, float vmin, float vmax) {
 // Bricks entirely below the iso level hold no crossing.
 static int surface_skippable(const cr_raycaster *r, float mn, float mx) { return mx < (float)r->p.iso; }
 
-static void surface_defaults(cr_render_params *p) { p->surface_smooth_mm = 1.0; }
+static void surface_defaults(cr_render_options *p) { p->surface_smooth_mm = 1.0; }
 
 // The first hits of every stride_px-th pixel ray (no normals).
-static int surface_points(void *state, const cr_render_params *p, const cr_camera *cam,
+static int surface_points(void *state, const cr_render_options *p, const cr_camera *cam,
                           const cr_pose *cam_from_world, int stride_px, double *xyz, int max_points,
                           int *n_points, double centroid[3]) {
   cr_raycaster *r = state;
@@ -311,11 +311,11 @@ static const cr_ray_mode probe_kind = {.uses_iso = 1,
                                        .skippable = surface_skippable,
                                        .pixel = probe_pixel};
 
-static int surface_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_params *p) {
+static int surface_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p) {
   return cr_ray_create(state, vol, p, &surface_kind);
 }
 
-static int probe_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_params *p) {
+static int probe_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p) {
   return cr_ray_create(state, vol, p, &probe_kind);
 }
 

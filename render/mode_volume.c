@@ -8,7 +8,7 @@
 
 // ---- transfer function ----
 
-static void tf_eval(const cr_render_params *p, float v, float *alpha, float rgb[3]) {
+static void tf_eval(const cr_render_options *p, float v, float *alpha, float rgb[3]) {
   const cr_tf_point *t = p->tf;
   int n = p->n_tf, i = 0;
   if (v <= t[0].value || n == 1) i = -1;
@@ -28,7 +28,7 @@ static void tf_eval(const cr_render_params *p, float v, float *alpha, float rgb[
 
 // The automatic transfer function (if none is given) and its lookup table.
 static int volume_prepare(cr_raycaster *r, float vmin, float vmax) {
-  cr_render_params *p = &r->p;
+  cr_render_options *p = &r->p;
   if (p->n_tf == 0) { // a ramp from just below the iso level to the maximum
     float iso = (float)p->iso;
     cr_tf_point a = {iso * 0.8f, 0, {0.3f, 0.3f, 0.3f}}, b = {vmax, 0.35f, {1, 1, 1}};
@@ -178,7 +178,7 @@ static long volume_pixel(const cr_raycaster *r, const frame_geom *g, const ray_t
 static const cr_ray_mode volume_kind = {
     .uses_iso = 1, .prepare = volume_prepare, .skippable = volume_skippable, .pixel = volume_pixel};
 
-static int volume_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_params *p) {
+static int volume_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p) {
   return cr_ray_create(state, vol, p, &volume_kind);
 }
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-cr_render_params cr_render_defaults(const cr_render_mode_type *mode) {
-  cr_render_params p;
+cr_render_options cr_render_defaults(const cr_render_mode_type *mode) {
+  cr_render_options p;
   memset(&p, 0, sizeof p);
   p.mode = mode ? mode : &cr_render_mode_drr;
   p.step_mm = 0;
@@ -25,7 +25,7 @@ cr_render_params cr_render_defaults(const cr_render_mode_type *mode) {
   return p;
 }
 
-int cr_render_tf_parse(const char *text, cr_render_params *params) {
+int cr_render_tf_parse(const char *text, cr_render_options *params) {
   int n = 0;
   const char *s = text;
   while (*s) {

@@ -14,7 +14,7 @@
 // ---- object ----
 
 // Checks the parameters every ray mode reads and resolves the automatic step.
-static int check_params(const cr_volume *vol, cr_render_params *p) {
+static int check_params(const cr_volume *vol, cr_render_options *p) {
   double smin = fmin(vol->spacing[0], fmin(vol->spacing[1], vol->spacing[2]));
   if (!(p->step_mm > 0)) p->step_mm = smin;
   if (p->n_tf < 0 || p->n_tf > CR_TF_MAX || !(p->probe_depth_mm >= 0) || !isfinite(p->step_mm) ||
@@ -28,7 +28,7 @@ static int check_params(const cr_volume *vol, cr_render_params *p) {
   return 0;
 }
 
-int cr_ray_create(void **state, const cr_volume *vol, cr_render_params *p, const cr_ray_mode *kind) {
+int cr_ray_create(void **state, const cr_volume *vol, cr_render_options *p, const cr_ray_mode *kind) {
   *state = NULL;
   if (!vol || !vol->data) return cr_error(CR_EINVAL, "render: no volume");
   int rc = check_params(vol, p);
@@ -176,7 +176,7 @@ void cr_ray_write_miss(const cr_raycaster *r, const cr_render_out *out, int u, i
   }
 }
 
-int cr_ray_render(void *state, const cr_render_params *p, const cr_camera *cam, const cr_pose *cam_from_world,
+int cr_ray_render(void *state, const cr_render_options *p, const cr_camera *cam, const cr_pose *cam_from_world,
                   const cr_render_out *out) {
   cr_raycaster *r = state;
   const ray_cam *c;

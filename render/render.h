@@ -45,7 +45,7 @@ typedef struct cr_tf_point {
 // A row of the mode table (defined below).
 typedef struct cr_render_mode_type cr_render_mode_type;
 
-typedef struct cr_render_params {
+typedef struct cr_render_options {
   const cr_render_mode_type *mode; // the mode (a row of the table: &cr_render_mode_drr, or
                             // cr_render_mode_find("drr"))
   double step_mm;           // sampling step along the ray, mm (<= 0: the smallest voxel
@@ -72,7 +72,7 @@ typedef struct cr_render_params {
   int mesh_probe;           // mesh mode: 1 = image is the per-vertex probe scalar
                             // (probe_depth_mm, probe_mean; computed from the volume if the
                             // mesh has no scalars), 0 = headlight shading |n.view| (1 when !lit)
-} cr_render_params;
+} cr_render_options;
 
 // Caller-owned outputs of one frame; each one may be NULL except `image`. All must be
 // camera-sized. image: 1 channel (3 for colour in a mode with CR_RENDER_OUT_COLOUR).
@@ -110,22 +110,22 @@ struct cr_render_mode_type {
   unsigned outputs;    // CR_RENDER_OUT_* bits
   int needs_volume;    // 1: cannot render from a mesh alone
   // Mode-specific defaults applied after the common ones (may be NULL).
-  void (*defaults)(cr_render_params *p);
+  void (*defaults)(cr_render_options *p);
   // Validates *p, resolves automatic values in *p (step, iso, tf ...), allocates the
   // mode's state from the volume (may be NULL if !needs_volume and a mesh is given)
   // and/or the mesh (may be NULL). Both are borrowed for the state's life. Returns 0
   // or a negative status with a message; on failure *state is left NULL.
-  int (*create)(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_params *p);
+  int (*create)(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p);
   // Releases a state (NULL is a no-op).
   void (*destroy)(void *state);
   // One frame: fills out->image and every other output given (hit included) for
   // every pixel. out is already checked against the camera and the outputs bits, the
   // camera is valid and p is the renderer's (resolved) parameters.
-  int (*render)(void *state, const cr_render_params *p, const cr_camera *cam,
+  int (*render)(void *state, const cr_render_options *p, const cr_camera *cam,
                 const cr_pose *cam_from_world, const cr_render_out *out);
   // Optional (NULL = not supported): world points of the visible surface, every
   // stride_px pixel, count and centroid, as cr_render_surface_points.
-  int (*surface_points)(void *state, const cr_render_params *p, const cr_camera *cam,
+  int (*surface_points)(void *state, const cr_render_options *p, const cr_camera *cam,
                         const cr_pose *cam_from_world, int stride_px, double *xyz, int max_points,
                         int *n_points, double centroid[3]);
 };
@@ -150,11 +150,11 @@ const cr_render_mode_type *cr_render_mode_at(int i);
 // TF and iso, no surface smoothing, probe 3 mm max along the ray, lit, distorted view,
 // background 0, mesh smoothing 5 Taubin iterations, mesh shading (no mesh probe); then
 // mode->defaults (surface and probe: surface smoothing 1 mm).
-cr_render_params cr_render_defaults(const cr_render_mode_type *mode);
+cr_render_options cr_render_defaults(const cr_render_mode_type *mode);
 
 // Parses a transfer function "v:a:g,v:a:g,..." or "v:a:r:g:b,..." (value, opacity per
 // mm, grey or colour) into params->tf. Returns 0 or CR_EINVAL with a reason.
-int cr_render_tf_parse(const char *text, cr_render_params *params);
+int cr_render_tf_parse(const char *text, cr_render_options *params);
 
 // Automatic iso level: cr_volume_otsu_level (Otsu's threshold on a 256-bin histogram).
 float cr_render_auto_iso(const cr_volume *vol);
@@ -167,16 +167,17 @@ typedef struct cr_renderer cr_renderer;
 // mesh is given; mesh may be NULL (the mesh mode then builds the cortex mesh from vol:
 // marching cubes at iso (automatic: Otsu), largest component, mesh_smooth_iterations
 // Taubin, normals, probe scalars if mesh_probe; ray modes ignore a mesh). Resolves the
-// automatic values (see cr_renderer_params). CR_EINVAL on bad parameters or a missing
-// input, CR_EEMPTY when the mesh mode finds no surface; *out is NULL on failure.
-int cr_renderer_new(cr_renderer **out, const cr_volume *vol, const struct cr_mesh *mesh,
-                    const cr_render_params *params);
+// automatic values (see cr_renderer_options). CR_EINVAL on bad parameters or a missing
+// input, CR_EEMPTY when the mesh mode finds no surface: NULL, with the status in
+// cr_last_status() and the reason in cr_last_error().
+cr_renderer *cr_renderer_new(const cr_volume *vol, const struct cr_mesh *mesh,
+                             const cr_render_options *params);
 // Releases the renderer; NULL is a no-op.
 void cr_renderer_free(cr_renderer *r);
 // The parameters in use, with the automatic values the mode resolved: step_mm, tf, and
 // iso (except in the DRR and MIP modes and the mesh mode given a mesh, which leave it
 // as given).
-const cr_render_params *cr_renderer_params(const cr_renderer *r);
+const cr_render_options *cr_renderer_options(const cr_renderer *r);
 // Samples taken by the last cr_render call (ray modes; 0 for the mesh mode; for
 // benchmarks).
 double cr_renderer_last_samples(const cr_renderer *r);

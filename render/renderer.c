@@ -11,14 +11,14 @@
 struct cr_renderer {
   const cr_render_mode_type *type;
   void *state;
-  cr_render_params p; // with the automatic values the mode resolved
+  cr_render_options p; // with the automatic values the mode resolved
   double last_samples;
 };
 
-int cr_renderer_new(cr_renderer **out, const cr_volume *vol, const struct cr_mesh *mesh,
-                    const cr_render_params *params) {
+static int renderer_new(cr_renderer **out, const cr_volume *vol, const struct cr_mesh *mesh,
+                        const cr_render_options *params) {
   *out = NULL;
-  cr_render_params p = params ? *params : cr_render_defaults(&cr_render_mode_drr);
+  cr_render_options p = params ? *params : cr_render_defaults(&cr_render_mode_drr);
   const cr_render_mode_type *t = p.mode;
   if (!t) return cr_error(CR_EINVAL, "render: no mode in the parameters");
   if (vol && !vol->data) return cr_error(CR_EINVAL, "render: no volume data");
@@ -37,13 +37,20 @@ int cr_renderer_new(cr_renderer **out, const cr_volume *vol, const struct cr_mes
   return 0;
 }
 
+cr_renderer *cr_renderer_new(const cr_volume *vol, const struct cr_mesh *mesh,
+                             const cr_render_options *params) {
+  cr_renderer *r;
+  int rc = renderer_new(&r, vol, mesh, params);
+  return rc ? (cr_error_status(rc), NULL) : r;
+}
+
 void cr_renderer_free(cr_renderer *r) {
   if (!r) return;
   r->type->destroy(r->state);
   free(r);
 }
 
-const cr_render_params *cr_renderer_params(const cr_renderer *r) { return &r->p; }
+const cr_render_options *cr_renderer_options(const cr_renderer *r) { return &r->p; }
 double cr_renderer_last_samples(const cr_renderer *r) { return r->last_samples; }
 
 // Where a mode's render function adds its samples: the renderer of the cr_render call

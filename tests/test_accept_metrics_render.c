@@ -36,10 +36,10 @@ static cr_pose perturb(const cr_pose *cam_from_world, const double P[3], int par
 static void landscape_for_mode(const cr_render_mode_type *mode) {
   cr_volume *vol = cr_test_small_phantom("LPS", 10);
   assert_non_null(vol);
-  cr_render_params rp = cr_render_defaults(mode);
+  cr_render_options rp = cr_render_defaults(mode);
   rp.background = NAN; // misses are excluded by every metric
   cr_renderer *r = NULL;
-  assert_int_equal(cr_renderer_new(&r, vol, NULL, &rp), 0);
+  assert_int_equal(cr_status_of(r = cr_renderer_new(vol, NULL, &rp)), 0);
   cr_camera cam = cr_camera_from_fov(W, H, 40);
   cr_pose truth;
   double eye[3] = {30, 20, 260}, P[3] = {0, 0, 40}, up[3] = {0, 1, 0};
@@ -67,7 +67,7 @@ static void landscape_for_mode(const cr_render_mode_type *mode) {
       mv[p][i] = cr_image_new(W, H, 1);
       assert_int_equal(cr_render(r, &cam, &q, &(cr_render_out){mv[p][i], NULL, NULL, NULL, NULL, NULL}), 0);
     }
-  cr_metric_options o = cr_metric_default_options();
+  cr_metric_options o = cr_metric_defaults();
   o.dice_threshold = 0.5 * (lo + hi);
   for (int k = 0; cr_metric_types[k]; k++) {
     cr_metric *m = cr_metric_new(cr_metric_types[k], f, mask, &o);

@@ -28,7 +28,7 @@ static double targets[64][3];
 static int n_targets;
 
 static int setup(void **state) {
-  cr_phantom_params pp = cr_phantom_default();
+  cr_phantom_options pp = cr_phantom_defaults();
   pp.dim[0] = 104, pp.dim[1] = 124, pp.dim[2] = 96; // 1.5 mm voxels
   pp.spacing_mm[0] = pp.spacing_mm[1] = pp.spacing_mm[2] = 1.5;
   if (cr_phantom_make(&pp, &vol)) return -1;
@@ -36,7 +36,7 @@ static int setup(void **state) {
   double eye[3] = {10, 20, 230}, up[3] = {0, 1, 0};
   cr_pose_look_at(&truth, eye, target, up);
   photo = cr_image_new(192, 192, 3), mask = cr_image_new(192, 192, 1);
-  cr_synth_params sp = cr_synth_defaults();
+  cr_synth_options sp = cr_synth_defaults();
   if (cr_synth_photo(vol, &cam, &truth, target, &sp, photo, mask)) return -1;
   // Targets: a grid of surface points around the pivot (world), as the mTRE of design.md.
   for (int i = -3; i <= 4 && n_targets < 64; i++)
@@ -74,7 +74,7 @@ static double register_from(const cr_pose *start, const cr_opt_type *opt, int ma
   m.prior_weight = 0.01;
   cr_reg_view view = cr_reg_view_mono(&cam, photo, mask);
   cr_reg_cost *cost;
-  assert_int_equal(cr_reg_cost_new(&cost, &m, vol, NULL, &view, 1), 0);
+  assert_int_equal(cr_status_of(cost = cr_reg_cost_new(&m, vol, NULL, &view, 1)), 0);
   cr_reg_register_options ro = cr_reg_register_defaults();
   ro.have_pivot = 1;
   memcpy(ro.pivot_world, pivot, sizeof pivot);

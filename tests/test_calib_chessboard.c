@@ -82,7 +82,7 @@ static void test_synthetic_recovers_intrinsics(void **state) {
   int found = 0;
   for (int i = 0; i < NVIEWS; i++) found += v->found[i];
   assert_true(found >= 8);
-  cr_calib_options opt = cr_calib_options_default();
+  cr_calib_options opt = cr_calib_defaults();
   opt.square_mm = 25.0;
   cr_calib_result r;
   assert_int_equal(cr_calib_calibrate(v, &opt, &r), 0);
@@ -120,7 +120,7 @@ static void test_rejection_finds_planted_outliers(void **state) {
   // Single corners in other views: 4 px jumps.
   int planted[3][2] = {{0, 10}, {1, 33}, {2, 50}};
   for (int j = 0; j < 3; j++) v->corners[((size_t)planted[j][0] * 54 + planted[j][1]) * 2 + 1] += 4.0;
-  cr_calib_options opt = cr_calib_options_default();
+  cr_calib_options opt = cr_calib_defaults();
   opt.square_mm = 25.0;
   opt.reject = 1;
   cr_calib_result r;
@@ -143,7 +143,7 @@ static void test_rejection_finds_planted_outliers(void **state) {
 // cv::FileStorage (cvw_camera_read), equal to the result.
 static void test_file_round_trip(void **state) {
   cr_calib_views *v = make_views(25.0, 99);
-  cr_calib_options opt = cr_calib_options_default();
+  cr_calib_options opt = cr_calib_defaults();
   opt.square_mm = 25.0;
   opt.flags = CR_CALIB_ZERO_TANGENT | CR_CALIB_FIX_K3;
   cr_calib_result r;
@@ -176,7 +176,7 @@ static void test_too_few_views(void **state) {
   cr_calib_views *v = make_views(25.0, 5);
   for (int i = 2; i < NVIEWS; i++) v->found[i] = 0;
   v->found[0] = v->found[1] = 1;
-  cr_calib_options opt = cr_calib_options_default();
+  cr_calib_options opt = cr_calib_defaults();
   opt.square_mm = 25.0;
   cr_calib_result r;
   assert_int_equal(cr_calib_calibrate(v, &opt, &r), CR_EINVAL);

@@ -43,7 +43,7 @@ static int teardown(void **state) {
 
 // Plain calibration as OpenCV's sample: RMS below 0.5 px.
 static void test_photos_plain(void **state) {
-  cr_calib_options opt = cr_calib_options_default();
+  cr_calib_options opt = cr_calib_defaults();
   cr_calib_result r;
   assert_int_equal(cr_calib_calibrate(g_views, &opt, &r), 0);
   print_message("photos: %d/%d views with a board, rms %.4f px, fx %.2f fy %.2f cx %.2f cy %.2f\n",
@@ -61,7 +61,7 @@ static void test_photos_plain(void **state) {
 
 // With rejection of views and corners the inlier RMS is at most 0.2 px.
 static void test_photos_rejection(void **state) {
-  cr_calib_options opt = cr_calib_options_default();
+  cr_calib_options opt = cr_calib_defaults();
   opt.reject = 1;
   cr_calib_result r;
   assert_int_equal(cr_calib_calibrate(g_views, &opt, &r), 0);

@@ -91,7 +91,7 @@ static void test_orientation_codes(void **state) {
 static void test_phantom_grid_invariance(void **state) {
   cr_volume *a = cr_test_small_phantom("RAS", 0), *b = cr_test_small_phantom("PIR", 0),
             *c = cr_test_small_phantom("LAS", 17);
-  cr_phantom_params p = cr_phantom_default();
+  cr_phantom_options p = cr_phantom_defaults();
   double worst_b = 0, worst_c = 0;
   int n = 0;
   for (double x = -50; x <= 50; x += 7.3)

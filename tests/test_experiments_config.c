@@ -34,7 +34,7 @@ static void test_empty_config_gives_defaults(void **state) {
   (void)state;
   cr_exp_config cfg, def;
   assert_int_equal(cr_exp_config_load(write_cfg("empty.cfg", "# nothing\n"), &cfg), 0);
-  cr_exp_config_defaults(&def);
+  def = cr_exp_config_defaults();
   assert_int_equal(cfg.n_trials, def.n_trials);
   assert_int_equal(cfg.n_methods, 1);
   // the method defaults are registration's (camreg register's): one defaults function

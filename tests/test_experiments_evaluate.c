@@ -141,7 +141,7 @@ static void test_row_round_trip(void **state) {
 
 static cr_exp_config trial_config(void) {
   cr_exp_config cfg;
-  cr_exp_config_defaults(&cfg);
+  cfg = cr_exp_config_defaults();
   cfg.n_trials = 40;
   cfg.n_methods = 2;
   cfg.methods[1] = cfg.methods[0];
@@ -154,7 +154,7 @@ static void test_trials_follow_the_spec(void **state) {
   (void)state;
   cr_exp_config cfg = trial_config();
   cr_exp_scene *scene;
-  assert_int_equal(cr_exp_scene_new(&cfg, &scene), 0);
+  assert_int_equal(cr_status_of(scene = cr_exp_scene_new(&cfg)), 0);
   static cr_exp_trial t, u;
   for (long i = 0; i < cr_exp_config_units(&cfg); i++) {
     assert_int_equal(cr_exp_trial_make(&cfg, scene, i, &t), 0);

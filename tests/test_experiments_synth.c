@@ -17,7 +17,7 @@ static double target[3] = {0, 0, 58};
 
 static int setup(void **state) {
   // Fine enough (1.25 mm) that the 0.9 mm-radius vessels keep their contrast.
-  cr_phantom_params pp = cr_phantom_default();
+  cr_phantom_options pp = cr_phantom_defaults();
   pp.dim[0] = 112, pp.dim[1] = 136, pp.dim[2] = 100;
   pp.spacing_mm[0] = pp.spacing_mm[1] = pp.spacing_mm[2] = 1.25;
   if (cr_phantom_make(&pp, &phantom)) return -1;
@@ -33,14 +33,14 @@ static int teardown(void **state) {
   return 0;
 }
 
-static cr_image *photo_of(const cr_synth_params *p, cr_image *mask) {
+static cr_image *photo_of(const cr_synth_options *p, cr_image *mask) {
   cr_image *ph = cr_image_new(cam.width, cam.height, 3);
   assert_int_equal(cr_synth_photo(phantom, &cam, &pose, target, p, ph, mask), 0);
   return ph;
 }
 
 static void test_deterministic_for_a_seed(void **state) {
-  cr_synth_params p = cr_synth_defaults();
+  cr_synth_options p = cr_synth_defaults();
   cr_image *a = photo_of(&p, NULL), *b = photo_of(&p, NULL);
   assert_memory_equal(a->data, b->data, sizeof(float) * 3 * cam.width * cam.height);
   p.seed = 2;
@@ -50,7 +50,7 @@ static void test_deterministic_for_a_seed(void **state) {
 }
 
 static void test_mask_is_the_opening(void **state) {
-  cr_synth_params p = cr_synth_defaults();
+  cr_synth_options p = cr_synth_defaults();
   p.n_occluders = 0;
   p.opening_mm = 12;
   cr_image *mask = cr_image_new(cam.width, cam.height, 1);
@@ -71,17 +71,17 @@ static void test_mask_is_the_opening(void **state) {
 
 // Vessels in the photo are where the phantom has vessels: redder than the cortex.
 static void test_vessels_are_red_where_the_phantom_has_them(void **state) {
-  cr_synth_params p = cr_synth_defaults();
+  cr_synth_options p = cr_synth_defaults();
   p.n_occluders = 0, p.opening_mm = 0, p.noise_sigma = 0, p.illumination = 0, p.colour_cast = 0;
   p.specular = 0, p.jpeg_quality = 0, p.blur_px = 0;
   cr_image *ph = photo_of(&p, NULL);
-  cr_render_params rp = cr_render_defaults(&cr_render_mode_surface);
+  cr_render_options rp = cr_render_defaults(&cr_render_mode_surface);
   cr_renderer *r;
-  assert_int_equal(cr_renderer_new(&r, phantom, NULL, &rp), 0);
+  assert_int_equal(cr_status_of(r = cr_renderer_new(phantom, NULL, &rp)), 0);
   cr_image *img = cr_image_new(cam.width, cam.height, 1), *xyz = cr_image_new(cam.width, cam.height, 3);
   cr_render_out out = {img, NULL, xyz, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &pose, &out), 0);
-  cr_phantom_params pp = cr_phantom_default();
+  cr_phantom_options pp = cr_phantom_defaults();
   double ratio_vessel = 0, ratio_cortex = 0;
   int nv = 0, nc = 0;
   for (int y = 2; y < cam.height - 2; y++)
@@ -103,7 +103,7 @@ static void test_vessels_are_red_where_the_phantom_has_them(void **state) {
 }
 
 static void test_bad_input(void **state) {
-  cr_synth_params p = cr_synth_defaults();
+  cr_synth_options p = cr_synth_defaults();
   cr_image *small = cr_image_new(10, 10, 3);
   assert_int_equal(cr_synth_photo(phantom, &cam, &pose, target, &p, small, NULL), CR_EINVAL);
   cr_image *ph = cr_image_new(cam.width, cam.height, 3);

@@ -117,7 +117,7 @@ static void test_plane_exact(void **state) {
   cr_pose pose;
   assert_int_equal(cr_pose_look_at(&pose, eye, target, up), 0);
   cr_mesh_raster *r = cr_mesh_raster_new(cam.width, cam.height);
-  cr_mesh_raster_opts opts = cr_mesh_raster_defaults();
+  cr_mesh_raster_options opts = cr_mesh_raster_defaults();
   opts.cull_backfaces = 0;
   assert_int_equal(cr_mesh_rasterize(r, m, &cam, &pose, &opts), 0);
   cr_image *depth = cr_image_new(cam.width, cam.height, 1), *xyz = cr_image_new(cam.width, cam.height, 3),
@@ -166,7 +166,7 @@ static void test_deterministic_and_culling(void **state) {
     assert_memory_equal(r[0]->depth, r[k]->depth, n * sizeof(float));
     assert_memory_equal(r[0]->tri, r[k]->tri, n * sizeof(int32_t));
   }
-  cr_mesh_raster_opts o = cr_mesh_raster_defaults();
+  cr_mesh_raster_options o = cr_mesh_raster_defaults();
   o.cull_backfaces = 0;
   assert_int_equal(cr_mesh_rasterize(r[1], m, &cam, &pose, &o), 0);
   assert_memory_equal(r[0]->depth, r[1]->depth, n * sizeof(float));
@@ -204,7 +204,7 @@ static void test_simd_matches_scalar(void **state) {
     cr_camera cam = cr_camera_from_fov(views[k].w, views[k].h, 40);
     cam.dist[0] = views[k].k1, cam.dist[2] = views[k].p1, cam.cx += views[k].shift;
     cr_pose pose = view_pose(views[k].dist, views[k].az);
-    cr_mesh_raster_opts o = cr_mesh_raster_defaults();
+    cr_mesh_raster_options o = cr_mesh_raster_defaults();
     o.cull_backfaces = views[k].cull, o.near_mm = views[k].near;
     cr_mesh_raster *r[2];
     for (int simd = 0; simd < 2; simd++) {
@@ -266,7 +266,7 @@ static void test_pixel_aligned_grid(void **state) {
       }
     cr_camera cam = {.width = 80, .height = 80, .fx = 100, .fy = 100, .cx = 10, .cy = 10};
     cr_pose pose = {.R = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}, .t = {0, 0, 100}}; // 1 mm = 1 px
-    cr_mesh_raster_opts o = cr_mesh_raster_defaults();
+    cr_mesh_raster_options o = cr_mesh_raster_defaults();
     o.cull_backfaces = pass; // the grid faces the camera (negative area)
     cr_mesh_raster *r[2];
     for (int simd = 0; simd < 2; simd++) {

@@ -24,7 +24,7 @@ static const char *phantom_file(double spacing_mm) {
   static char path[2][4096];
   int i = spacing_mm < 1.5;
   if (path[i][0]) return path[i];
-  cr_phantom_params p = cr_phantom_default();
+  cr_phantom_options p = cr_phantom_defaults();
   for (int a = 0; a < 3; a++) p.spacing_mm[a] = spacing_mm;
   // The brain (semi-axes 65 x 80 x 58 mm, folds) fits with a margin of a few voxels.
   p.dim[0] = (int)ceil(150 / spacing_mm), p.dim[1] = (int)ceil(180 / spacing_mm);

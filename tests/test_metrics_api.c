@@ -41,7 +41,7 @@ static void test_bad_inputs(void **state) {
   assert_null(cr_metric_new(cr_metric_ncc, f, small, NULL));
   assert_null(cr_metric_new(cr_metric_ncc, f, zero_mask, NULL));
   assert_non_null(strstr(cr_last_error(), "no valid pixel"));
-  cr_metric_options o = cr_metric_default_options();
+  cr_metric_options o = cr_metric_defaults();
   o.bins = 2;
   assert_null(cr_metric_new(cr_metric_mi, f, NULL, &o));
   assert_non_null(strstr(cr_last_error(), "bins"));

@@ -120,7 +120,7 @@ static void test_threads_bit_identical(void **state) {
   for (int k = 0; cr_metric_types[k]; k++) {
     for (int use_mask = 0; use_mask < 2; use_mask++) {
       omp_set_num_threads(2);
-      cr_metric_options o = cr_metric_default_options();
+      cr_metric_options o = cr_metric_defaults();
       o.parallel_min_px = 0; // run the OpenMP paths even for this small image
       cr_metric *m = cr_metric_new(cr_metric_types[k], f, use_mask ? mask : NULL, &o);
       assert_non_null(m);

@@ -131,7 +131,7 @@ static void test_mi_monotonic_invariance(void **state) {
   cr_image *f = cr_metrics_pattern(W, H, 0, 0, 0, 1), *g = cr_metrics_pattern(W, H, 1, 0, 0.04, 1);
   cr_image *g2 = map_image(g, monotone_fn, NULL);
   for (int lin = 0; lin < 2; lin++) {
-    cr_metric_options o = cr_metric_default_options();
+    cr_metric_options o = cr_metric_defaults();
     o.hist = lin ? CR_HIST_LINEAR : CR_HIST_BSPLINE;
     o.bins = 32;
     double mi = eval_once(cr_metric_mi, f, NULL, g, &o),
@@ -165,7 +165,7 @@ static void test_mi_binary_analytic(void **state) {
       cr_image_row(inv, y)[x] = x < 8 ? 3.0f : -1.0f;
       cr_image_row(top, y)[x] = y < 8 ? 0.0f : 1.0f;
     }
-  cr_metric_options o = cr_metric_default_options();
+  cr_metric_options o = cr_metric_defaults();
   o.hist = CR_HIST_LINEAR;
   o.bins = 8;
   assert_near(eval_once(cr_metric_mi, left, NULL, inv, &o), log(2.0), 1e-12);

@@ -32,9 +32,9 @@ static int setup(void **state) {
   double eye[3] = {10, 20, 230}, target[3] = {10, 20, 50}, up[3] = {0, 1, 0};
   if (cr_pose_look_at(&truth, eye, target, up)) return -1;
   photo = cr_image_new(128, 128, 1), mask = cr_image_new(128, 128, 1);
-  cr_render_params sp = cr_render_defaults(&cr_render_mode_surface);
+  cr_render_options sp = cr_render_defaults(&cr_render_mode_surface);
   cr_renderer *sr = NULL;
-  if (cr_renderer_new(&sr, vol, NULL, &sp)) return -1;
+  if (cr_status_of(sr = cr_renderer_new(vol, NULL, &sp))) return -1;
   cr_render_out so;
   memset(&so, 0, sizeof so);
   so.image = photo;
@@ -64,7 +64,7 @@ static cr_reg_cost *cost_of(const char *mode, int levels) {
   cr_reg_method m = method_of(mode, levels);
   cr_reg_view v = cr_reg_view_mono(&cam, photo, mask);
   cr_reg_cost *c = NULL;
-  assert_int_equal(cr_reg_cost_new(&c, &m, vol, NULL, &v, 1), 0);
+  assert_int_equal(cr_status_of(c = cr_reg_cost_new(&m, vol, NULL, &v, 1)), 0);
   return c;
 }
 
@@ -88,9 +88,9 @@ static void test_half_resolution_render(void **state) {
   c.cx += 2.7;
   const cr_render_mode_type *modes[2] = {&cr_render_mode_surface, &cr_render_mode_probe};
   for (int mode = 0; mode < 2; mode++) {
-    cr_render_params p = cr_render_defaults(modes[mode]);
+    cr_render_options p = cr_render_defaults(modes[mode]);
     cr_renderer *r;
-    assert_int_equal(cr_renderer_new(&r, vol, NULL, &p), 0);
+    assert_int_equal(cr_status_of(r = cr_renderer_new(vol, NULL, &p)), 0);
     cr_camera half = cr_camera_scaled(&c, 0.5);
     cr_image *full = cr_image_new(c.width, c.height, 1), *hr = cr_image_new(half.width, half.height, 1);
     cr_render_out of, oh;
@@ -221,8 +221,8 @@ static void test_two_identical_views(void **state) {
     cr_reg_method m = method_of(modes[k], 2);
     cr_reg_view v[2] = {cr_reg_view_mono(&cam, photo, mask), cr_reg_view_mono(&cam, photo, mask)};
     cr_reg_cost *one, *two;
-    assert_int_equal(cr_reg_cost_new(&one, &m, vol, NULL, v, 1), 0);
-    assert_int_equal(cr_reg_cost_new(&two, &m, vol, NULL, v, 2), 0);
+    assert_int_equal(cr_status_of(one = cr_reg_cost_new(&m, vol, NULL, v, 1)), 0);
+    assert_int_equal(cr_status_of(two = cr_reg_cost_new(&m, vol, NULL, v, 2)), 0);
     assert_int_equal(cr_reg_cost_n_views(two), 2);
     for (int level = 0; level < 2; level++)
       for (int i = 0; i < 4; i++) {
@@ -246,8 +246,8 @@ static void test_two_identical_views(void **state) {
   cr_reg_view v[2] = {cr_reg_view_mono(&cam, photo, mask), cr_reg_view_mono(&cam, photo, mask)};
   v[1].cam_from_ref = T, v[1].weight = 0.5;
   cr_reg_cost *one, *two;
-  assert_int_equal(cr_reg_cost_new(&one, &m, vol, NULL, v, 1), 0);
-  assert_int_equal(cr_reg_cost_new(&two, &m, vol, NULL, v, 2), 0);
+  assert_int_equal(cr_status_of(one = cr_reg_cost_new(&m, vol, NULL, v, 1)), 0);
+  assert_int_equal(cr_status_of(two = cr_reg_cost_new(&m, vol, NULL, v, 2)), 0);
   cr_pose moved = cr_pose_compose(&T, &truth);
   double c_one, c_view;
   assert_int_equal(cr_reg_cost_eval(0, &moved, one, &c_one), 0);
@@ -263,32 +263,32 @@ static void test_bad_input(void **state) {
   cr_reg_view v = cr_reg_view_mono(&cam, photo, NULL);
   cr_reg_view wrong = v;
   wrong.camera = cr_camera_from_fov(100, 128, 30);
-  assert_int_equal(cr_reg_cost_new(&c, &m, vol, NULL, &wrong, 1), CR_EINVAL);
+  assert_int_equal(cr_status_of(c = cr_reg_cost_new(&m, vol, NULL, &wrong, 1)), CR_EINVAL);
   assert_null(c);
   assert_non_null(strstr(cr_last_error(), "100x128"));
-  assert_int_equal(cr_reg_cost_new(&c, &m, NULL, NULL, &v, 1), CR_EINVAL); // no volume, no mesh
+  assert_int_equal(cr_status_of(c = cr_reg_cost_new(&m, NULL, NULL, &v, 1)), CR_EINVAL); // no volume, no mesh
   assert_null(c);
-  assert_int_equal(cr_reg_cost_new(&c, &m, vol, NULL, &v, 0), CR_EINVAL); // no view
+  assert_int_equal(cr_status_of(c = cr_reg_cost_new(&m, vol, NULL, &v, 0)), CR_EINVAL); // no view
   assert_null(c);
   cr_reg_view bad_weight = v;
   bad_weight.weight = 0;
-  assert_int_equal(cr_reg_cost_new(&c, &m, vol, NULL, &bad_weight, 1), CR_EINVAL);
+  assert_int_equal(cr_status_of(c = cr_reg_cost_new(&m, vol, NULL, &bad_weight, 1)), CR_EINVAL);
   assert_null(c);
   cr_image *empty = cr_image_new(128, 128, 1); // zero everywhere
   cr_reg_view empty_mask = cr_reg_view_mono(&cam, photo, empty);
-  assert_int_equal(cr_reg_cost_new(&c, &m, vol, NULL, &empty_mask, 1), CR_EEMPTY);
+  assert_int_equal(cr_status_of(c = cr_reg_cost_new(&m, vol, NULL, &empty_mask, 1)), CR_EEMPTY);
   assert_null(c);
   cr_image_free(empty);
   // An iso level above every voxel: no surface to build a mesh from.
   m.iso = 1e9;
-  assert_int_equal(cr_reg_cost_new(&c, &m, vol, NULL, &v, 1), CR_EEMPTY);
+  assert_int_equal(cr_status_of(c = cr_reg_cost_new(&m, vol, NULL, &v, 1)), CR_EEMPTY);
   assert_null(c);
   // Probe shading of the built mesh works and differs from the headlight shading.
   m = method_of("mesh", 1);
   cr_reg_cost *shaded = cost_of("mesh", 1);
   m.mesh_probe = 1;
   cr_reg_view vm = cr_reg_view_mono(&cam, photo, mask);
-  assert_int_equal(cr_reg_cost_new(&c, &m, vol, NULL, &vm, 1), 0);
+  assert_int_equal(cr_status_of(c = cr_reg_cost_new(&m, vol, NULL, &vm, 1)), 0);
   const cr_image *img, *img_shaded;
   long n;
   assert_int_equal(cr_reg_cost_render(c, 0, 0, &truth, &img, &n), 0);

@@ -49,10 +49,10 @@ static void test_sphere_projects_where_formula_says(void **state) {
   double eye[3] = {10, -80, 20}, target[3] = {0, 0, 0}, up[3] = {0, 0, 1};
   cr_pose P;
   assert_int_equal(cr_pose_look_at(&P, eye, target, up), 0);
-  cr_render_params p = cr_render_defaults(&cr_render_mode_mip);
+  cr_render_options p = cr_render_defaults(&cr_render_mode_mip);
   p.step_mm = 0.25;
   cr_renderer *r;
-  assert_int_equal(cr_renderer_new(&r, v, NULL, &p), 0);
+  assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
   for (int distorted = 0; distorted < 2; distorted++) {
     cr_camera cam = {200, 150, 150, 148, 97.3, 78.6, {0}};
     if (distorted) cam.dist[0] = -0.45, cam.dist[1] = 0.15, cam.dist[2] = 0.004, cam.dist[3] = -0.003;
@@ -80,10 +80,10 @@ static void test_sphere_projects_where_formula_says(void **state) {
       cr_camera_project(&und, xc, u0);
       assert_true(hypot(u0[0] - want[0], u0[1] - want[1]) > 2);
       // the undistorted flag renders the pinhole view
-      cr_render_params pu = p;
+      cr_render_options pu = p;
       pu.undistorted = 1;
       cr_renderer *ru;
-      assert_int_equal(cr_renderer_new(&ru, v, NULL, &pu), 0);
+      assert_int_equal(cr_status_of(ru = cr_renderer_new(v, NULL, &pu)), 0);
       assert_int_equal(cr_render(ru, &cam, &P, &out), 0);
       blob_centroid(img, uv);
       assert_near(uv[0], u0[0], 0.5);

@@ -85,10 +85,10 @@ static void test_drr_uniform_box(void **state) {
   cr_volume_world_bounds(v, lo, hi);
   cr_camera cam = cr_camera_from_fov(64, 48, 50);
   cr_pose P = look(120, -90, 70, 3, 2, -1);
-  cr_render_params p = cr_render_defaults(&cr_render_mode_drr);
+  cr_render_options p = cr_render_defaults(&cr_render_mode_drr);
   p.step_mm = 0.7;
   cr_renderer *r;
-  assert_int_equal(cr_renderer_new(&r, v, NULL, &p), 0);
+  assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
   cr_image *img = cr_image_new(cam.width, cam.height, 1);
   cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &P, &out), 0);
@@ -128,10 +128,10 @@ static void test_drr_smooth_field_vs_core_sampler(void **state) {
   cr_camera cam = cr_camera_from_fov(16, 12, 18);
   cam.dist[0] = 0.08;
   cr_pose P = look(60, -110, 50, 0, 0, 0);
-  cr_render_params p = cr_render_defaults(&cr_render_mode_drr);
+  cr_render_options p = cr_render_defaults(&cr_render_mode_drr);
   p.step_mm = 0.5;
   cr_renderer *r;
-  assert_int_equal(cr_renderer_new(&r, v, NULL, &p), 0);
+  assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
   cr_image *img = cr_image_new(16, 12, 1);
   cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &P, &out), 0);
@@ -174,10 +174,10 @@ static void test_camera_inside_and_away(void **state) {
   for (int m = 0; m < 5; m++) {
     const cr_render_mode_type *mode = modes[m];
     cr_render_out out = {img, mode->outputs & CR_RENDER_OUT_DEPTH ? depth : NULL, NULL, NULL, NULL, NULL};
-    cr_render_params p = cr_render_defaults(mode);
+    cr_render_options p = cr_render_defaults(mode);
     p.iso = 1.0;
     cr_renderer *r;
-    assert_int_equal(cr_renderer_new(&r, v, NULL, &p), 0);
+    assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
     cr_pose inside = look(5, -3, 2, 40, 10, 5);
     assert_int_equal(cr_render(r, &cam, &inside, &out), 0);
     for (int y = 0; y < cam.height; y++)
@@ -213,11 +213,11 @@ static void sphere_surface_depth(double smooth_mm, double tol_vox) {
   cr_camera cam = cr_camera_from_fov(80, 60, 40);
   cam.dist[0] = -0.15, cam.dist[1] = 0.03, cam.dist[2] = 0.002;
   cr_pose P = look(-60, -150, 90, 3, -2, 4);
-  cr_render_params p = cr_render_defaults(&cr_render_mode_surface);
+  cr_render_options p = cr_render_defaults(&cr_render_mode_surface);
   p.iso = 0.5;
   p.surface_smooth_mm = smooth_mm;
   cr_renderer *r;
-  assert_int_equal(cr_renderer_new(&r, v, NULL, &p), 0);
+  assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
   cr_image *img = cr_image_new(cam.width, cam.height, 1), *depth = cr_image_new(cam.width, cam.height, 1);
   cr_image *xyz = cr_image_new(cam.width, cam.height, 3), *nrm = cr_image_new(cam.width, cam.height, 3);
   cr_render_out out = {img, depth, xyz, nrm, NULL, NULL};
@@ -297,11 +297,11 @@ static void test_probe_shell(void **state) {
   const int along_normal[2] = {0, 1};
   for (int a = 0; a < 2; a++)
     for (int q = 0; q < 2; q++) {
-      cr_render_params p = cr_render_defaults(&cr_render_mode_probe);
+      cr_render_options p = cr_render_defaults(&cr_render_mode_probe);
       p.iso = 0.5, p.probe_depth_mm = depths[q], p.probe_along_normal = along_normal[a];
       p.step_mm = 0.5;
       cr_renderer *r;
-      assert_int_equal(cr_renderer_new(&r, v, NULL, &p), 0);
+      assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
       assert_int_equal(cr_render(r, &cam, &P, &out), 0);
       float centre = cr_image_px(img, 15, 15)[0];
       if (q == 0) assert_near(centre, 5.0, 0.01);
@@ -321,11 +321,11 @@ static void test_volume_compositing(void **state) {
   for (size_t i = 0; i < cr_volume_count(v); i++) v->data[i] = 10.0f;
   double lo[3], hi[3];
   cr_volume_world_bounds(v, lo, hi);
-  cr_render_params p = cr_render_defaults(&cr_render_mode_volume);
+  cr_render_options p = cr_render_defaults(&cr_render_mode_volume);
   assert_int_equal(cr_render_tf_parse("0:0.02:0.8,100:0.02:0.8", &p), 0);
   p.lit = 0, p.step_mm = 0.25;
   cr_renderer *r;
-  assert_int_equal(cr_renderer_new(&r, v, NULL, &p), 0);
+  assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
   cr_camera cam = cr_camera_from_fov(40, 30, 40);
   cr_pose P = look(70, -80, 30, 0, 0, 0);
   cr_image *img = cr_image_new(40, 30, 1);
@@ -357,7 +357,7 @@ static void test_voxel_orders_agree(void **state) {
   cr_pose P = look(90, -160, 110, 0, 0, 0);
   cr_image *ref_d = NULL, *ref_s = NULL;
   for (int q = 0; q < 4; q++) {
-    cr_phantom_params pp = cr_phantom_default();
+    cr_phantom_options pp = cr_phantom_defaults();
     pp.dim[0] = pp.dim[1] = pp.dim[2] = 64;
     pp.spacing_mm[0] = pp.spacing_mm[1] = pp.spacing_mm[2] = 2.5;
     pp.radius_mm[0] = 55, pp.radius_mm[1] = 62, pp.radius_mm[2] = 50;
@@ -366,15 +366,15 @@ static void test_voxel_orders_agree(void **state) {
     cr_volume *v;
     assert_int_equal(cr_phantom_make(&pp, &v), 0);
     cr_image *drr = cr_image_new(48, 40, 1), *img = cr_image_new(48, 40, 1), *dep = cr_image_new(48, 40, 1);
-    cr_render_params p = cr_render_defaults(&cr_render_mode_drr);
+    cr_render_options p = cr_render_defaults(&cr_render_mode_drr);
     cr_renderer *r;
-    assert_int_equal(cr_renderer_new(&r, v, NULL, &p), 0);
+    assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
     cr_render_out o1 = {drr, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(cr_render(r, &cam, &P, &o1), 0);
     cr_renderer_free(r);
     p = cr_render_defaults(&cr_render_mode_surface);
     p.iso = 300;
-    assert_int_equal(cr_renderer_new(&r, v, NULL, &p), 0);
+    assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
     cr_render_out o2 = {img, dep, NULL, NULL, NULL, NULL};
     assert_int_equal(cr_render(r, &cam, &P, &o2), 0);
     cr_renderer_free(r);
@@ -418,9 +418,9 @@ static void test_threads_identical(void **state) {
   cr_pose P = look(-80, -170, 60, 0, 0, 0);
   for (int m = 0; m < cr_render_mode_count(); m++) { // every mode, the mesh raster too
     const cr_render_mode_type *mode = cr_render_mode_at(m);
-    cr_render_params p = cr_render_defaults(mode);
+    cr_render_options p = cr_render_defaults(mode);
     cr_renderer *r;
-    assert_int_equal(cr_renderer_new(&r, v, NULL, &p), 0);
+    assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
     int ch = mode->outputs & CR_RENDER_OUT_COLOUR ? 3 : 1, has_depth = (mode->outputs & CR_RENDER_OUT_DEPTH) != 0;
     cr_image *a[2], *d[2];
     for (int t = 0; t < 2; t++) {
@@ -455,10 +455,10 @@ static void test_single_slice_volume(void **state) {
   for (int m = 0; m < 2; m++) {
     const cr_render_mode_type *mode = m ? &cr_render_mode_surface : &cr_render_mode_drr;
     cr_render_out out = {img, m ? depth : NULL, NULL, NULL, NULL, NULL};
-    cr_render_params p = cr_render_defaults(mode);
+    cr_render_options p = cr_render_defaults(mode);
     p.iso = 2;
     cr_renderer *r;
-    assert_int_equal(cr_renderer_new(&r, v, NULL, &p), 0);
+    assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
     assert_int_equal(cr_render(r, &cam, &P, &out), 0);
     double C[3], d[3], zpm;
     world_ray(&cam, &P, 4, 4, C, d, &zpm);
@@ -476,13 +476,13 @@ static void test_bad_input(void **state) {
   const double sp[3] = {1, 1, 1};
   const int flip[3] = {0, 0, 0};
   cr_volume *v = grid(8, 8, 8, sp, flip);
-  cr_render_params p = cr_render_defaults(&cr_render_mode_drr);
+  cr_render_options p = cr_render_defaults(&cr_render_mode_drr);
   p.windowed = 1, p.window_lo = 5, p.window_hi = 1;
   cr_renderer *r;
-  assert_int_equal(cr_renderer_new(&r, v, NULL, &p), CR_EINVAL);
+  assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), CR_EINVAL);
   assert_null(r);
   p = cr_render_defaults(&cr_render_mode_drr);
-  assert_int_equal(cr_renderer_new(&r, v, NULL, &p), 0);
+  assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
   cr_camera cam = cr_camera_from_fov(10, 10, 50);
   cr_pose P = look(0, -50, 0, 0, 0, 0);
   cr_image *wrong = cr_image_new(9, 10, 1);

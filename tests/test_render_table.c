@@ -73,9 +73,9 @@ static void test_outputs_bits(void **state) {
   cr_pose P = look(0, -250, 0, 0, 0, 0);
   cr_image *img = cr_image_new(32, 24, 1), *rgb = cr_image_new(32, 24, 3), *one = cr_image_new(32, 24, 1);
   cr_image *three = cr_image_new(32, 24, 3);
-  cr_render_params p = cr_render_defaults(&cr_render_mode_drr);
+  cr_render_options p = cr_render_defaults(&cr_render_mode_drr);
   cr_renderer *r;
-  assert_int_equal(cr_renderer_new(&r, vol, NULL, &p), 0);
+  assert_int_equal(cr_status_of(r = cr_renderer_new(vol, NULL, &p)), 0);
   const cr_render_out asks[4] = {{img, one, NULL, NULL, NULL, NULL},
                                  {img, NULL, three, NULL, NULL, NULL},
                                  {img, NULL, NULL, three, NULL, NULL},
@@ -94,24 +94,24 @@ static void test_outputs_bits(void **state) {
   const cr_render_mode_type *geo[3] = {&cr_render_mode_surface, &cr_render_mode_probe, &cr_render_mode_mesh};
   for (int m = 0; m < 3; m++) {
     p = cr_render_defaults(geo[m]);
-    assert_int_equal(cr_renderer_new(&r, vol, NULL, &p), 0);
+    assert_int_equal(cr_status_of(r = cr_renderer_new(vol, NULL, &p)), 0);
     cr_render_out all = {img, one, three, cr_image_new(32, 24, 3), NULL, NULL};
     assert_int_equal(cr_render(r, &cam, &P, &all), 0);
     cr_image_free(all.normal);
     cr_renderer_free(r);
   }
   p = cr_render_defaults(&cr_render_mode_volume);
-  assert_int_equal(cr_renderer_new(&r, vol, NULL, &p), 0);
+  assert_int_equal(cr_status_of(r = cr_renderer_new(vol, NULL, &p)), 0);
   assert_int_equal(cr_render(r, &cam, &P, &asks[3]), 0);
   cr_renderer_free(r);
   // Inputs: every mode needs a volume or (mesh mode) a mesh; no mode in the params.
   p = cr_render_defaults(&cr_render_mode_mesh);
-  assert_int_equal(cr_renderer_new(&r, NULL, NULL, &p), CR_EINVAL);
+  assert_int_equal(cr_status_of(r = cr_renderer_new(NULL, NULL, &p)), CR_EINVAL);
   assert_null(r);
   p = cr_render_defaults(&cr_render_mode_surface);
-  assert_int_equal(cr_renderer_new(&r, NULL, NULL, &p), CR_EINVAL);
+  assert_int_equal(cr_status_of(r = cr_renderer_new(NULL, NULL, &p)), CR_EINVAL);
   p.mode = NULL;
-  assert_int_equal(cr_renderer_new(&r, vol, NULL, &p), CR_EINVAL);
+  assert_int_equal(cr_status_of(r = cr_renderer_new(vol, NULL, &p)), CR_EINVAL);
   cr_image_free(img), cr_image_free(rgb), cr_image_free(one), cr_image_free(three);
 }
 
@@ -129,10 +129,10 @@ static void test_hit_mask_and_misses(void **state) {
   cr_pose_camera_centre(&P, C);
   for (int m = 0; m < 6; m++) {
     const cr_render_mode_type *t = cr_render_mode_at(m);
-    cr_render_params p = cr_render_defaults(t);
+    cr_render_options p = cr_render_defaults(t);
     p.background = -7;
     cr_renderer *r;
-    assert_int_equal(cr_renderer_new(&r, vol, NULL, &p), 0);
+    assert_int_equal(cr_status_of(r = cr_renderer_new(vol, NULL, &p)), 0);
     const int geo = (t->outputs & CR_RENDER_OUT_DEPTH) != 0;
     cr_image *img = cr_image_new(W, H, 1), *depth = geo ? cr_image_new(W, H, 1) : NULL;
     cr_image *xyz = geo ? cr_image_new(W, H, 3) : NULL, *nrm = geo ? cr_image_new(W, H, 3) : NULL;
@@ -198,9 +198,9 @@ static void test_camera_cache(void **state) {
   const int n_order = (int)(sizeof order / sizeof order[0]);
   for (int m = 0; m < 6; m++) {
     const cr_render_mode_type *t = cr_render_mode_at(m);
-    cr_render_params p = cr_render_defaults(t);
+    cr_render_options p = cr_render_defaults(t);
     cr_renderer *shared;
-    assert_int_equal(cr_renderer_new(&shared, vol, NULL, &p), 0);
+    assert_int_equal(cr_status_of(shared = cr_renderer_new(vol, NULL, &p)), 0);
     for (int q = 0; q < n_order; q++) {
       const cr_camera *cam = &cams[order[q]];
       const int W = cam->width, H = cam->height, geo = (t->outputs & CR_RENDER_OUT_DEPTH) != 0;
@@ -208,7 +208,7 @@ static void test_camera_cache(void **state) {
       unsigned char *h[2];
       for (int k = 0; k < 2; k++) {
         cr_renderer *r = shared;
-        if (k == 1) assert_int_equal(cr_renderer_new(&r, vol, NULL, &p), 0);
+        if (k == 1) assert_int_equal(cr_status_of(r = cr_renderer_new(vol, NULL, &p)), 0);
         a[k] = cr_image_new(W, H, 1), h[k] = malloc((size_t)W * H);
         if (geo) d[k] = cr_image_new(W, H, 1);
         cr_render_out out = {a[k], d[k], NULL, NULL, NULL, h[k]};
@@ -225,7 +225,7 @@ static void test_camera_cache(void **state) {
       double c0[3], c1[3];
       int n0 = 0, n1 = 0;
       cr_renderer *fresh;
-      assert_int_equal(cr_renderer_new(&fresh, vol, NULL, &p), 0);
+      assert_int_equal(cr_status_of(fresh = cr_renderer_new(vol, NULL, &p)), 0);
       assert_int_equal(cr_render_surface_points(shared, &cams[1], &poses[1], 3, NULL, 0, &n0, c0), 0);
       assert_int_equal(cr_render_surface_points(fresh, &cams[1], &poses[1], 3, NULL, 0, &n1, c1), 0);
       assert_int_equal(n0, n1);
@@ -245,15 +245,15 @@ static void test_mesh_mode_vs_surface(void **state) {
   cr_camera cam = cr_camera_from_fov(W, H, 40);
   cam.dist[0] = -0.1;
   cr_pose P = look(40, -60, 230, 5, 10, 40);
-  cr_render_params ps = cr_render_defaults(cr_render_mode_find("surface"));
+  cr_render_options ps = cr_render_defaults(cr_render_mode_find("surface"));
   ps.surface_smooth_mm = 0, ps.step_mm = 0.5 * vol->spacing[0];
-  cr_render_params pm = cr_render_defaults(cr_render_mode_find("mesh"));
+  cr_render_options pm = cr_render_defaults(cr_render_mode_find("mesh"));
   pm.mesh_smooth_iterations = 0;
   cr_renderer *rs, *rm;
-  assert_int_equal(cr_renderer_new(&rs, vol, NULL, &ps), 0);
-  assert_int_equal(cr_renderer_new(&rm, vol, NULL, &pm), 0);
-  assert_near(cr_renderer_params(rm)->iso, cr_renderer_params(rs)->iso, 1e-3); // both automatic (Otsu)
-  assert_near(cr_renderer_params(rs)->iso, cr_volume_otsu_level(vol), 1e-3);
+  assert_int_equal(cr_status_of(rs = cr_renderer_new(vol, NULL, &ps)), 0);
+  assert_int_equal(cr_status_of(rm = cr_renderer_new(vol, NULL, &pm)), 0);
+  assert_near(cr_renderer_options(rm)->iso, cr_renderer_options(rs)->iso, 1e-3); // both automatic (Otsu)
+  assert_near(cr_renderer_options(rs)->iso, cr_volume_otsu_level(vol), 1e-3);
   cr_image *img = cr_image_new(W, H, 1), *ds = cr_image_new(W, H, 1), *dm = cr_image_new(W, H, 1);
   cr_image *nm = cr_image_new(W, H, 3), *ns = cr_image_new(W, H, 3);
   cr_render_out os = {img, ds, NULL, ns, NULL, NULL}, om = {img, dm, NULL, nm, NULL, NULL};
@@ -283,29 +283,29 @@ static void test_mesh_mode_vs_surface(void **state) {
   cr_mesh *mesh;
   assert_int_equal(cr_mesh_build_cortex(vol, &co, &mesh, NULL), 0);
   cr_renderer *rg;
-  assert_int_equal(cr_renderer_new(&rg, NULL, mesh, &pm), 0);
-  assert_true(isnan(cr_renderer_params(rg)->iso)); // given a mesh: iso left as given
+  assert_int_equal(cr_status_of(rg = cr_renderer_new(NULL, mesh, &pm)), 0);
+  assert_true(isnan(cr_renderer_options(rg)->iso)); // given a mesh: iso left as given
   cr_image *dg = cr_image_new(W, H, 1);
   cr_render_out og = {img, dg, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(rg, &cam, &P, &og), 0);
   assert_memory_equal(dg->data, dm->data, sizeof(float) * W * H);
   // Probe scalars need a volume or the mesh's own scalars; both give the same image.
-  cr_render_params pp = pm;
+  cr_render_options pp = pm;
   pp.mesh_probe = 1;
   cr_renderer *rp;
   assert_null(mesh->scalar);
-  assert_int_equal(cr_renderer_new(&rp, NULL, mesh, &pp), CR_EINVAL);
-  assert_int_equal(cr_renderer_new(&rp, vol, mesh, &pp), 0);
+  assert_int_equal(cr_status_of(rp = cr_renderer_new(NULL, mesh, &pp)), CR_EINVAL);
+  assert_int_equal(cr_status_of(rp = cr_renderer_new(vol, mesh, &pp)), 0);
   cr_image *probe_a = cr_image_new(W, H, 1), *probe_b = cr_image_new(W, H, 1);
   assert_int_equal(cr_render(rp, &cam, &P, &(cr_render_out){probe_a, NULL, NULL, NULL, NULL, NULL}), 0);
   cr_renderer_free(rp);
   assert_int_equal(cr_mesh_probe(mesh, vol, pp.probe_depth_mm, 0.25, CR_PROBE_MAX), 0);
-  assert_int_equal(cr_renderer_new(&rp, NULL, mesh, &pp), 0);
+  assert_int_equal(cr_status_of(rp = cr_renderer_new(NULL, mesh, &pp)), 0);
   assert_int_equal(cr_render(rp, &cam, &P, &(cr_render_out){probe_b, NULL, NULL, NULL, NULL, NULL}), 0);
   assert_memory_equal(probe_a->data, probe_b->data, sizeof(float) * W * H);
   float plo, phi;
   cr_image_minmax(probe_a, &plo, &phi);
-  assert_true(phi > cr_renderer_params(rm)->iso); // the probe sees the bright cortex
+  assert_true(phi > cr_renderer_options(rm)->iso); // the probe sees the bright cortex
   cr_renderer_free(rp), cr_image_free(probe_a), cr_image_free(probe_b);
   cr_renderer_free(rg), cr_mesh_free(mesh);
   cr_image_free(img), cr_image_free(ds), cr_image_free(dm), cr_image_free(dg), cr_image_free(nm), cr_image_free(ns);

@@ -46,11 +46,11 @@ static void test_diagonal_rays_finish(void **state) {
   const cr_render_mode_type *modes[] = {&cr_render_mode_drr, &cr_render_mode_mip, &cr_render_mode_volume,
                                         &cr_render_mode_surface, &cr_render_mode_probe};
   for (int m = 0; m < 5; m++) {
-    cr_render_params p = cr_render_defaults(modes[m]);
+    cr_render_options p = cr_render_defaults(modes[m]);
     if (modes[m] != &cr_render_mode_drr && modes[m] != &cr_render_mode_mip) p.iso = 0.5;
     p.surface_smooth_mm = 0;
     cr_renderer *r;
-    assert_int_equal(cr_renderer_new(&r, v, NULL, &p), 0);
+    assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
     cr_image *img = cr_image_new(9, 9, 1);
     cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(cr_render(r, &cam, &pose, &out), 0); // returns at all: the point

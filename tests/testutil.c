@@ -71,7 +71,7 @@ const char *cr_test_camreg(void) {
 }
 
 cr_volume *cr_test_small_phantom(const char *orientation, double oblique_deg) {
-  cr_phantom_params p = cr_phantom_default();
+  cr_phantom_options p = cr_phantom_defaults();
   p.dim[0] = 64, p.dim[1] = 76, p.dim[2] = 60;
   p.spacing_mm[0] = p.spacing_mm[1] = p.spacing_mm[2] = 2.5;
   snprintf(p.orientation, sizeof p.orientation, "%s", orientation);

@@ -13,9 +13,9 @@ typedef struct toy_state {
   const cr_volume *vol;
 } toy_state;
 
-static void toy_defaults(cr_render_params *p) { p->background = -1; }
+static void toy_defaults(cr_render_options *p) { p->background = -1; }
 
-static int toy_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_params *p) {
+static int toy_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p) {
   (void)mesh;
   if (!vol) return cr_error(CR_EINVAL, "toy: no volume");
   toy_state *s = malloc(sizeof *s);
@@ -52,7 +52,7 @@ static double entry_z(const toy_state *s, const cr_camera *cam, const cr_pose *c
   return tn < tf ? tn : NAN;
 }
 
-static int toy_render(void *state, const cr_render_params *p, const cr_camera *cam, const cr_pose *cam_from_world,
+static int toy_render(void *state, const cr_render_options *p, const cr_camera *cam, const cr_pose *cam_from_world,
                       const cr_render_out *out) {
   const toy_state *s = state;
   for (int v = 0; v < cam->height; v++)
