@@ -1,4 +1,4 @@
-// Accuracy evaluation after van de Kraats et al. (IEEE TMI 2005), design.md: mTRE over
+// Accuracy evaluation after van de Kraats et al. (IEEE TMI 2005), docs/design.md: mTRE over
 // target points, mean projection distance, rotation and translation errors, success
 // and capture range.
 #ifndef CR_EXP_EVALUATE_H
@@ -32,7 +32,7 @@ void cr_exp_pose_errors(const cr_pose *est, const cr_pose *gt, double *rot_deg, 
 // Success rate per bin and capture range. Bins are given by their upper edges hi[]
 // (ascending, n bins); rate[b] in 0..1 is the success rate of bin b, count[b] its number
 // of trials. The capture range is hi[b] of the largest b such that every bin 0..b with
-// trials has rate >= min_rate (0.95 in design.md), bins without trials being skipped;
+// trials has rate >= min_rate (0.95 in docs/design.md), bins without trials being skipped;
 // 0 if the first bin with trials already fails.
 double cr_exp_capture_range(const double *hi, const double *rate, const int *count, int n,
                             double min_rate);

@@ -1,5 +1,5 @@
 // Synthetic intraoperative photos with a known pose, made by an appearance model that
-// registration does not use (no inverse crime, design.md): coloured tissue (pink
+// registration does not use (no inverse crime, docs/design.md): coloured tissue (pink
 // cortex, sulci darkened by cavity occlusion, red/dark vessels from the volume's
 // sub-surface signal), wet specular highlights from an off-axis light, uneven
 // illumination and vignetting, a colour cast, an elliptical craniotomy opening with bone

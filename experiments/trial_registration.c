@@ -58,7 +58,7 @@ static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene, c
   int rc = cr_status_of(cost = cr_reg_cost_new(&m, scene->volume, NULL, &view, 1));
   if (rc) return rc;
   cr_reg_register_options ro = cr_reg_register_defaults();
-  // The pivot as design.md: the centroid of the surface seen at the start pose.
+  // The pivot as docs/design.md: the centroid of the surface seen at the start pose.
   ro.have_pivot = 1;
   rc = cr_reg_cost_pivot(cost, &t->start, ro.pivot_world);
   if (!rc && em->focus_sigma_mm >= 0) {

@@ -1,4 +1,4 @@
-// Pose parametrization for optimization (design.md): six numbers about a pivot.
+// Pose parametrization for optimization (docs/design.md): six numbers about a pivot.
 //
 // Convention (camera frame perturbation). Given a reference pose cam_from_world_ref and a
 // pivot P (world mm), let Pc = cam_from_world_ref(P) be the pivot in the reference camera
@@ -9,7 +9,7 @@
 // So the rotation vector is expressed in the REFERENCE CAMERA frame (not the world frame)
 // and turns the scene about the pivot; t0, t1 move the scene in the image plane and t2
 // along the optical axis (the weakly observed depth). Units: 1 unit = 1 degree for the
-// rotation, 1 unit = 1 mm for the translation (design.md's 1 mm ~ 1 degree).
+// rotation, 1 unit = 1 mm for the translation (docs/design.md: 1 mm ~ 1 degree).
 // Properties: p = 0 gives the reference pose; a pure rotation (t = 0) leaves the
 // pivot's camera coordinates unchanged.
 #ifndef CR_REG_PARAM_H

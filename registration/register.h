@@ -37,7 +37,7 @@ typedef struct cr_reg_options {
   int starts;                   // starts at the coarsest level (default 3), 1 = the initial pose only
   double start_rot_deg, start_trans_mm; // size of the perturbation of starts 2.. (5, 5)
   unsigned long seed;           // starts' perturbations and CMA-ES
-  double pivot_world[3];        // the pivot P (world mm); see design.md
+  double pivot_world[3];        // the pivot P (world mm); see docs/design.md
   double prior_distance_mm;     // working-distance prior: depth of P in the camera ...
   double prior_weight;          // ... penalty weight * (z_cam(P) - distance)^2; 0 = off
   double fd_step;               // BFGS finite-difference step (fraction of step; 0.25:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Module boundaries (design.md: dependencies point one way). Fails, listing each
+# Module boundaries (docs/design.md: dependencies point one way). Fails, listing each
 # violation as file:line, when
 #   - a module's CMake dependencies (the cr_<module> words in <module>/CMakeLists.txt)
 #     name a module that the root CMakeLists.txt adds later (a back edge, or a cycle);

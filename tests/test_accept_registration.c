@@ -38,7 +38,7 @@ static int setup(void **state) {
   photo = cr_image_new(192, 192, 3), mask = cr_image_new(192, 192, 1);
   cr_synth_options sp = cr_synth_defaults();
   if (cr_synth_photo(vol, &cam, &truth, target, &sp, photo, mask)) return -1;
-  // Targets: a grid of surface points around the pivot (world), as the mTRE of design.md.
+  // Targets: a grid of surface points around the pivot (world), as the mTRE of docs/design.md.
   for (int i = -3; i <= 4 && n_targets < 64; i++)
     for (int j = -3; j <= 4 && n_targets < 64; j++) {
       double p[3] = {pivot[0] + 4 * i, pivot[1] + 4 * j, 0};

@@ -118,7 +118,7 @@ static void test_unknown_key(void **state) {
   expect_error("unk2.cfg", "views = {\n  distance_mm = [1.0, 2.0];\n  oppening_mm = 3.0;\n};\n", 3,
                "oppening_mm");
   expect_error("unk3.cfg", "methods = (\n { name = \"a\"; },\n { name = \"b\"; metirc = \"ncc\"; }\n);\n", 3,
-               "metirc");
+               "methods[1].metirc");
 }
 
 static void test_bad_values(void **state) {
