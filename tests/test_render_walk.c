@@ -6,6 +6,8 @@
 // Colin27 rendered head-on). Every mode must finish, and the DRR must match the chord.
 #include "testutil.h"
 
+#include "core/error.h"
+
 #include "core/mat.h"
 #include "render/render.h"
 
