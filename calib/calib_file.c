@@ -68,7 +68,8 @@ int cr_calib_write(const char *path, const cr_calib_views *v, const cr_calib_opt
   ENT("board_width", CVW_FS_INT, 0, 0, NULL, v->cols, 0, NULL);
   ENT("board_height", CVW_FS_INT, 0, 0, NULL, v->rows, 0, NULL);
   ENT("square_size", CVW_FS_REAL, 0, 0, NULL, 0, opt->square_mm, NULL);
-  if (opt->flags & CR_CALIB_FIX_ASPECT) ENT("aspectRatio", CVW_FS_REAL, 0, 0, NULL, 0, opt->aspect, NULL);
+  if (opt->flags & CR_CALIB_FIX_ASPECT)
+    ENT("aspectRatio", CVW_FS_REAL, 0, 0, NULL, 0, opt->aspect, NULL);
   ENT("flags", CVW_FS_INT, 0, 0, NULL, opencv_flags(opt->flags), 0, NULL);
   ENT("camera_matrix", CVW_FS_MATRIX, 3, 3, K, 0, 0, NULL);
   ENT("distortion_coefficients", CVW_FS_MATRIX, 5, 1, c->dist, 0, 0, NULL);
@@ -129,7 +130,8 @@ int cr_calib_render_board(const cr_camera *cam, const cr_pose *cam_from_board, i
         for (int sx = 0; sx < ss; sx++) {
           double fx = (sx + 0.5) / ss, fy = (sy + 0.5) / ss, d[3], p[3], b[3];
           for (int k = 0; k < 2; k++)
-            d[k] = (1 - fy) * ((1 - fx) * m00[k] + fx * m01[k]) + fy * ((1 - fx) * m10[k] + fx * m11[k]);
+            d[k] = (1 - fy) * ((1 - fx) * m00[k] + fx * m01[k]) +
+                   fy * ((1 - fx) * m10[k] + fx * m11[k]);
           d[2] = 1;
           double den = cr_vec3_dot(n3, d), lam = den != 0 ? nt / den : -1;
           if (!(lam > 0)) {

@@ -17,7 +17,8 @@ cr_calib_options cr_calib_defaults(void) {
 int cr_calib_find_corners(const cr_image *img, int bits, int cols, int rows, double *corners,
                           int *found) {
   *found = 0;
-  if (cols < 2 || rows < 2) return cr_error(CR_EINVAL, "board size %dx%d: need at least 2x2 inner corners", cols, rows);
+  if (cols < 2 || rows < 2)
+    return cr_error(CR_EINVAL, "board size %dx%d: need at least 2x2 inner corners", cols, rows);
   cr_image *grey = cr_image_to_grey(img, img->channels == 1 ? 0 : -1, NULL);
   if (!grey) return CR_ENOMEM;
   double scale = 1.0;
@@ -127,7 +128,8 @@ static int calibrate_once(const cr_calib_views *v, const cr_calib_options *opt, 
   r->cam.fx = K[0], r->cam.cx = K[2], r->cam.fy = K[4], r->cam.cy = K[5];
   memcpy(r->cam.dist, dist, sizeof dist);
   for (int j = 0; j < 9; j++) r->std_dev[j] = sd[j];
-  for (a = 0; a < nv; a++) r->cam_from_board[idx[a]] = cr_pose_from_rvec_tvec(rv + 3 * a, tv + 3 * a);
+  for (a = 0; a < nv; a++)
+    r->cam_from_board[idx[a]] = cr_pose_from_rvec_tvec(rv + 3 * a, tv + 3 * a);
 done:
   free(npts), free(idx), free(obj), free(img), free(rv), free(tv), free(pve);
   return rc;
@@ -181,7 +183,8 @@ static double median(double *x, int n) {
 }
 
 // Per-view RMS over inlier corners and the overall inlier RMS, from residuals.
-static double view_stats(const cr_calib_views *v, cr_calib_result *r, const double *res, double *rms_out) {
+static double view_stats(const cr_calib_views *v, cr_calib_result *r, const double *res,
+                         double *rms_out) {
   int nc = v->cols * v->rows, tot = 0;
   double ss_all = 0;
   for (int i = 0; i < v->n; i++) {
@@ -190,7 +193,8 @@ static double view_stats(const cr_calib_views *v, cr_calib_result *r, const doub
     double ss = 0;
     int cnt = 0;
     for (int k = 0; k < nc; k++)
-      if (r->corner_used[(size_t)i * nc + k]) ss += res[(size_t)i * nc + k] * res[(size_t)i * nc + k], cnt++;
+      if (r->corner_used[(size_t)i * nc + k])
+        ss += res[(size_t)i * nc + k] * res[(size_t)i * nc + k], cnt++;
     r->view_rms[i] = cnt ? sqrt(ss / cnt) : 0;
     ss_all += ss, tot += cnt;
   }
@@ -274,7 +278,8 @@ int cr_calib_calibrate(const cr_calib_views *v, const cr_calib_options *opt, cr_
   r->corners_total = r->n_views * nc;
   if (r->n_views < 3) {
     cr_calib_result_free(r);
-    return cr_error(CR_EINVAL, "only %d view(s) with a complete %dx%d board; calibration needs at least 3",
+    return cr_error(CR_EINVAL,
+                    "only %d view(s) with a complete %dx%d board; calibration needs at least 3",
                     v->n > 0 ? r->n_views : 0, v->cols, v->rows);
   }
   double *res = malloc(sizeof(double) * v->n * nc), *work = malloc(sizeof(double) * v->n * nc);

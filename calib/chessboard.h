@@ -22,15 +22,15 @@ enum {
 };
 
 typedef struct cr_calib_options {
-  int cols, rows;      // inner corners per row and per column (OpenCV's board size)
-  double square_mm;    // side of one square
-  int flags;           // CR_CALIB_* bits
-  double aspect;       // fx / fy for CR_CALIB_FIX_ASPECT (default 1)
-  int reject;          // 1: reject outlier views and corners, then recalibrate
-  double view_k;       // a view is an outlier if its RMS > view_k * median view RMS (2.0)
-  double corner_k;     // a corner is an outlier if its residual > corner_k * sigma (3.0),
-                       // sigma = median residual / sqrt(2 ln 2) (Rayleigh, robust)
-  int max_rounds;      // rejection rounds (default 5)
+  int cols, rows;   // inner corners per row and per column (OpenCV's board size)
+  double square_mm; // side of one square
+  int flags;        // CR_CALIB_* bits
+  double aspect;    // fx / fy for CR_CALIB_FIX_ASPECT (default 1)
+  int reject;       // 1: reject outlier views and corners, then recalibrate
+  double view_k;    // a view is an outlier if its RMS > view_k * median view RMS (2.0)
+  double corner_k;  // a corner is an outlier if its residual > corner_k * sigma (3.0),
+                    // sigma = median residual / sqrt(2 ln 2) (Rayleigh, robust)
+  int max_rounds;   // rejection rounds (default 5)
 } cr_calib_options;
 
 // Defaults: 9x6 board, 1 mm squares, no flags, rejection off, k = 2 (views), 3 (corners).
@@ -38,12 +38,12 @@ cr_calib_options cr_calib_defaults(void);
 
 // Detected corners of all photos. Views without a board stay in the list with found 0.
 typedef struct cr_calib_views {
-  int n;              // number of photos
-  int width, height;  // common image size
-  int cols, rows;     // board inner corners
-  char **names;       // photo file names (owned)
-  int *found;         // n flags
-  double *corners;    // n * cols * rows * 2 pixel coordinates (OpenCV convention)
+  int n;             // number of photos
+  int width, height; // common image size
+  int cols, rows;    // board inner corners
+  char **names;      // photo file names (owned)
+  int *found;        // n flags
+  double *corners;   // n * cols * rows * 2 pixel coordinates (OpenCV convention)
 } cr_calib_views;
 
 // Finds the board's inner corners in an image (grey or RGB; `bits` 8, 16 or 32 tells
@@ -62,14 +62,14 @@ cr_calib_views *cr_calib_views_new(int n, int cols, int rows);
 void cr_calib_views_free(cr_calib_views *v);
 
 typedef struct cr_calib_result {
-  cr_camera cam;          // calibrated intrinsics and distortion
-  double std_dev[9];      // standard deviations of fx fy cx cy k1 k2 p1 p2 k3
-  double rms_all;         // OpenCV RMS of the first calibration (all found views, corners)
-  double rms;             // RMS of the final calibration over the corners it used
-  int n_views;            // views with a board (= v->n entries with found)
-  int n_used;             // views used by the final calibration
-  int corners_total;      // corners of the views with a board
-  int corners_used;       // corners used by the final calibration
+  cr_camera cam;     // calibrated intrinsics and distortion
+  double std_dev[9]; // standard deviations of fx fy cx cy k1 k2 p1 p2 k3
+  double rms_all;    // OpenCV RMS of the first calibration (all found views, corners)
+  double rms;        // RMS of the final calibration over the corners it used
+  int n_views;       // views with a board (= v->n entries with found)
+  int n_used;        // views used by the final calibration
+  int corners_total; // corners of the views with a board
+  int corners_used;  // corners used by the final calibration
   // Per photo (v->n entries): used (1/0), final RMS over its inlier corners (-1 if no
   // board), RMS of the first calibration, pose of the board, inlier corner flags.
   int *view_used;
@@ -84,8 +84,7 @@ typedef struct cr_calib_result {
 // corners whose residual > corner_k x sigma (both judged against the last
 // calibration, residuals of all corners of the kept views), recalibrate from the
 // last estimate, until nothing changes. *out is filled (free with cr_calib_result_free).
-int cr_calib_calibrate(const cr_calib_views *v, const cr_calib_options *opt,
-                       cr_calib_result *out);
+int cr_calib_calibrate(const cr_calib_views *v, const cr_calib_options *opt, cr_calib_result *out);
 void cr_calib_result_free(cr_calib_result *r);
 
 // Writes the calibration file in the format of OpenCV's calibration sample

@@ -29,15 +29,15 @@ std::string cv_reason(const cv::Exception &e) {
 }
 
 #define CVW_TRY try {
-#define CVW_CATCH                                                                          \
-  }                                                                                        \
-  catch (const cv::Exception &e) {                                                         \
-    set_err(err, errlen, "OpenCV: " + cv_reason(e));                                       \
-    return -1;                                                                             \
-  }                                                                                        \
-  catch (const std::exception &e) {                                                        \
-    set_err(err, errlen, e.what());                                                        \
-    return -1;                                                                             \
+#define CVW_CATCH                                                                                  \
+  }                                                                                                \
+  catch (const cv::Exception &e) {                                                                 \
+    set_err(err, errlen, "OpenCV: " + cv_reason(e));                                               \
+    return -1;                                                                                     \
+  }                                                                                                \
+  catch (const std::exception &e) {                                                                \
+    set_err(err, errlen, e.what());                                                                \
+    return -1;                                                                                     \
   }
 
 cv::Mat wrap(const float *data, int w, int h, int c, size_t stride) {
@@ -79,33 +79,38 @@ int cvw_optimal_new_camera(const double K[9], const double dist[5], int width, i
 }
 
 int cvw_find_chessboard(const float *grey, int width, int height, size_t stride, double scale,
-                        int cols, int rows, double *corners, int *found, char *err,
-                        size_t errlen) {
+                        int cols, int rows, double *corners, int *found, char *err, size_t errlen) {
   CVW_TRY
   cv::Mat u8 = to_u8(grey, width, height, stride, scale), small = u8;
   // Large photos: detect on a copy of at most 1600 px (findChessboardCorners slows down
   // badly with size), then refine at full resolution.
   double f = 1600.0 / std::max(width, height);
-  if (f < 1) cv::resize(u8, small, cv::Size(), f, f, cv::INTER_AREA);
-  else f = 1;
+  if (f < 1)
+    cv::resize(u8, small, cv::Size(), f, f, cv::INTER_AREA);
+  else
+    f = 1;
   std::vector<cv::Point2f> pts;
   *found = cv::findChessboardCorners(small, cv::Size(cols, rows), pts,
                                      cv::CALIB_CB_ADAPTIVE_THRESH | cv::CALIB_CB_NORMALIZE_IMAGE |
                                          cv::CALIB_CB_FAST_CHECK);
   if (*found) {
     double d = 1e30; // smallest spacing of neighbouring corners, full-resolution pixels
-    for (auto &p : pts) p = cv::Point2f((float)((p.x + 0.5) / f - 0.5), (float)((p.y + 0.5) / f - 0.5));
+    for (auto &p : pts)
+      p = cv::Point2f((float)((p.x + 0.5) / f - 0.5), (float)((p.y + 0.5) / f - 0.5));
     for (int r = 0; r < rows; r++)
-      for (int c = 0; c + 1 < cols; c++) d = std::min(d, (double)cv::norm(pts[r * cols + c + 1] - pts[r * cols + c]));
+      for (int c = 0; c + 1 < cols; c++)
+        d = std::min(d, (double)cv::norm(pts[r * cols + c + 1] - pts[r * cols + c]));
     for (int r = 0; r + 1 < rows; r++)
-      for (int c = 0; c < cols; c++) d = std::min(d, (double)cv::norm(pts[(r + 1) * cols + c] - pts[r * cols + c]));
+      for (int c = 0; c < cols; c++)
+        d = std::min(d, (double)cv::norm(pts[(r + 1) * cols + c] - pts[r * cols + c]));
     // The sample's 11 px half-window, smaller when squares are small (the window must
     // not reach the neighbouring corners).
     int half = std::max(2, std::min(11, (int)(0.4 * d)));
     if (f < 1) half = std::max(half, std::min((int)(0.4 * d), (int)std::ceil(3 / f)));
     cv::cornerSubPix(u8, pts, cv::Size(half, half), cv::Size(-1, -1),
                      cv::TermCriteria(cv::TermCriteria::EPS + cv::TermCriteria::COUNT, 30, 0.01));
-    for (size_t i = 0; i < pts.size(); i++) corners[2 * i] = pts[i].x, corners[2 * i + 1] = pts[i].y;
+    for (size_t i = 0; i < pts.size(); i++)
+      corners[2 * i] = pts[i].x, corners[2 * i + 1] = pts[i].y;
   }
   return 0;
   CVW_CATCH
@@ -118,7 +123,8 @@ int cvw_draw_chessboard(float *rgb, int width, int height, size_t stride, int co
   wrap(rgb, width, height, 3, stride).convertTo(u8, CV_8U);
   cv::cvtColor(u8, u8, cv::COLOR_RGB2BGR);
   std::vector<cv::Point2f> pts(cols * rows);
-  for (int i = 0; i < cols * rows; i++) pts[i] = cv::Point2f((float)corners[2 * i], (float)corners[2 * i + 1]);
+  for (int i = 0; i < cols * rows; i++)
+    pts[i] = cv::Point2f((float)corners[2 * i], (float)corners[2 * i + 1]);
   cv::drawChessboardCorners(u8, cv::Size(cols, rows), pts, found != 0);
   cv::cvtColor(u8, u8, cv::COLOR_BGR2RGB);
   cv::Mat out = wrap(rgb, width, height, 3, stride);
@@ -153,10 +159,9 @@ int cvw_calibrate(int n_views, const int *n_points, const double *object_points,
   for (int i = 0; i < 5; i++) D.at<double>(0, i) = dist[i];
   std::vector<cv::Mat> rv, tv;
   cv::Mat sdi, sde, pve;
-  *rms = cv::calibrateCamera(obj, img, cv::Size(width, height), Km, D, rv, tv, sdi, sde, pve,
-                             cvflags,
-                             cv::TermCriteria(cv::TermCriteria::COUNT + cv::TermCriteria::EPS, 100,
-                                              DBL_EPSILON));
+  *rms = cv::calibrateCamera(
+      obj, img, cv::Size(width, height), Km, D, rv, tv, sdi, sde, pve, cvflags,
+      cv::TermCriteria(cv::TermCriteria::COUNT + cv::TermCriteria::EPS, 100, DBL_EPSILON));
   for (int i = 0; i < 9; i++) K[i] = Km.at<double>(i / 3, i % 3);
   D = D.reshape(1, 1);
   for (int i = 0; i < 5; i++) dist[i] = i < (int)D.total() ? D.at<double>(0, i) : 0;
@@ -171,11 +176,12 @@ int cvw_calibrate(int n_views, const int *n_points, const double *object_points,
   CVW_CATCH
 }
 
-int cvw_solve_pnp(const double *X, const double *uv, int n, const double K[9],
-                  const double dist[5], double ransac_px, double rvec[3], double tvec[3],
-                  unsigned char *inliers, char *err, size_t errlen) {
+int cvw_solve_pnp(const double *X, const double *uv, int n, const double K[9], const double dist[5],
+                  double ransac_px, double rvec[3], double tvec[3], unsigned char *inliers,
+                  char *err, size_t errlen) {
   CVW_TRY
-  cv::Mat obj(n, 1, CV_64FC3, const_cast<double *>(X)), img(n, 1, CV_64FC2, const_cast<double *>(uv));
+  cv::Mat obj(n, 1, CV_64FC3, const_cast<double *>(X)),
+      img(n, 1, CV_64FC2, const_cast<double *>(uv));
   cv::Mat Km(3, 3, CV_64F, const_cast<double *>(K)), D(1, 5, CV_64F, const_cast<double *>(dist));
   // Own result matrices: solvePnPRansac reallocates its outputs, so wrapping the
   // caller's arrays would silently lose the result.

@@ -29,18 +29,17 @@ int cvw_optimal_new_camera(const double K[9], const double dist[5], int width, i
 // corners: 2*cols*rows doubles, pixel convention of OpenCV. *found is 1 when the whole
 // board was found.
 int cvw_find_chessboard(const float *grey, int width, int height, size_t stride, double scale,
-                        int cols, int rows, double *corners, int *found, char *err,
-                        size_t errlen);
+                        int cols, int rows, double *corners, int *found, char *err, size_t errlen);
 // Draws detected corners on an 8-bit-range RGB float image in place.
 int cvw_draw_chessboard(float *rgb, int width, int height, size_t stride, int cols, int rows,
                         const double *corners, int found, char *err, size_t errlen);
 
 enum {
-  CVW_CALIB_FIX_ASPECT = 1,      // fx/fy fixed to the ratio in K on input
-  CVW_CALIB_ZERO_TANGENT = 2,    // p1 = p2 = 0
-  CVW_CALIB_FIX_K3 = 4,          // k3 = 0
-  CVW_CALIB_USE_GUESS = 8,       // start from K/dist on input
-  CVW_CALIB_FIX_PRINCIPAL = 16,  // cx, cy fixed
+  CVW_CALIB_FIX_ASPECT = 1,     // fx/fy fixed to the ratio in K on input
+  CVW_CALIB_ZERO_TANGENT = 2,   // p1 = p2 = 0
+  CVW_CALIB_FIX_K3 = 4,         // k3 = 0
+  CVW_CALIB_USE_GUESS = 8,      // start from K/dist on input
+  CVW_CALIB_FIX_PRINCIPAL = 16, // cx, cy fixed
 };
 // cv::calibrateCamera (extended): n_views views with n_points[v] points each; object
 // points (x,y,z mm) and image points (u,v) are concatenated over views. Outputs K, dist
@@ -53,9 +52,9 @@ int cvw_calibrate(int n_views, const int *n_points, const double *object_points,
 // cv::solvePnP (SOLVEPNP_ITERATIVE from an EPnP start, or SOLVEPNP_SQPNP) or
 // cv::solvePnPRansac when ransac_px > 0; then solvePnPRefineLM on the inliers.
 // inliers (n bytes, may be NULL) gets 1 for inliers.
-int cvw_solve_pnp(const double *X, const double *uv, int n, const double K[9],
-                  const double dist[5], double ransac_px, double rvec[3], double tvec[3],
-                  unsigned char *inliers, char *err, size_t errlen);
+int cvw_solve_pnp(const double *X, const double *uv, int n, const double K[9], const double dist[5],
+                  double ransac_px, double rvec[3], double tvec[3], unsigned char *inliers,
+                  char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

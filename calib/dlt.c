@@ -24,7 +24,8 @@ static int spread(const double *X, int n, double *thin, double *wide) {
   }
   for (int i = 0; i < n; i++)
     for (int k = 0; k < 3; k++) gsl_matrix_set(A, i, k, X[3 * i + k] - c[k]);
-  int rc = gsl_linalg_SV_decomp(A, V, S, w) ? cr_error(CR_ENUMERIC, "SVD of the 3-D points failed") : 0;
+  int rc =
+      gsl_linalg_SV_decomp(A, V, S, w) ? cr_error(CR_ENUMERIC, "SVD of the 3-D points failed") : 0;
   *wide = gsl_vector_get(S, 0) / sqrt(n);
   *thin = gsl_vector_get(S, 2) / sqrt(n);
   gsl_matrix_free(A), gsl_matrix_free(V), gsl_vector_free(S), gsl_vector_free(w);
@@ -58,7 +59,8 @@ static int dlt_matrix(const double *X, const double *uv, int n, double P[12]) {
     goto done;
   }
   for (int i = 0; i < n; i++) {
-    double Xh[4] = {(X[3 * i] - c3[0]) * s3, (X[3 * i + 1] - c3[1]) * s3, (X[3 * i + 2] - c3[2]) * s3, 1};
+    double Xh[4] = {(X[3 * i] - c3[0]) * s3, (X[3 * i + 1] - c3[1]) * s3,
+                    (X[3 * i + 2] - c3[2]) * s3, 1};
     double x = (uv[2 * i] - c2[0]) * s2, y = (uv[2 * i + 1] - c2[1]) * s2;
     for (int k = 0; k < 4; k++) {
       gsl_matrix_set(A, 2 * i, k, Xh[k]);
@@ -79,7 +81,8 @@ static int dlt_matrix(const double *X, const double *uv, int n, double P[12]) {
       TP[4 * r + k] = Ti[r][0] * Pn[k] + Ti[r][1] * Pn[4 + k] + Ti[r][2] * Pn[8 + k];
   for (int r = 0; r < 3; r++) {
     for (int k = 0; k < 3; k++) P[4 * r + k] = TP[4 * r + k] * s3;
-    P[4 * r + 3] = TP[4 * r + 3] - s3 * (TP[4 * r] * c3[0] + TP[4 * r + 1] * c3[1] + TP[4 * r + 2] * c3[2]);
+    P[4 * r + 3] =
+        TP[4 * r + 3] - s3 * (TP[4 * r] * c3[0] + TP[4 * r + 1] * c3[1] + TP[4 * r + 2] * c3[2]);
   }
 done:
   gsl_matrix_free(A), gsl_matrix_free(V), gsl_vector_free(S), gsl_vector_free(w);
@@ -112,7 +115,8 @@ static int decompose(double P[12], cr_camera *cam, cr_pose *pose) {
   for (int k = 0; k < 3; k++) r0[k] = M[0][k] - K[0][1] * R[1][k] - K[0][2] * R[2][k];
   K[0][0] = cr_vec3_normalize(r0);
   memcpy(R[0], r0, sizeof r0);
-  if (!(K[0][0] > 0 && K[1][1] > 0)) return cr_error(CR_ENUMERIC, "DLT: degenerate projection matrix");
+  if (!(K[0][0] > 0 && K[1][1] > 0))
+    return cr_error(CR_ENUMERIC, "DLT: degenerate projection matrix");
   double Ki[3][3], p4[3] = {P[3], P[7], P[11]};
   if (cr_mat3_inverse(Ki, K)) return cr_error(CR_ENUMERIC, "DLT: singular K");
   cr_mat3_apply(pose->t, Ki, p4);
@@ -154,7 +158,8 @@ static int lm_f(const gsl_vector *x, void *params, gsl_vector *f) {
   return GSL_SUCCESS;
 }
 
-static int refine(const double *X, const double *uv, int n, int distortion, cr_camera *cam, cr_pose *pose) {
+static int refine(const double *X, const double *uv, int n, int distortion, cr_camera *cam,
+                  cr_pose *pose) {
   int np = distortion ? 12 : 10;
   lm_data d = {X, uv, n, distortion, *cam};
   gsl_multifit_nlinear_fdf fdf = {lm_f, NULL, NULL, (size_t)2 * n, (size_t)np, &d, 0, 0, 0};
@@ -168,13 +173,16 @@ static int refine(const double *X, const double *uv, int n, int distortion, cr_c
   }
   double rv[3], tv[3];
   cr_pose_to_rvec_tvec(pose, rv, tv);
-  double init[12] = {cam->fx, cam->fy, cam->cx, cam->cy, rv[0], rv[1], rv[2], tv[0], tv[1], tv[2], 0, 0};
+  double init[12] = {cam->fx, cam->fy, cam->cx, cam->cy, rv[0], rv[1],
+                     rv[2],   tv[0],   tv[1],   tv[2],   0,     0};
   for (int k = 0; k < np; k++) gsl_vector_set(x0, k, init[k]);
   int info, rc = 0;
   gsl_multifit_nlinear_init(x0, &fdf, w);
   int st = gsl_multifit_nlinear_driver(200, 1e-12, 1e-12, 1e-12, NULL, NULL, &info, w);
-  if (st != GSL_SUCCESS && st != GSL_EMAXITER) rc = cr_error(CR_ENUMERIC, "DLT refinement failed: %s", gsl_strerror(st));
-  else unpack(w->x, &d, cam, pose);
+  if (st != GSL_SUCCESS && st != GSL_EMAXITER)
+    rc = cr_error(CR_ENUMERIC, "DLT refinement failed: %s", gsl_strerror(st));
+  else
+    unpack(w->x, &d, cam, pose);
   gsl_multifit_nlinear_free(w), gsl_vector_free(x0);
   return rc;
 }
@@ -182,19 +190,23 @@ static int refine(const double *X, const double *uv, int n, int distortion, cr_c
 int cr_calib_dlt(const double *X, const double *uv, int n, int distortion, cr_camera *cam,
                  cr_pose *cam_from_world, double *err_px, double *rms_px) {
   if (n < 6) return cr_error(CR_EINVAL, "DLT needs at least 6 correspondences, got %d", n);
-  if (distortion && n < 8) return cr_error(CR_EINVAL, "DLT with distortion needs at least 8 correspondences, got %d", n);
+  if (distortion && n < 8)
+    return cr_error(CR_EINVAL, "DLT with distortion needs at least 8 correspondences, got %d", n);
   double thin = 0, wide = 0, P[12];
   int rc = spread(X, n, &thin, &wide);
   if (rc) return rc;
   if (!(thin > 0.01 * wide))
-    return cr_error(CR_EINVAL, "the 3-D points are coplanar (thickness %.3g mm vs extent %.3g mm): "
-                    "DLT needs points off a plane; use pnp with known intrinsics", thin, wide);
+    return cr_error(CR_EINVAL,
+                    "the 3-D points are coplanar (thickness %.3g mm vs extent %.3g mm): "
+                    "DLT needs points off a plane; use pnp with known intrinsics",
+                    thin, wide);
   if ((rc = dlt_matrix(X, uv, n, P))) return rc;
   cr_camera c = *cam;
   cr_pose pose;
   if ((rc = decompose(P, &c, &pose))) return rc;
   if ((rc = refine(X, uv, n, distortion, &c, &pose))) return rc;
-  if (!(c.fx > 0 && c.fy > 0)) return cr_error(CR_ENUMERIC, "DLT refinement gave a non-positive focal length");
+  if (!(c.fx > 0 && c.fy > 0))
+    return cr_error(CR_ENUMERIC, "DLT refinement gave a non-positive focal length");
   *cam = c;
   *cam_from_world = pose;
   *rms_px = cr_calib_reprojection(X, uv, n, cam, cam_from_world, err_px);

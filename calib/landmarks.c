@@ -102,7 +102,8 @@ static int read_table(const char *path, int dim, int fcsv, cr_landmarks *l) {
       if (fcsv && cs && (strstr(cs, "1") || strstr(cs, "LPS"))) lps = 1;
       if (fcsv && (cs = strstr(s, "columns")) && (cs = strchr(cs, '='))) {
         int nf = split(cs + 1, f, 64), x = find_col(f, nf, "x", NULL);
-        if (x >= 0) col[0] = x, col[1] = find_col(f, nf, "y", NULL), col[2] = find_col(f, nf, "z", NULL);
+        if (x >= 0)
+          col[0] = x, col[1] = find_col(f, nf, "y", NULL), col[2] = find_col(f, nf, "z", NULL);
         lab = find_col(f, nf, "label", NULL);
       }
       continue;
@@ -114,25 +115,31 @@ static int read_table(const char *path, int dim, int fcsv, cr_landmarks *l) {
       int numeric = 1;
       for (int i = nf - dim; i < nf; i++) numeric &= i >= 0 && parse_num(f[i], &tmp);
       if (!numeric) { // a header row: columns by name, else by position
-        int a = find_col(f, nf, dim == 3 ? "x" : "u", NULL), b = find_col(f, nf, dim == 3 ? "y" : "v", NULL);
+        int a = find_col(f, nf, dim == 3 ? "x" : "u", NULL),
+            b = find_col(f, nf, dim == 3 ? "y" : "v", NULL);
         int c = dim == 3 ? find_col(f, nf, "z", NULL) : 0;
-        if (a >= 0 && b >= 0 && c >= 0) col[0] = a, col[1] = b, col[2] = c;
-        else for (int k = 0; k < dim; k++) col[k] = nf - dim + k;
+        if (a >= 0 && b >= 0 && c >= 0)
+          col[0] = a, col[1] = b, col[2] = c;
+        else
+          for (int k = 0; k < dim; k++) col[k] = nf - dim + k;
         lab = find_col(f, nf, "label", "name");
         if (lab < 0 && nf == dim + 1) lab = 0;
         continue;
       }
-      if (nf == dim + 1) lab = 0, col[0] = 1, col[1] = 2, col[2] = 3;
+      if (nf == dim + 1)
+        lab = 0, col[0] = 1, col[1] = 2, col[2] = 3;
       else if (nf != dim) {
-        rc = cr_error(CR_EFORMAT, "%s:%d: expected %d numbers (or a label and %d numbers), got %d fields",
-                      path, lineno, dim, dim, nf);
+        rc = cr_error(CR_EFORMAT,
+                      "%s:%d: expected %d numbers (or a label and %d numbers), got %d fields", path,
+                      lineno, dim, dim, nf);
         break;
       }
     }
     double p[3];
     for (int k = 0; k < dim && !rc; k++)
       if (col[k] < 0 || col[k] >= nf || !parse_num(f[col[k]], &p[k]))
-        rc = cr_error(CR_EFORMAT, "%s:%d: coordinate %d is missing or not a number", path, lineno, k + 1);
+        rc = cr_error(CR_EFORMAT, "%s:%d: coordinate %d is missing or not a number", path, lineno,
+                      k + 1);
     if (rc) break;
     if (lps) p[0] = -p[0], p[1] = -p[1];
     const char *label = lab >= 0 && lab < nf ? f[lab] : "";
@@ -164,13 +171,15 @@ static int read_markups_json(const char *path, cr_landmarks *l) {
   if (!root) return cr_error(CR_EFORMAT, "%s: not valid JSON", path);
   int rc = 0, cap = 0;
   cJSON *marks = cJSON_GetObjectItemCaseSensitive(root, "markups"), *m;
-  if (!cJSON_IsArray(marks)) rc = cr_error(CR_EFORMAT, "%s: no \"markups\" array (not a Slicer markups file)", path);
+  if (!cJSON_IsArray(marks))
+    rc = cr_error(CR_EFORMAT, "%s: no \"markups\" array (not a Slicer markups file)", path);
   cJSON_ArrayForEach(m, marks) {
     if (rc) break;
     cJSON *cs = cJSON_GetObjectItemCaseSensitive(m, "coordinateSystem");
     int lps = cJSON_IsString(cs) && !strcasecmp(cs->valuestring, "LPS");
     if (cJSON_IsString(cs) && !lps && strcasecmp(cs->valuestring, "RAS")) {
-      rc = cr_error(CR_EFORMAT, "%s: unknown coordinateSystem \"%s\" (LPS or RAS)", path, cs->valuestring);
+      rc = cr_error(CR_EFORMAT, "%s: unknown coordinateSystem \"%s\" (LPS or RAS)", path,
+                    cs->valuestring);
       break;
     }
     cJSON *pts = cJSON_GetObjectItemCaseSensitive(m, "controlPoints"), *cp;
@@ -185,7 +194,8 @@ static int read_markups_json(const char *path, cr_landmarks *l) {
       double p[3];
       for (int k = 0; k < 3; k++) p[k] = cJSON_GetNumberValue(cJSON_GetArrayItem(pos, k));
       if (!isfinite(p[0]) || !isfinite(p[1]) || !isfinite(p[2])) {
-        rc = cr_error(CR_EFORMAT, "%s: control point %d has a non-numeric position", path, l->n + 1);
+        rc =
+            cr_error(CR_EFORMAT, "%s: control point %d has a non-numeric position", path, l->n + 1);
         break;
       }
       if (lps) p[0] = -p[0], p[1] = -p[1];
@@ -203,9 +213,12 @@ static int read_any(const char *path, int dim, cr_landmarks **out) {
   if (!l) return cr_error(CR_ENOMEM, "out of memory");
   l->dim = dim;
   int rc;
-  if (!cr_file_exists(path)) rc = cr_error(CR_EIO, "%s: file not found", path);
-  else if (dim == 3 && cr_path_has_suffix(path, ".json")) rc = read_markups_json(path, l);
-  else rc = read_table(path, dim, dim == 3 && cr_path_has_suffix(path, ".fcsv"), l);
+  if (!cr_file_exists(path))
+    rc = cr_error(CR_EIO, "%s: file not found", path);
+  else if (dim == 3 && cr_path_has_suffix(path, ".json"))
+    rc = read_markups_json(path, l);
+  else
+    rc = read_table(path, dim, dim == 3 && cr_path_has_suffix(path, ".fcsv"), l);
   if (!rc && l->n == 0) rc = cr_error(CR_EEMPTY, "%s: no defined points", path);
   if (rc) {
     cr_landmarks_free(l);
@@ -216,14 +229,20 @@ static int read_any(const char *path, int dim, cr_landmarks **out) {
   return 0;
 }
 
-int cr_landmarks_read3d(const char *path, cr_landmarks **out) { return read_any(path, 3, out); }
-int cr_landmarks_read2d(const char *path, cr_landmarks **out) { return read_any(path, 2, out); }
+int cr_landmarks_read3d(const char *path, cr_landmarks **out) {
+  return read_any(path, 3, out);
+}
+int cr_landmarks_read2d(const char *path, cr_landmarks **out) {
+  return read_any(path, 2, out);
+}
 
-int cr_landmarks_match(const cr_landmarks *a, const cr_landmarks *b, double **X, double **uv, int *n) {
+int cr_landmarks_match(const cr_landmarks *a, const cr_landmarks *b, double **X, double **uv,
+                       int *n) {
   *X = *uv = NULL;
   *n = 0;
   if (a->n != b->n)
-    return cr_error(CR_EINVAL, "%d 3-D points but %d 2-D points: the counts must match", a->n, b->n);
+    return cr_error(CR_EINVAL, "%d 3-D points but %d 2-D points: the counts must match", a->n,
+                    b->n);
   double *x = malloc(sizeof(double) * 3 * a->n), *u = malloc(sizeof(double) * 2 * a->n);
   if (!x || !u) {
     free(x), free(u);
@@ -244,7 +263,8 @@ int cr_landmarks_match(const cr_landmarks *a, const cr_landmarks *b, double **X,
         }
       if (j < 0) {
         free(x), free(u);
-        return cr_error(CR_EINVAL, "3-D label \"%s\" has no 2-D point with that label", a->label[i]);
+        return cr_error(CR_EINVAL, "3-D label \"%s\" has no 2-D point with that label",
+                        a->label[i]);
       }
     }
     memcpy(x + 3 * i, a->p + 3 * i, sizeof(double) * 3);

@@ -15,10 +15,10 @@ extern "C" {
 #endif
 
 typedef struct cr_landmarks {
-  int n, dim;       // point count, 2 or 3
-  double *p;        // n * dim coordinates
-  char **label;     // n labels ("" when the file has none)
-  int has_labels;   // 1 when every point has a non-empty label
+  int n, dim;     // point count, 2 or 3
+  double *p;      // n * dim coordinates
+  char **label;   // n labels ("" when the file has none)
+  int has_labels; // 1 when every point has a non-empty label
 } cr_landmarks;
 
 // Reads 3-D landmarks (RAS mm) by the file's extension (.mrk.json, .json, .fcsv, else
@@ -32,8 +32,8 @@ void cr_landmarks_free(cr_landmarks *l);
 // Pairs 3-D and 2-D points: by label when both files have labels (every label must
 // appear once in each), else by order. Different counts are CR_EINVAL. X (n*3) and uv
 // (n*2) are malloc'ed (caller frees).
-int cr_landmarks_match(const cr_landmarks *pts3, const cr_landmarks *pts2, double **X,
-                       double **uv, int *n);
+int cr_landmarks_match(const cr_landmarks *pts3, const cr_landmarks *pts2, double **X, double **uv,
+                       int *n);
 
 // Pose from >= 4 correspondences with known intrinsics: OpenCV solvePnP (SQPnP) or,
 // with ransac_px > 0, solvePnPRansac with that inlier threshold, then Levenberg-Marquardt

@@ -44,7 +44,8 @@ int cr_calib_undistort(const cr_image *src, const cr_camera *cam, const cr_camer
   int rc = cr_camera_validate(cam);
   if (!rc) rc = cr_camera_validate(out_cam);
   if (rc) return rc;
-  if (cr_camera_has_distortion(out_cam)) return cr_error(CR_EINVAL, "undistort: the output camera must have no distortion");
+  if (cr_camera_has_distortion(out_cam))
+    return cr_error(CR_EINVAL, "undistort: the output camera must have no distortion");
   if (src->width != cam->width || src->height != cam->height)
     return cr_error(CR_EINVAL, "photo is %dx%d but the camera file is for %dx%d", src->width,
                     src->height, cam->width, cam->height);

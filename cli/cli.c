@@ -12,14 +12,16 @@
 #include "cli/command_table.inc"
 
 static void print_help(FILE *f) {
-  fprintf(f, "camreg %s: 2D/3D registration of intraoperative camera photos to brain MRI\n\n"
-             "usage: camreg <command> [options]    (camreg <command> --help for details)\n\n"
-             "commands:\n",
+  fprintf(f,
+          "camreg %s: 2D/3D registration of intraoperative camera photos to brain MRI\n\n"
+          "usage: camreg <command> [options]    (camreg <command> --help for details)\n\n"
+          "commands:\n",
           CR_VERSION_STRING);
   for (int i = 0; command_table[i]; i++)
     fprintf(f, "  %-19s %s\n", command_table[i]->name, command_table[i]->summary);
-  fprintf(f, "\nWorld coordinates are NIfTI RAS+ millimetres; cameras follow OpenCV's pinhole model;\n"
-             "poses are cam_from_world (x_cam = R x_world + t).\n");
+  fprintf(f,
+          "\nWorld coordinates are NIfTI RAS+ millimetres; cameras follow OpenCV's pinhole model;\n"
+          "poses are cam_from_world (x_cam = R x_world + t).\n");
 }
 
 int cr_cli_main(int argc, char **argv) {

@@ -40,9 +40,9 @@ static int cmp_d(const void *a, const void *b) {
 
 // Median and minimum wall time of `n` rasterizations, and the process CPU time per call
 // (all threads; on a loaded machine the wall time is not the cost).
-static int time_raster(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam, const cr_pose *pose,
-                       const cr_mesh_raster_options *o, int n, double *median, double *best,
-                       double *cpu) {
+static int time_raster(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
+                       const cr_pose *pose, const cr_mesh_raster_options *o, int n, double *median,
+                       double *best, double *cpu) {
   double *t = malloc(sizeof(double) * (size_t)n);
   if (!t) return cr_error(CR_ENOMEM, "bench: out of memory");
   clock_t c0 = clock();
@@ -73,12 +73,13 @@ static int bench(cr_volume *vol, double iso, int size, int repeat, int smooth) {
     mc_ms[k] = now_ms() - t0;
   }
   qsort(mc_ms, 3, sizeof(double), cmp_d);
-  printf("marching_cubes       %9.1f ms  (%dx%dx%d voxels, iso %g: %d vertices, %d triangles)\n", mc_ms[1],
-         vol->dim[0], vol->dim[1], vol->dim[2], iso, m->n_vertices, m->n_triangles);
+  printf("marching_cubes       %9.1f ms  (%dx%dx%d voxels, iso %g: %d vertices, %d triangles)\n",
+         mc_ms[1], vol->dim[0], vol->dim[1], vol->dim[2], iso, m->n_vertices, m->n_triangles);
   int ncomp = 0;
   t0 = now_ms();
   int rc = cr_mesh_keep_largest_component(m, &ncomp);
-  printf("largest_component    %9.1f ms  (%d components; kept %d triangles)\n", now_ms() - t0, ncomp, m->n_triangles);
+  printf("largest_component    %9.1f ms  (%d components; kept %d triangles)\n", now_ms() - t0,
+         ncomp, m->n_triangles);
   t0 = now_ms();
   if (!rc) rc = cr_mesh_smooth_taubin(m, smooth, 0.5, -0.53);
   printf("taubin x%-3d          %9.1f ms\n", smooth, now_ms() - t0);
@@ -112,8 +113,8 @@ static int bench(cr_volume *vol, double iso, int size, int repeat, int smooth) {
   for (int cull = 1; cull >= 0 && !rc; cull--) {
     o.cull_backfaces = cull;
     rc = time_raster(r, m, &cam, &pose, &o, repeat, &med, &best, &cpu);
-    printf("raster %dx%d %-7s %9.2f ms  (median of %d, best %.2f, cpu %.2f ms/call; %d threads)\n", size,
-           size, cull ? "cull" : "no-cull", med, repeat, best, cpu, omp_get_max_threads());
+    printf("raster %dx%d %-7s %9.2f ms  (median of %d, best %.2f, cpu %.2f ms/call; %d threads)\n",
+           size, size, cull ? "cull" : "no-cull", med, repeat, best, cpu, omp_get_max_threads());
   }
   // The same view of decimated copies (vertex clustering): fewer, pixel-sized triangles.
   for (int k = 0; k < 2 && !rc; k++) {
@@ -125,7 +126,8 @@ static int bench(cr_volume *vol, double iso, int size, int repeat, int smooth) {
     double dec_ms = now_ms() - t0;
     o.cull_backfaces = 1;
     if (!rc) rc = time_raster(r, d, &cam, &pose, &o, repeat, &med, &best, &cpu);
-    printf("raster decimated %.1f mm %6.2f ms  (%d triangles; decimation %.1f ms; best %.2f, cpu %.2f)\n",
+    printf("raster decimated %.1f mm %6.2f ms  (%d triangles; decimation %.1f ms; best %.2f, cpu "
+           "%.2f)\n",
            cell, med, d->n_triangles, dec_ms, best, cpu);
     cr_mesh_free(d);
   }
@@ -154,13 +156,23 @@ static int run(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case 'v': path = optarg; break;
-    case 'i': if ((rc = cli_parse_double("bench-mesh", "--iso", optarg, &iso))) return rc; have_iso = 1; break;
-    case 's': if ((rc = cli_parse_int("bench-mesh", "--size", optarg, 16, 8192, &size))) return rc; break;
-    case 'r': if ((rc = cli_parse_int("bench-mesh", "--repeat", optarg, 1, 100000, &repeat))) return rc; break;
-    case 'S': if ((rc = cli_parse_int("bench-mesh", "--smooth", optarg, 0, 1000, &smooth))) return rc; break;
+    case 'i':
+      if ((rc = cli_parse_double("bench-mesh", "--iso", optarg, &iso))) return rc;
+      have_iso = 1;
+      break;
+    case 's':
+      if ((rc = cli_parse_int("bench-mesh", "--size", optarg, 16, 8192, &size))) return rc;
+      break;
+    case 'r':
+      if ((rc = cli_parse_int("bench-mesh", "--repeat", optarg, 1, 100000, &repeat))) return rc;
+      break;
+    case 'S':
+      if ((rc = cli_parse_int("bench-mesh", "--smooth", optarg, 0, 1000, &smooth))) return rc;
+      break;
     case 'c': scalar = 1; break;
     case 'h': fputs(usage, stdout); return 0;
-    default: return cli_usage_error("bench-mesh", "unknown or incomplete option '%s'", argv[optind - 1]);
+    default:
+      return cli_usage_error("bench-mesh", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
   if (optind < argc) return cli_usage_error("bench-mesh", "unexpected argument '%s'", argv[optind]);
@@ -177,10 +189,13 @@ static int run(int argc, char **argv) {
     printf("volume: phantom (Colin27 not found)\n");
   }
   int simd = cr_mesh_raster_set_simd(!scalar);
-  printf("rasterizer: %s\n", simd ? "AVX2 kernel" : scalar ? "scalar path (--scalar)" : "scalar path (no AVX2 on this CPU)");
+  printf("rasterizer: %s\n", simd     ? "AVX2 kernel"
+                             : scalar ? "scalar path (--scalar)"
+                                      : "scalar path (no AVX2 on this CPU)");
   rc = bench(vol, iso, size, repeat, smooth);
   cr_volume_free(vol);
   return rc;
 }
 
-const cr_command cr_command_bench_mesh = {"bench-mesh", "time marching cubes and the mesh rasterizer", run};
+const cr_command cr_command_bench_mesh = {"bench-mesh",
+                                          "time marching cubes and the mesh rasterizer", run};

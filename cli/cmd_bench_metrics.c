@@ -52,15 +52,13 @@ static int make_pair(int n, cr_image **f, cr_image **mv, cr_image **mask) {
   *f = cr_metrics_pattern(n, n, 0, 0, 0, 1);
   *mv = cr_metrics_pattern(n, n, 0.02 * n, -0.01 * n, 0.05, 1.02);
   *mask = cr_image_new(n, n, 1);
-  if (!*f || !*mv || !*mask)
-    return CR_ENOMEM;
+  if (!*f || !*mv || !*mask) return CR_ENOMEM;
   double c = 0.5 * (n - 1);
   for (int y = 0; y < n; y++)
     for (int x = 0; x < n; x++) {
       double r2 = (x - c) * (x - c) + (y - c) * (y - c);
       cr_image_row(*mask, y)[x] = r2 < 0.45 * n * 0.45 * n ? 1.0f : 0.0f;
-      if (r2 > 0.48 * n * 0.48 * n)
-        cr_image_row(*mv, y)[x] = NAN;
+      if (r2 > 0.48 * n * 0.48 * n) cr_image_row(*mv, y)[x] = NAN;
     }
   return CR_OK;
 }
@@ -70,8 +68,7 @@ static int bench_one(const cr_metric_type *t, const cr_image *f, const cr_image 
   double t0 = now_s();
   cr_metric *m = cr_metric_new(t, f, mask, o);
   double t_create = now_s() - t0;
-  if (!m)
-    return cli_fail_last();
+  if (!m) return cli_fail_last();
   double v = 0;
   if (cr_metric_eval(m, mv, &v)) { // warm-up
     cr_metric_free(m);
@@ -81,8 +78,7 @@ static int bench_one(const cr_metric_type *t, const cr_image *f, const cr_image 
   t0 = now_s();
   double c0 = cpu_s(), elapsed = 0;
   while (elapsed < min_time) {
-    for (int i = 0; i < 5; i++)
-      cr_metric_eval(m, mv, &v);
+    for (int i = 0; i < 5; i++) cr_metric_eval(m, mv, &v);
     evals += 5;
     elapsed = now_s() - t0;
   }
@@ -103,8 +99,7 @@ static int bench_one(const cr_metric_type *t, const cr_image *f, const cr_image 
 static int landscape(int n, const cr_image *f0, const cr_image *mask, const cr_metric_options *o) {
   enum { NS = 25 };
   cr_image *f = cr_image_clone(f0);
-  if (!f)
-    return cli_fail_last();
+  if (!f) return cli_fail_last();
   cr_rng rng = cr_rng_make(1, 0x62656e6368ull /* "bench" */);
   for (size_t i = 0; i < (size_t)n * n; i++)
     f->data[i] = 0.8f * f->data[i] + 0.05f + (float)cr_rng_uniform_range(&rng, -0.03, 0.03);
@@ -115,15 +110,13 @@ static int landscape(int n, const cr_image *f0, const cr_image *mask, const cr_m
       double s = 0.25 * (i - NS / 2);
       mv[p][i] = cr_metrics_pattern(n, n, p == 0 ? s : 0, p == 1 ? s : 0,
                                     p == 2 ? s * M_PI / 180 : 0, p == 3 ? 1 + s / 100 : 1);
-      if (!mv[p][i])
-        rc = cli_fail_last();
+      if (!mv[p][i]) rc = cli_fail_last();
     }
   printf("# best offset along each parameter (truth 0, step 0.25)\n");
   printf("%-5s %8s %8s %8s %8s\n", "name", "tx_px", "ty_px", "rot_deg", "scale_%");
   for (int k = 0; cr_metric_types[k] && !rc; k++) {
     cr_metric *m = cr_metric_new(cr_metric_types[k], f, mask, o);
-    if (!m)
-      rc = cli_fail_last();
+    if (!m) rc = cli_fail_last();
     printf("%-5s", cr_metric_types[k]->name);
     for (int p = 0; p < 4 && !rc; p++) {
       double vals[NS];
@@ -136,8 +129,7 @@ static int landscape(int n, const cr_image *f0, const cr_image *mask, const cr_m
     cr_metric_free(m);
   }
   for (int p = 0; p < 4; p++)
-    for (int i = 0; i < NS; i++)
-      cr_image_free(mv[p][i]);
+    for (int i = 0; i < NS; i++) cr_image_free(mv[p][i]);
   cr_image_free(f);
   return rc;
 }
@@ -161,25 +153,19 @@ static int run(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case 's':
-      if ((rc = cli_parse_int("bench-metrics", "--size", optarg, 16, 8192, &n)))
-        return rc;
+      if ((rc = cli_parse_int("bench-metrics", "--size", optarg, 16, 8192, &n))) return rc;
       break;
-    case 'm':
-      only = optarg;
-      break;
+    case 'm': only = optarg; break;
     case 't':
-      if ((rc = cli_parse_double("bench-metrics", "--min-time", optarg, &min_time)))
-        return rc;
+      if ((rc = cli_parse_double("bench-metrics", "--min-time", optarg, &min_time))) return rc;
       if (!(min_time > 0 && min_time <= 600))
         return cli_usage_error("bench-metrics", "--min-time must be in (0, 600] s");
       break;
     case 'j':
-      if ((rc = cli_parse_int("bench-metrics", "--threads", optarg, 1, 256, &threads)))
-        return rc;
+      if ((rc = cli_parse_int("bench-metrics", "--threads", optarg, 1, 256, &threads))) return rc;
       break;
     case 'B':
-      if ((rc = cli_parse_int("bench-metrics", "--bins", optarg, 4, 256, &o.bins)))
-        return rc;
+      if ((rc = cli_parse_int("bench-metrics", "--bins", optarg, 4, 256, &o.bins))) return rc;
       break;
     case 'p': {
       int px;
@@ -188,12 +174,8 @@ static int run(int argc, char **argv) {
       o.parallel_min_px = px;
       break;
     }
-    case 'l':
-      do_landscape = 1;
-      break;
-    case 'h':
-      fputs(usage, stdout);
-      return 0;
+    case 'l': do_landscape = 1; break;
+    case 'h': fputs(usage, stdout); return 0;
     default:
       return cli_usage_error("bench-metrics", "unknown or incomplete option '%s'",
                              argv[optind - 1]);
@@ -203,8 +185,7 @@ static int run(int argc, char **argv) {
     return cli_usage_error("bench-metrics", "unexpected argument '%s'", argv[optind]);
   if (only && !cr_metric_find(only))
     return cli_usage_error("bench-metrics", "unknown metric '%s'", only);
-  if (threads)
-    omp_set_num_threads(threads);
+  if (threads) omp_set_num_threads(threads);
   cr_image *f, *mv, *mask;
   if (make_pair(n, &f, &mv, &mask))
     rc = cli_fail_last();

@@ -152,7 +152,8 @@ static int run_optimizer(const bench *b, const bench_args *a, const char *opt_na
   printf("  per level:");
   for (int l = 0; l < nl; l++) {
     qsort(lt[l], n, sizeof lt[l][0], cmp_double), qsort(le[l], n, sizeof le[l][0], cmp_double);
-    printf("  %dpx %.1f ms %.0f evals%s", lw[l], lt[l][n / 2], le[l][n / 2], l + 1 < nl ? ";" : "\n");
+    printf("  %dpx %.1f ms %.0f evals%s", lw[l], lt[l][n / 2], le[l][n / 2],
+           l + 1 < nl ? ";" : "\n");
   }
   fflush(stdout);
   return 0;
@@ -185,9 +186,11 @@ static int real_cost(bench *b, const bench_args *a) {
   b->n_targets = n < 400 ? n : 400;
   for (int i = 0; i < b->n_targets; i++) // spread the targets over all seen points
     memcpy(b->targets[i], xyz + 3 * (size_t)(i * (long)n / b->n_targets), sizeof b->targets[i]);
-  photo = cr_image_new(b->cam.width, b->cam.height, 3), mask = cr_image_new(b->cam.width, b->cam.height, 1);
+  photo = cr_image_new(b->cam.width, b->cam.height, 3),
+  mask = cr_image_new(b->cam.width, b->cam.height, 1);
   cr_synth_options spp = cr_synth_defaults();
-  if (!photo || !mask || cr_synth_photo(vol, &b->cam, &b->truth, b->pivot, &spp, photo, mask)) goto done;
+  if (!photo || !mask || cr_synth_photo(vol, &b->cam, &b->truth, b->pivot, &spp, photo, mask))
+    goto done;
   char modes[128];
   snprintf(modes, sizeof modes, "%s", a->modes);
   for (char *save = NULL, *m = strtok_r(modes, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
@@ -197,7 +200,8 @@ static int real_cost(bench *b, const bench_args *a) {
     cr_reg_cost *cost = NULL;
     if (cr_status_of(cost = cr_reg_cost_new(&method, vol, NULL, &view, 1))) goto done;
     char label[64];
-    snprintf(label, sizeof label, "%s/%s %dx%d", m, method.metric->name, b->cam.width, b->cam.height);
+    snprintf(label, sizeof label, "%s/%s %dx%d", m, method.metric->name, b->cam.width,
+             b->cam.height);
     int bad = a->landscape > 0 ? landscape(b, a, method.levels, cr_reg_cost_eval, cost)
                                : for_each_optimizer(b, a, label, cr_reg_cost_eval, cost);
     cr_reg_cost_free(cost);
@@ -216,13 +220,15 @@ done_quiet:
 
 static int parse(int argc, char **argv, bench_args *a) {
   static const struct option fixed[] = {
-      {"volume", 1, 0, 'v'}, {"camera", 1, 0, 'c'}, {"pose", 1, 0, 'p'}, {"modes", 1, 0, 'M'},
-      {"optimizers", 1, 0, 'z'}, {"trials", 1, 0, 'n'}, {"start", 1, 0, 's'},
-      {"landscape", 1, 0, 'L'}, {"help", 0, 0, 'h'}};
+      {"volume", 1, 0, 'v'}, {"camera", 1, 0, 'c'},     {"pose", 1, 0, 'p'},
+      {"modes", 1, 0, 'M'},  {"optimizers", 1, 0, 'z'}, {"trials", 1, 0, 'n'},
+      {"start", 1, 0, 's'},  {"landscape", 1, 0, 'L'},  {"help", 0, 0, 'h'}};
   struct option opts[128];
   memcpy(opts, fixed, sizeof fixed);
-  cli_method_options(opts, (int)(sizeof fixed / sizeof fixed[0]), (int)(sizeof opts / sizeof opts[0]));
-  *a = (bench_args){NULL, NULL, NULL, NULL, "nelder-mead,powell,cmaes,bfgs", 0, 10, 10, 0, cr_reg_method_defaults()};
+  cli_method_options(opts, (int)(sizeof fixed / sizeof fixed[0]),
+                     (int)(sizeof opts / sizeof opts[0]));
+  *a = (bench_args){NULL, NULL, NULL, NULL, "nelder-mead,powell,cmaes,bfgs",
+                    0,    10,   10,   0,    cr_reg_method_defaults()};
   optind = 1, opterr = 0;
   int c, rc = 0;
   double v[2];
@@ -233,9 +239,12 @@ static int parse(int argc, char **argv, bench_args *a) {
     case 'p': a->pose = optarg; break;
     case 'M': a->modes = optarg; break;
     case 'z': a->optimizers = optarg; break;
-    case 'n': rc = cli_parse_int("bench-registration", "--trials", optarg, 1, 64, &a->trials); break;
+    case 'n':
+      rc = cli_parse_int("bench-registration", "--trials", optarg, 1, 64, &a->trials);
+      break;
     case 's':
-      if (!(rc = cli_parse_doubles("bench-registration", "--start", optarg, 2, v))) a->deg = v[0], a->mm = v[1];
+      if (!(rc = cli_parse_doubles("bench-registration", "--start", optarg, 2, v)))
+        a->deg = v[0], a->mm = v[1];
       break;
     case 'L':
       if (!(rc = cli_parse_double("bench-registration", "--landscape", optarg, &a->landscape)) &&
@@ -247,8 +256,11 @@ static int parse(int argc, char **argv, bench_args *a) {
       cr_reg_method_print_help(stdout);
       return -1;
     default:
-      if (c >= CLI_METHOD_OPT) rc = cli_method_apply("bench-registration", &a->method, c, optarg);
-      else return cli_usage_error("bench-registration", "unknown or incomplete option '%s'", argv[optind - 1]);
+      if (c >= CLI_METHOD_OPT)
+        rc = cli_method_apply("bench-registration", &a->method, c, optarg);
+      else
+        return cli_usage_error("bench-registration", "unknown or incomplete option '%s'",
+                               argv[optind - 1]);
     }
   }
   if (rc) return rc;
@@ -266,12 +278,13 @@ static int run(int argc, char **argv) {
   cr_gsl_quiet();
   static bench b;
   printf("start error %g deg, %g mm; %d trial(s) each\n", a.deg, a.mm, a.trials);
-  printf("%-22s %-12s %10s %8s %10s %10s\n", "cost", "optimizer", "median ms", "evals",
-         "mTRE med", "mTRE max");
+  printf("%-22s %-12s %10s %8s %10s %10s\n", "cost", "optimizer", "median ms", "evals", "mTRE med",
+         "mTRE max");
   if (a.volume) return real_cost(&b, &a);
   synthetic_scene(&b);
   if (a.landscape > 0) return landscape(&b, &a, a.method.levels, reproj_cost, &b);
   return for_each_optimizer(&b, &a, "reprojection 256x256", reproj_cost, &b);
 }
 
-const cr_command cr_command_bench_registration = {"bench-registration", "benchmark the registration loop and optimizers", run};
+const cr_command cr_command_bench_registration = {
+    "bench-registration", "benchmark the registration loop and optimizers", run};

@@ -55,10 +55,12 @@ static int bench_mode(const cr_volume *vol, const cr_render_mode_type *mode, int
   static const int sizes[3] = {128, 256, 512};
   for (int s = 0; s < 3; s++) {
     cr_camera cam = cr_camera_from_fov(sizes[s], sizes[s], 30);
-    cr_image *img = cr_image_new(sizes[s], sizes[s], 1), *depth = cr_image_new(sizes[s], sizes[s], 1);
+    cr_image *img = cr_image_new(sizes[s], sizes[s], 1),
+             *depth = cr_image_new(sizes[s], sizes[s], 1);
     if (!img || !depth) return -1;
     // the depth map too where the mode makes one (surface, probe, mesh)
-    cr_render_out out = {img, mode->outputs & CR_RENDER_OUT_DEPTH ? depth : NULL, NULL, NULL, NULL, NULL};
+    cr_render_out out = {img, mode->outputs & CR_RENDER_OUT_DEPTH ? depth : NULL, NULL, NULL, NULL,
+                         NULL};
     if (cr_render(r, &cam, &P0, &out)) return -1; // rays for this camera
     double samples = 0;
     clock_t cpu0 = clock();
@@ -70,8 +72,9 @@ static int bench_mode(const cr_volume *vol, const cr_render_mode_type *mode, int
     }
     double sec = omp_get_wtime() - t0, cpu = (double)(clock() - cpu0) / CLOCKS_PER_SEC;
     printf("%-8s %4dx%-4d %8.2f ms/frame %8.1f Msamples/s %7.0f ksamples/frame %8.2f cpu-ms/frame"
-           "  (setup %.0f ms)\n", mode->name, sizes[s], sizes[s], 1e3 * sec / frames,
-           samples / sec * 1e-6, samples / frames * 1e-3, 1e3 * cpu / frames, setup_ms);
+           "  (setup %.0f ms)\n",
+           mode->name, sizes[s], sizes[s], 1e3 * sec / frames, samples / sec * 1e-6,
+           samples / frames * 1e-3, 1e3 * cpu / frames, setup_ms);
     cr_image_free(img);
     cr_image_free(depth);
   }
@@ -92,13 +95,17 @@ static int run(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case 'v': vpath = optarg; break;
-    case 'f': if ((rc = cli_parse_int("bench-render", "--frames", optarg, 1, 100000, &frames))) return rc; break;
+    case 'f':
+      if ((rc = cli_parse_int("bench-render", "--frames", optarg, 1, 100000, &frames))) return rc;
+      break;
     case 'm': modes = optarg; break;
     case 'h': fputs(usage, stdout); return 0;
-    default: return cli_usage_error("bench-render", "unknown or incomplete option '%s'", argv[optind - 1]);
+    default:
+      return cli_usage_error("bench-render", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
-  if (optind < argc) return cli_usage_error("bench-render", "unexpected argument '%s'", argv[optind]);
+  if (optind < argc)
+    return cli_usage_error("bench-render", "unexpected argument '%s'", argv[optind]);
   const cr_render_mode_type *list[8];
   int n = 0;
   char buf[256];
@@ -110,9 +117,11 @@ static int run(int argc, char **argv) {
   }
   cr_volume *vol = NULL;
   const char *name = vpath;
-  if (vpath ? cr_volume_load(vpath, -1, &vol, NULL) : !(vol = load_default(&name))) return cli_fail_last();
-  printf("volume %s: %dx%dx%d, %.3g x %.3g x %.3g mm; %d threads, %d frames each\n", name, vol->dim[0],
-         vol->dim[1], vol->dim[2], vol->spacing[0], vol->spacing[1], vol->spacing[2], omp_get_max_threads(), frames);
+  if (vpath ? cr_volume_load(vpath, -1, &vol, NULL) : !(vol = load_default(&name)))
+    return cli_fail_last();
+  printf("volume %s: %dx%dx%d, %.3g x %.3g x %.3g mm; %d threads, %d frames each\n", name,
+         vol->dim[0], vol->dim[1], vol->dim[2], vol->spacing[0], vol->spacing[1], vol->spacing[2],
+         omp_get_max_threads(), frames);
   for (int i = 0; i < n; i++)
     if (bench_mode(vol, list[i], frames)) {
       cr_volume_free(vol);
@@ -122,4 +131,5 @@ static int run(int argc, char **argv) {
   return 0;
 }
 
-const cr_command cr_command_bench_render = {"bench-render", "benchmark the renderer (ms/frame per mode and size)", run};
+const cr_command cr_command_bench_render = {
+    "bench-render", "benchmark the renderer (ms/frame per mode and size)", run};

@@ -44,9 +44,11 @@ static int detect_all(cr_calib_views *v, char **photos, const char *draw_dir) {
     int bits;
     if (cr_image_read(photos[i], &img, &bits)) return cli_fail_last();
     v->names[i] = strdup(photos[i]);
-    int rc = cr_calib_find_corners(img, bits, v->cols, v->rows, v->corners + (size_t)i * nc * 2, &v->found[i]);
+    int rc = cr_calib_find_corners(img, bits, v->cols, v->rows, v->corners + (size_t)i * nc * 2,
+                                   &v->found[i]);
     if (!rc && !v->found[i])
-      fprintf(stderr, "warning: %s: no complete %dx%d board found, photo skipped\n", photos[i], v->cols, v->rows);
+      fprintf(stderr, "warning: %s: no complete %dx%d board found, photo skipped\n", photos[i],
+              v->cols, v->rows);
     // Photos with a board must all have the size of the first one with a board.
     if (!rc && v->found[i] && !v->width) v->width = img->width, v->height = img->height, first = i;
     if (!rc && v->found[i] && (img->width != v->width || img->height != v->height)) {
@@ -62,10 +64,12 @@ static int detect_all(cr_calib_views *v, char **photos, const char *draw_dir) {
           for (int c = 0; c < 3; c++) cr_image_px(rgb, x, y)[c] = cr_image_px(img, x, y)[0];
       if (rgb && bits != 8)
         for (int y = 0; y < rgb->height; y++)
-          for (int x = 0; x < rgb->width * 3; x++) cr_image_row(rgb, y)[x] *= bits == 16 ? 255.0f / 65535.0f : 255.0f;
+          for (int x = 0; x < rgb->width * 3; x++)
+            cr_image_row(rgb, y)[x] *= bits == 16 ? 255.0f / 65535.0f : 255.0f;
       char path[4096];
       snprintf(path, sizeof path, "%s/%s.png", draw_dir, base_name(photos[i]));
-      rc = rgb ? cr_calib_draw_corners(rgb, v->cols, v->rows, v->corners + (size_t)i * nc * 2, 1) : CR_ENOMEM;
+      rc = rgb ? cr_calib_draw_corners(rgb, v->cols, v->rows, v->corners + (size_t)i * nc * 2, 1)
+               : CR_ENOMEM;
       if (!rc) rc = cr_image_write(path, rgb, 8);
       if (rgb != img) cr_image_free(rgb);
     }
@@ -80,26 +84,35 @@ static void print_table(const cr_calib_views *v, const cr_calib_result *r) {
          v->n, r->corners_used, r->corners_total);
   printf("RMS %.4f px (first calibration, all corners: %.4f px)\n", r->rms, r->rms_all);
   const char *names[9] = {"fx", "fy", "cx", "cy", "k1", "k2", "p1", "p2", "k3"};
-  double val[9] = {r->cam.fx, r->cam.fy, r->cam.cx, r->cam.cy, r->cam.dist[0], r->cam.dist[1],
-                   r->cam.dist[2], r->cam.dist[3], r->cam.dist[4]};
+  double val[9] = {r->cam.fx,      r->cam.fy,      r->cam.cx,      r->cam.cy,     r->cam.dist[0],
+                   r->cam.dist[1], r->cam.dist[2], r->cam.dist[3], r->cam.dist[4]};
   for (int k = 0; k < 9; k++) printf("  %-3s %14.6f +- %.6f\n", names[k], val[k], r->std_dev[k]);
   printf("per view (px):\n");
   for (int i = 0; i < v->n; i++) {
-    if (!v->found[i]) printf("  %-40s no board\n", v->names[i]);
-    else if (!r->view_used[i]) printf("  %-40s %.4f  rejected\n", v->names[i], r->view_rms_all[i]);
-    else printf("  %-40s %.4f\n", v->names[i], r->view_rms[i]);
+    if (!v->found[i])
+      printf("  %-40s no board\n", v->names[i]);
+    else if (!r->view_used[i])
+      printf("  %-40s %.4f  rejected\n", v->names[i], r->view_rms_all[i]);
+    else
+      printf("  %-40s %.4f\n", v->names[i], r->view_rms[i]);
   }
 }
 
 static int run(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"out", required_argument, 0, 'o'},        {"board", required_argument, 0, 'b'},
-      {"square", required_argument, 0, 's'},     {"reject", no_argument, 0, 'r'},
-      {"view-k", required_argument, 0, 'V'},     {"corner-k", required_argument, 0, 'C'},
-      {"fix-aspect", required_argument, 0, 'A'}, {"zero-tangent", no_argument, 0, 'T'},
-      {"fix-k3", no_argument, 0, 'K'},           {"fix-principal", no_argument, 0, 'P'},
-      {"draw", required_argument, 0, 'd'},       {"plot", required_argument, 0, 'p'},
-      {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+  static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                       {"board", required_argument, 0, 'b'},
+                                       {"square", required_argument, 0, 's'},
+                                       {"reject", no_argument, 0, 'r'},
+                                       {"view-k", required_argument, 0, 'V'},
+                                       {"corner-k", required_argument, 0, 'C'},
+                                       {"fix-aspect", required_argument, 0, 'A'},
+                                       {"zero-tangent", no_argument, 0, 'T'},
+                                       {"fix-k3", no_argument, 0, 'K'},
+                                       {"fix-principal", no_argument, 0, 'P'},
+                                       {"draw", required_argument, 0, 'd'},
+                                       {"plot", required_argument, 0, 'p'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
   cr_calib_options opt = cr_calib_defaults();
   const char *out = NULL, *draw = NULL, *plot = NULL;
   int c, rc;
@@ -110,14 +123,21 @@ static int run(int argc, char **argv) {
     switch (c) {
     case 'o': out = optarg; break;
     case 'b':
-      if (sscanf(optarg, "%dx%d%c", &opt.cols, &opt.rows, &tail) != 2 || opt.cols < 2 || opt.rows < 2 ||
-          opt.cols > 100 || opt.rows > 100)
-        return cli_usage_error("calibrate", "--board expects inner corners like 9x6, got '%s'", optarg);
+      if (sscanf(optarg, "%dx%d%c", &opt.cols, &opt.rows, &tail) != 2 || opt.cols < 2 ||
+          opt.rows < 2 || opt.cols > 100 || opt.rows > 100)
+        return cli_usage_error("calibrate", "--board expects inner corners like 9x6, got '%s'",
+                               optarg);
       break;
-    case 's': if ((rc = cli_parse_double("calibrate", "--square", optarg, &opt.square_mm))) return rc; break;
+    case 's':
+      if ((rc = cli_parse_double("calibrate", "--square", optarg, &opt.square_mm))) return rc;
+      break;
     case 'r': opt.reject = 1; break;
-    case 'V': if ((rc = cli_parse_double("calibrate", "--view-k", optarg, &opt.view_k))) return rc; break;
-    case 'C': if ((rc = cli_parse_double("calibrate", "--corner-k", optarg, &opt.corner_k))) return rc; break;
+    case 'V':
+      if ((rc = cli_parse_double("calibrate", "--view-k", optarg, &opt.view_k))) return rc;
+      break;
+    case 'C':
+      if ((rc = cli_parse_double("calibrate", "--corner-k", optarg, &opt.corner_k))) return rc;
+      break;
     case 'A':
       if ((rc = cli_parse_double("calibrate", "--fix-aspect", optarg, &opt.aspect))) return rc;
       opt.flags |= CR_CALIB_FIX_ASPECT;
@@ -128,14 +148,17 @@ static int run(int argc, char **argv) {
     case 'd': draw = optarg; break;
     case 'p': plot = optarg; break;
     case 'h': fputs(usage, stdout); return 0;
-    default: return cli_usage_error("calibrate", "unknown or incomplete option '%s'", argv[optind - 1]);
+    default:
+      return cli_usage_error("calibrate", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
   if (!out) return cli_usage_error("calibrate", "an output file is required (-o CAMERA.yml)");
   if (optind >= argc) return cli_usage_error("calibrate", "no photos given");
   if (!(opt.square_mm > 0)) return cli_usage_error("calibrate", "--square must be positive");
-  if (!(opt.view_k > 1) || !(opt.corner_k > 0)) return cli_usage_error("calibrate", "--view-k must be > 1 and --corner-k > 0");
-  if ((opt.flags & CR_CALIB_FIX_ASPECT) && !(opt.aspect > 0)) return cli_usage_error("calibrate", "--fix-aspect must be positive");
+  if (!(opt.view_k > 1) || !(opt.corner_k > 0))
+    return cli_usage_error("calibrate", "--view-k must be > 1 and --corner-k > 0");
+  if ((opt.flags & CR_CALIB_FIX_ASPECT) && !(opt.aspect > 0))
+    return cli_usage_error("calibrate", "--fix-aspect must be positive");
   cr_calib_views *v = cr_calib_views_new(argc - optind, opt.cols, opt.rows);
   if (!v) return cli_fail_last();
   cr_calib_result r;
@@ -167,4 +190,5 @@ done:
   return rc;
 }
 
-const cr_command cr_command_calibrate = {"calibrate", "camera intrinsics from chessboard photos", run};
+const cr_command cr_command_calibrate = {"calibrate", "camera intrinsics from chessboard photos",
+                                         run};

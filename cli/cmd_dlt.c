@@ -28,14 +28,19 @@ static const char usage[] =
 
 static void print_point_errors(const cr_landmarks *l3, const double *err, int n) {
   printf("point  label                 error_px\n");
-  for (int i = 0; i < n; i++) printf("%5d  %-20s  %8.3f\n", i + 1, l3->has_labels ? l3->label[i] : "-", err[i]);
+  for (int i = 0; i < n; i++)
+    printf("%5d  %-20s  %8.3f\n", i + 1, l3->has_labels ? l3->label[i] : "-", err[i]);
 }
 
 static int run(int argc, char **argv) {
-  static const struct option opts[] = {{"points3d", required_argument, 0, '3'}, {"points2d", required_argument, 0, '2'},
-                                       {"size", required_argument, 0, 's'},     {"image", required_argument, 0, 'i'},
-                                       {"out", required_argument, 0, 'o'},      {"pose", required_argument, 0, 'p'},
-                                       {"distortion", no_argument, 0, 'd'},     {"help", no_argument, 0, 'h'},
+  static const struct option opts[] = {{"points3d", required_argument, 0, '3'},
+                                       {"points2d", required_argument, 0, '2'},
+                                       {"size", required_argument, 0, 's'},
+                                       {"image", required_argument, 0, 'i'},
+                                       {"out", required_argument, 0, 'o'},
+                                       {"pose", required_argument, 0, 'p'},
+                                       {"distortion", no_argument, 0, 'd'},
+                                       {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   const char *f3 = NULL, *f2 = NULL, *out = NULL, *posef = NULL, *image = NULL;
   int c, rc, distortion = 0;
@@ -49,7 +54,8 @@ static int run(int argc, char **argv) {
     case '2': f2 = optarg; break;
     case 'i': image = optarg; break;
     case 's':
-      if (sscanf(optarg, "%dx%d%c", &cam.width, &cam.height, &tail) != 2 || cam.width < 1 || cam.height < 1)
+      if (sscanf(optarg, "%dx%d%c", &cam.width, &cam.height, &tail) != 2 || cam.width < 1 ||
+          cam.height < 1)
         return cli_usage_error("dlt", "--size expects WxH like 1920x1080, got '%s'", optarg);
       break;
     case 'o': out = optarg; break;
@@ -60,8 +66,10 @@ static int run(int argc, char **argv) {
     }
   }
   if (optind < argc) return cli_usage_error("dlt", "unexpected argument '%s'", argv[optind]);
-  if (!f3 || !f2 || !out || !posef) return cli_usage_error("dlt", "--points3d, --points2d, -o and --pose are required");
-  if (!image && !cam.width) return cli_usage_error("dlt", "the image size is required (--size WxH or --image PHOTO)");
+  if (!f3 || !f2 || !out || !posef)
+    return cli_usage_error("dlt", "--points3d, --points2d, -o and --pose are required");
+  if (!image && !cam.width)
+    return cli_usage_error("dlt", "the image size is required (--size WxH or --image PHOTO)");
   if (image) {
     cr_image *img;
     if (cr_image_read(image, &img, NULL)) return cli_fail_last();
@@ -79,15 +87,17 @@ static int run(int argc, char **argv) {
   if (!rc) {
     err = malloc(sizeof(double) * (n > 0 ? n : 1));
     rc = !err ? cr_error(CR_ENOMEM, "out of memory") : 0;
-    if (!rc && (rc = cr_calib_dlt(X, uv, n, distortion, &cam, &pose, err, &rms))) cr_error_prefix(ctx);
-    if (!rc) rc = cr_camera_write(out, &cam) || cr_pose_write(posef, &pose, "camreg dlt: cam_from_world");
+    if (!rc && (rc = cr_calib_dlt(X, uv, n, distortion, &cam, &pose, err, &rms)))
+      cr_error_prefix(ctx);
+    if (!rc)
+      rc = cr_camera_write(out, &cam) || cr_pose_write(posef, &pose, "camreg dlt: cam_from_world");
   }
   if (rc) {
     rc = cli_fail_last();
   } else {
     print_point_errors(l3, err, n);
-    printf("fx %.3f fy %.3f cx %.3f cy %.3f k1 %.5f k2 %.5f, RMS %.4f px over %d points\n", cam.fx, cam.fy,
-           cam.cx, cam.cy, cam.dist[0], cam.dist[1], rms, n);
+    printf("fx %.3f fy %.3f cx %.3f cy %.3f k1 %.5f k2 %.5f, RMS %.4f px over %d points\n", cam.fx,
+           cam.fy, cam.cx, cam.cy, cam.dist[0], cam.dist[1], rms, n);
     fprintf(stderr, "wrote %s and %s\n", out, posef);
   }
   cr_landmarks_free(l3), cr_landmarks_free(l2);
@@ -95,4 +105,5 @@ static int run(int argc, char **argv) {
   return rc;
 }
 
-const cr_command cr_command_dlt = {"dlt", "full camera (intrinsics + pose) from 2-D/3-D landmarks", run};
+const cr_command cr_command_dlt = {"dlt", "full camera (intrinsics + pose) from 2-D/3-D landmarks",
+                                   run};

@@ -17,7 +17,8 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "usage: camreg experiment run CONFIG -o DIR [--shard K/N] [--threads T] [--limit N] [--images N]\n"
+    "usage: camreg experiment run CONFIG -o DIR [--shard K/N] [--threads T] [--limit N] [--images "
+    "N]\n"
     "       camreg experiment merge DIR_OR_CSV... -o DIR\n"
     "       camreg experiment summary DIR_OR_CSV\n\n"
     "run      runs the trials of an experiment config (experiments/configs/README.md) in\n"
@@ -61,8 +62,8 @@ static void progress(long done, long total, void *vctx) {
   p->last_decile = decile;
   double el = wall_s() - p->t0, rate = (done - p->first_done) / (el > 1e-9 ? el : 1e-9);
   long eta = rate > 0 ? (long)((total - done) / rate + 0.5) : 0;
-  fprintf(stderr, "%sexperiment: %ld/%ld trials (%.0f%%), ETA %ldm%02lds%s", p->tty ? "\r" : "", done,
-          total, total ? 100.0 * done / total : 100.0, eta / 60, eta % 60,
+  fprintf(stderr, "%sexperiment: %ld/%ld trials (%.0f%%), ETA %ldm%02lds%s", p->tty ? "\r" : "",
+          done, total, total ? 100.0 * done / total : 100.0, eta / 60, eta % 60,
           p->tty && done != total ? "" : "\n");
   fflush(stderr);
 }
@@ -89,26 +90,36 @@ static int parse_shard(const char *s, int *k, int *n) {
 
 static int cmd_run(int argc, char **argv, const char *out) {
   (void)argc;
-  static const struct option opts[] = {
-      {"out", required_argument, 0, 'o'},     {"shard", required_argument, 0, 's'},
-      {"threads", required_argument, 0, 't'}, {"limit", required_argument, 0, 'l'},
-      {"images", required_argument, 0, 'i'},  {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+  static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                       {"shard", required_argument, 0, 's'},
+                                       {"threads", required_argument, 0, 't'},
+                                       {"limit", required_argument, 0, 'l'},
+                                       {"images", required_argument, 0, 'i'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
   cr_exp_run_options ro = cr_exp_run_defaults();
   int c, rc, limit = 0, images = 0;
   while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
     switch (c) {
     case 'o': out = optarg; break;
-    case 'i': if ((rc = cli_parse_int("experiment", "--images", optarg, 0, 1000000, &images))) return rc; break;
-    case 's': if ((rc = parse_shard(optarg, &ro.shard_k, &ro.shard_n))) return rc; break;
-    case 't': if ((rc = cli_parse_int("experiment", "--threads", optarg, 1, 1024, &ro.threads))) return rc; break;
-    case 'l': if ((rc = cli_parse_int("experiment", "--limit", optarg, 1, 2147483647, &limit))) return rc; break;
+    case 'i':
+      if ((rc = cli_parse_int("experiment", "--images", optarg, 0, 1000000, &images))) return rc;
+      break;
+    case 's':
+      if ((rc = parse_shard(optarg, &ro.shard_k, &ro.shard_n))) return rc;
+      break;
+    case 't':
+      if ((rc = cli_parse_int("experiment", "--threads", optarg, 1, 1024, &ro.threads))) return rc;
+      break;
+    case 'l':
+      if ((rc = cli_parse_int("experiment", "--limit", optarg, 1, 2147483647, &limit))) return rc;
+      break;
     case 'h': fputs(usage, stdout); return 0;
-    default: return cli_usage_error("experiment", "unknown or incomplete option '%s'", argv[optind - 1]);
+    default:
+      return cli_usage_error("experiment", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
-  if (optind + 1 != argc)
-    return cli_usage_error("experiment", "run takes exactly one CONFIG file");
+  if (optind + 1 != argc) return cli_usage_error("experiment", "run takes exactly one CONFIG file");
   if (!out) return cli_usage_error("experiment", "an output folder is required (-o DIR)");
   ro.max_new = limit;
   cr_exp_image_options img = {.n_images = images};
@@ -155,7 +166,9 @@ static int collect(const char *arg, char ***list, int *n) {
     }
   for (int i = 0; i < m; i++) free(names[i]);
   free(names);
-  return found ? 0 : cli_fail("experiment", "%s: no results-shard*.csv or results.csv in this folder", arg);
+  return found ? 0
+               : cli_fail("experiment", "%s: no results-shard*.csv or results.csv in this folder",
+                          arg);
 }
 
 static int cmd_merge(int argc, char **argv, const char *out) {
@@ -163,9 +176,12 @@ static int cmd_merge(int argc, char **argv, const char *out) {
       {"out", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-    if (c == 'o') out = optarg;
-    else if (c == 'h') return fputs(usage, stdout), 0;
-    else return cli_usage_error("experiment", "unknown or incomplete option '%s'", argv[optind - 1]);
+    if (c == 'o')
+      out = optarg;
+    else if (c == 'h')
+      return fputs(usage, stdout), 0;
+    else
+      return cli_usage_error("experiment", "unknown or incomplete option '%s'", argv[optind - 1]);
   }
   if (!out) return cli_usage_error("experiment", "an output folder is required (-o DIR)");
   if (optind >= argc) return cli_usage_error("experiment", "merge needs result folders or files");
@@ -202,8 +218,11 @@ static int cmd_summary(int argc, char **argv) {
   if (S_ISDIR(st.st_mode)) {
     snprintf(csv, sizeof csv, "%s/results.csv", argv[1]);
     if (!cr_file_exists(csv))
-      return cli_fail("experiment", "%s: no results.csv (for shards, run 'camreg experiment merge' first)", argv[1]);
-  } else snprintf(csv, sizeof csv, "%s", argv[1]);
+      return cli_fail("experiment",
+                      "%s: no results.csv (for shards, run 'camreg experiment merge' first)",
+                      argv[1]);
+  } else
+    snprintf(csv, sizeof csv, "%s", argv[1]);
   return print_summary_of(csv);
 }
 
@@ -222,4 +241,5 @@ static int run(int argc, char **argv) {
   return cli_usage_error("experiment", "unknown subcommand '%s' (run, merge, summary)", sub);
 }
 
-const cr_command cr_command_experiment = {"experiment", "run experiment configs, merge shards, summarize results", run};
+const cr_command cr_command_experiment = {
+    "experiment", "run experiment configs, merge shards, summarize results", run};

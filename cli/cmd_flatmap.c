@@ -75,7 +75,8 @@ static int write_flat(const char *out, cr_image *img, const double origin[2], do
     double M[4][4] = {{px, 0, 0, origin[0]}, {0, px, 0, origin[1]}, {0, 0, px, 0}, {0, 0, 0, 1}};
     return cr_image_write_nifti(out, img, M);
   }
-  if (cr_path_has_suffix(out, ".tif") || cr_path_has_suffix(out, ".tiff")) return cr_image_write(out, img, 32);
+  if (cr_path_has_suffix(out, ".tif") || cr_path_has_suffix(out, ".tiff"))
+    return cr_image_write(out, img, 32);
   if (img->channels == 3) {
     for (int y = 0; y < img->height; y++)
       for (int x = 0; x < img->width * 3; x++)
@@ -96,8 +97,7 @@ static int run(int argc, char **argv) {
       {"pose", required_argument, 0, 'p'},     {"out", required_argument, 0, 'o'},
       {"method", required_argument, 0, 'M'},   {"pixel-mm", required_argument, 0, 'x'},
       {"mesh-out", required_argument, 0, 'w'}, {"band", required_argument, 0, 'b'},
-      {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+      {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
   const char *mesh_path = NULL, *cam_path = NULL, *pose_path = NULL, *out = NULL, *mesh_out = NULL;
   double px = 0.25, band = 0.5;
   cr_flat_method method = CR_FLAT_PLANAR;
@@ -112,9 +112,12 @@ static int run(int argc, char **argv) {
     case 'o': out = optarg; break;
     case 'w': mesh_out = optarg; break;
     case 'M':
-      if (!strcmp(optarg, "planar")) method = CR_FLAT_PLANAR;
-      else if (!strcmp(optarg, "lscm")) method = CR_FLAT_LSCM;
-      else return cli_usage_error("flatmap", "--method must be planar or lscm, not '%s'", optarg);
+      if (!strcmp(optarg, "planar"))
+        method = CR_FLAT_PLANAR;
+      else if (!strcmp(optarg, "lscm"))
+        method = CR_FLAT_LSCM;
+      else
+        return cli_usage_error("flatmap", "--method must be planar or lscm, not '%s'", optarg);
       break;
     case 'x':
       if ((rc = cli_parse_double("flatmap", "--pixel-mm", optarg, &px))) return rc;
@@ -125,7 +128,8 @@ static int run(int argc, char **argv) {
       if (!(band > 0)) return cli_usage_error("flatmap", "--band must be > 0 mm");
       break;
     case 'h': fputs(usage, stdout); return 0;
-    default: return cli_usage_error("flatmap", "unknown or incomplete option '%s'", argv[optind - 1]);
+    default:
+      return cli_usage_error("flatmap", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
   if (optind < argc) return cli_usage_error("flatmap", "unexpected argument '%s'", argv[optind]);
@@ -146,17 +150,22 @@ static int run(int argc, char **argv) {
   if (!rc) rc = write_flat(out, img, origin, px);
   if (!rc && mesh_out) {
     for (size_t v = 0; v < (size_t)m->n_vertices; v++)
-      m->xyz[3 * v] = (float)uv[2 * v], m->xyz[3 * v + 1] = (float)uv[2 * v + 1], m->xyz[3 * v + 2] = 0;
+      m->xyz[3 * v] = (float)uv[2 * v], m->xyz[3 * v + 1] = (float)uv[2 * v + 1],
+                 m->xyz[3 * v + 2] = 0;
     free(m->normal), m->normal = NULL;
     rc = cr_mesh_write(mesh_out, m, CR_MESH_RAS, 0);
   }
   if (!rc) {
-    printf("flatmap %s: %d vertices, %d triangles, %dx%d px of %g mm\n", method == CR_FLAT_LSCM ? "lscm" : "planar",
-           st.n_vertices, st.n_triangles, img->width, img->height, px);
-    printf("area_scale %.4f area_distortion %.4f angle_distortion %.4f max_angle_ratio %.3f iterations %d\n",
-           st.area_scale, st.area_distortion, st.angle_distortion, st.max_angle_ratio, st.iterations);
+    printf("flatmap %s: %d vertices, %d triangles, %dx%d px of %g mm\n",
+           method == CR_FLAT_LSCM ? "lscm" : "planar", st.n_vertices, st.n_triangles, img->width,
+           img->height, px);
+    printf("area_scale %.4f area_distortion %.4f angle_distortion %.4f max_angle_ratio %.3f "
+           "iterations %d\n",
+           st.area_scale, st.area_distortion, st.angle_distortion, st.max_angle_ratio,
+           st.iterations);
     if (!st.converged)
-      fprintf(stderr, "camreg flatmap: warning: LSCM did not converge in %d iterations\n", st.iterations);
+      fprintf(stderr, "camreg flatmap: warning: LSCM did not converge in %d iterations\n",
+              st.iterations);
   }
   free(uv);
   cr_image_free(img);
@@ -165,4 +174,5 @@ static int run(int argc, char **argv) {
   return rc ? cli_fail_last() : 0;
 }
 
-const cr_command cr_command_flatmap = {"flatmap", "flatten the visible surface into a map with distortion figures", run};
+const cr_command cr_command_flatmap = {
+    "flatmap", "flatten the visible surface into a map with distortion figures", run};

@@ -18,7 +18,8 @@ static const char usage[] =
     "Prints what each file holds:\n"
     "  volume (.nii, .nii.gz, .hdr): dims, voxel size, orientation code (RAS, LPI, oblique),\n"
     "      number of volumes (a multi-volume file is described by volume 0),\n"
-    "      world bounding box (voxel centres and outer faces, RAS mm), intensity range, datatype, voxel->world matrix\n"
+    "      world bounding box (voxel centres and outer faces, RAS mm), intensity range, datatype, "
+    "voxel->world matrix\n"
     "  image (.png, .jpg, .tif, ...): size, channels, bit depth, value range\n"
     "  camera (.yml, .yaml, .xml, .json: OpenCV FileStorage): size, K, distortion, field of view\n"
     "  pose (.txt): the 4x4 cam_from_world matrix, rvec/tvec, camera centre in world\n"
@@ -43,7 +44,8 @@ static int info_volume(const char *path, int vol_index) {
   cr_volume_minmax(vol, &vmin, &vmax);
   printf("%s: NIfTI volume\n", path);
   if (n_vol > 1)
-    printf("  volumes      %ld (described: volume %d; --volume-index K for another)\n", n_vol, vol_index);
+    printf("  volumes      %ld (described: volume %d; --volume-index K for another)\n", n_vol,
+           vol_index);
   printf("  dims         %d x %d x %d\n", vol->dim[0], vol->dim[1], vol->dim[2]);
   printf("  voxel size   %g x %g x %g mm\n", vol->spacing[0], vol->spacing[1], vol->spacing[2]);
   printf("  orientation  %s\n", orient);
@@ -71,8 +73,10 @@ static int info_image(const char *path) {
   printf("%s: image\n  size         %d x %d\n  channels     %d%s\n  bit depth    %d%s\n"
          "  range        %g .. %g\n",
          path, img->width, img->height, img->channels,
-         img->channels == 3 ? " (RGB)" : img->channels == 4 ? " (RGBA)" : "", bits,
-         bits == 32 ? " (float)" : "", lo, hi);
+         img->channels == 3   ? " (RGB)"
+         : img->channels == 4 ? " (RGBA)"
+                              : "",
+         bits, bits == 32 ? " (float)" : "", lo, hi);
   cr_image_free(img);
   return 0;
 }
@@ -82,11 +86,12 @@ static int info_camera(const char *path) {
   if (cr_camera_read(path, &c)) return cli_fail_last();
   double fovx = 2 * atan(0.5 * c.width / c.fx) * 180 / M_PI;
   double fovy = 2 * atan(0.5 * c.height / c.fy) * 180 / M_PI;
-  printf("%s: camera (OpenCV pinhole)\n  size         %d x %d\n  fx, fy       %.6g, %.6g px\n"
-         "  cx, cy       %.6g, %.6g px\n  distortion   k1 %.6g  k2 %.6g  p1 %.6g  p2 %.6g  k3 %.6g\n"
-         "  field of view %.3f x %.3f deg\n",
-         path, c.width, c.height, c.fx, c.fy, c.cx, c.cy, c.dist[0], c.dist[1], c.dist[2],
-         c.dist[3], c.dist[4], fovx, fovy);
+  printf(
+      "%s: camera (OpenCV pinhole)\n  size         %d x %d\n  fx, fy       %.6g, %.6g px\n"
+      "  cx, cy       %.6g, %.6g px\n  distortion   k1 %.6g  k2 %.6g  p1 %.6g  p2 %.6g  k3 %.6g\n"
+      "  field of view %.3f x %.3f deg\n",
+      path, c.width, c.height, c.fx, c.fy, c.cx, c.cy, c.dist[0], c.dist[1], c.dist[2], c.dist[3],
+      c.dist[4], fovx, fovy);
   return 0;
 }
 

@@ -21,7 +21,8 @@
 #include <sys/stat.h>
 
 static const char usage[] =
-    "usage: camreg landscape --volume V --camera CAM.yml --photo P --pose POSE.txt -o DIR [options]\n\n"
+    "usage: camreg landscape --volume V --camera CAM.yml --photo P --pose POSE.txt -o DIR "
+    "[options]\n\n"
     "Evaluates metrics between the photo and renders at poses stepped along each of the six\n"
     "registration parameters (rotations rx, ry, rz in degrees about the pivot, translations\n"
     "tx, ty, tz in mm, camera frame; tz is along the optical axis) through POSE. Writes\n"
@@ -54,12 +55,13 @@ typedef struct args {
 
 static int parse(int argc, char **argv, args *a) {
   static const struct option fixed[] = {
-      {"volume", 1, 0, 'v'}, {"camera", 1, 0, 'c'}, {"photo", 1, 0, 'p'}, {"mask", 1, 0, 'M'},
+      {"volume", 1, 0, 'v'}, {"camera", 1, 0, 'c'}, {"photo", 1, 0, 'p'},   {"mask", 1, 0, 'M'},
       {"pose", 1, 0, 'P'},   {"out", 1, 0, 'o'},    {"metrics", 1, 0, 'e'}, {"range", 1, 0, 'r'},
-      {"steps", 1, 0, 's'},  {"level", 1, 0, 'l'},  {"pivot", 1, 0, 'x'}, {"help", 0, 0, 'h'}};
+      {"steps", 1, 0, 's'},  {"level", 1, 0, 'l'},  {"pivot", 1, 0, 'x'},   {"help", 0, 0, 'h'}};
   struct option opts[128];
   memcpy(opts, fixed, sizeof fixed);
-  cli_method_options(opts, (int)(sizeof fixed / sizeof fixed[0]), (int)(sizeof opts / sizeof opts[0]));
+  cli_method_options(opts, (int)(sizeof fixed / sizeof fixed[0]),
+                     (int)(sizeof opts / sizeof opts[0]));
   *a = (args){.metrics = "ngf,ncc,mi,gc", .range = {10, 10}, .steps = 21};
   a->method = cr_reg_method_defaults();
   int c, rc;
@@ -80,44 +82,57 @@ static int parse(int argc, char **argv, args *a) {
     case 'r': rc = cli_parse_doubles("landscape", "--range", optarg, 2, a->range); break;
     case 's': rc = cli_parse_int("landscape", "--steps", optarg, 3, 1001, &a->steps); break;
     case 'l': rc = cli_parse_int("landscape", "--level", optarg, 0, 5, &a->level); break;
-    case 'x': rc = cli_parse_doubles("landscape", "--pivot", optarg, 3, a->pivot), a->have_pivot = 1; break;
+    case 'x':
+      rc = cli_parse_doubles("landscape", "--pivot", optarg, 3, a->pivot), a->have_pivot = 1;
+      break;
     case 'h':
       fputs(usage, stdout);
       cr_reg_method_print_help(stdout);
       return -1;
     default:
-      if (key && !strcmp(key, "metric")) a->metrics = optarg;
-      else if (key) rc = cli_method_apply("landscape", &a->method, c, optarg);
-      else return cli_usage_error("landscape", "unknown or incomplete option '%s'", argv[optind - 1]);
+      if (key && !strcmp(key, "metric"))
+        a->metrics = optarg;
+      else if (key)
+        rc = cli_method_apply("landscape", &a->method, c, optarg);
+      else
+        return cli_usage_error("landscape", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
     if (rc) return rc;
   }
   if (optind < argc) return cli_usage_error("landscape", "unexpected argument '%s'", argv[optind]);
   if (!a->vol || !a->cam || !a->photo || !a->pose || !a->out)
     return cli_usage_error("landscape", "--volume, --camera, --photo, --pose and -o are required");
-  if (a->steps % 2 == 0) return cli_usage_error("landscape", "--steps must be odd (the centre pose is a sample)");
-  if (!(a->range[0] > 0 && a->range[1] > 0)) return cli_usage_error("landscape", "--range must be positive");
+  if (a->steps % 2 == 0)
+    return cli_usage_error("landscape", "--steps must be odd (the centre pose is a sample)");
+  if (!(a->range[0] > 0 && a->range[1] > 0))
+    return cli_usage_error("landscape", "--range must be positive");
   return 0;
 }
 
 // Writes the gnuplot figure: one panel per parameter, one curve per metric (scaled cost).
 static int plot(const char *dir, int n_metrics, char names[][16]) {
   char cmd[8192];
-  int n = snprintf(cmd, sizeof cmd,
-                   "gnuplot -e \"set terminal png size 1200,700; set output '%s/landscape.png.part';"
-                   " set datafile separator ','; set multiplot layout 2,3 title 'cost (scaled 0..1) along each pose parameter';"
-                   " set key top center; set yrange [-0.05:1.05];",
-                   dir);
+  int n =
+      snprintf(cmd, sizeof cmd,
+               "gnuplot -e \"set terminal png size 1200,700; set output '%s/landscape.png.part';"
+               " set datafile separator ','; set multiplot layout 2,3 title 'cost (scaled 0..1) "
+               "along each pose parameter';"
+               " set key top center; set yrange [-0.05:1.05];",
+               dir);
   static const char *pn[6] = {"rx", "ry", "rz", "tx", "ty", "tz"};
   for (int k = 0; k < 6 && n < (int)sizeof cmd - 512; k++) {
-    n += snprintf(cmd + n, sizeof cmd - n, " set title '%s (%s)'; plot", pn[k], k < 3 ? "deg" : "mm");
+    n += snprintf(cmd + n, sizeof cmd - n, " set title '%s (%s)'; plot", pn[k],
+                  k < 3 ? "deg" : "mm");
     for (int m = 0; m < n_metrics; m++)
       n += snprintf(cmd + n, sizeof cmd - n,
-                    "%s '%s/landscape.csv' using (strcol(1) eq '%s' && strcol(2) eq '%s' ? \\$3 : NaN):6 with lines title '%s'",
+                    "%s '%s/landscape.csv' using (strcol(1) eq '%s' && strcol(2) eq '%s' ? \\$3 : "
+                    "NaN):6 with lines title '%s'",
                     m ? "," : "", dir, names[m], pn[k], names[m]);
     n += snprintf(cmd + n, sizeof cmd - n, ";");
   }
-  snprintf(cmd + n, sizeof cmd - n, " unset multiplot\" 2>/dev/null && mv '%s/landscape.png.part' '%s/landscape.png'", dir, dir);
+  snprintf(cmd + n, sizeof cmd - n,
+           " unset multiplot\" 2>/dev/null && mv '%s/landscape.png.part' '%s/landscape.png'", dir,
+           dir);
   return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -156,7 +171,8 @@ static int run(int argc, char **argv) {
   char names[32][16];
   int nm = 0;
   char list[512];
-  snprintf(list, sizeof list, "%s", strcmp(a.metrics, "all") ? a.metrics : "ssd,ncc,lncc,mi,nmi,gc,gd,pi,ngf,edge");
+  snprintf(list, sizeof list, "%s",
+           strcmp(a.metrics, "all") ? a.metrics : "ssd,ncc,lncc,mi,nmi,gc,gd,pi,ngf,edge");
   for (char *tok = strtok(list, ","); tok && nm < 32; tok = strtok(NULL, ",")) {
     if (!cr_metric_find(tok)) return cli_usage_error("landscape", "unknown metric '%s'", tok);
     snprintf(names[nm++], 16, "%s", tok);
@@ -165,8 +181,9 @@ static int run(int argc, char **argv) {
   cr_pose pose;
   cr_volume *vol = NULL;
   cr_image *photo = NULL, *mask = NULL;
-  if (cr_camera_read(a.cam, &cam) || cr_pose_read(a.pose, &pose) || cr_image_read(a.photo, &photo, NULL) ||
-      (a.mask && cr_image_read(a.mask, &mask, NULL)) || cr_volume_load(a.vol, -1, &vol, NULL)) {
+  if (cr_camera_read(a.cam, &cam) || cr_pose_read(a.pose, &pose) ||
+      cr_image_read(a.photo, &photo, NULL) || (a.mask && cr_image_read(a.mask, &mask, NULL)) ||
+      cr_volume_load(a.vol, -1, &vol, NULL)) {
     rc = cli_fail_last();
     goto out;
   }
@@ -185,7 +202,8 @@ static int run(int argc, char **argv) {
   double pivot[3];
   memcpy(pivot, a.pivot, sizeof pivot);
   for (int m = 0; m < nm && !rc; m++)
-    if (sweep(&a, vol, &cam, photo, mask, &pose, cr_metric_find(names[m]), pivot, cost + (size_t)m * 6 * a.steps))
+    if (sweep(&a, vol, &cam, photo, mask, &pose, cr_metric_find(names[m]), pivot,
+              cost + (size_t)m * 6 * a.steps))
       rc = cli_fail_last();
   if (!rc) {
     char path[4096];
@@ -196,7 +214,8 @@ static int run(int argc, char **argv) {
     } else {
       static const char *pn[6] = {"rx", "ry", "rz", "tx", "ty", "tz"};
       fprintf(af.fp, "metric,parameter,offset,value,cost,scaled_cost\n");
-      printf("optimum of each curve (offset from POSE; pivot %.2f %.2f %.2f mm):\n", pivot[0], pivot[1], pivot[2]);
+      printf("optimum of each curve (offset from POSE; pivot %.2f %.2f %.2f mm):\n", pivot[0],
+             pivot[1], pivot[2]);
       for (int m = 0; m < nm; m++) {
         const cr_metric_type *mt = cr_metric_find(names[m]);
         printf("  %-5s", names[m]);
@@ -211,7 +230,8 @@ static int run(int argc, char **argv) {
           for (int i = 0; i < a.steps; i++) {
             double off = a.range[k < 3 ? 0 : 1] * (2.0 * i / (a.steps - 1) - 1);
             fprintf(af.fp, "%s,%s,%.6g,%.9g,%.9g,%.6g\n", names[m], pn[k], off,
-                    mt->larger_is_better ? -c[i] : c[i], c[i], hi > lo ? (c[i] - lo) / (hi - lo) : 0);
+                    mt->larger_is_better ? -c[i] : c[i], c[i],
+                    hi > lo ? (c[i] - lo) / (hi - lo) : 0);
           }
           printf("  %s %+6.2f", pn[k], a.range[k < 3 ? 0 : 1] * (2.0 * best / (a.steps - 1) - 1));
         }
@@ -222,7 +242,10 @@ static int run(int argc, char **argv) {
   }
   if (!rc) {
     if (plot(a.out, nm, names))
-      fprintf(stderr, "camreg landscape: wrote %s/landscape.csv; no figure (gnuplot failed or is missing)\n", a.out);
+      fprintf(
+          stderr,
+          "camreg landscape: wrote %s/landscape.csv; no figure (gnuplot failed or is missing)\n",
+          a.out);
     else
       fprintf(stderr, "wrote %s/landscape.csv and %s/landscape.png\n", a.out, a.out);
   }
@@ -232,4 +255,5 @@ out:
   return rc;
 }
 
-const cr_command cr_command_landscape = {"landscape", "a metric along each pose parameter (CSV and figure)", run};
+const cr_command cr_command_landscape = {
+    "landscape", "a metric along each pose parameter (CSV and figure)", run};

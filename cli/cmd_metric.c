@@ -40,12 +40,10 @@ static int read_any(const char *path, cr_image **out) {
   *out = NULL;
   if (!(cr_path_has_suffix(path, ".nii") || cr_path_has_suffix(path, ".nii.gz")))
     return cr_image_read(path, out, NULL);
-  if (!cr_file_exists(path))
-    return cr_error(CR_EIO, "%s: image file not found", path);
+  if (!cr_file_exists(path)) return cr_error(CR_EIO, "%s: image file not found", path);
   cr_volume *v;
   int rc = cr_volume_load(path, 0, &v, NULL);
-  if (rc)
-    return rc;
+  if (rc) return rc;
   if (v->dim[2] != 1) {
     rc = cr_error(CR_EUNSUPPORTED, "%s: a NIfTI image must have one slice (has %d)", path,
                   v->dim[2]);
@@ -62,8 +60,7 @@ static int read_any(const char *path, cr_image **out) {
 static int load_grey(const char *path, int channel, const float *weights, cr_image **out) {
   cr_image *img;
   int rc = read_any(path, &img);
-  if (rc)
-    return rc;
+  if (rc) return rc;
   // The channel choice applies to colour images; a 1-channel image is used as it is.
   *out = cr_image_to_grey(img, img->channels == 1 ? -1 : channel, weights);
   cr_image_free(img);
@@ -97,26 +94,18 @@ static int apply_option(int c, const char *arg, metric_args *a) {
   int rc;
   double v[3];
   switch (c) {
-  case 'm':
-    a->metric = arg;
-    break;
-  case 'k':
-    a->mask = arg;
-    break;
+  case 'm': a->metric = arg; break;
+  case 'k': a->mask = arg; break;
   case 'c':
-    if ((rc = parse_channel(arg, &a->channel)))
-      return rc;
+    if ((rc = parse_channel(arg, &a->channel))) return rc;
     break;
   case 'w':
-    if ((rc = cli_parse_doubles("metric", "--grey-weights", arg, 3, v)))
-      return rc;
-    for (int i = 0; i < 3; i++)
-      a->weights[i] = (float)v[i];
+    if ((rc = cli_parse_doubles("metric", "--grey-weights", arg, 3, v))) return rc;
+    for (int i = 0; i < 3; i++) a->weights[i] = (float)v[i];
     a->use_weights = 1;
     break;
   case 'B':
-    if ((rc = cli_parse_int("metric", "--bins", arg, 4, 256, &a->opt.bins)))
-      return rc;
+    if ((rc = cli_parse_int("metric", "--bins", arg, 4, 256, &a->opt.bins))) return rc;
     break;
   case 'H':
     if (!strcmp(arg, "bspline"))
@@ -131,24 +120,18 @@ static int apply_option(int c, const char *arg, metric_args *a) {
       return rc;
     break;
   case 'P':
-    if ((rc = cli_parse_int("metric", "--pi-radius", arg, 1, 8, &a->opt.pi_radius_px)))
-      return rc;
+    if ((rc = cli_parse_int("metric", "--pi-radius", arg, 1, 8, &a->opt.pi_radius_px))) return rc;
     break;
   case 'S':
-    if ((rc = cli_parse_double("metric", "--pi-sigma", arg, &a->opt.pi_sigma)))
-      return rc;
-    if (!(a->opt.pi_sigma > 0))
-      return cli_usage_error("metric", "--pi-sigma must be positive");
+    if ((rc = cli_parse_double("metric", "--pi-sigma", arg, &a->opt.pi_sigma))) return rc;
+    if (!(a->opt.pi_sigma > 0)) return cli_usage_error("metric", "--pi-sigma must be positive");
     break;
   case 'E':
-    if ((rc = cli_parse_double("metric", "--ngf-eta", arg, &a->opt.ngf_eta)))
-      return rc;
-    if (!(a->opt.ngf_eta > 0))
-      return cli_usage_error("metric", "--ngf-eta must be positive");
+    if ((rc = cli_parse_double("metric", "--ngf-eta", arg, &a->opt.ngf_eta))) return rc;
+    if (!(a->opt.ngf_eta > 0)) return cli_usage_error("metric", "--ngf-eta must be positive");
     break;
   case 'C':
-    if ((rc = cli_parse_doubles("metric", "--canny", arg, 2, v)))
-      return rc;
+    if ((rc = cli_parse_doubles("metric", "--canny", arg, 2, v))) return rc;
     if (!(v[0] >= 0 && v[1] >= v[0]))
       return cli_usage_error("metric", "--canny needs 0 <= LOW <= HIGH");
     a->opt.canny_low = v[0], a->opt.canny_high = v[1];
@@ -186,13 +169,11 @@ static int parse_args(int argc, char **argv, metric_args *a) {
     }
     if (c == '?' || c == ':')
       return cli_usage_error("metric", "unknown or incomplete option '%s'", argv[optind - 1]);
-    if ((rc = apply_option(c, optarg, a)))
-      return rc;
+    if ((rc = apply_option(c, optarg, a))) return rc;
   }
   if (argc - optind != 2)
     return cli_usage_error("metric", "expected two images FIXED MOVING, got %d", argc - optind);
-  if (!a->metric)
-    return cli_usage_error("metric", "--metric NAME is required");
+  if (!a->metric) return cli_usage_error("metric", "--metric NAME is required");
   if (strcmp(a->metric, "all") && !cr_metric_find(a->metric))
     return cli_usage_error("metric",
                            "unknown metric '%s' (ssd ncc lncc mi nmi gc gd pi ngf edge dice all)",
@@ -204,13 +185,11 @@ static int parse_args(int argc, char **argv, metric_args *a) {
 static int print_metric(const cr_metric_type *t, const cr_image *f, const cr_image *mask,
                         const cr_image *mv, const metric_args *a) {
   cr_metric *m = cr_metric_new(t, f, mask, &a->opt);
-  if (!m)
-    return cli_fail_last();
+  if (!m) return cli_fail_last();
   double value;
   int rc = cr_metric_eval(m, mv, &value);
   cr_metric_free(m);
-  if (rc)
-    return cli_fail_last();
+  if (rc) return cli_fail_last();
   printf("%s %.10g (%s is better)\n", t->name, value, t->larger_is_better ? "larger" : "smaller");
   return 0;
 }
@@ -218,8 +197,7 @@ static int print_metric(const cr_metric_type *t, const cr_image *f, const cr_ima
 static int run(int argc, char **argv) {
   metric_args a = {.channel = -1, .opt = cr_metric_defaults()};
   int rc = parse_args(argc, argv, &a);
-  if (rc)
-    return rc < 0 ? 0 : rc;
+  if (rc) return rc < 0 ? 0 : rc;
   const char *fixed_path = argv[optind], *moving_path = argv[optind + 1];
   cr_image *f = NULL, *mv = NULL, *mask = NULL;
   const float *w = a.use_weights ? a.weights : NULL;

@@ -52,15 +52,22 @@ typedef struct orbit_args {
 } orbit_args;
 
 static int parse(int argc, char **argv, orbit_args *a) {
-  static const struct option opts[] = {
-      {"volume", required_argument, 0, 'v'}, {"camera", required_argument, 0, 'c'},
-      {"out-prefix", required_argument, 0, 'o'}, {"pose", required_argument, 0, 'p'},
-      {"pivot", required_argument, 0, 'P'},  {"axis", required_argument, 0, 'A'},
-      {"views", required_argument, 0, 'n'},  {"degrees", required_argument, 0, 'd'},
-      {"distance", required_argument, 0, 'D'}, {"mode", required_argument, 0, 'm'},
-      {"iso", required_argument, 0, 'i'},    {"step", required_argument, 0, 's'},
-      {"ext", required_argument, 0, 'e'},    {"scale", required_argument, 0, 'S'},
-      {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+  static const struct option opts[] = {{"volume", required_argument, 0, 'v'},
+                                       {"camera", required_argument, 0, 'c'},
+                                       {"out-prefix", required_argument, 0, 'o'},
+                                       {"pose", required_argument, 0, 'p'},
+                                       {"pivot", required_argument, 0, 'P'},
+                                       {"axis", required_argument, 0, 'A'},
+                                       {"views", required_argument, 0, 'n'},
+                                       {"degrees", required_argument, 0, 'd'},
+                                       {"distance", required_argument, 0, 'D'},
+                                       {"mode", required_argument, 0, 'm'},
+                                       {"iso", required_argument, 0, 'i'},
+                                       {"step", required_argument, 0, 's'},
+                                       {"ext", required_argument, 0, 'e'},
+                                       {"scale", required_argument, 0, 'S'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
   int c, rc;
   memset(a, 0, sizeof *a);
   // the mode first: its defaults are what the other options change
@@ -72,7 +79,8 @@ static int parse(int argc, char **argv, orbit_args *a) {
       print_usage();
       return -1;
     }
-    if (c == 'm' && !(mode = cr_render_mode_find(optarg))) return cli_usage_error("orbit", "--mode: %s", cr_last_error());
+    if (c == 'm' && !(mode = cr_render_mode_find(optarg)))
+      return cli_usage_error("orbit", "--mode: %s", cr_last_error());
   }
   a->p = cr_render_defaults(mode);
   a->axis[2] = 1, a->degrees = 360, a->distance = 300, a->scale = 1, a->views = 12, a->ext = "png";
@@ -87,15 +95,29 @@ static int parse(int argc, char **argv, orbit_args *a) {
       if ((rc = cli_parse_doubles("orbit", "--pivot", optarg, 3, a->pivot))) return rc;
       a->have_pivot = 1;
       break;
-    case 'A': if ((rc = cli_parse_doubles("orbit", "--axis", optarg, 3, a->axis))) return rc; break;
-    case 'n': if ((rc = cli_parse_int("orbit", "--views", optarg, 1, 100000, &a->views))) return rc; break;
-    case 'd': if ((rc = cli_parse_double("orbit", "--degrees", optarg, &a->degrees))) return rc; break;
-    case 'D': if ((rc = cli_parse_double("orbit", "--distance", optarg, &a->distance))) return rc; break;
+    case 'A':
+      if ((rc = cli_parse_doubles("orbit", "--axis", optarg, 3, a->axis))) return rc;
+      break;
+    case 'n':
+      if ((rc = cli_parse_int("orbit", "--views", optarg, 1, 100000, &a->views))) return rc;
+      break;
+    case 'd':
+      if ((rc = cli_parse_double("orbit", "--degrees", optarg, &a->degrees))) return rc;
+      break;
+    case 'D':
+      if ((rc = cli_parse_double("orbit", "--distance", optarg, &a->distance))) return rc;
+      break;
     case 'm': break; // read first
-    case 'i': if ((rc = cli_parse_double("orbit", "--iso", optarg, &a->p.iso))) return rc; break;
-    case 's': if ((rc = cli_parse_double("orbit", "--step", optarg, &a->p.step_mm))) return rc; break;
+    case 'i':
+      if ((rc = cli_parse_double("orbit", "--iso", optarg, &a->p.iso))) return rc;
+      break;
+    case 's':
+      if ((rc = cli_parse_double("orbit", "--step", optarg, &a->p.step_mm))) return rc;
+      break;
     case 'e': a->ext = optarg; break;
-    case 'S': if ((rc = cli_parse_double("orbit", "--scale", optarg, &a->scale))) return rc; break;
+    case 'S':
+      if ((rc = cli_parse_double("orbit", "--scale", optarg, &a->scale))) return rc;
+      break;
     default: return cli_usage_error("orbit", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
@@ -104,11 +126,13 @@ static int parse(int argc, char **argv, orbit_args *a) {
     return cli_usage_error("orbit", "--volume, --camera and --out-prefix are required");
   if (!(cr_vec3_norm(a->axis) > 0)) return cli_usage_error("orbit", "--axis must not be zero");
   if (!(a->distance > 0)) return cli_usage_error("orbit", "--distance must be positive");
-  if (!(a->scale > 0 && a->scale <= 8)) return cli_usage_error("orbit", "--scale must be in (0, 8]");
+  if (!(a->scale > 0 && a->scale <= 8))
+    return cli_usage_error("orbit", "--scale must be in (0, 8]");
   if (a->p.step_mm < 0) return cli_usage_error("orbit", "--step must be positive");
   char probe[64];
   snprintf(probe, sizeof probe, "x.%s", a->ext);
-  if (cr_render_output_check(probe)) return cli_usage_error("orbit", "--ext %s: use png, nii, nii.gz or tif", a->ext);
+  if (cr_render_output_check(probe))
+    return cli_usage_error("orbit", "--ext %s: use png, nii, nii.gz or tif", a->ext);
   return 0;
 }
 
@@ -124,7 +148,8 @@ static int run(int argc, char **argv) {
   if (rc) return rc < 0 ? 0 : rc;
   cr_camera cam;
   cr_volume *vol = NULL;
-  if (cr_camera_read(a.camera, &cam) || cr_volume_load(a.volume, -1, &vol, NULL)) return cli_fail_last();
+  if (cr_camera_read(a.camera, &cam) || cr_volume_load(a.volume, -1, &vol, NULL))
+    return cli_fail_last();
   if (a.scale != 1) cam = cr_camera_scaled(&cam, a.scale);
   if (!a.have_pivot) {
     double lo[3], hi[3];
@@ -134,7 +159,8 @@ static int run(int argc, char **argv) {
   cr_pose P0;
   cr_renderer *r = NULL;
   cr_image *img = NULL;
-  if (start_pose(&a, &P0) || cr_status_of(r = cr_renderer_new(vol, NULL, &a.p)) || !(img = cr_image_new(cam.width, cam.height, 1)))
+  if (start_pose(&a, &P0) || cr_status_of(r = cr_renderer_new(vol, NULL, &a.p)) ||
+      !(img = cr_image_new(cam.width, cam.height, 1)))
     goto fail;
   for (int i = 0; i < a.views; i++) {
     double angle = a.degrees * i / a.views, xc[3];
@@ -151,7 +177,8 @@ static int run(int argc, char **argv) {
       goto fail;
     cli_progress("orbit", i + 1, a.views);
   }
-  fprintf(stderr, "wrote %d views %s_000.%s ... and their .pose.txt files\n", a.views, a.prefix, a.ext);
+  fprintf(stderr, "wrote %d views %s_000.%s ... and their .pose.txt files\n", a.views, a.prefix,
+          a.ext);
   rc = 0;
   goto done;
 fail:
@@ -163,4 +190,5 @@ done:
   return rc;
 }
 
-const cr_command cr_command_orbit = {"orbit", "render a turntable of views around a pivot, with poses (any render mode)", run};
+const cr_command cr_command_orbit = {
+    "orbit", "render a turntable of views around a pivot, with poses (any render mode)", run};

@@ -29,12 +29,12 @@ static const char usage[] =
 
 static int run(int argc, char **argv) {
   static const struct option opts[] = {
-      {"out", required_argument, 0, 'o'},      {"size", required_argument, 0, 's'},
-      {"spacing", required_argument, 0, 'p'},  {"orientation", required_argument, 0, 'r'},
-      {"oblique", required_argument, 0, 'b'},  {"centre", required_argument, 0, 'c'},
-      {"radius", required_argument, 0, 'R'},   {"fold-depth", required_argument, 0, 'f'},
-      {"vessels", required_argument, 0, 'v'},  {"seed", required_argument, 0, 'S'},
-      {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+      {"out", required_argument, 0, 'o'},     {"size", required_argument, 0, 's'},
+      {"spacing", required_argument, 0, 'p'}, {"orientation", required_argument, 0, 'r'},
+      {"oblique", required_argument, 0, 'b'}, {"centre", required_argument, 0, 'c'},
+      {"radius", required_argument, 0, 'R'},  {"fold-depth", required_argument, 0, 'f'},
+      {"vessels", required_argument, 0, 'v'}, {"seed", required_argument, 0, 'S'},
+      {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
   cr_phantom_options p = cr_phantom_defaults();
   const char *out = NULL;
   int c, rc = 0;
@@ -62,22 +62,34 @@ static int run(int argc, char **argv) {
       }
       break;
     case 'r': snprintf(p.orientation, sizeof p.orientation, "%s", optarg); break;
-    case 'b': if ((rc = cli_parse_double("phantom", "--oblique", optarg, &p.oblique_deg))) return rc; break;
-    case 'c': if ((rc = cli_parse_doubles("phantom", "--centre", optarg, 3, p.centre_mm))) return rc; break;
-    case 'R': if ((rc = cli_parse_doubles("phantom", "--radius", optarg, 3, p.radius_mm))) return rc; break;
-    case 'f': if ((rc = cli_parse_double("phantom", "--fold-depth", optarg, &p.fold_depth_mm))) return rc; break;
-    case 'v': if ((rc = cli_parse_int("phantom", "--vessels", optarg, 0, 64, &p.n_vessels))) return rc; break;
+    case 'b':
+      if ((rc = cli_parse_double("phantom", "--oblique", optarg, &p.oblique_deg))) return rc;
+      break;
+    case 'c':
+      if ((rc = cli_parse_doubles("phantom", "--centre", optarg, 3, p.centre_mm))) return rc;
+      break;
+    case 'R':
+      if ((rc = cli_parse_doubles("phantom", "--radius", optarg, 3, p.radius_mm))) return rc;
+      break;
+    case 'f':
+      if ((rc = cli_parse_double("phantom", "--fold-depth", optarg, &p.fold_depth_mm))) return rc;
+      break;
+    case 'v':
+      if ((rc = cli_parse_int("phantom", "--vessels", optarg, 0, 64, &p.n_vessels))) return rc;
+      break;
     case 'S':
       if ((rc = cli_parse_int("phantom", "--seed", optarg, 0, 2147483647, &n))) return rc;
       p.seed = (uint64_t)n;
       break;
     case 'h': fputs(usage, stdout); return 0;
-    default: return cli_usage_error("phantom", "unknown or incomplete option '%s'", argv[optind - 1]);
+    default:
+      return cli_usage_error("phantom", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
   if (optind < argc) return cli_usage_error("phantom", "unexpected argument '%s'", argv[optind]);
   if (!out) return cli_usage_error("phantom", "an output file is required (-o OUT.nii.gz)");
-  if (strlen(p.orientation) != 3) return cli_usage_error("phantom", "--orientation takes 3 letters like RAS");
+  if (strlen(p.orientation) != 3)
+    return cli_usage_error("phantom", "--orientation takes 3 letters like RAS");
   for (int a = 0; a < 3; a++)
     if (!(p.spacing_mm[a] > 0)) return cli_usage_error("phantom", "--spacing must be positive");
   cr_volume *vol;

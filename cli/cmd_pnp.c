@@ -23,7 +23,8 @@ static const char usage[] =
     "      --ransac PX      RANSAC with this inlier threshold in pixels\n"
     "  -h, --help           this text\n";
 
-static void print_point_errors(const cr_landmarks *l3, const double *err, const unsigned char *in, int n) {
+static void print_point_errors(const cr_landmarks *l3, const double *err, const unsigned char *in,
+                               int n) {
   printf("point  label                 error_px\n");
   for (int i = 0; i < n; i++)
     printf("%5d  %-20s  %8.3f%s\n", i + 1, l3->has_labels ? l3->label[i] : "-", err[i],
@@ -31,9 +32,12 @@ static void print_point_errors(const cr_landmarks *l3, const double *err, const 
 }
 
 static int run(int argc, char **argv) {
-  static const struct option opts[] = {{"camera", required_argument, 0, 'c'},   {"points3d", required_argument, 0, '3'},
-                                       {"points2d", required_argument, 0, '2'}, {"out", required_argument, 0, 'o'},
-                                       {"ransac", required_argument, 0, 'r'},   {"help", no_argument, 0, 'h'},
+  static const struct option opts[] = {{"camera", required_argument, 0, 'c'},
+                                       {"points3d", required_argument, 0, '3'},
+                                       {"points2d", required_argument, 0, '2'},
+                                       {"out", required_argument, 0, 'o'},
+                                       {"ransac", required_argument, 0, 'r'},
+                                       {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   const char *camf = NULL, *f3 = NULL, *f2 = NULL, *out = NULL;
   double ransac = 0;
@@ -70,7 +74,8 @@ static int run(int argc, char **argv) {
   if (!rc) {
     err = malloc(sizeof(double) * n), in = malloc(n);
     rc = !err || !in ? cr_error(CR_ENOMEM, "out of memory") : 0;
-    if (!rc && (rc = cr_calib_pnp(X, uv, n, &cam, ransac, &pose, err, in, &rms))) cr_error_prefix(ctx);
+    if (!rc && (rc = cr_calib_pnp(X, uv, n, &cam, ransac, &pose, err, in, &rms)))
+      cr_error_prefix(ctx);
     if (!rc) rc = cr_pose_write(out, &pose, "camreg pnp: cam_from_world");
   }
   if (rc) {
@@ -87,4 +92,5 @@ static int run(int argc, char **argv) {
   return rc;
 }
 
-const cr_command cr_command_pnp = {"pnp", "camera pose from 2-D/3-D landmarks (known intrinsics)", run};
+const cr_command cr_command_pnp = {"pnp", "camera pose from 2-D/3-D landmarks (known intrinsics)",
+                                   run};

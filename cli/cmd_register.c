@@ -65,7 +65,8 @@ static int parse_opt(int c, reg_args *a) {
   case 'P':
     a->ro.have_pivot = 1;
     return cli_parse_doubles("register", "--pivot", optarg, 3, a->ro.pivot_world);
-  case 'D': return cli_parse_double("register", "--prior-distance", optarg, &a->ro.prior_distance_mm);
+  case 'D':
+    return cli_parse_double("register", "--prior-distance", optarg, &a->ro.prior_distance_mm);
   default:
     if (c >= CLI_METHOD_OPT) return cli_method_apply("register", &a->method, c, optarg);
     return -2;
@@ -90,10 +91,11 @@ static int check_args(reg_args *a) {
 
 static int parse(int argc, char **argv, reg_args *a) {
   static const struct option fixed[] = {
-      {"volume", 1, 0, 'v'}, {"camera", 1, 0, 'c'}, {"photo", 1, 0, 'p'}, {"mask", 1, 0, 'M'},
-      {"init", 1, 0, 'i'}, {"landmarks", 1, 0, 'L'}, {"landmarks-3d", 1, 0, '3'},
-      {"out", 1, 0, 'o'}, {"tfm", 1, 0, 'T'}, {"report", 1, 0, 'R'}, {"overlay", 1, 0, 'O'},
-      {"pivot", 1, 0, 'P'}, {"prior-distance", 1, 0, 'D'}, {"help", 0, 0, 'h'}};
+      {"volume", 1, 0, 'v'},         {"camera", 1, 0, 'c'},  {"photo", 1, 0, 'p'},
+      {"mask", 1, 0, 'M'},           {"init", 1, 0, 'i'},    {"landmarks", 1, 0, 'L'},
+      {"landmarks-3d", 1, 0, '3'},   {"out", 1, 0, 'o'},     {"tfm", 1, 0, 'T'},
+      {"report", 1, 0, 'R'},         {"overlay", 1, 0, 'O'}, {"pivot", 1, 0, 'P'},
+      {"prior-distance", 1, 0, 'D'}, {"help", 0, 0, 'h'}};
   struct option opts[128];
   const int n_fixed = (int)(sizeof fixed / sizeof fixed[0]);
   memcpy(opts, fixed, sizeof fixed);
@@ -138,7 +140,8 @@ static int start_pose(const reg_args *a, const cr_camera *cam, cr_pose *pose) {
 
 static void progress(void *ctx, int level, int start, int evals, double cost) {
   const reg_args *a = ctx;
-  cli_progress("register", evals, (long)a->method.max_evals * (a->method.levels - 1 + a->method.starts));
+  cli_progress("register", evals,
+               (long)a->method.max_evals * (a->method.levels - 1 + a->method.starts));
 }
 
 // The prepared photo (grey) with the edges of the registered render in red.
@@ -215,9 +218,10 @@ static int run(int argc, char **argv) {
   a.ro.progress = progress, a.ro.progress_ctx = &a;
   cr_reg_result res;
   if (cr_reg_register(cost, &a.method, &init, &a.ro, &res)) goto fail;
-  fprintf(stderr, "\nregistered: cost %.6g, %d evaluations, %.2f s; change at the pivot %.2f px "
-                  "in plane, %+.2f mm along the axis\n", res.cost, res.evals, res.seconds,
-          res.inplane_px, res.along_mm);
+  fprintf(stderr,
+          "\nregistered: cost %.6g, %d evaluations, %.2f s; change at the pivot %.2f px "
+          "in plane, %+.2f mm along the axis\n",
+          res.cost, res.evals, res.seconds, res.inplane_px, res.along_mm);
   if (write_outputs(&a, cost, &res)) goto fail;
   rc = 0;
   goto done;
@@ -230,4 +234,5 @@ done:
   return rc;
 }
 
-const cr_command cr_command_register = {"register", "find the camera pose of a photo of the brain (render + metric + optimizer)", run};
+const cr_command cr_command_register = {
+    "register", "find the camera pose of a photo of the brain (render + metric + optimizer)", run};

@@ -90,22 +90,35 @@ typedef struct render_args {
   double scale, pivot[3];
 } render_args;
 
-static const struct option opts[] = {
-    {"volume", required_argument, 0, 'v'}, {"camera", required_argument, 0, 'c'},
-    {"pose", required_argument, 0, 'p'},   {"mode", required_argument, 0, 'm'},
-    {"out", required_argument, 0, 'o'},    {"depth", required_argument, 0, 'D'},
-    {"xyz", required_argument, 0, 'X'},    {"normal", required_argument, 0, 'N'},
-    {"preview", required_argument, 0, 'P'}, {"step", required_argument, 0, 's'},
-    {"nearest", no_argument, 0, 'n'},      {"window", required_argument, 0, 'w'},
-    {"iso", required_argument, 0, 'i'},    {"tf", required_argument, 0, 't'},
-    {"colour", no_argument, 0, 'C'},       {"unlit", no_argument, 0, 'u'},
-    {"probe-depth", required_argument, 0, 'd'}, {"probe-mean", no_argument, 0, 'M'},
-    {"probe-normal", no_argument, 0, 'K'}, {"undistorted", no_argument, 0, 'U'},
-    {"scale", required_argument, 0, 'S'},  {"background", required_argument, 0, 'b'},
-    {"pivot", required_argument, 0, 'V'},  {"help", no_argument, 0, 'h'},
-    {"mesh", required_argument, 0, 'E'},   {"smooth", required_argument, 0, 'k'},
-    {"probe", no_argument, 0, 'R'},        {"surface-smooth", required_argument, 0, 'G'},
-    {0, 0, 0, 0}};
+static const struct option opts[] = {{"volume", required_argument, 0, 'v'},
+                                     {"camera", required_argument, 0, 'c'},
+                                     {"pose", required_argument, 0, 'p'},
+                                     {"mode", required_argument, 0, 'm'},
+                                     {"out", required_argument, 0, 'o'},
+                                     {"depth", required_argument, 0, 'D'},
+                                     {"xyz", required_argument, 0, 'X'},
+                                     {"normal", required_argument, 0, 'N'},
+                                     {"preview", required_argument, 0, 'P'},
+                                     {"step", required_argument, 0, 's'},
+                                     {"nearest", no_argument, 0, 'n'},
+                                     {"window", required_argument, 0, 'w'},
+                                     {"iso", required_argument, 0, 'i'},
+                                     {"tf", required_argument, 0, 't'},
+                                     {"colour", no_argument, 0, 'C'},
+                                     {"unlit", no_argument, 0, 'u'},
+                                     {"probe-depth", required_argument, 0, 'd'},
+                                     {"probe-mean", no_argument, 0, 'M'},
+                                     {"probe-normal", no_argument, 0, 'K'},
+                                     {"undistorted", no_argument, 0, 'U'},
+                                     {"scale", required_argument, 0, 'S'},
+                                     {"background", required_argument, 0, 'b'},
+                                     {"pivot", required_argument, 0, 'V'},
+                                     {"help", no_argument, 0, 'h'},
+                                     {"mesh", required_argument, 0, 'E'},
+                                     {"smooth", required_argument, 0, 'k'},
+                                     {"probe", no_argument, 0, 'R'},
+                                     {"surface-smooth", required_argument, 0, 'G'},
+                                     {0, 0, 0, 0}};
 static const char short_opts[] = "v:c:p:m:o:h";
 
 static int check_args(const render_args *a);
@@ -148,24 +161,34 @@ static int parse(int argc, char **argv, render_args *a) {
     case 'X': a->xyz = optarg; break;
     case 'N': a->normal = optarg; break;
     case 'P': a->preview = optarg; break;
-    case 's': if ((rc = cli_parse_double("render", "--step", optarg, &a->p.step_mm))) return rc; break;
+    case 's':
+      if ((rc = cli_parse_double("render", "--step", optarg, &a->p.step_mm))) return rc;
+      break;
     case 'n': a->p.interp = CR_INTERP_NEAREST; break;
     case 'w':
       if ((rc = cli_parse_doubles("render", "--window", optarg, 2, w))) return rc;
       if (!(w[1] > w[0])) return cli_usage_error("render", "--window needs LO < HI");
       a->p.windowed = 1, a->p.window_lo = (float)w[0], a->p.window_hi = (float)w[1];
       break;
-    case 'i': if ((rc = cli_parse_double("render", "--iso", optarg, &a->p.iso))) return rc; break;
+    case 'i':
+      if ((rc = cli_parse_double("render", "--iso", optarg, &a->p.iso))) return rc;
+      break;
     case 't':
-      if (cr_render_tf_parse(optarg, &tfp)) return cli_usage_error("render", "--tf: %s", cr_last_error());
+      if (cr_render_tf_parse(optarg, &tfp))
+        return cli_usage_error("render", "--tf: %s", cr_last_error());
       break;
     case 'C': a->colour = 1; break;
     case 'u': a->p.lit = 0; break;
-    case 'd': if ((rc = cli_parse_double("render", "--probe-depth", optarg, &a->p.probe_depth_mm))) return rc; break;
+    case 'd':
+      if ((rc = cli_parse_double("render", "--probe-depth", optarg, &a->p.probe_depth_mm)))
+        return rc;
+      break;
     case 'M': a->p.probe_mean = 1; break;
     case 'K': a->p.probe_along_normal = 1; break;
     case 'U': a->p.undistorted = 1; break;
-    case 'S': if ((rc = cli_parse_double("render", "--scale", optarg, &a->scale))) return rc; break;
+    case 'S':
+      if ((rc = cli_parse_double("render", "--scale", optarg, &a->scale))) return rc;
+      break;
     case 'b':
       if ((rc = cli_parse_double("render", "--background", optarg, &bg))) return rc;
       a->p.background = (float)bg;
@@ -176,15 +199,20 @@ static int parse(int argc, char **argv, render_args *a) {
       break;
     case 'E': a->mesh = optarg; break;
     case 'k':
-      if ((rc = cli_parse_int("render", "--smooth", optarg, 0, 10000, &a->p.mesh_smooth_iterations))) return rc;
+      if ((rc =
+               cli_parse_int("render", "--smooth", optarg, 0, 10000, &a->p.mesh_smooth_iterations)))
+        return rc;
       break;
     case 'R': a->p.mesh_probe = 1; break;
     case 'G':
-      if ((rc = cli_parse_double("render", "--surface-smooth", optarg, &a->p.surface_smooth_mm))) return rc;
-      if (!(a->p.surface_smooth_mm >= 0)) return cli_usage_error("render", "--surface-smooth must be >= 0");
+      if ((rc = cli_parse_double("render", "--surface-smooth", optarg, &a->p.surface_smooth_mm)))
+        return rc;
+      if (!(a->p.surface_smooth_mm >= 0))
+        return cli_usage_error("render", "--surface-smooth must be >= 0");
       a->smooth_given = 1;
       break;
-    default: return cli_usage_error("render", "unknown or incomplete option '%s'", argv[optind - 1]);
+    default:
+      return cli_usage_error("render", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
   a->p.n_tf = tfp.n_tf;
@@ -200,7 +228,8 @@ static const char *mesh_modes(void) {
   names[0] = 0;
   for (int i = 0; i < cr_render_mode_count() && len < sizeof names; i++)
     if (!cr_render_mode_at(i)->needs_volume)
-      len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", cr_render_mode_at(i)->name);
+      len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "",
+                              cr_render_mode_at(i)->name);
   return names;
 }
 
@@ -208,21 +237,28 @@ static const char *mesh_modes(void) {
 static int check_args(const render_args *a) {
   const cr_render_mode_type *t = a->p.mode;
   if ((!a->volume && (t->needs_volume || !a->mesh)) || !a->camera || !a->pose || !a->out)
-    return cli_usage_error("render", "--volume (or --mesh in mesh mode), --camera, --pose and --out are required");
+    return cli_usage_error(
+        "render", "--volume (or --mesh in mesh mode), --camera, --pose and --out are required");
   if (t->needs_volume && (a->mesh || a->p.mesh_probe))
-    return cli_usage_error("render", "--mesh and --probe need a mode that draws a mesh (%s; for the volume "
-                                     "probe use --mode probe)", mesh_modes());
-  const char *opt_name[3] = {"--depth", "--xyz", "--normal"}, *opt_file[3] = {a->depth, a->xyz, a->normal};
+    return cli_usage_error("render",
+                           "--mesh and --probe need a mode that draws a mesh (%s; for the volume "
+                           "probe use --mode probe)",
+                           mesh_modes());
+  const char *opt_name[3] = {"--depth", "--xyz", "--normal"},
+             *opt_file[3] = {a->depth, a->xyz, a->normal};
   const unsigned bit[3] = {CR_RENDER_OUT_DEPTH, CR_RENDER_OUT_XYZ, CR_RENDER_OUT_NORMAL};
   for (int i = 0; i < 3; i++)
     if (opt_file[i] && !(t->outputs & bit[i]))
-      return cli_usage_error("render", "%s: the %s mode makes no such output", opt_name[i], t->name);
-  if (!(a->scale > 0 && a->scale <= 8)) return cli_usage_error("render", "--scale must be in (0, 8]");
+      return cli_usage_error("render", "%s: the %s mode makes no such output", opt_name[i],
+                             t->name);
+  if (!(a->scale > 0 && a->scale <= 8))
+    return cli_usage_error("render", "--scale must be in (0, 8]");
   if (a->p.step_mm < 0) return cli_usage_error("render", "--step must be positive");
   if (!(a->p.probe_depth_mm >= 0)) return cli_usage_error("render", "--probe-depth must be >= 0");
   const char *outs[4] = {a->out, a->depth, a->xyz, a->normal};
   for (int i = 0; i < 4; i++)
-    if (outs[i] && cr_render_output_check(outs[i])) return cli_usage_error("render", "%s", cr_last_error());
+    if (outs[i] && cr_render_output_check(outs[i]))
+      return cli_usage_error("render", "%s", cr_last_error());
   if (a->preview && !cr_path_has_suffix(a->preview, ".png"))
     return cli_usage_error("render", "--preview %s: must be a .png file", a->preview);
   return 0;
@@ -237,7 +273,8 @@ static int write_all(const render_args *a, cr_image *const img[4], const cr_came
     if (cr_render_write(paths[i], img[i], cam, P, depth_mm, map)) return -1;
     if (cr_path_has_suffix(paths[i], ".png"))
       fprintf(stderr, "wrote %s (16-bit: value = %g + %g * pixel)\n", paths[i], map[0], map[1]);
-    else fprintf(stderr, "wrote %s\n", paths[i]);
+    else
+      fprintf(stderr, "wrote %s\n", paths[i]);
   }
   if (a->preview) {
     if (cr_image_write_preview(a->preview, img[0], 0, 0)) return -1;
@@ -249,26 +286,31 @@ static int write_all(const render_args *a, cr_image *const img[4], const cr_came
 // The default pivot: the centroid of the visible surface (every 4th pixel) of the mode
 // when it has surface points, else of a surface render with the surface mode's default
 // smoothing (unless given); else the volume's centre, or the mesh's box centre.
-static void default_pivot(const render_args *a, cr_renderer *r, const cr_volume *vol, const cr_mesh *mesh,
-                          const cr_camera *cam, const cr_pose *P, double pivot[3]) {
+static void default_pivot(const render_args *a, cr_renderer *r, const cr_volume *vol,
+                          const cr_mesh *mesh, const cr_camera *cam, const cr_pose *P,
+                          double pivot[3]) {
   const cr_render_options *rp = cr_renderer_options(r);
   int ok = !cr_render_surface_points(r, cam, P, 4, NULL, 0, NULL, pivot);
   if (!ok && vol && !rp->mode->surface_points) {
     cr_render_options sp = *rp;
     sp.mode = &cr_render_mode_surface;
-    if (!a->smooth_given) sp.surface_smooth_mm = cr_render_defaults(&cr_render_mode_surface).surface_smooth_mm;
+    if (!a->smooth_given)
+      sp.surface_smooth_mm = cr_render_defaults(&cr_render_mode_surface).surface_smooth_mm;
     cr_renderer *rs = NULL;
-    ok = !cr_status_of(rs = cr_renderer_new(vol, NULL, &sp)) && !cr_render_surface_points(rs, cam, P, 4, NULL, 0, NULL, pivot);
+    ok = !cr_status_of(rs = cr_renderer_new(vol, NULL, &sp)) &&
+         !cr_render_surface_points(rs, cam, P, 4, NULL, 0, NULL, pivot);
     cr_renderer_free(rs);
   }
   cr_error_clear();
   if (ok) return;
   double lo[3] = {0, 0, 0}, hi[3] = {0, 0, 0};
-  if (vol) cr_volume_world_bounds(vol, lo, hi);
+  if (vol)
+    cr_volume_world_bounds(vol, lo, hi);
   else if (mesh && mesh->n_vertices) {
     for (int k = 0; k < 3; k++) lo[k] = INFINITY, hi[k] = -INFINITY;
     for (int i = 0; i < mesh->n_vertices; i++)
-      for (int k = 0; k < 3; k++) lo[k] = fmin(lo[k], mesh->xyz[3 * i + k]), hi[k] = fmax(hi[k], mesh->xyz[3 * i + k]);
+      for (int k = 0; k < 3; k++)
+        lo[k] = fmin(lo[k], mesh->xyz[3 * i + k]), hi[k] = fmax(hi[k], mesh->xyz[3 * i + k]);
   }
   for (int k = 0; k < 3; k++) pivot[k] = 0.5 * (lo[k] + hi[k]);
 }
@@ -297,7 +339,8 @@ static int run(int argc, char **argv) {
   const char *paths[4] = {a.out, a.depth, a.xyz, a.normal};
   const int channels[4] = {a.colour && (t->outputs & CR_RENDER_OUT_COLOUR) ? 3 : 1, 1, 3, 3};
   for (int i = 0; i < 4; i++)
-    if ((i == 0 || paths[i]) && !(img[i] = cr_image_new(cam.width, cam.height, channels[i]))) goto fail;
+    if ((i == 0 || paths[i]) && !(img[i] = cr_image_new(cam.width, cam.height, channels[i])))
+      goto fail;
   if (!(hit = malloc((size_t)cam.width * cam.height))) goto fail;
   cr_render_out out = {img[0], img[1], img[2], img[3], NULL, hit};
   double t0 = omp_get_wtime();
@@ -305,14 +348,17 @@ static int run(int argc, char **argv) {
   double ms = 1e3 * (omp_get_wtime() - t0);
   long n_hit = 0;
   for (size_t i = 0; i < (size_t)cam.width * cam.height; i++) n_hit += hit[i];
-  fprintf(stderr, "rendered %s %dx%d in %.1f ms (%ld pixels hit", t->name, cam.width, cam.height, ms, n_hit);
+  fprintf(stderr, "rendered %s %dx%d in %.1f ms (%ld pixels hit", t->name, cam.width, cam.height,
+          ms, n_hit);
   if (cr_renderer_last_samples(r) > 0)
     fprintf(stderr, ", %.3g samples, step %.3g mm", cr_renderer_last_samples(r), rp->step_mm);
   if (!isnan(rp->iso)) fprintf(stderr, ", iso %g", rp->iso);
   fprintf(stderr, ")\n");
   double pivot[3], xc[3];
-  if (a.have_pivot) memcpy(pivot, a.pivot, sizeof pivot);
-  else default_pivot(&a, r, vol, mesh, &cam, &P, pivot);
+  if (a.have_pivot)
+    memcpy(pivot, a.pivot, sizeof pivot);
+  else
+    default_pivot(&a, r, vol, mesh, &cam, &P, pivot);
   cr_pose_apply(&P, pivot, xc);
   double depth_mm = xc[2] > 0 ? xc[2] : 100.0, px[2];
   cr_render_pixel_size(&cam, depth_mm, px);
@@ -332,4 +378,5 @@ done:
   return rc;
 }
 
-const cr_command cr_command_render = {"render", "render a volume or its mesh through a camera (any render mode)", run};
+const cr_command cr_command_render = {
+    "render", "render a volume or its mesh through a camera (any render mode)", run};

@@ -28,15 +28,20 @@ static const char usage[] =
     "  -h, --help            this text\n";
 
 static int run(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"volume", required_argument, 0, 'v'}, {"out", required_argument, 0, 'o'},
-      {"centre", required_argument, 0, 'c'}, {"normal", required_argument, 0, 'n'},
-      {"up", required_argument, 0, 'u'},     {"size", required_argument, 0, 's'},
-      {"spacing", required_argument, 0, 'p'}, {"nearest", no_argument, 0, 'N'},
-      {"outside", required_argument, 0, 'O'}, {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+  static const struct option opts[] = {{"volume", required_argument, 0, 'v'},
+                                       {"out", required_argument, 0, 'o'},
+                                       {"centre", required_argument, 0, 'c'},
+                                       {"normal", required_argument, 0, 'n'},
+                                       {"up", required_argument, 0, 'u'},
+                                       {"size", required_argument, 0, 's'},
+                                       {"spacing", required_argument, 0, 'p'},
+                                       {"nearest", no_argument, 0, 'N'},
+                                       {"outside", required_argument, 0, 'O'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
   const char *vpath = NULL, *out = NULL;
-  double centre[3], normal[3] = {0, 0, 1}, up[3] = {0, 1, 0}, size[2] = {256, 256}, spacing = 0, outside = 0;
+  double centre[3], normal[3] = {0, 0, 1}, up[3] = {0, 1, 0}, size[2] = {256, 256}, spacing = 0,
+                    outside = 0;
   int have_centre = 0, c, rc;
   cr_render_interp interp = CR_INTERP_LINEAR;
   optind = 1;
@@ -49,19 +54,28 @@ static int run(int argc, char **argv) {
       if ((rc = cli_parse_doubles("reslice", "--centre", optarg, 3, centre))) return rc;
       have_centre = 1;
       break;
-    case 'n': if ((rc = cli_parse_doubles("reslice", "--normal", optarg, 3, normal))) return rc; break;
-    case 'u': if ((rc = cli_parse_doubles("reslice", "--up", optarg, 3, up))) return rc; break;
+    case 'n':
+      if ((rc = cli_parse_doubles("reslice", "--normal", optarg, 3, normal))) return rc;
+      break;
+    case 'u':
+      if ((rc = cli_parse_doubles("reslice", "--up", optarg, 3, up))) return rc;
+      break;
     case 's':
       if ((rc = cli_parse_doubles("reslice", "--size", optarg, 2, size))) return rc;
       for (int a = 0; a < 2; a++)
         if (size[a] < 1 || size[a] > 16384 || size[a] != (int)size[a])
           return cli_usage_error("reslice", "--size values must be whole numbers 1..16384");
       break;
-    case 'p': if ((rc = cli_parse_double("reslice", "--spacing", optarg, &spacing))) return rc; break;
+    case 'p':
+      if ((rc = cli_parse_double("reslice", "--spacing", optarg, &spacing))) return rc;
+      break;
     case 'N': interp = CR_INTERP_NEAREST; break;
-    case 'O': if ((rc = cli_parse_double("reslice", "--outside", optarg, &outside))) return rc; break;
+    case 'O':
+      if ((rc = cli_parse_double("reslice", "--outside", optarg, &outside))) return rc;
+      break;
     case 'h': fputs(usage, stdout); return 0;
-    default: return cli_usage_error("reslice", "unknown or incomplete option '%s'", argv[optind - 1]);
+    default:
+      return cli_usage_error("reslice", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
   if (optind < argc) return cli_usage_error("reslice", "unexpected argument '%s'", argv[optind]);
@@ -81,19 +95,22 @@ static int run(int argc, char **argv) {
   double M[4][4];
   rc = !img || cr_render_reslice(vol, centre, normal, up, spacing, interp, (float)outside, img, M);
   if (!rc) {
-    if (cr_path_has_suffix(out, ".nii") || cr_path_has_suffix(out, ".nii.gz")) rc = cr_image_write_nifti(out, img, M);
+    if (cr_path_has_suffix(out, ".nii") || cr_path_has_suffix(out, ".nii.gz"))
+      rc = cr_image_write_nifti(out, img, M);
     else if (cr_path_has_suffix(out, ".png")) {
       float lo, hi;
       cr_image_minmax(img, &lo, &hi);
       rc = cr_image_write_preview(out, img, lo, hi); // a picture: 8-bit quick look
-    } else rc = cr_image_write(out, img, 32);
+    } else
+      rc = cr_image_write(out, img, 32);
   }
   cr_image_free(img);
   cr_volume_free(vol);
   if (rc) return cli_fail_last();
-  fprintf(stderr, "wrote %s (%dx%d, %g mm, centre %.2f %.2f %.2f)\n", out, (int)size[0], (int)size[1],
-          spacing, centre[0], centre[1], centre[2]);
+  fprintf(stderr, "wrote %s (%dx%d, %g mm, centre %.2f %.2f %.2f)\n", out, (int)size[0],
+          (int)size[1], spacing, centre[0], centre[1], centre[2]);
   return 0;
 }
 
-const cr_command cr_command_reslice = {"reslice", "resample the volume on a plane (placed 2-D NIfTI)", run};
+const cr_command cr_command_reslice = {"reslice",
+                                       "resample the volume on a plane (placed 2-D NIfTI)", run};

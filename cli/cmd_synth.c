@@ -64,13 +64,17 @@ static int default_target(const cr_volume *vol, const cr_camera *cam, const cr_p
 }
 
 static int run(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"volume", 1, 0, 'v'}, {"camera", 1, 0, 'c'},   {"pose", 1, 0, 'P'},   {"out", 1, 0, 'o'},
-      {"mask", 1, 0, 'M'},   {"gt-pose", 1, 0, 'G'},  {"target", 1, 0, 'T'}, {"iso", 1, 0, 'I'},
-      {"opening", 1, 0, 'O'}, {"occluders", 1, 0, 'N'}, {"vessels", 1, 0, 'w'}, {"sulci", 1, 0, 's'},
-      {"specular", 1, 0, 'p'}, {"illumination", 1, 0, 'l'}, {"cast", 1, 0, 'k'}, {"noise", 1, 0, 'n'},
-      {"blur", 1, 0, 'b'},   {"light-tilt", 1, 0, 't'},   {"jpeg", 1, 0, 'j'},     {"seed", 1, 0, 'S'},   {"help", 0, 0, 'h'},
-      {0, 0, 0, 0}};
+  static const struct option opts[] = {{"volume", 1, 0, 'v'},   {"camera", 1, 0, 'c'},
+                                       {"pose", 1, 0, 'P'},     {"out", 1, 0, 'o'},
+                                       {"mask", 1, 0, 'M'},     {"gt-pose", 1, 0, 'G'},
+                                       {"target", 1, 0, 'T'},   {"iso", 1, 0, 'I'},
+                                       {"opening", 1, 0, 'O'},  {"occluders", 1, 0, 'N'},
+                                       {"vessels", 1, 0, 'w'},  {"sulci", 1, 0, 's'},
+                                       {"specular", 1, 0, 'p'}, {"illumination", 1, 0, 'l'},
+                                       {"cast", 1, 0, 'k'},     {"noise", 1, 0, 'n'},
+                                       {"blur", 1, 0, 'b'},     {"light-tilt", 1, 0, 't'},
+                                       {"jpeg", 1, 0, 'j'},     {"seed", 1, 0, 'S'},
+                                       {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
   const char *vol_path = NULL, *cam_path = NULL, *pose_path = NULL, *out = NULL, *mask_path = NULL,
              *gt_path = NULL;
   cr_synth_options sp = cr_synth_defaults();
@@ -87,7 +91,9 @@ static int run(int argc, char **argv) {
     case 'o': out = optarg; break;
     case 'M': mask_path = optarg; break;
     case 'G': gt_path = optarg; break;
-    case 'T': rc = cli_parse_doubles("synth", "--target", optarg, 3, target), have_target = 1; break;
+    case 'T':
+      rc = cli_parse_doubles("synth", "--target", optarg, 3, target), have_target = 1;
+      break;
     case 'I': rc = cli_parse_double("synth", "--iso", optarg, &sp.iso); break;
     case 'O': rc = cli_parse_double("synth", "--opening", optarg, &sp.opening_mm); break;
     case 'N': rc = cli_parse_int("synth", "--occluders", optarg, 0, 4, &sp.n_occluders); break;
@@ -100,7 +106,9 @@ static int run(int argc, char **argv) {
     case 'b': rc = cli_parse_double("synth", "--blur", optarg, &sp.blur_px); break;
     case 't': rc = cli_parse_double("synth", "--light-tilt", optarg, &sp.light_tilt_deg); break;
     case 'j': rc = cli_parse_int("synth", "--jpeg", optarg, 0, 100, &sp.jpeg_quality); break;
-    case 'S': rc = cli_parse_int("synth", "--seed", optarg, 0, 2147483647, &seed), sp.seed = (uint64_t)seed; break;
+    case 'S':
+      rc = cli_parse_int("synth", "--seed", optarg, 0, 2147483647, &seed), sp.seed = (uint64_t)seed;
+      break;
     case 'h': fputs(usage, stdout); return 0;
     default: return cli_usage_error("synth", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
@@ -115,7 +123,8 @@ static int run(int argc, char **argv) {
   if (cr_camera_read(cam_path, &cam) || cr_pose_read(pose_path, &pose) ||
       cr_volume_load(vol_path, -1, &vol, NULL))
     return cli_fail_last();
-  cr_image *photo = cr_image_new(cam.width, cam.height, 3), *mask = cr_image_new(cam.width, cam.height, 1);
+  cr_image *photo = cr_image_new(cam.width, cam.height, 3),
+           *mask = cr_image_new(cam.width, cam.height, 1);
   rc = photo && mask ? 0 : CR_ENOMEM;
   if (!rc && !have_target) rc = default_target(vol, &cam, &pose, sp.iso, target);
   if (!rc) rc = cr_synth_photo(vol, &cam, &pose, target, &sp, photo, mask);
@@ -133,4 +142,5 @@ static int run(int argc, char **argv) {
   return 0;
 }
 
-const cr_command cr_command_synth = {"synth", "make a synthetic intraoperative photo with known pose", run};
+const cr_command cr_command_synth = {"synth",
+                                     "make a synthetic intraoperative photo with known pose", run};

@@ -12,7 +12,8 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: camreg texture -m MESH --photo IMG --camera CAM.yml --pose POSE.txt -o OUT.ply [options]\n\n"
+    "usage: camreg texture -m MESH --photo IMG --camera CAM.yml --pose POSE.txt -o OUT.ply "
+    "[options]\n\n"
     "Projects a photo onto the mesh: every vertex visible from the camera (z-buffer test\n"
     "through the same camera model and pose as the renderer, lens distortion included)\n"
     "gets the photo's colour at its projection; hidden vertices keep their colour (grey\n"
@@ -35,7 +36,8 @@ static int run(int argc, char **argv) {
       {"out", required_argument, 0, 'o'},    {"tol", required_argument, 0, 't'},
       {"space", required_argument, 0, 's'},  {"ascii", no_argument, 0, 'a'},
       {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
-  const char *mesh_path = NULL, *photo_path = NULL, *cam_path = NULL, *pose_path = NULL, *out = NULL;
+  const char *mesh_path = NULL, *photo_path = NULL, *cam_path = NULL, *pose_path = NULL,
+             *out = NULL;
   double tol = 1.0;
   int ascii = 0, c, rc;
   cr_mesh_space space = CR_MESH_LPS;
@@ -53,13 +55,17 @@ static int run(int argc, char **argv) {
       if (!(tol > 0)) return cli_usage_error("texture", "--tol must be > 0 mm");
       break;
     case 's':
-      if (!strcmp(optarg, "lps") || !strcmp(optarg, "LPS")) space = CR_MESH_LPS;
-      else if (!strcmp(optarg, "ras") || !strcmp(optarg, "RAS")) space = CR_MESH_RAS;
-      else return cli_usage_error("texture", "--space must be lps or ras, not '%s'", optarg);
+      if (!strcmp(optarg, "lps") || !strcmp(optarg, "LPS"))
+        space = CR_MESH_LPS;
+      else if (!strcmp(optarg, "ras") || !strcmp(optarg, "RAS"))
+        space = CR_MESH_RAS;
+      else
+        return cli_usage_error("texture", "--space must be lps or ras, not '%s'", optarg);
       break;
     case 'a': ascii = 1; break;
     case 'h': fputs(usage, stdout); return 0;
-    default: return cli_usage_error("texture", "unknown or incomplete option '%s'", argv[optind - 1]);
+    default:
+      return cli_usage_error("texture", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
   if (optind < argc) return cli_usage_error("texture", "unexpected argument '%s'", argv[optind]);
@@ -83,10 +89,12 @@ static int run(int argc, char **argv) {
   }
   if (!rc) rc = cr_mesh_write(out, m, space, ascii);
   if (!rc)
-    fprintf(stderr, "wrote %s: %d of %d vertices coloured from %s\n", out, visible, m->n_vertices, photo_path);
+    fprintf(stderr, "wrote %s: %d of %d vertices coloured from %s\n", out, visible, m->n_vertices,
+            photo_path);
   cr_mesh_free(m);
   cr_image_free(photo);
   return rc ? cli_fail_last() : 0;
 }
 
-const cr_command cr_command_texture = {"texture", "colour a mesh with a photo (visible vertices)", run};
+const cr_command cr_command_texture = {"texture", "colour a mesh with a photo (visible vertices)",
+                                       run};

@@ -24,9 +24,10 @@ static const char usage[] =
     "  -h, --help             this text\n";
 
 static int run(int argc, char **argv) {
-  static const struct option opts[] = {{"camera", required_argument, 0, 'c'}, {"out", required_argument, 0, 'o'},
-                                       {"alpha", required_argument, 0, 'a'},  {"out-camera", required_argument, 0, 'O'},
-                                       {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+  static const struct option opts[] = {
+      {"camera", required_argument, 0, 'c'}, {"out", required_argument, 0, 'o'},
+      {"alpha", required_argument, 0, 'a'},  {"out-camera", required_argument, 0, 'O'},
+      {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
   const char *camf = NULL, *out = NULL, *outcam = NULL;
   double alpha = -1;
   int c, rc;
@@ -39,13 +40,16 @@ static int run(int argc, char **argv) {
     case 'O': outcam = optarg; break;
     case 'a':
       if ((rc = cli_parse_double("undistort", "--alpha", optarg, &alpha))) return rc;
-      if (alpha < 0 || alpha > 1) return cli_usage_error("undistort", "--alpha must be in [0, 1], got '%s'", optarg);
+      if (alpha < 0 || alpha > 1)
+        return cli_usage_error("undistort", "--alpha must be in [0, 1], got '%s'", optarg);
       break;
     case 'h': fputs(usage, stdout); return 0;
-    default: return cli_usage_error("undistort", "unknown or incomplete option '%s'", argv[optind - 1]);
+    default:
+      return cli_usage_error("undistort", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
-  if (!camf || !out) return cli_usage_error("undistort", "a camera file (-c) and an output (-o) are required");
+  if (!camf || !out)
+    return cli_usage_error("undistort", "a camera file (-c) and an output (-o) are required");
   if (optind != argc - 1) return cli_usage_error("undistort", "exactly one photo expected");
   const char *photo = argv[optind];
   char campath[4096];
@@ -53,7 +57,8 @@ static int run(int argc, char **argv) {
     snprintf(campath, sizeof campath, "%s", out);
     char *dot = strrchr(campath, '.'), *slash = strrchr(campath, '/');
     if (dot && (!slash || dot > slash)) *dot = 0;
-    if (strlen(campath) + 5 >= sizeof campath) return cli_usage_error("undistort", "output path too long");
+    if (strlen(campath) + 5 >= sizeof campath)
+      return cli_usage_error("undistort", "output path too long");
     strcat(campath, ".yml");
     outcam = campath;
   }
@@ -63,8 +68,8 @@ static int run(int argc, char **argv) {
   int bits;
   if (cr_image_read(photo, &img, &bits)) return cli_fail_last();
   if (img->width != cam.width || img->height != cam.height) {
-    rc = cli_fail("undistort", "%s is %dx%d but camera file %s is for %dx%d", photo, img->width, img->height,
-                  camf, cam.width, cam.height);
+    rc = cli_fail("undistort", "%s is %dx%d but camera file %s is for %dx%d", photo, img->width,
+                  img->height, camf, cam.width, cam.height);
     cr_image_free(img);
     return rc;
   }
@@ -72,8 +77,8 @@ static int run(int argc, char **argv) {
        cr_image_write(out, dst, bits) || cr_camera_write(outcam, &nc);
   cr_image_free(img), cr_image_free(dst);
   if (rc) return cli_fail_last();
-  fprintf(stderr, "wrote %s (%d-bit) and %s (fx %.3f fy %.3f cx %.3f cy %.3f)\n", out, bits, outcam, nc.fx,
-          nc.fy, nc.cx, nc.cy);
+  fprintf(stderr, "wrote %s (%d-bit) and %s (fx %.3f fy %.3f cx %.3f cy %.3f)\n", out, bits, outcam,
+          nc.fx, nc.fy, nc.cx, nc.cy);
   return 0;
 }
 

@@ -50,7 +50,8 @@ int cli_parse_int(const char *cmd, const char *opt, const char *s, int lo, int h
   errno = 0;
   long v = strtol(s, &end, 10);
   if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi)
-    return cli_usage_error(cmd, "%s expects a whole number from %d to %d, got '%s'", opt, lo, hi, s);
+    return cli_usage_error(cmd, "%s expects a whole number from %d to %d, got '%s'", opt, lo, hi,
+                           s);
   *out = (int)v;
   return 0;
 }
@@ -65,11 +66,13 @@ int cli_parse_doubles(const char *cmd, const char *opt, const char *s, int n, do
       return cli_usage_error(cmd, "%s expects %d comma-separated numbers, got '%s'", opt, n, s);
     p = end;
     if (i < n - 1) {
-      if (*p != ',') return cli_usage_error(cmd, "%s expects %d comma-separated numbers, got '%s'", opt, n, s);
+      if (*p != ',')
+        return cli_usage_error(cmd, "%s expects %d comma-separated numbers, got '%s'", opt, n, s);
       p++;
     }
   }
-  if (*p != '\0') return cli_usage_error(cmd, "%s expects %d comma-separated numbers, got '%s'", opt, n, s);
+  if (*p != '\0')
+    return cli_usage_error(cmd, "%s expects %d comma-separated numbers, got '%s'", opt, n, s);
   return 0;
 }
 
@@ -96,7 +99,8 @@ int cli_method_options(struct option *opts, int n, int cap) {
   for (int i = 0; i < cr_reg_method_key_count() && n < cap - 1; i++, n++) {
     const char *name, *arg;
     cr_reg_method_key_info(i, &name, &arg, NULL);
-    opts[n] = (struct option){name, arg ? required_argument : no_argument, NULL, CLI_METHOD_OPT + i};
+    opts[n] =
+        (struct option){name, arg ? required_argument : no_argument, NULL, CLI_METHOD_OPT + i};
   }
   opts[n] = (struct option){0, 0, 0, 0};
   return n;
@@ -106,6 +110,7 @@ int cli_method_apply(const char *cmd, cr_reg_method *m, int val, const char *arg
   const char *name, *hint;
   cr_reg_method_key_info(val - CLI_METHOD_OPT, &name, &hint, NULL);
   if (!name) return cli_usage_error(cmd, "internal: unknown method option %d", val);
-  if (cr_reg_method_set(m, name, hint ? arg : "1")) return cli_usage_error(cmd, "--%s", cr_last_error());
+  if (cr_reg_method_set(m, name, hint ? arg : "1"))
+    return cli_usage_error(cmd, "--%s", cr_last_error());
   return 0;
 }

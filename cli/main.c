@@ -2,4 +2,6 @@
 // subcommand).
 #include "cli/cli.h"
 
-int main(int argc, char **argv) { return cr_cli_main(argc, argv); }
+int main(int argc, char **argv) {
+  return cr_cli_main(argc, argv);
+}

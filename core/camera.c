@@ -27,7 +27,8 @@ int cr_camera_validate(const cr_camera *cam) {
   if (cam->width <= 0 || cam->height <= 0)
     return cr_error(CR_EINVAL, "camera image size %dx%d is not positive", cam->width, cam->height);
   if (!(cam->fx > 0 && cam->fy > 0 && isfinite(cam->fx) && isfinite(cam->fy)))
-    return cr_error(CR_EINVAL, "camera focal lengths fx=%g fy=%g must be positive", cam->fx, cam->fy);
+    return cr_error(CR_EINVAL, "camera focal lengths fx=%g fy=%g must be positive", cam->fx,
+                    cam->fy);
   if (!isfinite(cam->cx) || !isfinite(cam->cy))
     return cr_error(CR_EINVAL, "camera principal point is not finite");
   for (int i = 0; i < 5; i++)
@@ -115,16 +116,19 @@ int cr_camera_read(const char *path, cr_camera *cam) {
   if (cvw_camera_read(path, K, dist, &ndist, &cam->width, &cam->height, err, sizeof err))
     return cr_error(CR_EFORMAT, "%s: %s", path, err);
   if (K[1] != 0 || K[3] != 0 || K[6] != 0 || K[7] != 0 || K[8] != 1)
-    return cr_error(CR_EFORMAT, "%s: camera_matrix is not of the form [fx 0 cx; 0 fy cy; 0 0 1]", path);
+    return cr_error(CR_EFORMAT, "%s: camera_matrix is not of the form [fx 0 cx; 0 fy cy; 0 0 1]",
+                    path);
   cam->fx = K[0], cam->cx = K[2], cam->fy = K[4], cam->cy = K[5];
   if (ndist != 0 && ndist != 4 && ndist != 5 && ndist != 8 && ndist != 12 && ndist != 14)
-    return cr_error(CR_EFORMAT, "%s: distortion_coefficients has %d values (expected 4, 5, 8, 12 or 14)",
-                    path, ndist);
+    return cr_error(CR_EFORMAT,
+                    "%s: distortion_coefficients has %d values (expected 4, 5, 8, 12 or 14)", path,
+                    ndist);
   for (int i = 5; i < ndist; i++)
     if (dist[i] != 0)
-      return cr_error(CR_EUNSUPPORTED,
-                      "%s: distortion coefficient %d is non-zero; only k1,k2,p1,p2,k3 are supported",
-                      path, i + 1);
+      return cr_error(
+          CR_EUNSUPPORTED,
+          "%s: distortion coefficient %d is non-zero; only k1,k2,p1,p2,k3 are supported", path,
+          i + 1);
   for (int i = 0; i < 5 && i < ndist; i++) cam->dist[i] = dist[i];
   int rc = cr_camera_validate(cam);
   if (rc) cr_error_prefix(path);

@@ -9,9 +9,9 @@ extern "C" {
 #endif
 
 typedef struct cr_camera {
-  int width, height;      // image size, pixels
-  double fx, fy, cx, cy;  // pixels
-  double dist[5];         // k1, k2, p1, p2, k3 (OpenCV order)
+  int width, height;     // image size, pixels
+  double fx, fy, cx, cy; // pixels
+  double dist[5];        // k1, k2, p1, p2, k3 (OpenCV order)
 } cr_camera;
 
 // A camera of the given size with horizontal field of view `fov_x_deg`, square

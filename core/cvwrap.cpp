@@ -26,15 +26,15 @@ std::string cv_reason(const cv::Exception &e) {
 }
 
 #define CVW_TRY try {
-#define CVW_CATCH                                                                          \
-  }                                                                                        \
-  catch (const cv::Exception &e) {                                                         \
-    set_err(err, errlen, "OpenCV: " + cv_reason(e));                                       \
-    return -1;                                                                             \
-  }                                                                                        \
-  catch (const std::exception &e) {                                                        \
-    set_err(err, errlen, e.what());                                                        \
-    return -1;                                                                             \
+#define CVW_CATCH                                                                                  \
+  }                                                                                                \
+  catch (const cv::Exception &e) {                                                                 \
+    set_err(err, errlen, "OpenCV: " + cv_reason(e));                                               \
+    return -1;                                                                                     \
+  }                                                                                                \
+  catch (const std::exception &e) {                                                                \
+    set_err(err, errlen, e.what());                                                                \
+    return -1;                                                                                     \
   }
 
 cv::Mat wrap(const float *data, int w, int h, int c, size_t stride) {
@@ -137,8 +137,10 @@ int cvw_image_read(const char *path, float **data, int *width, int *height, int 
     return -1;
   }
   switch (m.depth()) {
-  case CV_8U: case CV_8S: *bits = 8; break;
-  case CV_16U: case CV_16S: *bits = 16; break;
+  case CV_8U:
+  case CV_8S: *bits = 8; break;
+  case CV_16U:
+  case CV_16S: *bits = 16; break;
   default: *bits = 32; break;
   }
   if (c == 3) cv::cvtColor(m, m, cv::COLOR_BGR2RGB);
@@ -179,8 +181,8 @@ int cvw_image_write(const char *path, const float *data, int width, int height, 
   CVW_CATCH
 }
 
-int cvw_jpeg_roundtrip(float *data, int width, int height, int channels, size_t stride,
-                       int quality, char *err, size_t errlen) {
+int cvw_jpeg_roundtrip(float *data, int width, int height, int channels, size_t stride, int quality,
+                       char *err, size_t errlen) {
   CVW_TRY
   cv::Mat m = wrap(data, width, height, channels, stride), u8;
   m.convertTo(u8, CV_8U);

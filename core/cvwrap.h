@@ -47,8 +47,8 @@ int cvw_image_read(const char *path, float **data, int *width, int *height, int 
 int cvw_image_write(const char *path, const float *data, int width, int height, int channels,
                     size_t stride, int bits, int jpeg_quality, char *err, size_t errlen);
 // Encodes to JPEG in memory and decodes again (8-bit), in place: simulates compression.
-int cvw_jpeg_roundtrip(float *data, int width, int height, int channels, size_t stride,
-                       int quality, char *err, size_t errlen);
+int cvw_jpeg_roundtrip(float *data, int width, int height, int channels, size_t stride, int quality,
+                       char *err, size_t errlen);
 
 // ---- image processing on single-channel float images ----
 // Canny edges: the image is mapped to 8 bits as v*scale (saturated), thresholds are in

@@ -18,11 +18,17 @@ int cr_error(int code, const char *fmt, ...) {
   return code;
 }
 
-const char *cr_last_error(void) { return last_error; }
+const char *cr_last_error(void) {
+  return last_error;
+}
 
-int cr_last_status(void) { return last_status < 0 ? last_status : CR_ENOMEM; }
+int cr_last_status(void) {
+  return last_status < 0 ? last_status : CR_ENOMEM;
+}
 
-int cr_error_status(int code) { return last_status = code; }
+int cr_error_status(int code) {
+  return last_status = code;
+}
 
 void cr_error_prefix(const char *context) {
   char tmp[CR_ERROR_LEN];
@@ -37,7 +43,9 @@ void cr_error_prefix(const char *context) {
   memcpy(last_error, tmp, sizeof tmp);
 }
 
-void cr_error_clear(void) { last_error[0] = '\0', last_status = 0; }
+void cr_error_clear(void) {
+  last_error[0] = '\0', last_status = 0;
+}
 
 const char *cr_status_name(int code) {
   switch (code) {
@@ -53,4 +61,6 @@ const char *cr_status_name(int code) {
   }
 }
 
-void cr_gsl_quiet(void) { gsl_set_error_handler_off(); }
+void cr_gsl_quiet(void) {
+  gsl_set_error_handler_off();
+}

@@ -39,7 +39,9 @@ int cr_error_status(int code);
 
 // 0 when a constructor returned an object, else cr_last_status(): lets a caller write
 // `if ((rc = cr_status_of(r = cr_renderer_new(vol, NULL, &p)))) return rc;`.
-static inline int cr_status_of(const void *object) { return object ? 0 : cr_last_status(); }
+static inline int cr_status_of(const void *object) {
+  return object ? 0 : cr_last_status();
+}
 
 // Prefixes the current message with "context: " (for callers adding the file name).
 void cr_error_prefix(const char *context);

@@ -97,10 +97,14 @@ cr_image *cr_image_to_grey(const cr_image *img, int c, const float *weights) {
     const float *s = cr_image_row(img, y);
     float *d = cr_image_row(g, y);
     for (int x = 0; x < img->width; x++, s += img->channels) {
-      if (img->channels == 1) d[x] = s[0];
-      else if (c >= 0) d[x] = s[c];
-      else if (img->channels >= 3) d[x] = w[0] * s[0] + w[1] * s[1] + w[2] * s[2];
-      else d[x] = s[0]; // grey + alpha
+      if (img->channels == 1)
+        d[x] = s[0];
+      else if (c >= 0)
+        d[x] = s[c];
+      else if (img->channels >= 3)
+        d[x] = w[0] * s[0] + w[1] * s[1] + w[2] * s[2];
+      else
+        d[x] = s[0]; // grey + alpha
     }
   }
   return g;

@@ -55,7 +55,8 @@ int cr_image_write(const char *path, const cr_image *img, int bits);
 // Writes a float NIfTI image (nx = width, ny = height, nz = 1, channels as a vector
 // intent in the 5th dimension) whose sform/qform is world_from_pixel (4x4, row-major,
 // pixel (u, v, 0) -> world mm). NULL means the identity (1 mm pixels at the origin).
-int cr_image_write_nifti(const char *path, const cr_image *img, const double world_from_pixel[4][4]);
+int cr_image_write_nifti(const char *path, const cr_image *img,
+                         const double world_from_pixel[4][4]);
 // Writes an 8-bit quick-look PNG of one channel (or of RGB) linearly mapped from
 // [lo, hi] to [0, 255]; lo == hi picks the image's own range.
 int cr_image_write_preview(const char *path, const cr_image *img, float lo, float hi);

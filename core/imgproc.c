@@ -3,7 +3,7 @@
 #include "core/cvwrap.h"
 #include "core/error.h"
 
-#define CHECK_GREY(img)                                                                     \
+#define CHECK_GREY(img)                                                                            \
   if ((img)->channels != 1) return cr_error(CR_EINVAL, "%s needs a 1-channel image", __func__)
 
 int cr_canny(const cr_image *img, double scale, double low, double high, unsigned char *edges) {
@@ -25,8 +25,8 @@ int cr_distance_to_features(const unsigned char *features, int width, int height
 int cr_clahe(cr_image *img, double scale, double clip, int tiles) {
   CHECK_GREY(img);
   char err[512];
-  if (cvw_clahe(img->data, img->width, img->height, img->stride, scale, clip, tiles, img->data,
-                err, sizeof err))
+  if (cvw_clahe(img->data, img->width, img->height, img->stride, scale, clip, tiles, img->data, err,
+                sizeof err))
     return cr_error(CR_EINVAL, "CLAHE: %s", err);
   return CR_OK;
 }

@@ -12,7 +12,9 @@ extern "C" {
 static inline double cr_vec3_dot(const double a[3], const double b[3]) {
   return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 }
-static inline double cr_vec3_norm(const double a[3]) { return sqrt(cr_vec3_dot(a, a)); }
+static inline double cr_vec3_norm(const double a[3]) {
+  return sqrt(cr_vec3_dot(a, a));
+}
 static inline void cr_vec3_cross(double out[3], const double a[3], const double b[3]) {
   double r0 = a[1] * b[2] - a[2] * b[1], r1 = a[2] * b[0] - a[0] * b[2],
          r2 = a[0] * b[1] - a[1] * b[0];

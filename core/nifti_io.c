@@ -83,7 +83,8 @@ static int check_raw_dims(const char *path) {
     return cr_error(CR_EFORMAT, "%s: invalid number of dimensions %lld", path, (long long)dim[0]);
   for (int d = 1; d <= dim[0]; d++)
     if (dim[d] < 1)
-      return cr_error(CR_EFORMAT, "%s: dimension %d has size %lld (zero-sized)", path, d, (long long)dim[d]);
+      return cr_error(CR_EFORMAT, "%s: dimension %d has size %lld (zero-sized)", path, d,
+                      (long long)dim[d]);
   return CR_OK;
 }
 
@@ -97,11 +98,19 @@ int cr_volume_load(const char *path, int volume_index, cr_volume **out, const ch
   if (!nim) return cr_error(CR_EFORMAT, "%s: not a readable NIfTI-1/NIfTI-2 file", path);
   if (dtname) *dtname = datatype_name(nim->datatype);
   switch (nim->datatype) {
-  case DT_UINT8: case DT_INT8: case DT_UINT16: case DT_INT16: case DT_UINT32: case DT_INT32:
-  case DT_FLOAT32: case DT_FLOAT64: break;
+  case DT_UINT8:
+  case DT_INT8:
+  case DT_UINT16:
+  case DT_INT16:
+  case DT_UINT32:
+  case DT_INT32:
+  case DT_FLOAT32:
+  case DT_FLOAT64: break;
   default:
-    rc = cr_error(CR_EUNSUPPORTED, "%s: datatype %s (%d) is not supported (scalar u8 i8 u16 i16 u32 i32 f32 f64 only)",
-                  path, datatype_name(nim->datatype), nim->datatype);
+    rc = cr_error(
+        CR_EUNSUPPORTED,
+        "%s: datatype %s (%d) is not supported (scalar u8 i8 u16 i16 u32 i32 f32 f64 only)", path,
+        datatype_name(nim->datatype), nim->datatype);
     goto done;
   }
   int64_t nx = nim->nx, ny = nim->ny, nz = nim->dim[0] >= 3 ? nim->nz : 1;
@@ -237,7 +246,8 @@ int cr_volume_save(const char *path, const cr_volume *vol) {
                            vol->world_from_voxel, "camreg volume");
 }
 
-int cr_image_write_nifti(const char *path, const cr_image *img, const double world_from_pixel[4][4]) {
+int cr_image_write_nifti(const char *path, const cr_image *img,
+                         const double world_from_pixel[4][4]) {
   double I[4][4];
   cr_mat4_identity(I);
   const int w = img->width, h = img->height, c = img->channels;

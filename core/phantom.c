@@ -38,10 +38,15 @@ int cr_phantom_affine(const cr_phantom_options *p, double A[4][4]) {
     int axis, sign;
     char ch = p->orientation[j];
     if (ch >= 'a' && ch <= 'z') ch = (char)(ch - 'a' + 'A');
-    if (ch && (hit = strchr(pos, ch))) axis = (int)(hit - pos), sign = 1;
-    else if (ch && (hit = strchr(neg, ch))) axis = (int)(hit - neg), sign = -1;
-    else return cr_error(CR_EINVAL, "phantom orientation '%s' is not a code like RAS or LPI", p->orientation);
-    if (used[axis]) return cr_error(CR_EINVAL, "phantom orientation '%s' repeats an axis", p->orientation);
+    if (ch && (hit = strchr(pos, ch)))
+      axis = (int)(hit - pos), sign = 1;
+    else if (ch && (hit = strchr(neg, ch)))
+      axis = (int)(hit - neg), sign = -1;
+    else
+      return cr_error(CR_EINVAL, "phantom orientation '%s' is not a code like RAS or LPI",
+                      p->orientation);
+    if (used[axis])
+      return cr_error(CR_EINVAL, "phantom orientation '%s' repeats an axis", p->orientation);
     used[axis] = 1;
     R[axis][j] = sign;
   }
@@ -96,10 +101,10 @@ static void anatomy_draw(const cr_phantom_options *p, anatomy *a) {
 }
 
 typedef struct geometry {
-  double rel[3];  // point relative to the centre, in mm
-  double u[3];    // unit direction in the ellipsoid-normalized frame
-  double rho;     // ellipsoidal radius (1 on the unfolded surface)
-  double r_mean;  // local ellipsoid radius along u, mm
+  double rel[3]; // point relative to the centre, in mm
+  double u[3];   // unit direction in the ellipsoid-normalized frame
+  double rho;    // ellipsoidal radius (1 on the unfolded surface)
+  double r_mean; // local ellipsoid radius along u, mm
 } geometry;
 
 static void point_geometry(const cr_phantom_options *p, const double xyz[3], geometry *g) {
@@ -109,8 +114,10 @@ static void point_geometry(const cr_phantom_options *p, const double xyz[3], geo
     s[a] = g->rel[a] / p->radius_mm[a];
   }
   g->rho = cr_vec3_norm(s);
-  if (g->rho > 1e-12) cr_vec3_scale(g->u, s, 1 / g->rho);
-  else g->u[0] = 0, g->u[1] = 0, g->u[2] = 1;
+  if (g->rho > 1e-12)
+    cr_vec3_scale(g->u, s, 1 / g->rho);
+  else
+    g->u[0] = 0, g->u[1] = 0, g->u[2] = 1;
   double d = cr_vec3_norm(g->rel);
   g->r_mean = g->rho > 1e-12 ? d / g->rho : p->radius_mm[2];
 }
@@ -159,7 +166,7 @@ static double vessel_strength(const cr_phantom_options *p, const anatomy *a, con
     if (cr_vec3_dot(mid, g->u) < 0.55) continue;
     double wiggle = 0.04 * sin(9 * cr_vec3_dot(mid, g->u) + a->vessel_phase[k]);
     double across = (cr_vec3_dot(nrm, g->u) + wiggle) * g->r_mean; // mm from the centre line
-    double radial = outer - r;                                      // centre line just above surface
+    double radial = outer - r;                                     // centre line just above surface
     double dist = sqrt(across * across + radial * radial);
     double s = smooth_step(r, dist, blur);
     if (s > best) best = s;

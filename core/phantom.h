@@ -17,18 +17,18 @@ extern "C" {
 #endif
 
 typedef struct cr_phantom_options {
-  int dim[3];               // voxels
-  double spacing_mm[3];     // voxel size
-  char orientation[4];      // voxel axis directions, e.g. "RAS", "LPI", "ASL"
-  double oblique_deg;       // extra rotation of the grid about (1,1,1), degrees
-  double centre_mm[3];      // world point at the centre of the grid and the brain
-  double radius_mm[3];      // brain semi-axes (x: left-right, y: anterior, z: superior)
-  double fold_depth_mm;     // depth of the sulci (0: smooth ellipsoid)
-  double gm_thickness_mm;   // grey-matter ribbon
-  int n_folds;              // number of sinusoidal folding waves
-  int n_vessels;            // surface vessels
+  int dim[3];             // voxels
+  double spacing_mm[3];   // voxel size
+  char orientation[4];    // voxel axis directions, e.g. "RAS", "LPI", "ASL"
+  double oblique_deg;     // extra rotation of the grid about (1,1,1), degrees
+  double centre_mm[3];    // world point at the centre of the grid and the brain
+  double radius_mm[3];    // brain semi-axes (x: left-right, y: anterior, z: superior)
+  double fold_depth_mm;   // depth of the sulci (0: smooth ellipsoid)
+  double gm_thickness_mm; // grey-matter ribbon
+  int n_folds;            // number of sinusoidal folding waves
+  int n_vessels;          // surface vessels
   double vessel_radius_mm;
-  uint64_t seed;            // folds and vessel paths
+  uint64_t seed;                         // folds and vessel paths
   float wm, gm, csf, vessel, background; // intensities
 } cr_phantom_options;
 

@@ -40,7 +40,8 @@ int cr_pose_from_mat4(cr_pose *out, const double M[4][4]) {
   double err = 0;
   for (int i = 0; i < 3; i++)
     for (int j = 0; j < 3; j++) err = fmax(err, fabs(RtR[i][j] - (i == j)));
-  if (!(err < 1e-4)) return cr_error(CR_EINVAL, "pose matrix is not a rotation (|R^T R - I| = %g)", err);
+  if (!(err < 1e-4))
+    return cr_error(CR_EINVAL, "pose matrix is not a rotation (|R^T R - I| = %g)", err);
   if (cr_mat3_det(R) < 0)
     return cr_error(CR_EINVAL, "pose matrix is a reflection (det < 0), not a rotation");
   cr_rotation_orthonormalize(R);
@@ -167,7 +168,8 @@ int cr_pose_write(const char *path, const cr_pose *p, const char *comment) {
   cr_pose_to_mat4(p, M);
   cr_pose_to_rvec_tvec(p, rvec, tvec);
   FILE *f = af.fp;
-  fprintf(f, "# camreg pose: cam_from_world, x_cam = R * x_world + t (world RAS mm, camera OpenCV)\n");
+  fprintf(f,
+          "# camreg pose: cam_from_world, x_cam = R * x_world + t (world RAS mm, camera OpenCV)\n");
   if (comment) fprintf(f, "# %s\n", comment);
   for (int i = 0; i < 4; i++)
     fprintf(f, "%.17g %.17g %.17g %.17g\n", M[i][0], M[i][1], M[i][2], M[i][3]);

@@ -51,7 +51,9 @@ uint64_t cr_rng_u64(cr_rng *r) {
   return r->block[0];
 }
 
-double cr_rng_uniform(cr_rng *r) { return (double)(cr_rng_u64(r) >> 11) * 0x1.0p-53; }
+double cr_rng_uniform(cr_rng *r) {
+  return (double)(cr_rng_u64(r) >> 11) * 0x1.0p-53;
+}
 
 double cr_rng_uniform_range(cr_rng *r, double lo, double hi) {
   double v = lo + (hi - lo) * cr_rng_uniform(r);

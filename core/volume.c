@@ -72,7 +72,8 @@ static inline int clamp_axis(double *x, int n) {
   return 1;
 }
 
-float cr_volume_sample_linear_ijk(const cr_volume *vol, double i, double j, double k, float outside) {
+float cr_volume_sample_linear_ijk(const cr_volume *vol, double i, double j, double k,
+                                  float outside) {
   const int nx = vol->dim[0], ny = vol->dim[1], nz = vol->dim[2];
   if (!clamp_axis(&i, nx) || !clamp_axis(&j, ny) || !clamp_axis(&k, nz)) return outside;
   int i0 = (int)i, j0 = (int)j, k0 = (int)k;
@@ -90,7 +91,8 @@ float cr_volume_sample_linear_ijk(const cr_volume *vol, double i, double j, doub
   return (float)(c0 + fz * (c1 - c0));
 }
 
-float cr_volume_sample_nearest_ijk(const cr_volume *vol, double i, double j, double k, float outside) {
+float cr_volume_sample_nearest_ijk(const cr_volume *vol, double i, double j, double k,
+                                   float outside) {
   if (!clamp_axis(&i, vol->dim[0]) || !clamp_axis(&j, vol->dim[1]) || !clamp_axis(&k, vol->dim[2]))
     return outside;
   // Round half up: floor(x + 0.5) is deterministic and cheap.

@@ -11,10 +11,10 @@ extern "C" {
 #endif
 
 typedef struct cr_volume {
-  int dim[3];                     // nx, ny, nz
-  double spacing[3];              // mm: lengths of the columns of world_from_voxel
-  double world_from_voxel[4][4];  // row-major affine
-  double voxel_from_world[4][4];  // its inverse
+  int dim[3];                    // nx, ny, nz
+  double spacing[3];             // mm: lengths of the columns of world_from_voxel
+  double world_from_voxel[4][4]; // row-major affine
+  double voxel_from_world[4][4]; // its inverse
   float *data;
 } cr_volume;
 
@@ -40,9 +40,11 @@ void cr_volume_world_to_voxel(const cr_volume *vol, const double xyz[3], double 
 // Trilinear interpolation at a continuous voxel index. Inside the box spanned by the
 // voxel centres it interpolates; up to half a voxel beyond, it extends the edge value;
 // further away it returns `outside`. Exact at voxel centres and on linear fields.
-float cr_volume_sample_linear_ijk(const cr_volume *vol, double i, double j, double k, float outside);
+float cr_volume_sample_linear_ijk(const cr_volume *vol, double i, double j, double k,
+                                  float outside);
 // Nearest-neighbour sample at a continuous voxel index (same domain as above).
-float cr_volume_sample_nearest_ijk(const cr_volume *vol, double i, double j, double k, float outside);
+float cr_volume_sample_nearest_ijk(const cr_volume *vol, double i, double j, double k,
+                                   float outside);
 // The same at a world point (mm).
 float cr_volume_sample_linear(const cr_volume *vol, const double xyz[3], float outside);
 float cr_volume_sample_nearest(const cr_volume *vol, const double xyz[3], float outside);

@@ -45,7 +45,8 @@ static int check_keys(const parse_ctx *p, const config_setting_t *group, const c
     if (!ok) {
       char known[512] = "";
       for (const char *const *a = allowed; *a; a++)
-        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", a == allowed ? "" : ", ", *a);
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+                 a == allowed ? "" : ", ", *a);
       return perr(p, s, name ? name : "?", "unknown key%s%s (known: %s)", prefix[0] ? " in " : "",
                   prefix, known);
     }
@@ -83,7 +84,8 @@ static int get_int(const parse_ctx *p, const config_setting_t *g, const char *pr
   char full[128];
   snprintf(full, sizeof full, "%s%s", pre, key);
   int t = config_setting_type(s);
-  if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) return perr(p, s, full, "expects a whole number");
+  if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+    return perr(p, s, full, "expects a whole number");
   long long v = config_setting_get_int64(s);
   if (v < lo || v > hi) return perr(p, s, full, "%lld is outside %ld..%ld", v, lo, hi);
   *out = (int)v;
@@ -98,11 +100,13 @@ static int get_vec(const parse_ctx *p, const config_setting_t *g, const char *pr
   char full[128];
   snprintf(full, sizeof full, "%s%s", pre, key);
   int len = config_setting_is_aggregate(s) ? config_setting_length(s) : -1;
-  if (n >= 0 && len != n) return perr(p, s, full, "expects %d numbers like [1.0, 2.0%s]", n, n > 2 ? ", 3.0" : "");
+  if (n >= 0 && len != n)
+    return perr(p, s, full, "expects %d numbers like [1.0, 2.0%s]", n, n > 2 ? ", 3.0" : "");
   if (n < 0 && (len < 2 || len > -n)) return perr(p, s, full, "expects 2..%d numbers", -n);
   for (int i = 0; i < len; i++) {
     config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-    if (!is_number(e) || !isfinite(number_of(e))) return perr(p, s, full, "element %d is not a number", i + 1);
+    if (!is_number(e) || !isfinite(number_of(e)))
+      return perr(p, s, full, "element %d is not a number", i + 1);
     out[i] = number_of(e);
   }
   if (count) *count = len;
@@ -128,7 +132,8 @@ static int get_file(const parse_ctx *p, const config_setting_t *g, const char *p
   char raw[CR_EXP_PATH_MAX] = "";
   int rc = get_str(p, g, pre, key, raw, sizeof raw);
   if (rc || !raw[0]) return rc;
-  if (raw[0] == '/' || !p->dir[0]) snprintf(out, CR_EXP_PATH_MAX, "%s", raw);
+  if (raw[0] == '/' || !p->dir[0])
+    snprintf(out, CR_EXP_PATH_MAX, "%s", raw);
   else if (snprintf(out, CR_EXP_PATH_MAX, "%s/%s", p->dir, raw) >= CR_EXP_PATH_MAX)
     return perr(p, config_setting_get_member(g, key), key, "path too long");
   if (!cr_file_exists(out)) {
@@ -142,15 +147,26 @@ static int get_file(const parse_ctx *p, const config_setting_t *g, const char *p
 static const char *const volume_keys[] = {"file", "threshold", NULL};
 static const char *const brain_keys[] = {"centre", "radii", NULL};
 static const char *const camera_keys[] = {"file", "width", "height", "fov_deg", NULL};
-static const char *const view_keys[] = {"distance_mm", "axis", "axis_cone_deg", "view_cone_deg",
-                                        "roll_deg", "opening_mm", "targets", NULL};
-static const char *const photo_keys[] = {"vessel_contrast", "sulcus_darkening", "specular", "illumination", "vignetting", "colour_cast",
-                                         "noise", "blur_px", "jpeg_quality", "distortion",
-                                         "occluders", "supersample", NULL};
+static const char *const view_keys[] = {"distance_mm",   "axis",     "axis_cone_deg",
+                                        "view_cone_deg", "roll_deg", "opening_mm",
+                                        "targets",       NULL};
+static const char *const photo_keys[] = {"vessel_contrast",
+                                         "sulcus_darkening",
+                                         "specular",
+                                         "illumination",
+                                         "vignetting",
+                                         "colour_cast",
+                                         "noise",
+                                         "blur_px",
+                                         "jpeg_quality",
+                                         "distortion",
+                                         "occluders",
+                                         "supersample",
+                                         NULL};
 static const char *const start_keys[] = {"bins_mm", "rotation_deg", "translation_mm", NULL};
-static const char *const top_keys[] = {"name", "trial", "volume", "brain", "camera", "views",
-                                       "photo", "registration", "methods", "start", "trials",
-                                       "success_mm", "seed", NULL};
+static const char *const top_keys[] = {"name",   "trial",      "volume",       "brain",   "camera",
+                                       "views",  "photo",      "registration", "methods", "start",
+                                       "trials", "success_mm", "seed",         NULL};
 
 // A group member that must be a group (or absent: NULL with rc 0).
 static int get_group(const parse_ctx *p, const config_setting_t *g, const char *key,
@@ -164,7 +180,8 @@ static int get_group(const parse_ctx *p, const config_setting_t *g, const char *
 static int parse_volume(const parse_ctx *p, const config_setting_t *root, cr_exp_config *c) {
   config_setting_t *s = config_setting_get_member(root, "volume");
   if (!s) return 0;
-  if (config_setting_type(s) == CONFIG_TYPE_STRING) return get_file(p, root, "", "volume", c->volume_path);
+  if (config_setting_type(s) == CONFIG_TYPE_STRING)
+    return get_file(p, root, "", "volume", c->volume_path);
   int rc = get_group(p, root, "volume", volume_keys, &s);
   if (!rc && !config_setting_get_member(s, "file")) rc = perr(p, s, "volume.file", "missing");
   if (!rc) rc = get_file(p, s, "volume.", "file", c->volume_path);
@@ -208,9 +225,13 @@ static int parse_views(const parse_ctx *p, const config_setting_t *root, cr_exp_
       (rc = get_int(p, g, "views.", "targets", 1, CR_EXP_MAX_TARGETS, &c->n_targets)))
     return rc;
   if (!(d[0] > 0 && d[1] >= d[0]))
-    return perr(p, config_setting_get_member(g, "distance_mm"), "views.distance_mm", "expects [min, max] with 0 < min <= max");
-  if (r[1] < r[0]) return perr(p, config_setting_get_member(g, "roll_deg"), "views.roll_deg", "expects [min, max] with min <= max");
-  if (cr_vec3_normalize(c->axis) == 0) return perr(p, config_setting_get_member(g, "axis"), "views.axis", "must not be zero");
+    return perr(p, config_setting_get_member(g, "distance_mm"), "views.distance_mm",
+                "expects [min, max] with 0 < min <= max");
+  if (r[1] < r[0])
+    return perr(p, config_setting_get_member(g, "roll_deg"), "views.roll_deg",
+                "expects [min, max] with min <= max");
+  if (cr_vec3_normalize(c->axis) == 0)
+    return perr(p, config_setting_get_member(g, "axis"), "views.axis", "must not be zero");
   c->dist_min_mm = d[0], c->dist_max_mm = d[1], c->roll_min_deg = r[0], c->roll_max_deg = r[1];
   return 0;
 }
@@ -260,7 +281,8 @@ static int setting_text(const config_setting_t *s, char *buf, size_t cap) {
 
 // Reads the method group g over *m (which holds the defaults): name and focus_sigma_mm
 // are the experiment's; every other key is a registration-method key (method.h).
-static int parse_method(const parse_ctx *p, const config_setting_t *g, const char *pre, cr_exp_method *m) {
+static int parse_method(const parse_ctx *p, const config_setting_t *g, const char *pre,
+                        cr_exp_method *m) {
   int rc;
   char full[96], value[512];
   if ((rc = get_str(p, g, pre, "name", m->name, sizeof m->name)) ||
@@ -274,8 +296,11 @@ static int parse_method(const parse_ctx *p, const config_setting_t *g, const cha
     if (!strcmp(key, "restarts"))
       return perr(p, s, full, "unknown key: write starts = restarts + 1 (the start pose counts)");
     if (!cr_reg_method_has_key(key, NULL))
-      return perr(p, s, full, "unknown key (method keys are camreg register's options: camreg register --help)");
-    if (setting_text(s, value, sizeof value)) return perr(p, s, full, "expects a number, a string or numbers [a, b]");
+      return perr(
+          p, s, full,
+          "unknown key (method keys are camreg register's options: camreg register --help)");
+    if (setting_text(s, value, sizeof value))
+      return perr(p, s, full, "expects a number, a string or numbers [a, b]");
     if (cr_reg_method_set(&m->reg, key, value)) return perr(p, s, full, "%s", cr_last_error());
   }
   snprintf(full, sizeof full, "%sname", pre);
@@ -297,7 +322,8 @@ static int parse_methods(const parse_ctx *p, const config_setting_t *root, cr_ex
   if (!list) return 0;
   int n = config_setting_is_aggregate(list) ? config_setting_length(list) : -1;
   if (n < 1 || n > CR_EXP_MAX_METHODS)
-    return perr(p, list, "methods", "expects a list ( {...}, {...} ) of 1..%d groups", CR_EXP_MAX_METHODS);
+    return perr(p, list, "methods", "expects a list ( {...}, {...} ) of 1..%d groups",
+                CR_EXP_MAX_METHODS);
   cr_exp_method base = c->methods[0];
   for (int i = 0; i < n; i++) {
     config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
@@ -327,7 +353,8 @@ static int parse_start(const parse_ctx *p, const config_setting_t *root, cr_exp_
     return perr(p, g, "start", "give either bins_mm or rotation_deg/translation_mm, not both");
   if (bins) {
     int n = 0;
-    if ((rc = get_vec(p, g, "start.", "bins_mm", -(CR_EXP_MAX_BINS + 1), c->bins_mm, &n))) return rc;
+    if ((rc = get_vec(p, g, "start.", "bins_mm", -(CR_EXP_MAX_BINS + 1), c->bins_mm, &n)))
+      return rc;
     for (int i = 0; i < n; i++)
       if (c->bins_mm[i] < 0 || (i && c->bins_mm[i] <= c->bins_mm[i - 1]))
         return perr(p, bins, "start.bins_mm", "edges must be >= 0 and increasing");
@@ -386,9 +413,17 @@ cr_exp_config cr_exp_config_defaults(void) {
   c->roll_min_deg = -180, c->roll_max_deg = 180;
   c->opening_mm = 40;
   c->n_targets = 64;
-  c->photo = (cr_exp_photo){.vessel_contrast = 1, .sulcus_darkening = 1, .specular = 1,
-                            .illumination = 1, .vignetting = 1, .colour_cast = 0.06, .noise = 3,
-                            .blur_px = 0.7, .jpeg_quality = 92, .distortion = 1, .occluders = 1,
+  c->photo = (cr_exp_photo){.vessel_contrast = 1,
+                            .sulcus_darkening = 1,
+                            .specular = 1,
+                            .illumination = 1,
+                            .vignetting = 1,
+                            .colour_cast = 0.06,
+                            .noise = 3,
+                            .blur_px = 0.7,
+                            .jpeg_quality = 92,
+                            .distortion = 1,
+                            .occluders = 1,
                             .supersample = 2};
   c->n_methods = 1;
   snprintf(c->methods[0].name, sizeof c->methods[0].name, "default");
@@ -424,15 +459,18 @@ int cr_exp_config_load(const char *path, cr_exp_config *cfg) {
   parse_ctx p = {.file = path};
   snprintf(p.dir, sizeof p.dir, "%s", path);
   char *slash = strrchr(p.dir, '/');
-  if (slash) *slash = 0;
-  else p.dir[0] = 0;
+  if (slash)
+    *slash = 0;
+  else
+    p.dir[0] = 0;
   const char *base = slash ? path + (slash - p.dir) + 1 : path;
   snprintf(cfg->name, sizeof cfg->name, "%.*s", (int)strcspn(base, "."), base);
   config_t lc;
   config_init(&lc);
   if (!config_read_file(&lc, path)) {
-    rc = cr_error(CR_EFORMAT, "%s:%d: syntax: %s", config_error_file(&lc) ? config_error_file(&lc) : path,
-                  config_error_line(&lc), config_error_text(&lc));
+    rc = cr_error(CR_EFORMAT, "%s:%d: syntax: %s",
+                  config_error_file(&lc) ? config_error_file(&lc) : path, config_error_line(&lc),
+                  config_error_text(&lc));
   } else {
     rc = parse_root(&p, config_root_setting(&lc), cfg);
   }
@@ -440,4 +478,6 @@ int cr_exp_config_load(const char *path, cr_exp_config *cfg) {
   return rc;
 }
 
-long cr_exp_config_units(const cr_exp_config *cfg) { return (long)cfg->n_trials * cfg->n_methods; }
+long cr_exp_config_units(const cr_exp_config *cfg) {
+  return (long)cfg->n_trials * cfg->n_methods;
+}

@@ -28,10 +28,10 @@ extern "C" {
 // registration method (registration/method.h), whose keys a config's method group sets
 // by the same names as camreg register's options (max_evals = 500; or max-evals).
 typedef struct cr_exp_method {
-  char name[CR_EXP_NAME_MAX];      // label in the CSV and the summary (no commas)
-  cr_reg_method reg;               // render mode, preparation, metric, optimizer, schedule, priors
-  double focus_sigma_mm;           // working-distance prior: < 0 off; else the prior distance is
-                                   // the pivot's true depth + N(0, sigma) (a microscope's focus)
+  char name[CR_EXP_NAME_MAX]; // label in the CSV and the summary (no commas)
+  cr_reg_method reg;          // render mode, preparation, metric, optimizer, schedule, priors
+  double focus_sigma_mm;      // working-distance prior: < 0 off; else the prior distance is
+                              // the pivot's true depth + N(0, sigma) (a microscope's focus)
 } cr_exp_method;
 
 // Photo synthesis strengths (0 = effect off, 1 = realistic); read by the appearance-model
@@ -39,16 +39,16 @@ typedef struct cr_exp_method {
 typedef struct cr_exp_photo {
   double vessel_contrast;  // vessel colouring from the sub-surface signal
   double sulcus_darkening; // cavity occlusion of the sulci
-  double specular;      // wet highlights
-  double illumination;  // uneven illumination
-  double vignetting;    // vignetting
-  double colour_cast;   // std dev of a random per-channel gain
-  double noise;         // Gaussian noise sigma, grey levels of 255
-  double blur_px;       // Gaussian blur sigma, pixels
-  int jpeg_quality;     // 1..100; 0 = no JPEG round trip
-  double distortion;    // scale of the camera's lens distortion applied (0..)
-  int occluders;        // number of random instruments
-  int supersample;      // render at this factor, then downsample (1..4)
+  double specular;         // wet highlights
+  double illumination;     // uneven illumination
+  double vignetting;       // vignetting
+  double colour_cast;      // std dev of a random per-channel gain
+  double noise;            // Gaussian noise sigma, grey levels of 255
+  double blur_px;          // Gaussian blur sigma, pixels
+  int jpeg_quality;        // 1..100; 0 = no JPEG round trip
+  double distortion;       // scale of the camera's lens distortion applied (0..)
+  int occluders;           // number of random instruments
+  int supersample;         // render at this factor, then downsample (1..4)
 } cr_exp_photo;
 
 typedef enum cr_exp_start_mode {
@@ -57,9 +57,9 @@ typedef enum cr_exp_start_mode {
 } cr_exp_start_mode;
 
 typedef struct cr_exp_config {
-  char path[CR_EXP_PATH_MAX];        // the config file
-  char name[CR_EXP_NAME_MAX];        // experiment name (default: file base name)
-  char trial_kind[16];               // "synthetic" (default), "identity", "registration"
+  char path[CR_EXP_PATH_MAX]; // the config file
+  char name[CR_EXP_NAME_MAX]; // experiment name (default: file base name)
+  char trial_kind[16];        // "synthetic" (default), "identity", "registration"
   // volume (optional): the MRI; the brain convexity is fitted to voxels > threshold
   char volume_path[CR_EXP_PATH_MAX]; // "" = none (the phantom ellipsoid is used)
   double volume_threshold;           // default 10
@@ -83,13 +83,13 @@ typedef struct cr_exp_config {
   cr_exp_method methods[CR_EXP_MAX_METHODS];
   // start poses
   cr_exp_start_mode start_mode;
-  int n_bins;                        // bins: n_bins + 1 edges in bins_mm
+  int n_bins; // bins: n_bins + 1 edges in bins_mm
   double bins_mm[CR_EXP_MAX_BINS + 1];
   double rot_range_deg, trans_range_mm;
-  int n_trials;                      // samples; each sample runs every method (default 20)
-  double success_mm;                 // success threshold on final mTRE (default 2)
-  uint64_t seed;                     // default 1
-  uint64_t hash;                     // FNV-1a of the config file's bytes
+  int n_trials;      // samples; each sample runs every method (default 20)
+  double success_mm; // success threshold on final mTRE (default 2)
+  uint64_t seed;     // default 1
+  uint64_t hash;     // FNV-1a of the config file's bytes
 } cr_exp_config;
 
 // Every default (a valid config without a volume: the phantom ellipsoid,

@@ -48,9 +48,8 @@ double cr_exp_capture_range(const double *hi, const double *rate, const int *cou
   return range;
 }
 
-void cr_exp_evaluate_row(const cr_exp_config *cfg, const cr_exp_scene *scene,
-                         const cr_exp_trial *t, int status, const cr_exp_outcome *out,
-                         double time_s, cr_exp_row *row) {
+void cr_exp_evaluate_row(const cr_exp_config *cfg, const cr_exp_scene *scene, const cr_exp_trial *t,
+                         int status, const cr_exp_outcome *out, double time_s, cr_exp_row *row) {
   memset(row, 0, sizeof *row);
   row->trial = t->index, row->sample = t->sample;
   snprintf(row->method, sizeof row->method, "%s", cfg->methods[t->method].name);
@@ -60,9 +59,11 @@ void cr_exp_evaluate_row(const cr_exp_config *cfg, const cr_exp_scene *scene,
   const double(*X)[3] = (const double(*)[3])t->targets;
   row->init_mtre_mm = cr_reg_mtre(&t->start, &t->gt, X, t->n_targets);
   row->final_mtre_mm = cr_reg_mtre(fin, &t->gt, X, t->n_targets);
-  if (cr_exp_projection_distance(&scene->camera, &t->start, &t->gt, X, t->n_targets, &row->init_proj_px, NULL))
+  if (cr_exp_projection_distance(&scene->camera, &t->start, &t->gt, X, t->n_targets,
+                                 &row->init_proj_px, NULL))
     row->init_proj_px = NAN;
-  if (cr_exp_projection_distance(&scene->camera, fin, &t->gt, X, t->n_targets, &row->final_proj_px, NULL))
+  if (cr_exp_projection_distance(&scene->camera, fin, &t->gt, X, t->n_targets, &row->final_proj_px,
+                                 NULL))
     row->final_proj_px = NAN;
   cr_exp_pose_errors(fin, &t->gt, &row->rot_err_deg, &row->trans_err_mm);
   row->success = !status && row->final_mtre_mm < cfg->success_mm;

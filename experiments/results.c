@@ -21,7 +21,9 @@ static const char header[] =
     "gt_tz,final_rx,final_ry,final_rz,final_tx,final_ty,final_tz";
 #define N_COLUMNS 27
 
-const char *cr_exp_csv_header(void) { return header; }
+const char *cr_exp_csv_header(void) {
+  return header;
+}
 
 int cr_exp_row_format(const cr_exp_row *r, char *buf, size_t cap) {
   int n = snprintf(buf, cap,
@@ -29,10 +31,10 @@ int cr_exp_row_format(const cr_exp_row *r, char *buf, size_t cap) {
                    "%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g\n",
                    r->trial, r->sample, r->method, r->status, r->bin_lo_mm, r->bin_hi_mm,
                    r->init_mtre_mm, r->final_mtre_mm, r->init_proj_px, r->final_proj_px,
-                   r->rot_err_deg, r->trans_err_mm, r->success, r->evals, r->time_s,
-                   r->gt_rvec[0], r->gt_rvec[1], r->gt_rvec[2], r->gt_tvec[0], r->gt_tvec[1],
-                   r->gt_tvec[2], r->final_rvec[0], r->final_rvec[1], r->final_rvec[2],
-                   r->final_tvec[0], r->final_tvec[1], r->final_tvec[2]);
+                   r->rot_err_deg, r->trans_err_mm, r->success, r->evals, r->time_s, r->gt_rvec[0],
+                   r->gt_rvec[1], r->gt_rvec[2], r->gt_tvec[0], r->gt_tvec[1], r->gt_tvec[2],
+                   r->final_rvec[0], r->final_rvec[1], r->final_rvec[2], r->final_tvec[0],
+                   r->final_tvec[1], r->final_tvec[2]);
   return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
@@ -70,11 +72,11 @@ int cr_exp_row_parse(const char *line, cr_exp_row *r) {
   if (n != N_COLUMNS) return cr_error(CR_EFORMAT, "row has %d fields, expected %d", n, N_COLUMNS);
   memset(r, 0, sizeof *r);
   long st, succ;
-  double *dst[] = {&r->bin_lo_mm, &r->bin_hi_mm, &r->init_mtre_mm, &r->final_mtre_mm,
-                   &r->init_proj_px, &r->final_proj_px, &r->rot_err_deg, &r->trans_err_mm};
+  double *dst[] = {&r->bin_lo_mm,    &r->bin_hi_mm,     &r->init_mtre_mm, &r->final_mtre_mm,
+                   &r->init_proj_px, &r->final_proj_px, &r->rot_err_deg,  &r->trans_err_mm};
   int bad = parse_long(f[0], &r->trial) || parse_long(f[1], &r->sample) || parse_long(f[3], &st) ||
-            parse_long(f[12], &succ) || parse_long(f[13], &r->evals) || parse_dbl(f[14], &r->time_s) ||
-            strlen(f[2]) >= sizeof r->method || !f[2][0];
+            parse_long(f[12], &succ) || parse_long(f[13], &r->evals) ||
+            parse_dbl(f[14], &r->time_s) || strlen(f[2]) >= sizeof r->method || !f[2][0];
   for (int i = 0; i < 8 && !bad; i++) bad = parse_dbl(f[4 + i], dst[i]);
   for (int i = 0; i < 3 && !bad; i++)
     bad = parse_dbl(f[15 + i], &r->gt_rvec[i]) || parse_dbl(f[18 + i], &r->gt_tvec[i]) ||
@@ -115,11 +117,15 @@ static int slurp(const char *path, char **out, size_t *len) {
 static void parse_meta_line(const char *line, cr_exp_meta *m) {
   unsigned long long h;
   if (sscanf(line, "# camreg_version: %31s", m->version) == 1) return;
-  if (sscanf(line, "# config_hash: %llx", &h) == 1) m->config_hash = h;
-  else if (sscanf(line, "# trials_total: %ld", &m->total) == 1) return;
-  else if (sscanf(line, "# shard: %d/%d", &m->shard_k, &m->shard_n) == 2) return;
+  if (sscanf(line, "# config_hash: %llx", &h) == 1)
+    m->config_hash = h;
+  else if (sscanf(line, "# trials_total: %ld", &m->total) == 1)
+    return;
+  else if (sscanf(line, "# shard: %d/%d", &m->shard_k, &m->shard_n) == 2)
+    return;
   else if (!strncmp(line, "# config: ", 10))
-    snprintf(m->config_path, sizeof m->config_path, "%.*s", (int)strcspn(line + 10, "\n"), line + 10);
+    snprintf(m->config_path, sizeof m->config_path, "%.*s", (int)strcspn(line + 10, "\n"),
+             line + 10);
 }
 
 int cr_exp_results_read(const char *path, cr_exp_meta *meta, cr_exp_row **rows, long *n_rows,
@@ -142,9 +148,11 @@ int cr_exp_results_read(const char *path, cr_exp_meta *meta, cr_exp_row **rows, 
       break;
     }
     *nl = 0;
-    if (p[0] == '#') parse_meta_line(p, meta);
+    if (p[0] == '#')
+      parse_meta_line(p, meta);
     else if (!seen_header) {
-      if (strcmp(p, header)) rc = cr_error(CR_EFORMAT, "%s:%ld: not a camreg results header", path, lineno);
+      if (strcmp(p, header))
+        rc = cr_error(CR_EFORMAT, "%s:%ld: not a camreg results header", path, lineno);
       seen_header = 1;
     } else if (p[0]) {
       if (n == cap) {
@@ -156,8 +164,10 @@ int cr_exp_results_read(const char *path, cr_exp_meta *meta, cr_exp_row **rows, 
         }
         r = nr;
       }
-      if ((rc = cr_exp_row_parse(p, &r[n]))) cr_error(CR_EFORMAT, "%s:%ld: malformed row", path, lineno);
-      else n++;
+      if ((rc = cr_exp_row_parse(p, &r[n])))
+        cr_error(CR_EFORMAT, "%s:%ld: malformed row", path, lineno);
+      else
+        n++;
     }
     p = nl + 1;
   }
@@ -197,15 +207,18 @@ static int rewrite(const char *path, const cr_exp_meta *m, const cr_exp_row *row
 
 // Checks an existing file's rows against the run and marks done[]; rewrites it if a
 // truncated line must go.
-static int resume_existing(const char *path, const cr_exp_meta *meta, unsigned char *done, long *n_done) {
+static int resume_existing(const char *path, const cr_exp_meta *meta, unsigned char *done,
+                           long *n_done) {
   cr_exp_meta old;
   cr_exp_row *rows;
   long n;
   int trunc, rc = cr_exp_results_read(path, &old, &rows, &n, &trunc);
   if (rc) return rc;
   if (old.config_hash != meta->config_hash)
-    rc = cr_error(CR_EINVAL, "%s: made by another config (hash %016" PRIx64 ", this one %016" PRIx64
-                  "); use a new output folder", path, old.config_hash, meta->config_hash);
+    rc = cr_error(CR_EINVAL,
+                  "%s: made by another config (hash %016" PRIx64 ", this one %016" PRIx64
+                  "); use a new output folder",
+                  path, old.config_hash, meta->config_hash);
   else if (old.total != meta->total || old.shard_k != meta->shard_k || old.shard_n != meta->shard_n)
     rc = cr_error(CR_EINVAL, "%s: made for shard %d/%d of %ld trials, not shard %d/%d of %ld", path,
                   old.shard_k, old.shard_n, old.total, meta->shard_k, meta->shard_n, meta->total);
@@ -213,8 +226,10 @@ static int resume_existing(const char *path, const cr_exp_meta *meta, unsigned c
     long t = rows[i].trial;
     if (t >= meta->total || (meta->shard_n > 0 && t % meta->shard_n != meta->shard_k - 1))
       rc = cr_error(CR_EFORMAT, "%s: trial %ld does not belong to this run", path, t);
-    else if (done[t]) rc = cr_error(CR_EFORMAT, "%s: trial %ld appears twice", path, t);
-    else done[t] = 1, (*n_done)++;
+    else if (done[t])
+      rc = cr_error(CR_EFORMAT, "%s: trial %ld appears twice", path, t);
+    else
+      done[t] = 1, (*n_done)++;
   }
   if (!rc && trunc) rc = rewrite(path, meta, rows, n);
   free(rows);
@@ -226,7 +241,8 @@ int cr_exp_results_open(const char *path, const cr_exp_meta *meta, unsigned char
   *out = NULL;
   *n_done = 0;
   memset(done, 0, (size_t)meta->total);
-  int rc = cr_file_exists(path) ? resume_existing(path, meta, done, n_done) : rewrite(path, meta, NULL, 0);
+  int rc = cr_file_exists(path) ? resume_existing(path, meta, done, n_done)
+                                : rewrite(path, meta, NULL, 0);
   if (rc) return rc;
   cr_exp_results *r = calloc(1, sizeof *r);
   if (!r) return cr_error(CR_ENOMEM, "out of memory");
@@ -273,13 +289,18 @@ int cr_exp_merge(const char *const *paths, int n_paths, const char *out_path) {
     int trunc;
     if ((rc = cr_exp_results_read(paths[i], &m, &rows, &n, &trunc))) break;
     if (i == 0) first = m;
-    if (trunc) rc = cr_error(CR_EFORMAT, "%s: ends with a truncated row: finish the run first", paths[i]);
+    if (trunc)
+      rc = cr_error(CR_EFORMAT, "%s: ends with a truncated row: finish the run first", paths[i]);
     else if (m.config_hash != first.config_hash || m.total != first.total)
-      rc = cr_error(CR_EFORMAT, "%s: another experiment (config hash %016" PRIx64 ", %ld trials) than %s (%016" PRIx64 ", %ld)",
+      rc = cr_error(CR_EFORMAT,
+                    "%s: another experiment (config hash %016" PRIx64
+                    ", %ld trials) than %s (%016" PRIx64 ", %ld)",
                     paths[i], m.config_hash, m.total, paths[0], first.config_hash, first.total);
     cr_exp_row *na = rc ? NULL : realloc(all, (size_t)(n_all + n + 1) * sizeof *all);
-    if (na) all = na;
-    else if (!rc) rc = cr_error(CR_ENOMEM, "out of memory");
+    if (na)
+      all = na;
+    else if (!rc)
+      rc = cr_error(CR_ENOMEM, "out of memory");
     for (long j = 0; j < n && !rc; j++) all[n_all++] = rows[j];
     free(rows);
   }
@@ -287,12 +308,15 @@ int cr_exp_merge(const char *const *paths, int n_paths, const char *out_path) {
     qsort(all, (size_t)n_all, sizeof *all, by_trial);
     for (long j = 0; j < n_all && !rc; j++) {
       if (all[j].trial != j) {
-        if (all[j].trial < j) rc = cr_error(CR_EFORMAT, "trial %ld appears more than once in the inputs", all[j].trial);
-        else rc = cr_error(CR_EFORMAT, "trial %ld is missing from the inputs", j);
+        if (all[j].trial < j)
+          rc = cr_error(CR_EFORMAT, "trial %ld appears more than once in the inputs", all[j].trial);
+        else
+          rc = cr_error(CR_EFORMAT, "trial %ld is missing from the inputs", j);
       }
     }
     if (!rc && n_all != first.total)
-      rc = cr_error(CR_EFORMAT, "the inputs hold %ld of %ld trials; trial %ld is missing", n_all, first.total, n_all);
+      rc = cr_error(CR_EFORMAT, "the inputs hold %ld of %ld trials; trial %ld is missing", n_all,
+                    first.total, n_all);
   }
   if (!rc) {
     first.shard_k = first.shard_n = 0;

@@ -19,14 +19,14 @@ extern "C" {
 typedef struct cr_exp_row {
   long trial, sample;
   char method[48];
-  int status;                       // 0 ok, else the trial's negative cr_status
+  int status; // 0 ok, else the trial's negative cr_status
   double bin_lo_mm, bin_hi_mm;
   double init_mtre_mm, final_mtre_mm;
   double init_proj_px, final_proj_px;
   double rot_err_deg, trans_err_mm;
   int success;
   long evals;
-  double time_s;                    // wall time of the trial (the only non-deterministic column)
+  double time_s; // wall time of the trial (the only non-deterministic column)
   double gt_rvec[3], gt_tvec[3], final_rvec[3], final_tvec[3];
 } cr_exp_row;
 
@@ -42,8 +42,8 @@ typedef struct cr_exp_meta {
   char version[32];
   char config_path[4096];
   uint64_t config_hash;
-  long total;            // trials of the whole experiment (all shards)
-  int shard_k, shard_n;  // 1/1 when not sharded; 0/0 in a merged file
+  long total;           // trials of the whole experiment (all shards)
+  int shard_k, shard_n; // 1/1 when not sharded; 0/0 in a merged file
 } cr_exp_meta;
 
 // A results file opened for appending rows.

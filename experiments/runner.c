@@ -20,8 +20,10 @@ cr_exp_run_options cr_exp_run_defaults(void) {
 }
 
 void cr_exp_results_path(const char *dir, int k, int n, char *out, size_t cap) {
-  if (n <= 1) snprintf(out, cap, "%s/results.csv", dir);
-  else snprintf(out, cap, "%s/results-shard%d-of-%d.csv", dir, k, n);
+  if (n <= 1)
+    snprintf(out, cap, "%s/results.csv", dir);
+  else
+    snprintf(out, cap, "%s/results-shard%d-of-%d.csv", dir, k, n);
 }
 
 static double now_s(void) {
@@ -43,7 +45,8 @@ int cr_exp_copy_file(const char *src, const char *dst) {
     if (bad || ferror(in)) {
       cr_atomic_abort(&af);
       rc = cr_error(CR_EIO, "%s: copy failed", dst);
-    } else rc = cr_atomic_commit(&af);
+    } else
+      rc = cr_atomic_commit(&af);
   }
   fclose(in);
   return rc;
@@ -83,9 +86,11 @@ static void run_one(run_state *s, long index) {
   double t0 = now_s();
   int status = cr_exp_trial_make(s->cfg, s->scene, index, &t);
   if (status) { // cannot draw: record the failure with what is known
-    t.index = index, t.sample = index / s->cfg->n_methods, t.method = (int)(index % s->cfg->n_methods);
+    t.index = index, t.sample = index / s->cfg->n_methods,
+    t.method = (int)(index % s->cfg->n_methods);
     t.n_targets = 0, t.gt = t.start = cr_pose_identity();
-  } else status = s->fn(s->cfg, s->scene, &t, s->opt->trial_ctx, &out);
+  } else
+    status = s->fn(s->cfg, s->scene, &t, s->opt->trial_ctx, &out);
   cr_exp_evaluate_row(s->cfg, s->scene, &t, status, &out, now_s() - t0, &row);
   int len = cr_exp_row_format(&row, line, sizeof line);
 #pragma omp critical(cr_exp_append)
@@ -109,7 +114,8 @@ int cr_exp_run(const cr_exp_config *cfg, const char *out_dir, const cr_exp_run_o
                cr_exp_run_stats *stats) {
   memset(stats, 0, sizeof *stats);
   if (opt->shard_n < 1 || opt->shard_k < 1 || opt->shard_k > opt->shard_n)
-    return cr_error(CR_EINVAL, "shard %d/%d: expects K/N with 1 <= K <= N", opt->shard_k, opt->shard_n);
+    return cr_error(CR_EINVAL, "shard %d/%d: expects K/N with 1 <= K <= N", opt->shard_k,
+                    opt->shard_n);
   run_state s = {.cfg = cfg, .opt = opt, .fn = opt->trial_fn};
   int rc = s.fn ? 0 : cr_exp_trial_lookup(cfg->trial_kind, &s.fn);
   if (!rc && s.fn == cr_exp_trial_registration && !cfg->volume_path[0])
@@ -117,8 +123,10 @@ int cr_exp_run(const cr_exp_config *cfg, const char *out_dir, const cr_exp_run_o
   if (!rc) rc = prepare_dir(out_dir);
   if (!rc) rc = copy_config(cfg->path, out_dir);
   if (rc) return rc;
-  cr_exp_meta meta = {.config_hash = cfg->hash, .total = cr_exp_config_units(cfg),
-                      .shard_k = opt->shard_k, .shard_n = opt->shard_n};
+  cr_exp_meta meta = {.config_hash = cfg->hash,
+                      .total = cr_exp_config_units(cfg),
+                      .shard_k = opt->shard_k,
+                      .shard_n = opt->shard_n};
   snprintf(meta.version, sizeof meta.version, "%s", CR_VERSION_STRING);
   snprintf(meta.config_path, sizeof meta.config_path, "%s", cfg->path);
   cr_exp_results_path(out_dir, opt->shard_k, opt->shard_n, stats->csv_path, sizeof stats->csv_path);

@@ -34,10 +34,10 @@ typedef struct cr_exp_run_options {
 cr_exp_run_options cr_exp_run_defaults(void);
 
 typedef struct cr_exp_run_stats {
-  long total;     // trials of this shard
-  long resumed;   // rows found from an earlier run
-  long run;       // rows added now
-  long failed;    // of those, trials that returned an error status
+  long total;   // trials of this shard
+  long resumed; // rows found from an earlier run
+  long run;     // rows added now
+  long failed;  // of those, trials that returned an error status
   char csv_path[CR_EXP_PATH_MAX];
 } cr_exp_run_stats;
 

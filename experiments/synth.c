@@ -102,11 +102,11 @@ static double smoothstep(double a, double b, double x) {
 }
 
 typedef struct scene {
-  double light_cam[3];        // unit direction towards the light, camera frame
-  double gain[3];             // colour cast
-  double falloff_centre[2];   // uneven illumination centre (px)
-  double ellipse[5];          // opening: centre u, v, semi-axes a, b (px), angle (rad)
-  double tools[4][5];         // occluders: tip u, v, direction angle, width px, shade
+  double light_cam[3];      // unit direction towards the light, camera frame
+  double gain[3];           // colour cast
+  double falloff_centre[2]; // uneven illumination centre (px)
+  double ellipse[5];        // opening: centre u, v, semi-axes a, b (px), angle (rad)
+  double tools[4][5];       // occluders: tip u, v, direction angle, width px, shade
 } scene;
 
 static void draw_scene(const cr_synth_options *p, const cr_camera *cam, const cr_pose *pose,
@@ -140,7 +140,8 @@ static void draw_scene(const cr_synth_options *p, const cr_camera *cam, const cr
 
 // Signed ellipse coordinate: < 1 inside the opening.
 static double ellipse_r(const scene *s, double u, double v) {
-  double du = u - s->ellipse[0], dv = v - s->ellipse[1], c = cos(s->ellipse[4]), sn = sin(s->ellipse[4]);
+  double du = u - s->ellipse[0], dv = v - s->ellipse[1], c = cos(s->ellipse[4]),
+         sn = sin(s->ellipse[4]);
   double a = (c * du + sn * dv) / s->ellipse[2], b = (-sn * du + c * dv) / s->ellipse[3];
   return sqrt(a * a + b * b);
 }
@@ -153,7 +154,8 @@ static double tool_cover(const scene *s, int nt, double u, double v, double *sha
     double across = -du * sin(s->tools[t][2]) + dv * cos(s->tools[t][2]);
     double half = 0.5 * s->tools[t][3];
     if (along > 0 && fabs(across) < half) {
-      *shade = s->tools[t][4] * (0.75 + 0.25 * cos(M_PI * across / half * 0.5)); // metallic roll-off
+      *shade =
+          s->tools[t][4] * (0.75 + 0.25 * cos(M_PI * across / half * 0.5)); // metallic roll-off
       return 1;
     }
   }
@@ -174,7 +176,8 @@ static void shade_pixels(const cr_synth_options *p, const cr_camera *cam, const 
       int hit = !isnan(X[0]), open = er < 1 && hit;
       if (open) {
         double nw[3] = {cr_image_px(f->normal, x, y)[0], cr_image_px(f->normal, x, y)[1],
-                        cr_image_px(f->normal, x, y)[2]}, nc[3];
+                        cr_image_px(f->normal, x, y)[2]},
+               nc[3];
         cr_mat3_apply(nc, pose->R, nw);
         double v = (cr_image_px(sig, x, y)[0] - lo) / (hi > lo ? hi - lo : 1);
         double wv = p->vessel_contrast * smoothstep(0.35, 0.85, v);
@@ -185,7 +188,8 @@ static void shade_pixels(const cr_synth_options *p, const cr_camera *cam, const 
         double ray[3];
         cr_camera_pixel_ray(cam, x, y, ray);
         cr_vec3_normalize(ray);
-        double half[3] = {s->light_cam[0] - ray[0], s->light_cam[1] - ray[1], s->light_cam[2] - ray[2]};
+        double half[3] = {s->light_cam[0] - ray[0], s->light_cam[1] - ray[1],
+                          s->light_cam[2] - ray[2]};
         cr_vec3_normalize(half);
         double spec = p->specular * 0.8 * pow(fmax(0, cr_vec3_dot(nc, half)), 80);
         for (int c = 0; c < 3; c++)
@@ -201,14 +205,16 @@ static void shade_pixels(const cr_synth_options *p, const cr_camera *cam, const 
         for (int c = 0; c < 3; c++) col[c] = tshade;
       double dr = hypot(x - s->falloff_centre[0], y - s->falloff_centre[1]) / rmax;
       double light = 1 - p->illumination * 0.45 * dr * dr;
-      for (int c = 0; c < 3; c++) cr_image_px(rgb, x, y)[c] = (float)(255 * col[c] * s->gain[c] * light);
+      for (int c = 0; c < 3; c++)
+        cr_image_px(rgb, x, y)[c] = (float)(255 * col[c] * s->gain[c] * light);
       if (mask) cr_image_px(mask, x, y)[0] = (open && cover == 0) ? 1.0f : 0.0f;
     }
 }
 
 // Cavity term (0..1): how far a hit lies behind the smoothed surface, i.e. inside a sulcus.
 static cr_image *cavity_map(const frame *f, double sigma_px) {
-  cr_image *smooth = cr_image_clone(f->depth), *cav = cr_image_new(f->depth->width, f->depth->height, 1);
+  cr_image *smooth = cr_image_clone(f->depth),
+           *cav = cr_image_new(f->depth->width, f->depth->height, 1);
   if (!smooth || !cav) {
     cr_image_free(smooth), cr_image_free(cav);
     return NULL;
@@ -259,7 +265,8 @@ int cr_synth_photo(const cr_volume *vol, const cr_camera *cam, const cr_pose *ca
                    cr_image *mask) {
   if (photo->width != cam->width || photo->height != cam->height || photo->channels != 3 ||
       (mask && (mask->width != cam->width || mask->height != cam->height || mask->channels != 1)))
-    return cr_error(CR_EINVAL, "synthetic photo: output images must be %dx%d (RGB and 1-channel mask)",
+    return cr_error(CR_EINVAL,
+                    "synthetic photo: output images must be %dx%d (RGB and 1-channel mask)",
                     cam->width, cam->height);
   if (p->supersample < 1 || p->supersample > 4 || p->noise_sigma < 0 || p->blur_px < 0 ||
       p->jpeg_quality < 0 || p->jpeg_quality > 100 || p->opening_mm < 0 || p->n_occluders < 0 ||
@@ -272,7 +279,8 @@ int cr_synth_photo(const cr_volume *vol, const cr_camera *cam, const cr_pose *ca
   float lo = 0, hi = 1;
   cr_image *sig = subsurface_signal(vol, &f, &lo, &hi);
   cr_image *cav = sig ? cavity_map(&f, 6.0 * p->supersample) : NULL;
-  cr_image *rgb = cr_image_new(big.width, big.height, 3), *bmask = cr_image_new(big.width, big.height, 1);
+  cr_image *rgb = cr_image_new(big.width, big.height, 3),
+           *bmask = cr_image_new(big.width, big.height, 1);
   if (!sig || !cav || !rgb || !bmask) {
     rc = sig ? CR_ENOMEM : CR_EEMPTY;
   } else {

@@ -22,21 +22,21 @@ extern "C" {
 
 // Each effect has a strength; 0 switches it off, 1 is the realistic default.
 typedef struct cr_synth_options {
-  int supersample;            // render at this factor, then area-downsample (default 2)
-  double iso;                 // cortical surface level; NaN: automatic (Otsu)
-  double vessel_contrast;     // vessel colouring from the sub-surface signal
-  double sulcus_darkening;    // cavity (ambient) occlusion of the sulci
-  double specular;            // wet highlights
-  double light_tilt_deg;      // angle between the light and the optical axis (a surgical
-                              // microscope's illumination is near-coaxial: ~5 deg)
-  double illumination;        // uneven light and vignetting
-  double colour_cast;         // random per-channel gain (std dev of the gain)
-  double noise_sigma;         // Gaussian noise, grey levels of 255
-  double blur_px;             // Gaussian blur sigma, output pixels
-  int jpeg_quality;           // 0: no compression, else 1..100
-  double opening_mm;          // craniotomy radius (mm at the target depth); 0: no opening
-  int n_occluders;            // instruments across the view
-  uint64_t seed;              // all random choices
+  int supersample;         // render at this factor, then area-downsample (default 2)
+  double iso;              // cortical surface level; NaN: automatic (Otsu)
+  double vessel_contrast;  // vessel colouring from the sub-surface signal
+  double sulcus_darkening; // cavity (ambient) occlusion of the sulci
+  double specular;         // wet highlights
+  double light_tilt_deg;   // angle between the light and the optical axis (a surgical
+                           // microscope's illumination is near-coaxial: ~5 deg)
+  double illumination;     // uneven light and vignetting
+  double colour_cast;      // random per-channel gain (std dev of the gain)
+  double noise_sigma;      // Gaussian noise, grey levels of 255
+  double blur_px;          // Gaussian blur sigma, output pixels
+  int jpeg_quality;        // 0: no compression, else 1..100
+  double opening_mm;       // craniotomy radius (mm at the target depth); 0: no opening
+  int n_occluders;         // instruments across the view
+  uint64_t seed;           // all random choices
 } cr_synth_options;
 
 // Defaults: supersample 2, automatic iso, all strengths 1, light 5 deg off the optical

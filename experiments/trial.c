@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cr_exp_fit_ellipsoid(const cr_volume *vol, double threshold, double centre[3], double radii[3]) {
+int cr_exp_fit_ellipsoid(const cr_volume *vol, double threshold, double centre[3],
+                         double radii[3]) {
   double s0 = 0, s1[3] = {0, 0, 0}, s2[3] = {0, 0, 0};
   for (int k = 0; k < vol->dim[2]; k++)
     for (int j = 0; j < vol->dim[1]; j++) {
@@ -26,7 +27,9 @@ int cr_exp_fit_ellipsoid(const cr_volume *vol, double threshold, double centre[3
         for (int a = 0; a < 3; a++) s1[a] += x[a], s2[a] += x[a] * x[a];
       }
     }
-  if (s0 < 10) return cr_error(CR_EEMPTY, "no brain voxels above threshold %g to fit the convexity", threshold);
+  if (s0 < 10)
+    return cr_error(CR_EEMPTY, "no brain voxels above threshold %g to fit the convexity",
+                    threshold);
   for (int a = 0; a < 3; a++) {
     centre[a] = s1[a] / s0;
     double var = s2[a] / s0 - centre[a] * centre[a];
@@ -134,7 +137,8 @@ static int surface_targets(const cr_exp_scene *s, double radius_mm, cr_exp_trial
   const int stride = 2;
   int cap = (s->camera.width / stride + 1) * (s->camera.height / stride + 1), n = 0, kept = 0;
   double *xyz = malloc((size_t)cap * 3 * sizeof *xyz);
-  int rc = xyz ? cr_status_of(r = cr_renderer_new(s->volume, NULL, &rp)) : cr_error(CR_ENOMEM, "out of memory");
+  int rc = xyz ? cr_status_of(r = cr_renderer_new(s->volume, NULL, &rp))
+               : cr_error(CR_ENOMEM, "out of memory");
   if (!rc) rc = cr_render_surface_points(r, &s->camera, &t->gt, stride, xyz, cap, &n, NULL);
   if (rc == CR_EEMPTY) rc = 0, n = 0;
   for (int i = 0; i < n && !rc; i++) { // keep those within the opening, compacted in place
@@ -193,8 +197,10 @@ int cr_exp_pose_at_mtre(const cr_pose *gt, const double pivot[3], const double u
     double mid = 0.5 * (lo + hi);
     for (int i = 0; i < 6; i++) p[i] = mid * u[i];
     cr_pose q = cr_reg_param_to_pose(&par, p);
-    if (cr_reg_mtre(&q, gt, targets, n) < mtre_mm) lo = mid;
-    else hi = mid;
+    if (cr_reg_mtre(&q, gt, targets, n) < mtre_mm)
+      lo = mid;
+    else
+      hi = mid;
   }
   for (int i = 0; i < 6; i++) p[i] = 0.5 * (lo + hi) * u[i];
   *out = cr_reg_param_to_pose(&par, p);
@@ -232,7 +238,8 @@ static int draw_start(const cr_exp_config *cfg, cr_rng *r, cr_exp_trial *t) {
                              &t->start);
 }
 
-int cr_exp_trial_make(const cr_exp_config *cfg, const cr_exp_scene *scene, long index, cr_exp_trial *t) {
+int cr_exp_trial_make(const cr_exp_config *cfg, const cr_exp_scene *scene, long index,
+                      cr_exp_trial *t) {
   if (index < 0 || index >= cr_exp_config_units(cfg))
     return cr_error(CR_EINVAL, "trial %ld is outside 0..%ld", index, cr_exp_config_units(cfg) - 1);
   memset(t, 0, sizeof *t);

@@ -44,19 +44,19 @@ int cr_exp_fit_ellipsoid(const cr_volume *vol, double threshold, double centre[3
 
 // One trial's specification.
 typedef struct cr_exp_trial {
-  long index;       // work unit (CSV "trial")
-  long sample;      // index / n_methods
-  int method;       // index % n_methods
-  int bin;          // start bin (-1 in range mode)
+  long index;                  // work unit (CSV "trial")
+  long sample;                 // index / n_methods
+  int method;                  // index % n_methods
+  int bin;                     // start bin (-1 in range mode)
   double bin_lo_mm, bin_hi_mm; // the bin's edges (range mode: 2 mm bins of the drawn mTRE)
-  cr_pose gt;       // ground-truth cam_from_world
-  cr_pose start;    // start pose
+  cr_pose gt;                  // ground-truth cam_from_world
+  cr_pose start;               // start pose
   double surface_point[3], surface_normal[3]; // centre of the opening on the cortex
-  double pivot[3];  // centroid of the targets
+  double pivot[3];                            // centroid of the targets
   int n_targets;
   double targets[CR_EXP_MAX_TARGETS][3]; // world mm, on the cortex inside the opening
-  uint64_t method_seed; // seed for the method's own randomness (e.g. CMA-ES)
-  uint64_t photo_seed;  // seed of the synthetic photo (shared by the methods of a sample)
+  uint64_t method_seed;                  // seed for the method's own randomness (e.g. CMA-ES)
+  uint64_t photo_seed; // seed of the synthetic photo (shared by the methods of a sample)
 } cr_exp_trial;
 
 // Draws trial `index` of `cfg` on `scene`: a point of the convexity whose direction

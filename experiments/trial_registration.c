@@ -47,8 +47,8 @@ static int write_images(const cr_exp_image_options *images, const cr_exp_trial *
   return rc;
 }
 
-static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene, const cr_exp_trial *t,
-                          const cr_image *photo, const cr_image *mask,
+static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene,
+                          const cr_exp_trial *t, const cr_image *photo, const cr_image *mask,
                           const cr_exp_image_options *images, cr_exp_outcome *out) {
   const cr_exp_method *em = &cfg->methods[t->method];
   cr_reg_method m = em->reg;
@@ -72,7 +72,8 @@ static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene, c
   cr_reg_result res;
   if (!rc) rc = cr_reg_register(cost, &m, &t->start, &ro, &res);
   if (!rc) out->final = res.final, out->evals = res.evals;
-  if (!rc && images && t->index < images->n_images) rc = write_images(images, t, photo, cost, &res.final);
+  if (!rc && images && t->index < images->n_images)
+    rc = write_images(images, t, photo, cost, &res.final);
   cr_reg_cost_free(cost);
   return rc;
 }

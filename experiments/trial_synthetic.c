@@ -17,7 +17,8 @@ static int reprojection_cost(const double *x, void *vctx, double *cost) {
   cr_pose p = cr_reg_param_to_pose(&c->par, x);
   double d;
   if (cr_exp_projection_distance(&c->scene->camera, &p, &c->trial->gt,
-                                 (const double(*)[3])c->trial->targets, c->trial->n_targets, &d, NULL))
+                                 (const double(*)[3])c->trial->targets, c->trial->n_targets, &d,
+                                 NULL))
     d = 1e6; // every target behind the camera: a wall
   *cost = d;
   return 0;

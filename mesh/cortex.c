@@ -16,17 +16,22 @@ int cr_mesh_build_cortex(const cr_volume *vol, const cr_mesh_cortex_options *opt
   cr_mesh_cortex_options o = opt ? *opt : cr_mesh_cortex_defaults();
   *out = NULL;
   if (!vol || !vol->data) return cr_error(CR_EINVAL, "mesh build: no volume");
-  if (o.smooth_iterations < 0 || o.probe_depth_mm < 0 || (o.probe_depth_mm > 0 && !(o.probe_step_mm > 0)))
-    return cr_error(CR_EINVAL, "mesh build: smoothing iterations, probe depth and step must be >= 0 (step > 0)");
+  if (o.smooth_iterations < 0 || o.probe_depth_mm < 0 ||
+      (o.probe_depth_mm > 0 && !(o.probe_step_mm > 0)))
+    return cr_error(
+        CR_EINVAL,
+        "mesh build: smoothing iterations, probe depth and step must be >= 0 (step > 0)");
   double iso = isnan(o.iso) ? cr_volume_otsu_level(vol) : o.iso;
   if (iso_used) *iso_used = iso;
   cr_mesh *m = NULL;
   int rc = cr_mesh_marching_cubes(vol, (float)iso, 1, &m);
   if (rc == CR_EEMPTY) return cr_error(CR_EEMPTY, "no surface at iso level %g in the volume", iso);
   if (!rc) rc = cr_mesh_keep_largest_component(m, NULL);
-  if (!rc && o.smooth_iterations > 0) rc = cr_mesh_smooth_taubin(m, o.smooth_iterations, 0.5, -0.53);
+  if (!rc && o.smooth_iterations > 0)
+    rc = cr_mesh_smooth_taubin(m, o.smooth_iterations, 0.5, -0.53);
   if (!rc) rc = cr_mesh_compute_normals(m);
-  if (!rc && o.probe_depth_mm > 0) rc = cr_mesh_probe(m, vol, o.probe_depth_mm, o.probe_step_mm, o.probe_mode);
+  if (!rc && o.probe_depth_mm > 0)
+    rc = cr_mesh_probe(m, vol, o.probe_depth_mm, o.probe_step_mm, o.probe_mode);
   if (rc) {
     cr_mesh_free(m);
     return rc;

@@ -40,7 +40,8 @@ static int cluster_vertices(const cr_mesh *m, double cell, int32_t *cluster, int
   if (!k) return cr_error(CR_ENOMEM, "decimate: out of memory");
   for (size_t v = 0; v < nv; v++) {
     uint64_t c[3];
-    for (int a = 0; a < 3; a++) c[a] = (uint64_t)floor((m->xyz[3 * v + a] - lo[a]) / cell) & 0x1fffff;
+    for (int a = 0; a < 3; a++)
+      c[a] = (uint64_t)floor((m->xyz[3 * v + a] - lo[a]) / cell) & 0x1fffff;
     k[v] = (key_idx){c[0] | c[1] << 21 | c[2] << 42, (int32_t)v};
   }
   qsort(k, nv, sizeof *k, cmp_key);
@@ -62,7 +63,8 @@ int cr_mesh_decimate_cluster(cr_mesh *m, double cell_mm) {
   double *acc = NULL;
   int32_t *count = NULL;
   tri_key *tk = NULL;
-  int rc = cl ? cluster_vertices(m, cell_mm, cl, &nc) : cr_error(CR_ENOMEM, "decimate: out of memory");
+  int rc =
+      cl ? cluster_vertices(m, cell_mm, cl, &nc) : cr_error(CR_ENOMEM, "decimate: out of memory");
   if (!rc) {
     acc = calloc((size_t)nc * 7 + 1, sizeof *acc); // xyz, scalar, rgb
     count = calloc((size_t)nc + 1, sizeof *count);
@@ -84,7 +86,8 @@ int cr_mesh_decimate_cluster(cr_mesh *m, double cell_mm) {
     double *a = acc + 7 * (size_t)c;
     for (int q = 0; q < 3; q++) m->xyz[3 * (size_t)c + q] = (float)(a[q] / count[c]);
     if (m->scalar) m->scalar[c] = (float)(a[3] / count[c]);
-    for (int q = 0; m->rgb && q < 3; q++) m->rgb[3 * (size_t)c + q] = (uint8_t)lround(a[4 + q] / count[c]);
+    for (int q = 0; m->rgb && q < 3; q++)
+      m->rgb[3 * (size_t)c + q] = (uint8_t)lround(a[4 + q] / count[c]);
   }
   // Remap triangles; drop collapsed ones and repeats (same three vertices).
   size_t n = 0;
@@ -93,8 +96,14 @@ int cr_mesh_decimate_cluster(cr_mesh *m, double cell_mm) {
     if (a == b || b == c || a == c) continue;
     m->tri[3 * n] = a, m->tri[3 * n + 1] = b, m->tri[3 * n + 2] = c;
     int32_t s0 = a < b ? a : b, s1 = a < b ? b : a, s2 = c;
-    if (s2 < s1) { int32_t x = s1; s1 = s2, s2 = x; }
-    if (s1 < s0) { int32_t x = s0; s0 = s1, s1 = x; }
+    if (s2 < s1) {
+      int32_t x = s1;
+      s1 = s2, s2 = x;
+    }
+    if (s1 < s0) {
+      int32_t x = s0;
+      s0 = s1, s1 = x;
+    }
     tk[n] = (tri_key){{s0, s1, s2}, (int32_t)n};
     n++;
   }

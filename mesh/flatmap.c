@@ -65,7 +65,8 @@ void cr_mesh_flat_stats(const cr_mesh *m, const double *uv, cr_flat_stats *st) {
     double det = q[1][0] * q[2][1] - q[2][0] * q[1][1];
     double i00 = q[2][1] / det, i01 = -q[2][0] / det, i10 = -q[1][1] / det, i11 = q[1][0] / det;
     double s1, s2;
-    sv2(f1u * i00 + f2u * i10, f1u * i01 + f2u * i11, f1v * i00 + f2v * i10, f1v * i01 + f2v * i11, &s1, &s2);
+    sv2(f1u * i00 + f2u * i10, f1u * i01 + f2u * i11, f1v * i00 + f2v * i10, f1v * i01 + f2v * i11,
+        &s1, &s2);
     if (!(s2 > 1e-12 * s1)) continue; // collapsed triangle: no finite distortion
     st->area_distortion += area * fabs(log(s1 * s2 / st->area_scale));
     st->angle_distortion += area * log(s1 / s2);
@@ -106,7 +107,8 @@ static void lscm_apply(const lscm_sys *s, const double *x, double *y) {
 
 // Preconditioned CG on the free unknowns; x holds pins and the initial guess. Returns
 // the iteration count (-1: no memory); *converged when the residual fell by 1e-12.
-static int lscm_solve(const lscm_sys *s, double *x, const double *diag, int max_iter, int *converged) {
+static int lscm_solve(const lscm_sys *s, double *x, const double *diag, int max_iter,
+                      int *converged) {
   size_t n = 2 * (size_t)s->m->n_vertices;
   double *r = malloc(4 * n * sizeof *r + 1);
   if (!r) return -1;
@@ -246,7 +248,8 @@ int cr_mesh_flat_image(const cr_mesh *m, const double *uv, double pixel_mm, cr_i
   if (!(hi[0] >= lo[0])) return cr_error(CR_EEMPTY, "flat map: no triangles");
   double w = floor((hi[0] - lo[0]) / pixel_mm) + 1, h = floor((hi[1] - lo[1]) / pixel_mm) + 1;
   if (w > 8192 || h > 8192)
-    return cr_error(CR_EINVAL, "flat map: %.0fx%.0f pixels at %g mm (max 8192): use larger pixels", w, h, pixel_mm);
+    return cr_error(CR_EINVAL, "flat map: %.0fx%.0f pixels at %g mm (max 8192): use larger pixels",
+                    w, h, pixel_mm);
   int ch = m->rgb ? 3 : 1;
   cr_image *img = cr_image_new((int)w, (int)h, ch);
   if (!img) return CR_ENOMEM;
@@ -254,11 +257,14 @@ int cr_mesh_flat_image(const cr_mesh *m, const double *uv, double pixel_mm, cr_i
   for (int t = 0; t < m->n_triangles; t++) {
     const int32_t *id = m->tri + 3 * t;
     double px[3], py[3];
-    for (int k = 0; k < 3; k++) px[k] = (uv[2 * id[k]] - lo[0]) / pixel_mm, py[k] = (uv[2 * id[k] + 1] - lo[1]) / pixel_mm;
+    for (int k = 0; k < 3; k++)
+      px[k] = (uv[2 * id[k]] - lo[0]) / pixel_mm, py[k] = (uv[2 * id[k] + 1] - lo[1]) / pixel_mm;
     double area = (px[1] - px[0]) * (py[2] - py[0]) - (py[1] - py[0]) * (px[2] - px[0]);
     if (area == 0) continue;
-    int xa = (int)ceil(fmin(px[0], fmin(px[1], px[2]))), xb = (int)floor(fmax(px[0], fmax(px[1], px[2])));
-    int ya = (int)ceil(fmin(py[0], fmin(py[1], py[2]))), yb = (int)floor(fmax(py[0], fmax(py[1], py[2])));
+    int xa = (int)ceil(fmin(px[0], fmin(px[1], px[2]))),
+        xb = (int)floor(fmax(px[0], fmax(px[1], px[2])));
+    int ya = (int)ceil(fmin(py[0], fmin(py[1], py[2]))),
+        yb = (int)floor(fmax(py[0], fmax(py[1], py[2])));
     for (int y = ya < 0 ? 0 : ya; y <= yb && y < img->height; y++)
       for (int x = xa < 0 ? 0 : xa; x <= xb && x < img->width; x++) {
         double l[3];
@@ -271,7 +277,9 @@ int cr_mesh_flat_image(const cr_mesh *m, const double *uv, double pixel_mm, cr_i
         for (int c = 0; c < ch; c++) {
           double s = 0;
           for (int k = 0; k < 3; k++)
-            s += l[k] * (m->rgb ? m->rgb[3 * (size_t)id[k] + c] : m->scalar ? m->scalar[id[k]] : 1.0);
+            s += l[k] * (m->rgb      ? m->rgb[3 * (size_t)id[k] + c]
+                         : m->scalar ? m->scalar[id[k]]
+                                     : 1.0);
           o[c] = (float)s;
         }
       }

@@ -103,7 +103,8 @@ static int build_case(mc_table *tb, int cc) {
       } else if (nc == 4) {
         for (int i = 0; i < 4; i++) {
           if (!(cc >> c[i] & 1)) continue; // cut off each inside corner
-          int e_prev = edge_between(c[(i + 3) % 4], c[i]), e_next = edge_between(c[i], c[(i + 1) % 4]);
+          int e_prev = edge_between(c[(i + 3) % 4], c[i]),
+              e_next = edge_between(c[i], c[(i + 1) % 4]);
           if (add_segment(next, e_prev, e_next, n, cc)) return -1;
         }
       }
@@ -142,8 +143,8 @@ static int build_case(mc_table *tb, int cc) {
 typedef struct mc_ctx {
   const cr_volume *vol;
   float iso;
-  int border;          // 1 when the grid is padded by one outside layer
-  int gx, gy;          // grid points per slice (padded)
+  int border;                  // 1 when the grid is padded by one outside layer
+  int gx, gy;                  // grid points per slice (padded)
   int32_t *xe[2], *ye[2], *ze; // vertex id per grid edge: slices k, k+1 and between
   float *xyz;
   int32_t *tri;
@@ -177,7 +178,8 @@ static int32_t mc_vertex(mc_ctx *c, int i, int j, int k, int axis, int32_t *slot
   if (!isnan(a) && !isnan(b) && a != b) t = (c->iso - a) / (double)(b - a);
   if (t < 0) t = 0;
   if (t > 1) t = 1;
-  double ijk[3] = {i - c->border + t * o[0], j - c->border + t * o[1], k - c->border + t * o[2]}, w[3];
+  double ijk[3] = {i - c->border + t * o[0], j - c->border + t * o[1], k - c->border + t * o[2]},
+         w[3];
   cr_mat4_apply_point(w, c->vol->world_from_voxel, ijk);
   for (int d = 0; d < 3; d++) c->xyz[3 * c->nv + d] = (float)w[d];
   *slot = (int32_t)c->nv;
@@ -214,7 +216,8 @@ static void mc_slab(mc_ctx *c, const mc_table *tb, int k, int flip) {
         int32_t id[3];
         for (int q = 0; q < 3; q++) {
           int e = tb->tri[cc][t][q], a = edge_corner[e][0];
-          id[q] = mc_vertex(c, i + (a & 1), j + (a >> 1 & 1), k + (a >> 2 & 1), e / 4, mc_slot(c, i, j, e));
+          id[q] = mc_vertex(c, i + (a & 1), j + (a >> 1 & 1), k + (a >> 2 & 1), e / 4,
+                            mc_slot(c, i, j, e));
         }
         if (c->oom) return;
         int32_t *dst = c->tri + 3 * c->nt++;
@@ -260,8 +263,10 @@ int cr_mesh_marching_cubes(const cr_volume *vol, float iso, int close_border, cr
   }
   free(buf), free(tb);
   int rc = 0;
-  if (c.oom) rc = cr_error(CR_ENOMEM, "marching cubes: out of memory");
-  else if (c.nt == 0) rc = cr_error(CR_EEMPTY, "marching cubes: no surface at iso level %g", iso);
+  if (c.oom)
+    rc = cr_error(CR_ENOMEM, "marching cubes: out of memory");
+  else if (c.nt == 0)
+    rc = cr_error(CR_EEMPTY, "marching cubes: no surface at iso level %g", iso);
   else if (c.nv > INT32_MAX / 3 || c.nt > INT32_MAX / 3)
     rc = cr_error(CR_EUNSUPPORTED, "marching cubes: mesh too large");
   if (rc) {

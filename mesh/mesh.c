@@ -167,8 +167,10 @@ int cr_mesh_edge_check(const cr_mesh *m, long *open_or_nonmanifold, long *misori
   for (size_t i = 0; i < ne;) {
     size_t j = i;
     while (j < ne && e[j].key == e[i].key) j++;
-    if (j - i != 2) bad++;
-    else if (e[i].dir == e[i + 1].dir) flip++;
+    if (j - i != 2)
+      bad++;
+    else if (e[i].dir == e[i + 1].dir)
+      flip++;
     i = j;
   }
   free(e);
@@ -290,8 +292,8 @@ static int build_adjacency(const cr_mesh *m, int32_t **start_out, int32_t **nbr_
   return 0;
 }
 
-static void laplacian_step(const cr_mesh *m, const int32_t *start, const int32_t *nbr,
-                           float *dst, double factor) {
+static void laplacian_step(const cr_mesh *m, const int32_t *start, const int32_t *nbr, float *dst,
+                           double factor) {
   for (int32_t v = 0; v < m->n_vertices; v++) {
     int32_t s = start[v], e = start[v + 1];
     for (int a = 0; a < 3; a++) {
@@ -310,8 +312,10 @@ static void laplacian_step(const cr_mesh *m, const int32_t *start, const int32_t
 
 int cr_mesh_smooth_taubin(cr_mesh *m, int iterations, double lambda, double mu) {
   if (iterations < 0 || !(lambda > 0 && lambda < 1) || !(mu < -lambda && mu > -1))
-    return cr_error(CR_EINVAL, "taubin: need iterations >= 0, 0 < lambda < 1, -1 < mu < -lambda "
-                               "(got %d, %g, %g)", iterations, lambda, mu);
+    return cr_error(CR_EINVAL,
+                    "taubin: need iterations >= 0, 0 < lambda < 1, -1 < mu < -lambda "
+                    "(got %d, %g, %g)",
+                    iterations, lambda, mu);
   if (iterations == 0 || m->n_triangles == 0) return 0;
   int32_t *start = NULL, *nbr = NULL;
   int rc = build_adjacency(m, &start, &nbr);

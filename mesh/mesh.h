@@ -1,7 +1,7 @@
 // Triangle meshes of the brain surface: extraction (marching cubes), clean-up (largest
-// component, Taubin smoothing, normals), the cortex mesh of an MRI in one call, files (PLY, STL, OBJ, legacy VTK), a z-buffer
-// rasterizer through the OpenCV camera model, a volume probe along the normals, photo
-// texture and flat maps.
+// component, Taubin smoothing, normals), the cortex mesh of an MRI in one call, files (PLY, STL,
+// OBJ, legacy VTK), a z-buffer rasterizer through the OpenCV camera model, a volume probe along the
+// normals, photo texture and flat maps.
 //
 // Vertices are in world RAS+ millimetres (the frame of cr_volume). Triangles are wound
 // counter-clockwise seen from outside: the face normal (b - a) x (c - a) points out of
@@ -22,11 +22,11 @@ extern "C" {
 
 typedef struct cr_mesh {
   int n_vertices, n_triangles;
-  float *xyz;      // 3 per vertex, world RAS mm
-  float *normal;   // 3 per vertex (unit, outward) or NULL
-  float *scalar;   // 1 per vertex or NULL
-  uint8_t *rgb;    // 3 per vertex (0..255) or NULL
-  int32_t *tri;    // 3 vertex indices per triangle
+  float *xyz;    // 3 per vertex, world RAS mm
+  float *normal; // 3 per vertex (unit, outward) or NULL
+  float *scalar; // 1 per vertex or NULL
+  uint8_t *rgb;  // 3 per vertex (0..255) or NULL
+  int32_t *tri;  // 3 vertex indices per triangle
 } cr_mesh;
 
 // ---- mesh.c: container and clean-up ----
@@ -106,13 +106,13 @@ int cr_mesh_read(const char *path, cr_mesh **out, cr_mesh_space *space_found);
 // and perspective-correct barycentric weights, from which images are resolved.
 typedef struct cr_mesh_raster {
   int width, height;
-  float *depth;    // z in the camera frame, mm; INFINITY where no triangle
-  int32_t *tri;    // triangle index, -1 where none
-  float *bary;     // 2 per pixel: weights of the triangle's 2nd and 3rd vertex
+  float *depth;     // z in the camera frame, mm; INFINITY where no triangle
+  int32_t *tri;     // triangle index, -1 where none
+  float *bary;      // 2 per pixel: weights of the triangle's 2nd and 3rd vertex
   int vtx_capacity; // vertices the workspaces below hold
-  uint64_t *cell;  // workspace: 1 per vertex, pixel-centre cell keys of u (high) and v (low)
+  uint64_t *cell;   // workspace: 1 per vertex, pixel-centre cell keys of u (high) and v (low)
   struct cr_raster_vtx *vtx; // workspace: 1 per vertex (fixed-point u, v; z, 1/z: see raster.c)
-  int n_extra;     // workspace: z-buffers of threads 1.. (thread 0 uses the above)
+  int n_extra;               // workspace: z-buffers of threads 1.. (thread 0 uses the above)
   float *extra_depth, *extra_bary;
   int32_t *extra_tri;
 } cr_mesh_raster;
@@ -156,22 +156,22 @@ long cr_mesh_raster_hit_mask(const cr_mesh_raster *r, unsigned char *hit);
 // that covers the pixel; a pixel no triangle covers (or that pixel_mask leaves out)
 // gets the miss values.
 typedef struct cr_mesh_raster_outputs {
-  cr_image *shade;   // 1 ch: headlight |n . view| (n as in `normal`)
-  cr_image *attr;    // 1 ch: vertex scalars (the mesh must have them); 3 ch: vertex colours 0..255
-  cr_image *depth;   // 1 ch: z in the camera frame, mm
-  cr_image *xyz;     // 3 ch: world mm; NaN on a miss
-  cr_image *normal;  // 3 ch: unit outward normal (world): the interpolated vertex normals, or
-                     // the face normal of a mesh without normals; NaN on a miss
-  unsigned char *hit;               // width*height bytes: 1 on the mesh, 0 on a miss
-  const unsigned char *pixel_mask;  // optional, width*height: pixels where it is 0 are misses
+  cr_image *shade;    // 1 ch: headlight |n . view| (n as in `normal`)
+  cr_image *attr;     // 1 ch: vertex scalars (the mesh must have them); 3 ch: vertex colours 0..255
+  cr_image *depth;    // 1 ch: z in the camera frame, mm
+  cr_image *xyz;      // 3 ch: world mm; NaN on a miss
+  cr_image *normal;   // 3 ch: unit outward normal (world): the interpolated vertex normals, or
+                      // the face normal of a mesh without normals; NaN on a miss
+  unsigned char *hit; // width*height bytes: 1 on the mesh, 0 on a miss
+  const unsigned char *pixel_mask; // optional, width*height: pixels where it is 0 are misses
   float miss_shade, miss_attr, miss_depth; // values of shade, attr and depth on a miss
 } cr_mesh_raster_outputs;
 
 // Resolves every requested output of a raster of `m` (seen at cam_from_world) in one
 // pass. CR_EINVAL on an image of the wrong size or channels, or attr without the vertex
 // scalars or colours it needs.
-int cr_mesh_raster_resolve_all(const cr_mesh_raster *r, const cr_mesh *m, const cr_pose *cam_from_world,
-                               const cr_mesh_raster_outputs *out);
+int cr_mesh_raster_resolve_all(const cr_mesh_raster *r, const cr_mesh *m,
+                               const cr_pose *cam_from_world, const cr_mesh_raster_outputs *out);
 
 // Resolves images from a raster of `m` (each may be NULL; sizes must match the raster):
 // shade (1 ch: headlight |n . view| with interpolated normals, 0 background), depth
@@ -222,13 +222,13 @@ int cr_mesh_build_cortex(const cr_volume *vol, const cr_mesh_cortex_options *opt
 
 typedef enum cr_flat_method { CR_FLAT_PLANAR = 0, CR_FLAT_LSCM = 1 } cr_flat_method;
 typedef struct cr_flat_stats {
-  double area_scale;        // total flat area / total surface area
-  double area_distortion;   // area-weighted mean |ln(local area ratio / area_scale)|
-  double angle_distortion;  // area-weighted mean |ln(sigma1 / sigma2)| (0: conformal)
-  double max_angle_ratio;   // max sigma1 / sigma2 over triangles
+  double area_scale;       // total flat area / total surface area
+  double area_distortion;  // area-weighted mean |ln(local area ratio / area_scale)|
+  double angle_distortion; // area-weighted mean |ln(sigma1 / sigma2)| (0: conformal)
+  double max_angle_ratio;  // max sigma1 / sigma2 over triangles
   int n_vertices, n_triangles;
-  int iterations;           // LSCM conjugate-gradient iterations (at most 5000)
-  int converged;            // LSCM: relative residual reached 1e-12 (planar: 1)
+  int iterations; // LSCM conjugate-gradient iterations (at most 5000)
+  int converged;  // LSCM: relative residual reached 1e-12 (planar: 1)
 } cr_flat_stats;
 // Flattens the mesh (a disk-like patch) into uv (2 per vertex, mm): planar projection
 // onto the camera's x-y axes (along the view direction), or LSCM (least-squares

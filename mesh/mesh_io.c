@@ -18,9 +18,9 @@
 // ---- PLY ----
 
 typedef enum { P_I8, P_U8, P_I16, P_U16, P_I32, P_U32, P_F32, P_F64, P_BAD } ply_type;
-static const char *ply_type_names[][2] = {{"char", "int8"},   {"uchar", "uint8"}, {"short", "int16"},
-                                          {"ushort", "uint16"}, {"int", "int32"},   {"uint", "uint32"},
-                                          {"float", "float32"}, {"double", "float64"}};
+static const char *ply_type_names[][2] = {
+    {"char", "int8"}, {"uchar", "uint8"}, {"short", "int16"},   {"ushort", "uint16"},
+    {"int", "int32"}, {"uint", "uint32"}, {"float", "float32"}, {"double", "float64"}};
 static const int ply_type_size[] = {1, 1, 2, 2, 4, 4, 4, 8};
 
 static ply_type ply_parse_type(const char *s) {
@@ -46,7 +46,8 @@ typedef struct ply_reader {
 static int ply_value(ply_reader *r, ply_type t, double *out) {
   if (r->format == 0) return mio_number(r->b, out, "a PLY value");
   int sz = ply_type_size[t];
-  if (r->b->pos + (size_t)sz > r->b->size) return cr_error(CR_EFORMAT, "%s: truncated PLY data", r->b->path);
+  if (r->b->pos + (size_t)sz > r->b->size)
+    return cr_error(CR_EFORMAT, "%s: truncated PLY data", r->b->path);
   unsigned char raw[8];
   memcpy(raw, r->b->data + r->b->pos, (size_t)sz);
   r->b->pos += (size_t)sz;
@@ -55,7 +56,16 @@ static int ply_value(ply_reader *r, ply_type t, double *out) {
       unsigned char s = raw[i];
       raw[i] = raw[sz - 1 - i], raw[sz - 1 - i] = s;
     }
-  union { int8_t i8; uint8_t u8; int16_t i16; uint16_t u16; int32_t i32; uint32_t u32; float f; double d; } u;
+  union {
+    int8_t i8;
+    uint8_t u8;
+    int16_t i16;
+    uint16_t u16;
+    int32_t i32;
+    uint32_t u32;
+    float f;
+    double d;
+  } u;
   memcpy(&u, raw, (size_t)sz);
   switch (t) {
   case P_I8: *out = u.i8; break;
@@ -86,8 +96,10 @@ static int ply_header(mio_buf *b, ply_elem *el, int *nel, int *format, int *spac
     }
     int n = sscanf(line, "%63s %63s %63s %63s %63s", word, a, c, d, f5);
     if (n >= 2 && !strcmp(word, "format")) {
-      *format = !strcmp(a, "ascii") ? 0 : !strcmp(a, "binary_little_endian") ? 1
-              : !strcmp(a, "binary_big_endian") ? 2 : -1;
+      *format = !strcmp(a, "ascii")                  ? 0
+                : !strcmp(a, "binary_little_endian") ? 1
+                : !strcmp(a, "binary_big_endian")    ? 2
+                                                     : -1;
       if (*format < 0) return cr_error(CR_EFORMAT, "%s: unknown PLY format '%s'", b->path, a);
     } else if (n == 3 && !strcmp(word, "element")) {
       if (*nel == 8) return cr_error(CR_EUNSUPPORTED, "%s: too many PLY elements", b->path);
@@ -101,7 +113,8 @@ static int ply_header(mio_buf *b, ply_elem *el, int *nel, int *format, int *spac
     } else if (n >= 3 && !strcmp(word, "property")) {
       if (!*nel) return cr_error(CR_EFORMAT, "%s: PLY property before any element", b->path);
       ply_elem *e = &el[*nel - 1];
-      if (e->np == PLY_MAXP) return cr_error(CR_EUNSUPPORTED, "%s: too many PLY properties", b->path);
+      if (e->np == PLY_MAXP)
+        return cr_error(CR_EUNSUPPORTED, "%s: too many PLY properties", b->path);
       int list = !strcmp(a, "list");
       if (list && n < 5) return cr_error(CR_EFORMAT, "%s: bad PLY list property", b->path);
       e->list_count[e->np] = list ? ply_parse_type(c) : P_BAD;
@@ -118,8 +131,8 @@ static int ply_header(mio_buf *b, ply_elem *el, int *nel, int *format, int *spac
 }
 
 static int ply_prop_slot(const char *name) {
-  static const char *names[] = {"x", "y", "z", "nx", "ny", "nz", "red", "green", "blue",
-                                "scalar", "quality", "intensity"};
+  static const char *names[] = {"x",   "y",     "z",    "nx",     "ny",      "nz",
+                                "red", "green", "blue", "scalar", "quality", "intensity"};
   for (int i = 0; i < 12; i++)
     if (!strcmp(name, names[i])) return i < 9 ? i : 9;
   return -1;
@@ -155,10 +168,14 @@ static int ply_read_vertices(ply_reader *r, const ply_elem *e, mio_builder *mb) 
       }
       if ((rc = ply_value(r, e->type[p], &x))) return rc;
       int s = slot[p];
-      if (s >= 0 && s < 3) mb->xyz[3 * v + s] = (float)x;
-      else if (s >= 3 && s < 6 && mb->normal) mb->normal[3 * v + s - 3] = (float)x;
-      else if (s >= 6 && s < 9 && mb->rgb) mb->rgb[3 * v + s - 6] = (uint8_t)fmin(255, fmax(0, x));
-      else if (s == 9) mb->scalar[v] = (float)x;
+      if (s >= 0 && s < 3)
+        mb->xyz[3 * v + s] = (float)x;
+      else if (s >= 3 && s < 6 && mb->normal)
+        mb->normal[3 * v + s - 3] = (float)x;
+      else if (s >= 6 && s < 9 && mb->rgb)
+        mb->rgb[3 * v + s - 6] = (uint8_t)fmin(255, fmax(0, x));
+      else if (s == 9)
+        mb->scalar[v] = (float)x;
     }
   return 0;
 }
@@ -174,16 +191,20 @@ static int ply_read_faces(ply_reader *r, const ply_elem *e, mio_builder *mb) {
       }
       if ((rc = ply_value(r, (ply_type)e->list_count[p], &cnt))) return rc;
       int use = !strcmp(e->prop[p], "vertex_indices") || !strcmp(e->prop[p], "vertex_index");
-      if (cnt < 0 || cnt > 1000) return cr_error(CR_EFORMAT, "%s: bad PLY face size %g", r->b->path, cnt);
+      if (cnt < 0 || cnt > 1000)
+        return cr_error(CR_EFORMAT, "%s: bad PLY face size %g", r->b->path, cnt);
       int32_t first = 0, prev = 0;
       for (int i = 0; i < (int)cnt; i++) {
         if ((rc = ply_value(r, e->type[p], &x))) return rc;
         if (!use) continue;
         if (x < 0 || x >= (double)mb->nv)
-          return cr_error(CR_EFORMAT, "%s: PLY face %ld uses vertex %g of %zu", r->b->path, f, x, mb->nv);
+          return cr_error(CR_EFORMAT, "%s: PLY face %ld uses vertex %g of %zu", r->b->path, f, x,
+                          mb->nv);
         int32_t id = (int32_t)x;
-        if (i == 0) first = id;
-        else if (i >= 2 && (rc = mio_add_tri(mb, first, prev, id))) return rc;
+        if (i == 0)
+          first = id;
+        else if (i >= 2 && (rc = mio_add_tri(mb, first, prev, id)))
+          return rc;
         prev = id;
       }
     }
@@ -202,8 +223,10 @@ static int read_ply(mio_buf *b, cr_mesh **out, int *space) {
       rc = ply_read_vertices(&r, &el[i], &mb);
       seen_vertex = 1;
     } else if (!strcmp(el[i].name, "face")) {
-      if (!seen_vertex) rc = cr_error(CR_EUNSUPPORTED, "%s: PLY faces before vertices", b->path);
-      else rc = ply_read_faces(&r, &el[i], &mb);
+      if (!seen_vertex)
+        rc = cr_error(CR_EUNSUPPORTED, "%s: PLY faces before vertices", b->path);
+      else
+        rc = ply_read_faces(&r, &el[i], &mb);
     } else {
       break; // elements after the mesh (edges, materials) are ignored
     }
@@ -216,16 +239,20 @@ static int read_ply(mio_buf *b, cr_mesh **out, int *space) {
   return mio_finish(&mb, b->path, out);
 }
 
-static void put_f32(FILE *fp, float x) { fwrite(&x, 4, 1, fp); }
+static void put_f32(FILE *fp, float x) {
+  fwrite(&x, 4, 1, fp);
+}
 
 static int write_ply(FILE *fp, const cr_mesh *m, const char *tag, int ascii) {
   fprintf(fp, "ply\nformat %s 1.0\ncomment %s\ncomment camreg mesh, millimetres\n",
           ascii ? "ascii" : "binary_little_endian", tag);
-  fprintf(fp, "element vertex %d\nproperty float x\nproperty float y\nproperty float z\n", m->n_vertices);
+  fprintf(fp, "element vertex %d\nproperty float x\nproperty float y\nproperty float z\n",
+          m->n_vertices);
   if (m->normal) fputs("property float nx\nproperty float ny\nproperty float nz\n", fp);
   if (m->scalar) fputs("property float scalar\n", fp);
   if (m->rgb) fputs("property uchar red\nproperty uchar green\nproperty uchar blue\n", fp);
-  fprintf(fp, "element face %d\nproperty list uchar int vertex_indices\nend_header\n", m->n_triangles);
+  fprintf(fp, "element face %d\nproperty list uchar int vertex_indices\nend_header\n",
+          m->n_triangles);
   for (size_t v = 0; v < (size_t)m->n_vertices; v++) {
     float f[7];
     int nf = 0;
@@ -233,12 +260,16 @@ static int write_ply(FILE *fp, const cr_mesh *m, const char *tag, int ascii) {
     for (int a = 0; a < 3 && m->normal; a++) f[nf++] = m->normal[3 * v + a];
     if (m->scalar) f[nf++] = m->scalar[v];
     for (int a = 0; a < nf; a++) {
-      if (ascii) fprintf(fp, a ? " %.9g" : "%.9g", f[a]);
-      else put_f32(fp, f[a]);
+      if (ascii)
+        fprintf(fp, a ? " %.9g" : "%.9g", f[a]);
+      else
+        put_f32(fp, f[a]);
     }
     if (m->rgb) {
-      if (ascii) fprintf(fp, " %d %d %d", m->rgb[3 * v], m->rgb[3 * v + 1], m->rgb[3 * v + 2]);
-      else fwrite(m->rgb + 3 * v, 1, 3, fp);
+      if (ascii)
+        fprintf(fp, " %d %d %d", m->rgb[3 * v], m->rgb[3 * v + 1], m->rgb[3 * v + 2]);
+      else
+        fwrite(m->rgb + 3 * v, 1, 3, fp);
     }
     if (ascii) fputc('\n', fp);
   }
@@ -263,9 +294,13 @@ static int host_little_endian(void) {
 static const double ras_lps[4][4] = {{-1, 0, 0, 0}, {0, -1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}};
 
 int cr_mesh_write(const char *path, const cr_mesh *m, cr_mesh_space space, int ascii) {
-  int fmt = cr_path_has_suffix(path, ".ply") ? 0 : cr_path_has_suffix(path, ".stl") ? 1
-          : cr_path_has_suffix(path, ".obj") ? 2 : cr_path_has_suffix(path, ".vtk") ? 3 : -1;
-  if (fmt < 0) return cr_error(CR_EINVAL, "%s: unknown mesh extension (use .ply .stl .obj .vtk)", path);
+  int fmt = cr_path_has_suffix(path, ".ply")   ? 0
+            : cr_path_has_suffix(path, ".stl") ? 1
+            : cr_path_has_suffix(path, ".obj") ? 2
+            : cr_path_has_suffix(path, ".vtk") ? 3
+                                               : -1;
+  if (fmt < 0)
+    return cr_error(CR_EINVAL, "%s: unknown mesh extension (use .ply .stl .obj .vtk)", path);
   if (!host_little_endian()) return cr_error(CR_EUNSUPPORTED, "%s: big-endian host", path);
   int rc = cr_mesh_validate(m);
   if (rc) return rc;
@@ -294,9 +329,13 @@ int cr_mesh_write(const char *path, const cr_mesh *m, cr_mesh_space space, int a
 
 int cr_mesh_read(const char *path, cr_mesh **out, cr_mesh_space *space_found) {
   *out = NULL;
-  int fmt = cr_path_has_suffix(path, ".ply") ? 0 : cr_path_has_suffix(path, ".stl") ? 1
-          : cr_path_has_suffix(path, ".obj") ? 2 : cr_path_has_suffix(path, ".vtk") ? 3 : -1;
-  if (fmt < 0) return cr_error(CR_EINVAL, "%s: unknown mesh extension (use .ply .stl .obj .vtk)", path);
+  int fmt = cr_path_has_suffix(path, ".ply")   ? 0
+            : cr_path_has_suffix(path, ".stl") ? 1
+            : cr_path_has_suffix(path, ".obj") ? 2
+            : cr_path_has_suffix(path, ".vtk") ? 3
+                                               : -1;
+  if (fmt < 0)
+    return cr_error(CR_EINVAL, "%s: unknown mesh extension (use .ply .stl .obj .vtk)", path);
   mio_buf b;
   int rc = mio_slurp(path, &b), space = -1;
   if (rc) return rc;

@@ -126,7 +126,8 @@ int mio_read_stl(mio_buf *b, cr_mesh **out, int *space) {
     }
     nt = nc / 3;
   } else {
-    return cr_error(CR_EFORMAT, "%s: not an STL file (size does not match a binary STL, no 'solid')", b->path);
+    return cr_error(CR_EFORMAT,
+                    "%s: not an STL file (size does not match a binary STL, no 'solid')", b->path);
   }
   int rc = stl_weld(c, nt, b->path, out);
   free(c);
@@ -140,15 +141,18 @@ int mio_write_obj(FILE *fp, const cr_mesh *m, const char *tag) {
   for (size_t v = 0; v < (size_t)m->n_vertices; v++) {
     fprintf(fp, "v %.9g %.9g %.9g", m->xyz[3 * v], m->xyz[3 * v + 1], m->xyz[3 * v + 2]);
     if (m->rgb)
-      fprintf(fp, " %.6g %.6g %.6g", m->rgb[3 * v] / 255.0, m->rgb[3 * v + 1] / 255.0, m->rgb[3 * v + 2] / 255.0);
+      fprintf(fp, " %.6g %.6g %.6g", m->rgb[3 * v] / 255.0, m->rgb[3 * v + 1] / 255.0,
+              m->rgb[3 * v + 2] / 255.0);
     fputc('\n', fp);
   }
   for (size_t v = 0; m->normal && v < (size_t)m->n_vertices; v++)
-    fprintf(fp, "vn %.7g %.7g %.7g\n", m->normal[3 * v], m->normal[3 * v + 1], m->normal[3 * v + 2]);
+    fprintf(fp, "vn %.7g %.7g %.7g\n", m->normal[3 * v], m->normal[3 * v + 1],
+            m->normal[3 * v + 2]);
   for (size_t t = 0; t < (size_t)m->n_triangles; t++) {
     int32_t *q = m->tri + 3 * t;
     if (m->normal)
-      fprintf(fp, "f %d//%d %d//%d %d//%d\n", q[0] + 1, q[0] + 1, q[1] + 1, q[1] + 1, q[2] + 1, q[2] + 1);
+      fprintf(fp, "f %d//%d %d//%d %d//%d\n", q[0] + 1, q[0] + 1, q[1] + 1, q[1] + 1, q[2] + 1,
+              q[2] + 1);
     else
       fprintf(fp, "f %d %d %d\n", q[0] + 1, q[1] + 1, q[2] + 1);
   }
@@ -192,8 +196,10 @@ int mio_read_obj(mio_buf *b, cr_mesh **out, int *space) {
     int k = 0;
     if (!strncmp(line, "v ", 2)) {
       k = sscanf(line + 2, "%lf %lf %lf %lf %lf %lf", x, x + 1, x + 2, x + 3, x + 4, x + 5);
-      if (k < 3) rc = cr_error(CR_EFORMAT, "%s:%zu: bad vertex line", b->path, line_no);
-      else if (grow_floats(&mb.xyz, &cap_v, 3 * mb.nv + 3) || (k == 6 && grow_floats(&col, &cap_c, 3 * mb.nv + 3)))
+      if (k < 3)
+        rc = cr_error(CR_EFORMAT, "%s:%zu: bad vertex line", b->path, line_no);
+      else if (grow_floats(&mb.xyz, &cap_v, 3 * mb.nv + 3) ||
+               (k == 6 && grow_floats(&col, &cap_c, 3 * mb.nv + 3)))
         rc = cr_error(CR_ENOMEM, "%s: out of memory", b->path);
       else {
         for (int a = 0; a < 3; a++) mb.xyz[3 * mb.nv + a] = (float)x[a];
@@ -206,7 +212,8 @@ int mio_read_obj(mio_buf *b, cr_mesh **out, int *space) {
     } else if (!strncmp(line, "vn ", 3)) {
       if (sscanf(line + 3, "%lf %lf %lf", x, x + 1, x + 2) != 3)
         rc = cr_error(CR_EFORMAT, "%s:%zu: bad normal line", b->path, line_no);
-      else if (grow_floats(&vn, &cap_n, 3 * nn + 3)) rc = cr_error(CR_ENOMEM, "%s: out of memory", b->path);
+      else if (grow_floats(&vn, &cap_n, 3 * nn + 3))
+        rc = cr_error(CR_ENOMEM, "%s: out of memory", b->path);
       else
         for (int a = 0; a < 3; a++) vn[3 * nn + a] = (float)x[a];
       nn++;
@@ -219,14 +226,17 @@ int mio_read_obj(mio_buf *b, cr_mesh **out, int *space) {
         if (rc) break;
         if (ni >= 0 && ni < (long)nn) {
           size_t old = cap_nrm;
-          if (grow_floats(&mb.normal, &cap_nrm, 3 * mb.nv)) rc = cr_error(CR_ENOMEM, "%s: out of memory", b->path);
+          if (grow_floats(&mb.normal, &cap_nrm, 3 * mb.nv))
+            rc = cr_error(CR_ENOMEM, "%s: out of memory", b->path);
           else {
             memset(mb.normal + old, 0, (cap_nrm - old) * sizeof(float));
             memcpy(mb.normal + 3 * vi, vn + 3 * ni, 3 * sizeof(float));
           }
         }
-        if (n == 0) first = vi;
-        else if (n >= 2) rc = mio_add_tri(&mb, (int32_t)first, (int32_t)prev, (int32_t)vi);
+        if (n == 0)
+          first = vi;
+        else if (n >= 2)
+          rc = mio_add_tri(&mb, (int32_t)first, (int32_t)prev, (int32_t)vi);
         prev = vi;
       }
     }
@@ -234,7 +244,8 @@ int mio_read_obj(mio_buf *b, cr_mesh **out, int *space) {
   if (!rc && mb.nv && ncol == mb.nv) {
     mb.rgb = malloc(3 * mb.nv);
     if (!mb.rgb) rc = cr_error(CR_ENOMEM, "%s: out of memory", b->path);
-    for (size_t i = 0; !rc && i < 3 * mb.nv; i++) mb.rgb[i] = (uint8_t)lround(fmin(1, fmax(0, col[i])) * 255);
+    for (size_t i = 0; !rc && i < 3 * mb.nv; i++)
+      mb.rgb[i] = (uint8_t)lround(fmin(1, fmax(0, col[i])) * 255);
   }
   free(vn), free(col);
   if (!rc && !mb.nv) rc = cr_error(CR_EFORMAT, "%s: no vertices (not an OBJ file?)", b->path);
@@ -251,9 +262,11 @@ int mio_write_vtk(FILE *fp, const cr_mesh *m, const char *tag) {
   size_t nv = (size_t)m->n_vertices, nt = (size_t)m->n_triangles;
   fprintf(fp, "# vtk DataFile Version 4.2\ncamreg mesh %s\nASCII\nDATASET POLYDATA\n", tag);
   fprintf(fp, "POINTS %zu float\n", nv);
-  for (size_t v = 0; v < nv; v++) fprintf(fp, "%.9g %.9g %.9g\n", m->xyz[3 * v], m->xyz[3 * v + 1], m->xyz[3 * v + 2]);
+  for (size_t v = 0; v < nv; v++)
+    fprintf(fp, "%.9g %.9g %.9g\n", m->xyz[3 * v], m->xyz[3 * v + 1], m->xyz[3 * v + 2]);
   fprintf(fp, "POLYGONS %zu %zu\n", nt, 4 * nt);
-  for (size_t t = 0; t < nt; t++) fprintf(fp, "3 %d %d %d\n", m->tri[3 * t], m->tri[3 * t + 1], m->tri[3 * t + 2]);
+  for (size_t t = 0; t < nt; t++)
+    fprintf(fp, "3 %d %d %d\n", m->tri[3 * t], m->tri[3 * t + 1], m->tri[3 * t + 2]);
   if (!m->normal && !m->scalar && !m->rgb) return 0;
   fprintf(fp, "POINT_DATA %zu\n", nv);
   if (m->normal) {
@@ -268,7 +281,8 @@ int mio_write_vtk(FILE *fp, const cr_mesh *m, const char *tag) {
   if (m->rgb) {
     fputs("COLOR_SCALARS rgb 3\n", fp);
     for (size_t v = 0; v < nv; v++)
-      fprintf(fp, "%.6g %.6g %.6g\n", m->rgb[3 * v] / 255.0, m->rgb[3 * v + 1] / 255.0, m->rgb[3 * v + 2] / 255.0);
+      fprintf(fp, "%.6g %.6g %.6g\n", m->rgb[3 * v] / 255.0, m->rgb[3 * v + 1] / 255.0,
+              m->rgb[3 * v + 2] / 255.0);
   }
   return 0;
 }
@@ -288,7 +302,9 @@ static int vtk_floats(mio_buf *b, float **dst, size_t n, const char *what) {
 static int vtk_polygons(mio_buf *b, mio_builder *mb) {
   double n, size;
   int rc;
-  if ((rc = mio_number(b, &n, "the polygon count")) || (rc = mio_number(b, &size, "the polygon list size"))) return rc;
+  if ((rc = mio_number(b, &n, "the polygon count")) ||
+      (rc = mio_number(b, &size, "the polygon list size")))
+    return rc;
   for (long p = 0; p < (long)n; p++) {
     double cnt, x;
     if ((rc = mio_number(b, &cnt, "a polygon size"))) return rc;
@@ -298,8 +314,10 @@ static int vtk_polygons(mio_buf *b, mio_builder *mb) {
       if ((rc = mio_number(b, &x, "a polygon index"))) return rc;
       if (x < 0 || x >= (double)mb->nv)
         return cr_error(CR_EFORMAT, "%s: polygon %ld uses point %g of %zu", b->path, p, x, mb->nv);
-      if (i == 0) first = (int32_t)x;
-      else if (i >= 2 && (rc = mio_add_tri(mb, first, prev, (int32_t)x))) return rc;
+      if (i == 0)
+        first = (int32_t)x;
+      else if (i >= 2 && (rc = mio_add_tri(mb, first, prev, (int32_t)x)))
+        return rc;
       prev = (int32_t)x;
     }
   }
@@ -320,24 +338,30 @@ static int vtk_point_data(mio_buf *b, mio_builder *mb, const char *kw) {
   if (!strcmp(kw, "COLOR_SCALARS")) {
     float *c = NULL;
     int ncomp = atoi(type);
-    if (ncomp != 3) return cr_error(CR_EUNSUPPORTED, "%s: COLOR_SCALARS with %d components", b->path, ncomp);
+    if (ncomp != 3)
+      return cr_error(CR_EUNSUPPORTED, "%s: COLOR_SCALARS with %d components", b->path, ncomp);
     if ((rc = vtk_floats(b, &c, 3 * nv, "a colour"))) {
       free(c);
       return rc;
     }
     free(mb->rgb);
     mb->rgb = malloc(3 * nv + 1);
-    for (size_t i = 0; mb->rgb && i < 3 * nv; i++) mb->rgb[i] = (uint8_t)lround(fmin(1, fmax(0, c[i])) * 255);
+    for (size_t i = 0; mb->rgb && i < 3 * nv; i++)
+      mb->rgb[i] = (uint8_t)lround(fmin(1, fmax(0, c[i])) * 255);
     free(c);
     return mb->rgb ? 0 : cr_error(CR_ENOMEM, "%s: out of memory", b->path);
   }
   // SCALARS name type [ncomp] then LOOKUP_TABLE name.
   size_t save = b->pos;
   int ncomp = 1;
-  if (mio_token(b, tok, sizeof tok) && strcmp(tok, "LOOKUP_TABLE")) ncomp = atoi(tok);
-  else b->pos = save;
-  if (ncomp != 1) return cr_error(CR_EUNSUPPORTED, "%s: SCALARS with %d components", b->path, ncomp);
-  if (!mio_token(b, tok, sizeof tok) || strcmp(tok, "LOOKUP_TABLE") || !mio_token(b, tok, sizeof tok))
+  if (mio_token(b, tok, sizeof tok) && strcmp(tok, "LOOKUP_TABLE"))
+    ncomp = atoi(tok);
+  else
+    b->pos = save;
+  if (ncomp != 1)
+    return cr_error(CR_EUNSUPPORTED, "%s: SCALARS with %d components", b->path, ncomp);
+  if (!mio_token(b, tok, sizeof tok) || strcmp(tok, "LOOKUP_TABLE") ||
+      !mio_token(b, tok, sizeof tok))
     return cr_error(CR_EFORMAT, "%s: SCALARS without LOOKUP_TABLE", b->path);
   free(mb->scalar), mb->scalar = NULL;
   return vtk_floats(b, &mb->scalar, nv, "a scalar");
@@ -362,7 +386,8 @@ int mio_read_vtk(mio_buf *b, cr_mesh **out, int *space) {
       if (!(rc = mio_number(b, &n, "the point count"))) {
         if (n < 0 || n > INT32_MAX / 3 || n * 6 > (double)b->size)
           rc = cr_error(CR_EFORMAT, "%s: bad point count %g", b->path, n);
-        else if (!mio_token(b, tok, sizeof tok)) rc = cr_error(CR_EFORMAT, "%s: truncated", b->path);
+        else if (!mio_token(b, tok, sizeof tok))
+          rc = cr_error(CR_EFORMAT, "%s: truncated", b->path);
         else {
           mb.nv = (size_t)n;
           free(mb.xyz), mb.xyz = NULL;
@@ -371,12 +396,14 @@ int mio_read_vtk(mio_buf *b, cr_mesh **out, int *space) {
         }
       }
     } else if (!strcmp(tok, "POLYGONS")) {
-      rc = have_points ? vtk_polygons(b, &mb) : cr_error(CR_EFORMAT, "%s: POLYGONS before POINTS", b->path);
+      rc = have_points ? vtk_polygons(b, &mb)
+                       : cr_error(CR_EFORMAT, "%s: POLYGONS before POINTS", b->path);
     } else if (!strcmp(tok, "POINT_DATA")) {
       double n;
       if (!(rc = mio_number(b, &n, "the POINT_DATA count")) && n != (double)mb.nv)
         rc = cr_error(CR_EFORMAT, "%s: POINT_DATA %g for %zu points", b->path, n, mb.nv);
-    } else if (!strcmp(tok, "NORMALS") || !strcmp(tok, "SCALARS") || !strcmp(tok, "COLOR_SCALARS")) {
+    } else if (!strcmp(tok, "NORMALS") || !strcmp(tok, "SCALARS") ||
+               !strcmp(tok, "COLOR_SCALARS")) {
       rc = vtk_point_data(b, &mb, tok);
     } else if (!strcmp(tok, "METADATA")) {
       break; // trailing information (written by VTK 9) is not needed

@@ -11,7 +11,8 @@
 int cr_mesh_probe(cr_mesh *m, const cr_volume *vol, double depth_mm, double step_mm,
                   cr_mesh_probe_mode mode) {
   if (!(depth_mm >= 0) || !(step_mm > 0) || depth_mm / step_mm > 100000)
-    return cr_error(CR_EINVAL, "probe: need depth >= 0 and step > 0 mm (got %g, %g)", depth_mm, step_mm);
+    return cr_error(CR_EINVAL, "probe: need depth >= 0 and step > 0 mm (got %g, %g)", depth_mm,
+                    step_mm);
   int rc;
   if (!m->normal && (rc = cr_mesh_compute_normals(m))) return rc;
   if ((rc = cr_mesh_alloc_scalars(m))) return rc;

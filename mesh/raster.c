@@ -97,7 +97,8 @@ static inline int32_t snap(float c) {
 }
 
 // One vertex: its record (u, v, z: 0, 0, -1 when nearer than the near plane) and keys.
-static inline void project_one(const proj_model *c, const float *p, cr_raster_vtx *vx, uint64_t *cell) {
+static inline void project_one(const proj_model *c, const float *p, cr_raster_vtx *vx,
+                               uint64_t *cell) {
   const float *R = c->R;
   float X = R[0] * p[0] + R[1] * p[1] + R[2] * p[2] + c->t[0];
   float Y = R[3] * p[0] + R[4] * p[1] + R[5] * p[2] + c->t[1];
@@ -132,7 +133,8 @@ static inline __m128i cell_key4(__m128i X) {
 // project_one for 4 vertices with SSE2 (the compiler does not vectorize the scalar loop:
 // with the default -ftrapping-math it will not turn the near-plane selects into masks).
 // Every operation is the scalar one in the same order, so the results are bit-identical.
-static inline void project_four(const proj_model *c, const float *p, cr_raster_vtx *vx, uint64_t *cell) {
+static inline void project_four(const proj_model *c, const float *p, cr_raster_vtx *vx,
+                                uint64_t *cell) {
   // x y z of the 4 vertices: 3 loads, transposed by shuffles (a = x0 y0 z0 x1,
   // b = y1 z1 x2 y2, c = z2 x3 y3 z3).
 #define SH(a, b, i0, i1, i2, i3) _mm_shuffle_ps(a, b, _MM_SHUFFLE(i3, i2, i1, i0))
@@ -156,7 +158,8 @@ static inline void project_four(const proj_model *c, const float *p, cr_raster_v
 #undef DIV
 #undef SH
   // Transposed into 4 records (x, y, z, iz).
-  __m128i fu = snap4(pu), fv = snap4(pv), zi = _mm_castps_si128(pz_out), izi = _mm_castps_si128(_mm_and_ps(ok, iz));
+  __m128i fu = snap4(pu), fv = snap4(pv), zi = _mm_castps_si128(pz_out),
+          izi = _mm_castps_si128(_mm_and_ps(ok, iz));
   __m128i uv_lo = _mm_unpacklo_epi32(fu, fv), uv_hi = _mm_unpackhi_epi32(fu, fv);
   __m128i z_lo = _mm_unpacklo_epi32(zi, izi), z_hi = _mm_unpackhi_epi32(zi, izi);
   _mm_storeu_si128((__m128i *)(vx + 0), _mm_unpacklo_epi64(uv_lo, z_lo));
@@ -172,10 +175,18 @@ static inline void project_four(const proj_model *c, const float *p, cr_raster_v
 
 static proj_model make_model(const cr_mesh_raster *r, const cr_camera *cam, const cr_pose *pose,
                              double near_mm) {
-  proj_model c = {.k1 = (float)cam->dist[0], .k2 = (float)cam->dist[1], .p1 = (float)cam->dist[2],
-                  .p2 = (float)cam->dist[3], .k3 = (float)cam->dist[4], .fx = (float)cam->fx,
-                  .fy = (float)cam->fy, .cx = (float)cam->cx, .cy = (float)cam->cy,
-                  .zn = (float)near_mm, .w = r->width, .h = r->height};
+  proj_model c = {.k1 = (float)cam->dist[0],
+                  .k2 = (float)cam->dist[1],
+                  .p1 = (float)cam->dist[2],
+                  .p2 = (float)cam->dist[3],
+                  .k3 = (float)cam->dist[4],
+                  .fx = (float)cam->fx,
+                  .fy = (float)cam->fy,
+                  .cx = (float)cam->cx,
+                  .cy = (float)cam->cy,
+                  .zn = (float)near_mm,
+                  .w = r->width,
+                  .h = r->height};
   for (int i = 0; i < 9; i++) c.R[i] = (float)pose->R[i / 3][i % 3];
   for (int i = 0; i < 3; i++) c.t[i] = (float)pose->t[i];
   return c;
@@ -221,14 +232,17 @@ typedef struct pxbox {
   int32_t x0, x1, y0, y1;
 } pxbox;
 
-static inline pxbox box_of(const cr_raster_vtx *a, const cr_raster_vtx *b, const cr_raster_vtx *c, int w, int h) {
+static inline pxbox box_of(const cr_raster_vtx *a, const cr_raster_vtx *b, const cr_raster_vtx *c,
+                           int w, int h) {
   int32_t x0 = fix_ceil(min3i(a->x, b->x, c->x)), x1 = fix_floor(max3i(a->x, b->x, c->x));
   int32_t y0 = fix_ceil(min3i(a->y, b->y, c->y)), y1 = fix_floor(max3i(a->y, b->y, c->y));
-  return (pxbox){x0 > 0 ? x0 : 0, x1 < w - 1 ? x1 : w - 1, y0 > 0 ? y0 : 0, y1 < h - 1 ? y1 : h - 1};
+  return (pxbox){x0 > 0 ? x0 : 0, x1 < w - 1 ? x1 : w - 1, y0 > 0 ? y0 : 0,
+                 y1 < h - 1 ? y1 : h - 1};
 }
 
 // Twice the signed area of the snapped triangle (exact; < 0: facing the camera).
-static inline int64_t area_of(const cr_raster_vtx *a, const cr_raster_vtx *b, const cr_raster_vtx *c) {
+static inline int64_t area_of(const cr_raster_vtx *a, const cr_raster_vtx *b,
+                              const cr_raster_vtx *c) {
   return (int64_t)(b->x - a->x) * (c->y - a->y) - (int64_t)(b->y - a->y) * (c->x - a->x);
 }
 
@@ -262,7 +276,8 @@ enum { FRAGS = 512 };  // one-pixel fragments held before they are drawn (stack 
 
 // Keeps the triangles whose three vertices are not all in one cell in u or in v (see
 // cell_keys): the others have no pixel centre in their bounding box.
-static int filter_cells(const uint64_t *cell, const int32_t *tri, int32_t t0, int32_t t1, int32_t *out) {
+static int filter_cells(const uint64_t *cell, const int32_t *tri, int32_t t0, int32_t t1,
+                        int32_t *out) {
   int n = 0;
   for (int32_t t = t0; t < t1; t++) {
     const int32_t *id = tri + 3 * (size_t)t;
@@ -277,8 +292,8 @@ static int filter_cells(const uint64_t *cell, const int32_t *tri, int32_t t0, in
 // and facing the camera when culling (exact: the snapped area). (Whether the box of
 // pixel centres is off the raster is left to raster_triangle: few are, for a mesh in
 // view, and the test costs here about as much as the rest.)
-static int filter_front(const cr_raster_vtx *vx, const int32_t *tri, const int32_t *in, int n_in, int cull,
-                        int32_t *out) {
+static int filter_front(const cr_raster_vtx *vx, const int32_t *tri, const int32_t *in, int n_in,
+                        int cull, int32_t *out) {
   int n = 0;
   for (int k = 0; k < n_in; k++) {
     const int32_t *id = tri + 3 * (size_t)in[k];
@@ -313,7 +328,9 @@ static inline void draw_fragment(zbuf zb, const fragment *f) {
 
 // Whether an edge with direction (dx, dy), in the order with positive area, owns the
 // centres exactly on it (see edge).
-static inline int owns(int32_t dx, int32_t dy) { return (dy > 0) | ((dy == 0) & (dx > 0)); }
+static inline int owns(int32_t dx, int32_t dy) {
+  return (dy > 0) | ((dy == 0) & (dx > 0));
+}
 
 // The one candidate centre (cx, cy) (in 1/4096 px) of triangle p0 p1 p2, whose vertices
 // all lie within 1 px of it in u and in v: its fragment in *frag, and whether it is
@@ -322,14 +339,17 @@ static inline int owns(int32_t dx, int32_t dy) { return (dy > 0) | ((dy == 0) & 
 // and take 2 multiplies each: w_k = cross(b - a, 0 - a) = a.x b.y - a.y b.x for the edge
 // a -> b opposite vertex k (1 -> 2, 2 -> 0, 0 -> 1). With a negative area the edges run
 // the other way in the order with positive area: every w and edge direction flips sign.
-static inline int one_candidate(const cr_raster_vtx *p0, const cr_raster_vtx *p1, const cr_raster_vtx *p2,
-                                int32_t cx, int32_t cy, fragment *frag) {
-  int32_t x0 = p0->x - cx, y0 = p0->y - cy, x1 = p1->x - cx, y1 = p1->y - cy, x2 = p2->x - cx, y2 = p2->y - cy;
-  int32_t w0 = x1 * y2 - y1 * x2, w1 = x2 * y0 - y2 * x0, w2 = x0 * y1 - y0 * x1, area = w0 + w1 + w2;
+static inline int one_candidate(const cr_raster_vtx *p0, const cr_raster_vtx *p1,
+                                const cr_raster_vtx *p2, int32_t cx, int32_t cy, fragment *frag) {
+  int32_t x0 = p0->x - cx, y0 = p0->y - cy, x1 = p1->x - cx, y1 = p1->y - cy, x2 = p2->x - cx,
+          y2 = p2->y - cy;
+  int32_t w0 = x1 * y2 - y1 * x2, w1 = x2 * y0 - y2 * x0, w2 = x0 * y1 - y0 * x1,
+          area = w0 + w1 + w2;
   int neg = area < 0;
   int32_t sg = neg ? -1 : 1;
   int32_t s0 = sg * w0, s1 = sg * w1, s2 = sg * w2;
-  int in = (s0 + owns(sg * (x2 - x1), sg * (y2 - y1)) > 0) & (s1 + owns(sg * (x0 - x2), sg * (y0 - y2)) > 0) &
+  int in = (s0 + owns(sg * (x2 - x1), sg * (y2 - y1)) > 0) &
+           (s1 + owns(sg * (x0 - x2), sg * (y0 - y2)) > 0) &
            (s2 + owns(sg * (x1 - x0), sg * (y1 - y0)) > 0);
   // Stored as raster_triangle does: w in the order with positive area (1 and 2 swapped
   // when neg). Field by field: building a struct on the stack and copying it stalls on
@@ -341,12 +361,14 @@ static inline int one_candidate(const cr_raster_vtx *p0, const cr_raster_vtx *p1
 
 // Draws triangle t (passed both filters), or for a one-centre box writes its fragment
 // to *frag; returns 1 when that fragment is covered (then kept), else 0.
-static int raster_triangle(const cr_mesh_raster *r, zbuf zb, const cr_mesh *m, int32_t t, fragment *frag) {
+static int raster_triangle(const cr_mesh_raster *r, zbuf zb, const cr_mesh *m, int32_t t,
+                           fragment *frag) {
   const int32_t *id = m->tri + 3 * (size_t)t;
   const cr_raster_vtx *p0 = r->vtx + id[0], *p1 = r->vtx + id[1], *p2 = r->vtx + id[2];
   int32_t ux0 = fix_ceil(min3i(p0->x, p1->x, p2->x)), ux1 = fix_floor(max3i(p0->x, p1->x, p2->x));
   int32_t vy0 = fix_ceil(min3i(p0->y, p1->y, p2->y)), vy1 = fix_floor(max3i(p0->y, p1->y, p2->y));
-  if ((ux0 == ux1) & (vy0 == vy1) & (ux0 >= 0) & (ux0 < r->width) & (vy0 >= 0) & (vy0 < r->height)) {
+  if ((ux0 == ux1) & (vy0 == vy1) & (ux0 >= 0) & (ux0 < r->width) & (vy0 >= 0) &
+      (vy0 < r->height)) {
     // One candidate centre, on the raster (most triangles of a dense mesh): whether it
     // is covered is a coin flip, so rather than branch on it the fragment is always
     // written to the list and the list only grows when it is; the list is drawn after
@@ -364,10 +386,12 @@ static int raster_triangle(const cr_mesh_raster *r, zbuf zb, const cr_mesh *m, i
     const cr_raster_vtx *tp = p1;
     p1 = p2, p2 = tp, area = -area;
   }
-  edge E0 = edge_setup(p1, p2), E1 = edge_setup(p2, p0), E2 = edge_setup(p0, p1); // opposite 0, 1, 2
+  edge E0 = edge_setup(p1, p2), E1 = edge_setup(p2, p0),
+       E2 = edge_setup(p0, p1); // opposite 0, 1, 2
   fragment f = {.area = area, .iz = {iz0, iz1, iz2}, .t = t, .neg = neg};
   // Edge values stepped across the box: +1 in x adds -dy * FIX_ONE, +1 in y dx * FIX_ONE.
-  int64_t r0 = edge_at(&E0, bx.x0, bx.y0), r1 = edge_at(&E1, bx.x0, bx.y0), r2 = edge_at(&E2, bx.x0, bx.y0);
+  int64_t r0 = edge_at(&E0, bx.x0, bx.y0), r1 = edge_at(&E1, bx.x0, bx.y0),
+          r2 = edge_at(&E2, bx.x0, bx.y0);
   for (int y = bx.y0; y <= bx.y1; y++) {
     size_t row = (size_t)y * r->width;
     int64_t w0 = r0, w1 = r1, w2 = r2;
@@ -397,13 +421,16 @@ int cr_mesh_raster_set_simd(int enable) {
   return simd_state;
 }
 
-static int simd_enabled(void) { return simd_state < 0 ? cr_mesh_raster_set_simd(1) : simd_state; }
+static int simd_enabled(void) {
+  return simd_state < 0 ? cr_mesh_raster_set_simd(1) : simd_state;
+}
 
 // Room for `n` extra thread z-buffers.
 static int reserve_extra(cr_mesh_raster *r, int n) {
   if (n <= r->n_extra) return 0;
   size_t px = (size_t)r->width * r->height * (size_t)n;
-  float *d = realloc(r->extra_depth, px * sizeof(float)), *b = d ? realloc(r->extra_bary, 2 * px * sizeof(float)) : NULL;
+  float *d = realloc(r->extra_depth, px * sizeof(float)),
+        *b = d ? realloc(r->extra_bary, 2 * px * sizeof(float)) : NULL;
   if (d) r->extra_depth = d;
   if (b) r->extra_bary = b;
   int32_t *t = b ? realloc(r->extra_tri, px * sizeof(int32_t)) : NULL;
@@ -431,7 +458,8 @@ int cr_mesh_rasterize(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
   if (r->vtx_capacity < m->n_vertices) {
     uint64_t *k = realloc(r->cell, ((size_t)m->n_vertices + 1) * sizeof(uint64_t));
     if (k) r->cell = k;
-    cr_raster_vtx *c = k ? realloc(r->vtx, ((size_t)m->n_vertices + 1) * sizeof(cr_raster_vtx)) : NULL;
+    cr_raster_vtx *c =
+        k ? realloc(r->vtx, ((size_t)m->n_vertices + 1) * sizeof(cr_raster_vtx)) : NULL;
     if (c) r->vtx = c;
     if (!c) return cr_error(CR_ENOMEM, "mesh raster: out of memory for %d vertices", m->n_vertices);
     r->vtx_capacity = m->n_vertices;
@@ -470,10 +498,10 @@ int cr_mesh_rasterize(cr_mesh_raster *r, const cr_mesh *m, const cr_camera *cam,
       int n1 = filter_cells(r->cell, m->tri, t0, t1, pass1), n2;
 #ifdef CR_RASTER_AVX2
       if (simd) { // the kernels draw the small triangles; the others go on in pass1
-        n1 = cr_raster_one_candidates_avx2(r->vtx, m->tri, pass1, n1, r->width, r->height, o.cull_backfaces, zb,
-                                           pass1);
-        n1 = cr_raster_small_boxes_avx2(r->vtx, m->tri, pass1, n1, r->width, r->height, o.cull_backfaces, zb,
-                                        pass1);
+        n1 = cr_raster_one_candidates_avx2(r->vtx, m->tri, pass1, n1, r->width, r->height,
+                                           o.cull_backfaces, zb, pass1);
+        n1 = cr_raster_small_boxes_avx2(r->vtx, m->tri, pass1, n1, r->width, r->height,
+                                        o.cull_backfaces, zb, pass1);
       }
 #endif
       n2 = filter_front(r->vtx, m->tri, pass1, n1, o.cull_backfaces, pass2);
@@ -527,12 +555,13 @@ static void resolve_miss(const cr_mesh_raster_outputs *o, size_t i, int x, int y
   if (o->depth) cr_image_px(o->depth, x, y)[0] = o->miss_depth;
   for (int c = 0; o->xyz && c < 3; c++) cr_image_px(o->xyz, x, y)[c] = NAN;
   for (int c = 0; o->normal && c < 3; c++) cr_image_px(o->normal, x, y)[c] = NAN;
-  for (int c = 0; o->attr && c < o->attr->channels; c++) cr_image_px(o->attr, x, y)[c] = o->miss_attr;
+  for (int c = 0; o->attr && c < o->attr->channels; c++)
+    cr_image_px(o->attr, x, y)[c] = o->miss_attr;
   if (o->hit) o->hit[i] = 0;
 }
 
-static void resolve_pixel(const cr_mesh_raster *r, const cr_mesh *m, const double centre[3], size_t i,
-                          const cr_mesh_raster_outputs *o, int x, int y) {
+static void resolve_pixel(const cr_mesh_raster *r, const cr_mesh *m, const double centre[3],
+                          size_t i, const cr_mesh_raster_outputs *o, int x, int y) {
   int32_t t = r->tri[i];
   if (t < 0 || (o->pixel_mask && !o->pixel_mask[i])) {
     resolve_miss(o, i, x, y);
@@ -573,11 +602,13 @@ static void resolve_pixel(const cr_mesh_raster *r, const cr_mesh *m, const doubl
       cr_vec3_normalize(d);
       cr_image_px(o->shade, x, y)[0] = (float)fabs(cr_vec3_dot(n, d));
     }
-    for (int a = 0; o->normal && a < 3; a++) cr_image_px(o->normal, x, y)[a] = len > 0 ? (float)n[a] : NAN;
+    for (int a = 0; o->normal && a < 3; a++)
+      cr_image_px(o->normal, x, y)[a] = len > 0 ? (float)n[a] : NAN;
   }
 }
 
-static int check_image(const cr_image *img, const cr_mesh_raster *r, int channels, const char *what) {
+static int check_image(const cr_image *img, const cr_mesh_raster *r, int channels,
+                       const char *what) {
   if (!img) return 0;
   if (img->width != r->width || img->height != r->height || img->channels != channels)
     return cr_error(CR_EINVAL, "mesh raster: %s image must be %dx%d with %d channel(s)", what,
@@ -585,16 +616,19 @@ static int check_image(const cr_image *img, const cr_mesh_raster *r, int channel
   return 0;
 }
 
-int cr_mesh_raster_resolve_all(const cr_mesh_raster *r, const cr_mesh *m, const cr_pose *cam_from_world,
-                               const cr_mesh_raster_outputs *out) {
+int cr_mesh_raster_resolve_all(const cr_mesh_raster *r, const cr_mesh *m,
+                               const cr_pose *cam_from_world, const cr_mesh_raster_outputs *out) {
   int rc;
-  if ((rc = check_image(out->shade, r, 1, "shade")) || (rc = check_image(out->depth, r, 1, "depth")) ||
-      (rc = check_image(out->xyz, r, 3, "xyz")) || (rc = check_image(out->normal, r, 3, "normal")))
+  if ((rc = check_image(out->shade, r, 1, "shade")) ||
+      (rc = check_image(out->depth, r, 1, "depth")) || (rc = check_image(out->xyz, r, 3, "xyz")) ||
+      (rc = check_image(out->normal, r, 3, "normal")))
     return rc;
   const cr_image *attr = out->attr;
   if (attr) {
-    if (attr->channels == 1 && !m->scalar) return cr_error(CR_EINVAL, "mesh raster: the mesh has no scalars");
-    if (attr->channels == 3 && !m->rgb) return cr_error(CR_EINVAL, "mesh raster: the mesh has no colours");
+    if (attr->channels == 1 && !m->scalar)
+      return cr_error(CR_EINVAL, "mesh raster: the mesh has no scalars");
+    if (attr->channels == 3 && !m->rgb)
+      return cr_error(CR_EINVAL, "mesh raster: the mesh has no colours");
     if ((rc = check_image(attr, r, attr->channels == 3 ? 3 : 1, "attribute"))) return rc;
   }
   double centre[3];
@@ -608,7 +642,12 @@ int cr_mesh_raster_resolve_all(const cr_mesh_raster *r, const cr_mesh *m, const 
 
 int cr_mesh_raster_resolve(const cr_mesh_raster *r, const cr_mesh *m, const cr_pose *cam_from_world,
                            cr_image *shade, cr_image *depth, cr_image *xyz, cr_image *attr) {
-  const cr_mesh_raster_outputs o = {.shade = shade, .attr = attr, .depth = depth, .xyz = xyz,
-                                    .miss_shade = 0, .miss_attr = NAN, .miss_depth = NAN};
+  const cr_mesh_raster_outputs o = {.shade = shade,
+                                    .attr = attr,
+                                    .depth = depth,
+                                    .xyz = xyz,
+                                    .miss_shade = 0,
+                                    .miss_attr = NAN,
+                                    .miss_depth = NAN};
   return cr_mesh_raster_resolve_all(r, m, cam_from_world, &o);
 }

@@ -13,7 +13,6 @@
 
 #define AVX2 __attribute__((target("avx2")))
 
-
 int cr_raster_avx2_supported(void) {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2");
@@ -28,7 +27,8 @@ typedef struct lanes {
 // One 16-byte load per record, then a 4 x 4 transpose in each 128-bit half (records
 // 0-3 in the low half, 4-7 in the high half: lane j is triangle j). Gathers were tried
 // for the volume renderer and are slower than loads on this hardware.
-AVX2 static inline lanes load_vertex(const cr_raster_vtx *vx, const int32_t *tri, const int32_t t8[8], int k) {
+AVX2 static inline lanes load_vertex(const cr_raster_vtx *vx, const int32_t *tri,
+                                     const int32_t t8[8], int k) {
   __m256i a[4];
   for (int j = 0; j < 4; j++) {
     __m128i lo = _mm_loadu_si128((const __m128i *)(vx + tri[3 * (size_t)t8[j] + k]));
@@ -45,18 +45,22 @@ AVX2 static inline lanes load_vertex(const cr_raster_vtx *vx, const int32_t *tri
 
 // fix_floor of 8 coordinates.
 AVX2 static inline __m256i floor8(__m256i X) {
-  return _mm256_sub_epi32(_mm256_srai_epi32(_mm256_add_epi32(X, _mm256_set1_epi32(1 << 30)), FIX_BITS),
-                          _mm256_set1_epi32(1 << (30 - FIX_BITS)));
+  return _mm256_sub_epi32(
+      _mm256_srai_epi32(_mm256_add_epi32(X, _mm256_set1_epi32(1 << 30)), FIX_BITS),
+      _mm256_set1_epi32(1 << (30 - FIX_BITS)));
 }
 
 // -v where the mask m is all ones, v elsewhere.
-AVX2 static inline __m256i negate_if(__m256i v, __m256i m) { return _mm256_sub_epi32(_mm256_xor_si256(v, m), m); }
+AVX2 static inline __m256i negate_if(__m256i v, __m256i m) {
+  return _mm256_sub_epi32(_mm256_xor_si256(v, m), m);
+}
 
 // The top-left rule of raster.c's owns(): all ones where an edge with direction
 // (dx, dy) owns the centres on it.
 AVX2 static inline __m256i owns8(__m256i dx, __m256i dy) {
   __m256i z = _mm256_setzero_si256();
-  return _mm256_or_si256(_mm256_cmpgt_epi32(dy, z), _mm256_and_si256(_mm256_cmpeq_epi32(dy, z), _mm256_cmpgt_epi32(dx, z)));
+  return _mm256_or_si256(_mm256_cmpgt_epi32(dy, z),
+                         _mm256_and_si256(_mm256_cmpeq_epi32(dy, z), _mm256_cmpgt_epi32(dx, z)));
 }
 
 // All ones where s + own > 0 (own: 1 where the mask is set): the centre is inside an edge.
@@ -66,11 +70,12 @@ AVX2 static inline __m256i inside8(__m256i s, __m256i own) {
 
 // Depth and barycentrics of 4 fragments as raster.c's draw_fragment computes them, in
 // double: s0..s2 the edge values in the order with positive area, iz the inverse depths.
-AVX2 static inline void depth4(__m128i s0, __m128i s1, __m128i s2, __m128i area, __m128 iz0, __m128 iz1,
-                               __m128 iz2, float *zz, float *b1, float *b2) {
+AVX2 static inline void depth4(__m128i s0, __m128i s1, __m128i s2, __m128i area, __m128 iz0,
+                               __m128 iz1, __m128 iz2, float *zz, float *b1, float *b2) {
   __m256d a1 = _mm256_mul_pd(_mm256_cvtepi32_pd(s1), _mm256_cvtps_pd(iz1));
   __m256d a2 = _mm256_mul_pd(_mm256_cvtepi32_pd(s2), _mm256_cvtps_pd(iz2));
-  __m256d sum = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(_mm256_cvtepi32_pd(s0), _mm256_cvtps_pd(iz0)), a1), a2);
+  __m256d sum = _mm256_add_pd(
+      _mm256_add_pd(_mm256_mul_pd(_mm256_cvtepi32_pd(s0), _mm256_cvtps_pd(iz0)), a1), a2);
   __m256d inv_s = _mm256_div_pd(_mm256_set1_pd(1.0), sum);
   _mm_storeu_ps(zz, _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtepi32_pd(area), inv_s)));
   _mm_storeu_ps(b1, _mm256_cvtpd_ps(_mm256_mul_pd(a1, inv_s)));
@@ -86,15 +91,18 @@ AVX2 static inline __m256i snap8(__m256 c) {
 
 // The u or v half of raster.c's cell_keys for 8 coordinates.
 AVX2 static inline __m256i cell_key8(__m256i X) {
-  __m256i on = _mm256_cmpeq_epi32(_mm256_and_si256(X, _mm256_set1_epi32(FIX_ONE - 1)), _mm256_setzero_si256());
+  __m256i on = _mm256_cmpeq_epi32(_mm256_and_si256(X, _mm256_set1_epi32(FIX_ONE - 1)),
+                                  _mm256_setzero_si256());
   __m256i f = floor8(X);
   return _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(f, f), _mm256_set1_epi32(1)), on);
 }
 
-AVX2 void cr_raster_project8_avx2(const proj_model *c, const float *p, cr_raster_vtx *vx, uint64_t *cell) {
+AVX2 void cr_raster_project8_avx2(const proj_model *c, const float *p, cr_raster_vtx *vx,
+                                  uint64_t *cell) {
   // Vertices 0-3 in the low halves, 4-7 in the high halves; each half is transposed
   // by the shuffles of project_four (a = x0 y0 z0 x1, b = y1 z1 x2 y2, c = z2 x3 y3 z3).
-#define LOAD2(i) _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p + (i))), _mm_loadu_ps(p + 12 + (i)), 1)
+#define LOAD2(i)                                                                                   \
+  _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p + (i))), _mm_loadu_ps(p + 12 + (i)), 1)
 #define SH(a, b, i0, i1, i2, i3) _mm256_shuffle_ps(a, b, _MM_SHUFFLE(i3, i2, i1, i0))
   __m256 a = LOAD2(0), b = LOAD2(4), cc = LOAD2(8);
   __m256 px = SH(SH(a, a, 0, 0, 3, 3), SH(b, cc, 2, 2, 1, 1), 0, 2, 0, 2);
@@ -146,8 +154,10 @@ typedef struct tri8 {
   __m256i ux0, ux1, vy0, vy1;
 } tri8;
 
-AVX2 static inline tri8 load_tri8(const cr_raster_vtx *vx, const int32_t *tri, const int32_t t8[8]) {
-  tri8 T = {.p = {load_vertex(vx, tri, t8, 0), load_vertex(vx, tri, t8, 1), load_vertex(vx, tri, t8, 2)}};
+AVX2 static inline tri8 load_tri8(const cr_raster_vtx *vx, const int32_t *tri,
+                                  const int32_t t8[8]) {
+  tri8 T = {
+      .p = {load_vertex(vx, tri, t8, 0), load_vertex(vx, tri, t8, 1), load_vertex(vx, tri, t8, 2)}};
   const lanes *p = T.p;
   __m256i up = _mm256_set1_epi32(FIX_ONE - 1);
   T.ux0 = floor8(_mm256_add_epi32(_mm256_min_epi32(_mm256_min_epi32(p[0].x, p[1].x), p[2].x), up));
@@ -177,8 +187,9 @@ AVX2 static inline void edge_values(const tri8 *T, __m256i cx, __m256i cy, __m25
 AVX2 static inline __m256i front8(const tri8 *T, __m256i area, int cull) {
   __m256 zf = _mm256_setzero_ps();
   const lanes *p = T->p;
-  __m256 z = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(p[0].z, zf, _CMP_GT_OQ), _mm256_cmp_ps(p[1].z, zf, _CMP_GT_OQ)),
-                           _mm256_cmp_ps(p[2].z, zf, _CMP_GT_OQ));
+  __m256 z = _mm256_and_ps(
+      _mm256_and_ps(_mm256_cmp_ps(p[0].z, zf, _CMP_GT_OQ), _mm256_cmp_ps(p[1].z, zf, _CMP_GT_OQ)),
+      _mm256_cmp_ps(p[2].z, zf, _CMP_GT_OQ));
   __m256i zero = _mm256_setzero_si256();
   __m256i facing = cull ? _mm256_cmpgt_epi32(zero, area)
                         : _mm256_xor_si256(_mm256_cmpeq_epi32(area, zero), _mm256_set1_epi32(-1));
@@ -191,27 +202,31 @@ AVX2 static inline void owns_all(const tri8 *T, __m256i neg, __m256i own[3]) {
   const lanes *p = T->p;
   for (int k = 0; k < 3; k++) {
     const lanes *a = &p[(k + 1) % 3], *b = &p[(k + 2) % 3];
-    own[k] = owns8(negate_if(_mm256_sub_epi32(b->x, a->x), neg), negate_if(_mm256_sub_epi32(b->y, a->y), neg));
+    own[k] = owns8(negate_if(_mm256_sub_epi32(b->x, a->x), neg),
+                   negate_if(_mm256_sub_epi32(b->y, a->y), neg));
   }
 }
 
 // All ones where the centre with edge values w is covered (top-left rule); s gets the
 // edge values in the order with positive area.
-AVX2 static inline __m256i covered8(const __m256i w[3], __m256i neg, const __m256i own[3], __m256i s[3]) {
+AVX2 static inline __m256i covered8(const __m256i w[3], __m256i neg, const __m256i own[3],
+                                    __m256i s[3]) {
   for (int k = 0; k < 3; k++) s[k] = negate_if(w[k], neg);
-  return _mm256_and_si256(_mm256_and_si256(inside8(s[0], own[0]), inside8(s[1], own[1])), inside8(s[2], own[2]));
+  return _mm256_and_si256(_mm256_and_si256(inside8(s[0], own[0]), inside8(s[1], own[1])),
+                          inside8(s[2], own[2]));
 }
 
 // Depth and barycentrics of the lanes in `mask` (edge values s, twice the area
 // pos_area), kept at pixel index pix if nearest.
-AVX2 static inline void draw8(zbuf zb, int mask, const int32_t t8[8], const tri8 *T, const __m256i s[3],
-                              __m256i pos_area, __m256i pix) {
+AVX2 static inline void draw8(zbuf zb, int mask, const int32_t t8[8], const tri8 *T,
+                              const __m256i s[3], __m256i pos_area, __m256i pix) {
   float zz[8], b1[8], b2[8];
   int32_t px[8];
   const lanes *p = T->p;
-  depth4(LO(s[0]), LO(s[1]), LO(s[2]), LO(pos_area), LOF(p[0].iz), LOF(p[1].iz), LOF(p[2].iz), zz, b1, b2);
-  depth4(HI(s[0]), HI(s[1]), HI(s[2]), HI(pos_area), HIF(p[0].iz), HIF(p[1].iz), HIF(p[2].iz), zz + 4, b1 + 4,
-         b2 + 4);
+  depth4(LO(s[0]), LO(s[1]), LO(s[2]), LO(pos_area), LOF(p[0].iz), LOF(p[1].iz), LOF(p[2].iz), zz,
+         b1, b2);
+  depth4(HI(s[0]), HI(s[1]), HI(s[2]), HI(pos_area), HIF(p[0].iz), HIF(p[1].iz), HIF(p[2].iz),
+         zz + 4, b1 + 4, b2 + 4);
   _mm256_storeu_si256((__m256i *)px, pix);
   while (mask) {
     int j = __builtin_ctz((unsigned)mask);
@@ -237,10 +252,13 @@ static inline int group(const int32_t *in, int n, int j0, int32_t t8[8]) {
   return n - j0 >= 8 ? 0xff : (1 << (n - j0)) - 1;
 }
 
-AVX2 static inline int lane_mask(__m256i m) { return _mm256_movemask_ps(_mm256_castsi256_ps(m)); }
+AVX2 static inline int lane_mask(__m256i m) {
+  return _mm256_movemask_ps(_mm256_castsi256_ps(m));
+}
 
-AVX2 int cr_raster_one_candidates_avx2(const cr_raster_vtx *vx, const int32_t *tri, const int32_t *in, int n,
-                                       int w, int h, int cull, zbuf zb, int32_t *other) {
+AVX2 int cr_raster_one_candidates_avx2(const cr_raster_vtx *vx, const int32_t *tri,
+                                       const int32_t *in, int n, int w, int h, int cull, zbuf zb,
+                                       int32_t *other) {
   const __m256i zero = _mm256_setzero_si256(), ones = _mm256_set1_epi32(-1);
   const __m256i wv = _mm256_set1_epi32(w), hv = _mm256_set1_epi32(h);
   const __m256i wmax = _mm256_set1_epi32(w - 1), hmax = _mm256_set1_epi32(h - 1);
@@ -250,14 +268,17 @@ AVX2 int cr_raster_one_candidates_avx2(const cr_raster_vtx *vx, const int32_t *t
     int valid = group(in, n, j0, t8);
     tri8 T = load_tri8(vx, tri, t8);
     // One candidate: the box is a single centre, on the raster.
-    __m256i one = _mm256_and_si256(_mm256_cmpeq_epi32(T.ux0, T.ux1), _mm256_cmpeq_epi32(T.vy0, T.vy1));
-    __m256i on = _mm256_and_si256(_mm256_and_si256(_mm256_cmpgt_epi32(T.ux0, ones), _mm256_cmpgt_epi32(wv, T.ux0)),
-                                  _mm256_and_si256(_mm256_cmpgt_epi32(T.vy0, ones), _mm256_cmpgt_epi32(hv, T.vy0)));
+    __m256i one =
+        _mm256_and_si256(_mm256_cmpeq_epi32(T.ux0, T.ux1), _mm256_cmpeq_epi32(T.vy0, T.vy1));
+    __m256i on = _mm256_and_si256(
+        _mm256_and_si256(_mm256_cmpgt_epi32(T.ux0, ones), _mm256_cmpgt_epi32(wv, T.ux0)),
+        _mm256_and_si256(_mm256_cmpgt_epi32(T.vy0, ones), _mm256_cmpgt_epi32(hv, T.vy0)));
     one = _mm256_and_si256(one, on);
     // Boxes wholly off the raster (common when the mesh overflows the image) are dropped
     // here rather than passed on: raster_triangle would reject them.
-    __m256i off = _mm256_or_si256(_mm256_or_si256(_mm256_cmpgt_epi32(zero, T.ux1), _mm256_cmpgt_epi32(T.ux0, wmax)),
-                                  _mm256_or_si256(_mm256_cmpgt_epi32(zero, T.vy1), _mm256_cmpgt_epi32(T.vy0, hmax)));
+    __m256i off = _mm256_or_si256(
+        _mm256_or_si256(_mm256_cmpgt_epi32(zero, T.ux1), _mm256_cmpgt_epi32(T.ux0, wmax)),
+        _mm256_or_si256(_mm256_cmpgt_epi32(zero, T.vy1), _mm256_cmpgt_epi32(T.vy0, hmax)));
     n_other = append(other, n_other, ~lane_mask(_mm256_or_si256(one, off)) & valid, t8);
     // The centre's edge values (all vertices within 1 px of it), the near plane and
     // facing tests, then coverage.
@@ -266,17 +287,20 @@ AVX2 int cr_raster_one_candidates_avx2(const cr_raster_vtx *vx, const int32_t *t
     __m256i area = _mm256_add_epi32(_mm256_add_epi32(wk[0], wk[1]), wk[2]);
     __m256i neg = _mm256_cmpgt_epi32(zero, area);
     owns_all(&T, neg, own);
-    __m256i keep = _mm256_and_si256(_mm256_and_si256(one, front8(&T, area, cull)), covered8(wk, neg, own, sk));
+    __m256i keep =
+        _mm256_and_si256(_mm256_and_si256(one, front8(&T, area, cull)), covered8(wk, neg, own, sk));
     int keep_mask = lane_mask(keep) & valid;
     if (keep_mask)
-      draw8(zb, keep_mask, t8, &T, sk, negate_if(area, neg), _mm256_add_epi32(_mm256_mullo_epi32(T.vy0, wv), T.ux0));
+      draw8(zb, keep_mask, t8, &T, sk, negate_if(area, neg),
+            _mm256_add_epi32(_mm256_mullo_epi32(T.vy0, wv), T.ux0));
   }
   return n_other;
 }
 
-AVX2 int cr_raster_small_boxes_avx2(const cr_raster_vtx *vx, const int32_t *tri, const int32_t *in, int n, int w,
-                                    int h, int cull, zbuf zb, int32_t *other) {
-  const __m256i zero = _mm256_setzero_si256(), three = _mm256_set1_epi32(3), wv = _mm256_set1_epi32(w);
+AVX2 int cr_raster_small_boxes_avx2(const cr_raster_vtx *vx, const int32_t *tri, const int32_t *in,
+                                    int n, int w, int h, int cull, zbuf zb, int32_t *other) {
+  const __m256i zero = _mm256_setzero_si256(), three = _mm256_set1_epi32(3),
+                wv = _mm256_set1_epi32(w);
   const __m256i wmax = _mm256_set1_epi32(w - 1), hmax = _mm256_set1_epi32(h - 1);
   int n_other = 0;
   for (int j0 = 0; j0 < n; j0 += 8) {
@@ -286,9 +310,10 @@ AVX2 int cr_raster_small_boxes_avx2(const cr_raster_vtx *vx, const int32_t *tri,
     // Small: at most 4 x 4 centres before clipping, so every vertex is within 5 px of
     // every centre of the box (edge values exact in int32). Then the box clipped to the
     // raster, as raster_triangle clips it.
-    __m256i small = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_sub_epi32(T.ux1, T.ux0), three),
-                                        _mm256_xor_si256(_mm256_cmpgt_epi32(_mm256_sub_epi32(T.vy1, T.vy0), three),
-                                                         _mm256_set1_epi32(-1)));
+    __m256i small = _mm256_andnot_si256(
+        _mm256_cmpgt_epi32(_mm256_sub_epi32(T.ux1, T.ux0), three),
+        _mm256_xor_si256(_mm256_cmpgt_epi32(_mm256_sub_epi32(T.vy1, T.vy0), three),
+                         _mm256_set1_epi32(-1)));
     __m256i x0 = _mm256_max_epi32(T.ux0, zero), x1 = _mm256_min_epi32(T.ux1, wmax);
     __m256i y0 = _mm256_max_epi32(T.vy0, zero), y1 = _mm256_min_epi32(T.vy1, hmax);
     __m256i bw = _mm256_sub_epi32(x1, x0), bh = _mm256_sub_epi32(y1, y0); // centres - 1
@@ -308,10 +333,12 @@ AVX2 int cr_raster_small_boxes_avx2(const cr_raster_vtx *vx, const int32_t *tri,
     _mm256_storeu_si256((__m256i *)bw8, bw), _mm256_storeu_si256((__m256i *)bh8, bh);
     int max_w = 0, max_h = 0;
     for (int j = 0; j < 8; j++)
-      if (act_mask >> j & 1) max_w = bw8[j] > max_w ? bw8[j] : max_w, max_h = bh8[j] > max_h ? bh8[j] : max_h;
+      if (act_mask >> j & 1)
+        max_w = bw8[j] > max_w ? bw8[j] : max_w, max_h = bh8[j] > max_h ? bh8[j] : max_h;
     __m256i pix_row = _mm256_add_epi32(_mm256_mullo_epi32(y0, wv), x0);
     for (int dy = 0; dy <= max_h; dy++) {
-      __m256i dyv = _mm256_set1_epi32(dy), cy = _mm256_add_epi32(cy0, _mm256_set1_epi32(dy * FIX_ONE));
+      __m256i dyv = _mm256_set1_epi32(dy),
+              cy = _mm256_add_epi32(cy0, _mm256_set1_epi32(dy * FIX_ONE));
       __m256i row_on = _mm256_andnot_si256(_mm256_cmpgt_epi32(dyv, bh), active);
       for (int dx = 0; dx <= max_w; dx++) {
         __m256i dxv = _mm256_set1_epi32(dx);

@@ -44,8 +44,7 @@ static int edges_and_distance(const cr_metric *m, edge_state *s, const float *sr
       d[x] = region[(size_t)y * w + x] ? (src[(size_t)y * stride + x] - lo) * scale : 0.0f;
   }
   int rc = cr_canny(s->norm, 1.0, m->opt.canny_low, m->opt.canny_high, edges);
-  if (rc)
-    return rc;
+  if (rc) return rc;
   long n = 0;
   for (size_t i = 0; i < (size_t)w * h; i++) {
     edges[i] = region3[i] && edges[i] ? 255 : 0;
@@ -57,8 +56,7 @@ static int edges_and_distance(const cr_metric *m, edge_state *s, const float *sr
 
 static int edge_create(cr_metric *m) {
   edge_state *s = calloc(1, sizeof *s);
-  if (!s)
-    return cr_error(CR_ENOMEM, "metric edge: out of memory");
+  if (!s) return cr_error(CR_ENOMEM, "metric edge: out of memory");
   m->state = s;
   size_t n = (size_t)m->width * m->height;
   s->norm = cr_image_new(m->width, m->height, 1);
@@ -74,8 +72,7 @@ static int edge_create(cr_metric *m) {
 
 static void edge_destroy(cr_metric *m) {
   edge_state *s = m->state;
-  if (!s)
-    return;
+  if (!s) return;
   cr_image_free(s->norm);
   free(s->fe), free(s->me), free(s->fe_cur), free(s->fd), free(s->md), free(s->fd_cur);
   free(s);
@@ -86,15 +83,13 @@ static double mean_distance(const unsigned char *edges, const float *dist, size_
   double acc = 0;
   long cnt = 0;
   for (size_t i = 0; i < n; i++)
-    if (edges[i])
-      acc += dist[i] < cap ? dist[i] : cap, cnt++;
+    if (edges[i]) acc += dist[i] < cap ? dist[i] : cap, cnt++;
   return cnt ? acc / (double)cnt : cap;
 }
 
 static int edge_eval(cr_metric *m, const cr_image *moving, double *value) {
   long n = mx_current_valid(m, moving);
-  if (!n)
-    return cr_error(CR_EEMPTY, "metric edge: no valid pixel");
+  if (!n) return cr_error(CR_EEMPTY, "metric edge: no valid pixel");
   mx_current_valid3(m);
   edge_state *s = m->state;
   const unsigned char *fe = s->fe;
@@ -104,13 +99,11 @@ static int edge_eval(cr_metric *m, const cr_image *moving, double *value) {
   if (n != m->n_valid) { // NaNs in the moving image shrink the region: redo the fixed side
     rc = edges_and_distance(m, s, m->fixed, (size_t)m->width, m->cur, m->cur3, s->fe_cur, s->fd_cur,
                             &cnt);
-    if (rc)
-      return rc;
+    if (rc) return rc;
     fe = s->fe_cur, fd = s->fd_cur;
   }
   rc = edges_and_distance(m, s, moving->data, moving->stride, m->cur, m->cur3, s->me, s->md, &cnt);
-  if (rc)
-    return rc;
+  if (rc) return rc;
   size_t np = (size_t)m->width * m->height;
   *value = 0.5 * (mean_distance(s->me, fd, np, s->cap) + mean_distance(fe, s->md, np, s->cap));
   return CR_OK;

@@ -17,8 +17,7 @@ typedef struct grad_state {
 static int grad_create(cr_metric *m) {
   size_t n = (size_t)m->width * m->height;
   grad_state *g = calloc(1, sizeof *g);
-  if (!g)
-    return cr_error(CR_ENOMEM, "metric %s: out of memory", m->type->name);
+  if (!g) return cr_error(CR_ENOMEM, "metric %s: out of memory", m->type->name);
   m->state = g;
   g->fgx = calloc(n, sizeof(float)), g->fgy = calloc(n, sizeof(float));
   g->mgx = calloc(n, sizeof(float)), g->mgy = calloc(n, sizeof(float));
@@ -27,8 +26,7 @@ static int grad_create(cr_metric *m) {
     return cr_error(CR_ENOMEM, "metric %s: out of memory", m->type->name);
   double cnt = 0, sx = 0, sy = 0, sxx = 0, syy = 0, smag = 0;
   for (long i = 0; i < (long)n; i++) {
-    if (!m->valid3[i])
-      continue;
+    if (!m->valid3[i]) continue;
     float gx, gy;
     mx_sobel(m->fixed, m->width, i, &gx, &gy);
     g->fgx[i] = gx, g->fgy[i] = gy;
@@ -42,20 +40,16 @@ static int grad_create(cr_metric *m) {
   g->var_y = syy / cnt - (sy / cnt) * (sy / cnt);
   double tiny =
       1e-12 * ((double)m->fixed_max - m->fixed_min) * ((double)m->fixed_max - m->fixed_min) + 1e-30;
-  if (g->var_x < tiny)
-    g->var_x = tiny;
-  if (g->var_y < tiny)
-    g->var_y = tiny;
+  if (g->var_x < tiny) g->var_x = tiny;
+  if (g->var_y < tiny) g->var_y = tiny;
   g->eps_f = m->opt.ngf_eta * smag / cnt;
-  if (!(g->eps_f > 0))
-    g->eps_f = 1;
+  if (!(g->eps_f > 0)) g->eps_f = 1;
   return CR_OK;
 }
 
 static void grad_destroy(cr_metric *m) {
   grad_state *g = m->state;
-  if (!g)
-    return;
+  if (!g) return;
   free(g->fgx), free(g->fgy), free(g->mgx), free(g->mgy), free(g->tmp);
   free(g);
 }
@@ -63,8 +57,7 @@ static void grad_destroy(cr_metric *m) {
 // Moving gradients on cur3 into mgx/mgy (0 elsewhere); row sums slot 0 gets the per-row
 // sum of |gM| when want_mag. Returns the number of pixels.
 static long moving_gradients(cr_metric *m, const cr_image *moving, int want_mag) {
-  if (!mx_current_valid(m, moving))
-    return 0;
+  if (!mx_current_valid(m, moving)) return 0;
   long n = mx_current_valid3(m);
   grad_state *g = m->state;
   int w = m->width, h = m->height;
@@ -75,8 +68,7 @@ static long moving_gradients(cr_metric *m, const cr_image *moving, int want_mag)
     double mag = 0;
     gx[0] = gy[0] = gx[w - 1] = gy[w - 1] = 0;
     if (y == 0 || y == h - 1) {
-      for (int x = 0; x < w; x++)
-        gx[x] = gy[x] = 0;
+      for (int x = 0; x < w; x++) gx[x] = gy[x] = 0;
     } else {
       const float *a = cr_image_row(moving, y - 1), *b = cr_image_row(moving, y),
                   *d = cr_image_row(moving, y + 1);
@@ -90,8 +82,7 @@ static long moving_gradients(cr_metric *m, const cr_image *moving, int want_mag)
         gy[x] = c[x] ? sy : 0.0f;
       }
       if (want_mag)
-        for (int x = 1; x < w - 1; x++)
-          mag += sqrtf(gx[x] * gx[x] + gy[x] * gy[x]);
+        for (int x = 1; x < w - 1; x++) mag += sqrtf(gx[x] * gx[x] + gy[x] * gy[x]);
     }
     m->row_sums[(size_t)y * CR_METRIC_ROW_SUMS] = mag;
   }
@@ -101,8 +92,7 @@ static long moving_gradients(cr_metric *m, const cr_image *moving, int want_mag)
 // gc: (NCC(Fx, Mx) + NCC(Fy, My)) / 2 over pixels with valid gradients, in [-1, 1].
 // Invariant to an affine intensity change of either image. Larger is better.
 static int gc_eval(cr_metric *m, const cr_image *moving, double *value) {
-  if (!moving_gradients(m, moving, 0))
-    return cr_error(CR_EEMPTY, "metric gc: no valid pixel");
+  if (!moving_gradients(m, moving, 0)) return cr_error(CR_EEMPTY, "metric gc: no valid pixel");
   grad_state *g = m->state;
   int w = m->width, h = m->height;
 #pragma omp parallel for schedule(static) if (m->par)
@@ -111,15 +101,13 @@ static int gc_eval(cr_metric *m, const cr_image *moving, double *value) {
     size_t o = (size_t)y * w;
     double s[11] = {0};
     for (int x = 0; x < w; x++) {
-      if (!c[x])
-        continue;
+      if (!c[x]) continue;
       double fx = g->fgx[o + x], fy = g->fgy[o + x], mx = g->mgx[o + x], my = g->mgy[o + x];
       s[0] += 1;
       s[1] += fx, s[2] += mx, s[3] += fx * fx, s[4] += mx * mx, s[5] += fx * mx;
       s[6] += fy, s[7] += my, s[8] += fy * fy, s[9] += my * my, s[10] += fy * my;
     }
-    for (int k = 0; k < 11; k++)
-      m->row_sums[(size_t)y * CR_METRIC_ROW_SUMS + k] = s[k];
+    for (int k = 0; k < 11; k++) m->row_sums[(size_t)y * CR_METRIC_ROW_SUMS + k] = s[k];
   }
   double s[11];
   mx_reduce_rows(m, 11, s);
@@ -134,8 +122,7 @@ static int gc_eval(cr_metric *m, const cr_image *moving, double *value) {
 // 2 at M = F. Larger is better.
 static int gd_eval(cr_metric *m, const cr_image *moving, double *value) {
   long n = moving_gradients(m, moving, 0);
-  if (!n)
-    return cr_error(CR_EEMPTY, "metric gd: no valid pixel");
+  if (!n) return cr_error(CR_EEMPTY, "metric gd: no valid pixel");
   grad_state *g = m->state;
   int w = m->width, h = m->height;
 #pragma omp parallel for schedule(static) if (m->par)
@@ -159,8 +146,7 @@ static int gd_eval(cr_metric *m, const cr_image *moving, double *value) {
     size_t o = (size_t)y * w;
     double acc = 0;
     for (int x = 0; x < w; x++) {
-      if (!c[x])
-        continue;
+      if (!c[x]) continue;
       float dx = g->fgx[o + x] - s * g->mgx[o + x], dy = g->fgy[o + x] - s * g->mgy[o + x];
       acc += ax / (ax + dx * dx) + ay / (ay + dy * dy);
     }
@@ -176,15 +162,13 @@ static int gd_eval(cr_metric *m, const cr_image *moving, double *value) {
 // each image over the valid pixels (so scale-invariant), in [0, 1). Larger is better.
 static int ngf_eval(cr_metric *m, const cr_image *moving, double *value) {
   long n = moving_gradients(m, moving, 1);
-  if (!n)
-    return cr_error(CR_EEMPTY, "metric ngf: no valid pixel");
+  if (!n) return cr_error(CR_EEMPTY, "metric ngf: no valid pixel");
   grad_state *g = m->state;
   int w = m->width, h = m->height;
   double mag;
   mx_reduce_rows(m, 1, &mag);
   double em = m->opt.ngf_eta * mag / (double)n;
-  if (!(em > 0))
-    em = 1; // flat moving image: every term is 0 anyway
+  if (!(em > 0)) em = 1; // flat moving image: every term is 0 anyway
   float ef2 = (float)(g->eps_f * g->eps_f), em2 = (float)(em * em);
   ef2 = ef2 > 1e-30f ? ef2 : 1e-30f, em2 = em2 > 1e-30f ? em2 : 1e-30f; // no 0/0
 #pragma omp parallel for schedule(static) if (m->par)
@@ -199,8 +183,7 @@ static int ngf_eval(cr_metric *m, const cr_image *moving, double *value) {
       t[x] = (d / (fx * fx + fy * fy + ef2)) * (d / (mx * mx + my * my + em2)); // no overflow
     }
     double acc = 0;
-    for (int x = 0; x < w; x++)
-      acc += t[x];
+    for (int x = 0; x < w; x++) acc += t[x];
     m->row_sums[(size_t)y * CR_METRIC_ROW_SUMS] = acc;
   }
   double acc;

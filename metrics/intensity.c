@@ -13,8 +13,7 @@ static void row_moments(cr_metric *m, const cr_image *moving, double *s) {
     const unsigned char *v = m->valid + (size_t)y * w;
     double n = 0, sf = 0, sm = 0, sff = 0, smm = 0, sfm = 0, sd = 0;
     for (int x = 0; x < w; x++) {
-      if (!v[x] || !isfinite(mv[x]))
-        continue;
+      if (!v[x] || !isfinite(mv[x])) continue;
       double a = f[x], b = mv[x], d = a - b;
       n += 1, sf += a, sm += b, sff += a * a, smm += b * b, sfm += a * b, sd += d * d;
     }
@@ -28,8 +27,7 @@ static void row_moments(cr_metric *m, const cr_image *moving, double *s) {
 static int ssd_eval(cr_metric *m, const cr_image *moving, double *value) {
   double s[7];
   row_moments(m, moving, s);
-  if (s[0] == 0)
-    return cr_error(CR_EEMPTY, "metric ssd: no valid pixel");
+  if (s[0] == 0) return cr_error(CR_EEMPTY, "metric ssd: no valid pixel");
   *value = s[6] / s[0];
   return CR_OK;
 }
@@ -39,8 +37,7 @@ double mx_ncc_from_moments(const double *s) {
   double n = s[0];
   double vf = s[3] - s[1] * s[1] / n, vm = s[4] - s[2] * s[2] / n;
   double c = s[5] - s[1] * s[2] / n;
-  if (!(vf > 1e-300 * n) || !(vm > 1e-300 * n))
-    return 0;
+  if (!(vf > 1e-300 * n) || !(vm > 1e-300 * n)) return 0;
   double r = c / sqrt(vf * vm);
   return r > 1 ? 1 : r < -1 ? -1 : r;
 }
@@ -50,8 +47,7 @@ double mx_ncc_from_moments(const double *s) {
 static int ncc_eval(cr_metric *m, const cr_image *moving, double *value) {
   double s[7];
   row_moments(m, moving, s);
-  if (s[0] == 0)
-    return cr_error(CR_EEMPTY, "metric ncc: no valid pixel");
+  if (s[0] == 0) return cr_error(CR_EEMPTY, "metric ncc: no valid pixel");
   *value = mx_ncc_from_moments(s);
   return CR_OK;
 }
@@ -69,8 +65,7 @@ static int dice_eval(cr_metric *m, const cr_image *moving, double *value) {
     const unsigned char *v = m->valid + (size_t)y * w;
     long n = 0, a = 0, b = 0, ab = 0;
     for (int x = 0; x < w; x++) {
-      if (!v[x] || !isfinite(mv[x]))
-        continue;
+      if (!v[x] || !isfinite(mv[x])) continue;
       int fa = f[x] > t, mb = mv[x] > t;
       n++, a += fa, b += mb, ab += fa & mb;
     }
@@ -79,8 +74,7 @@ static int dice_eval(cr_metric *m, const cr_image *moving, double *value) {
   }
   double s[4];
   mx_reduce_rows(m, 4, s);
-  if (s[0] == 0)
-    return cr_error(CR_EEMPTY, "metric dice: no valid pixel");
+  if (s[0] == 0) return cr_error(CR_EEMPTY, "metric dice: no valid pixel");
   *value = s[1] + s[2] > 0 ? 2 * s[3] / (s[1] + s[2]) : 1.0;
   return CR_OK;
 }

@@ -15,19 +15,16 @@ typedef struct lncc_state {
 
 static int lncc_create(cr_metric *m) {
   lncc_state *s = calloc(1, sizeof *s);
-  if (!s)
-    return cr_error(CR_ENOMEM, "metric lncc: out of memory");
+  if (!s) return cr_error(CR_ENOMEM, "metric lncc: out of memory");
   m->state = s;
   s->hsum = malloc((size_t)NPLANE * m->width * m->height * sizeof(double));
-  if (!s->hsum)
-    return cr_error(CR_ENOMEM, "metric lncc: out of memory");
+  if (!s->hsum) return cr_error(CR_ENOMEM, "metric lncc: out of memory");
   return CR_OK;
 }
 
 static void lncc_destroy(cr_metric *m) {
   lncc_state *s = m->state;
-  if (s)
-    free(s->hsum);
+  if (s) free(s->hsum);
   free(s);
 }
 
@@ -49,15 +46,13 @@ static void row_window_sums(const cr_metric *m, const cr_image *moving, int y, d
       acc[0] -= 1, acc[1] -= a, acc[2] -= b, acc[3] -= a * a, acc[4] -= b * b, acc[5] -= a * b;
     }
     if (x >= 0)
-      for (int k = 0; k < NPLANE; k++)
-        out[(size_t)x * NPLANE + k] = acc[k];
+      for (int k = 0; k < NPLANE; k++) out[(size_t)x * NPLANE + k] = acc[k];
   }
 }
 
 static int lncc_eval(cr_metric *m, const cr_image *moving, double *value) {
   long n = mx_current_valid(m, moving);
-  if (!n)
-    return cr_error(CR_EEMPTY, "metric lncc: no valid pixel");
+  if (!n) return cr_error(CR_EEMPTY, "metric lncc: no valid pixel");
   lncc_state *s = m->state;
   int w = m->width, h = m->height, r = m->opt.lncc_radius_px;
   float lo, hi;
@@ -65,21 +60,18 @@ static int lncc_eval(cr_metric *m, const cr_image *moving, double *value) {
   double rf = 1e-6 * ((double)m->fixed_max - m->fixed_min), rm = 1e-6 * ((double)hi - lo);
   double tf = rf * rf, tm = rm * rm;
 #pragma omp parallel for schedule(static) if (m->par)
-  for (int y = 0; y < h; y++)
-    row_window_sums(m, moving, y, s->hsum + (size_t)y * w * NPLANE);
+  for (int y = 0; y < h; y++) row_window_sums(m, moving, y, s->hsum + (size_t)y * w * NPLANE);
 #pragma omp parallel for schedule(static) if (m->par)
   for (int y = 0; y < h; y++) {
     const unsigned char *c = m->cur + (size_t)y * w;
     int y0 = y - r < 0 ? 0 : y - r, y1 = y + r >= h ? h - 1 : y + r;
     double acc = 0;
     for (int x = 0; x < w; x++) {
-      if (!c[x])
-        continue;
+      if (!c[x]) continue;
       double q[NPLANE] = {0};
       for (int yy = y0; yy <= y1; yy++) {
         const double *p = s->hsum + ((size_t)yy * w + x) * NPLANE;
-        for (int k = 0; k < NPLANE; k++)
-          q[k] += p[k];
+        for (int k = 0; k < NPLANE; k++) q[k] += p[k];
       }
       double vf = q[3] - q[1] * q[1] / q[0], vm = q[4] - q[2] * q[2] / q[0];
       if (vf > tf * q[0] && vm > tm * q[0]) {

@@ -38,11 +38,9 @@ cr_metric_options cr_metric_defaults(void) {
 }
 
 const cr_metric_type *cr_metric_find(const char *name) {
-  if (!name)
-    return NULL;
+  if (!name) return NULL;
   for (int i = 0; cr_metric_types[i]; i++)
-    if (!strcmp(cr_metric_types[i]->name, name))
-      return cr_metric_types[i];
+    if (!strcmp(cr_metric_types[i]->name, name)) return cr_metric_types[i];
   return NULL;
 }
 
@@ -55,12 +53,10 @@ static int check_options(const cr_metric_options *o) {
     return cr_error(CR_EINVAL, "metric: lncc radius must be 1..64 px (got %d)", o->lncc_radius_px);
   if (o->pi_radius_px < 1 || o->pi_radius_px > 8)
     return cr_error(CR_EINVAL, "metric: pi radius must be 1..8 px (got %d)", o->pi_radius_px);
-  if (!(o->ngf_eta > 0))
-    return cr_error(CR_EINVAL, "metric: ngf eta must be positive");
+  if (!(o->ngf_eta > 0)) return cr_error(CR_EINVAL, "metric: ngf eta must be positive");
   if (!(o->canny_low >= 0 && o->canny_high >= o->canny_low))
     return cr_error(CR_EINVAL, "metric: Canny thresholds need 0 <= low <= high");
-  if (o->parallel_min_px < 0)
-    return cr_error(CR_EINVAL, "metric: parallel_min_px must be >= 0");
+  if (o->parallel_min_px < 0) return cr_error(CR_EINVAL, "metric: parallel_min_px must be >= 0");
   if (!isfinite(o->dice_threshold) || !isfinite(o->pi_sigma))
     return cr_error(CR_EINVAL, "metric: dice threshold and pi sigma must be finite");
   return CR_OK;
@@ -107,8 +103,7 @@ static int setup_fixed(cr_metric *m, const cr_image *fixed, const cr_image *mask
       size_t i = (size_t)y * w + x;
       int ok = 1;
       for (int dy = -1; dy <= 1 && ok; dy++)
-        for (int dx = -1; dx <= 1; dx++)
-          ok &= m->valid[i + (long)dy * w + dx];
+        for (int dx = -1; dx <= 1; dx++) ok &= m->valid[i + (long)dy * w + dx];
       m->valid3[i] = (unsigned char)ok;
     }
   return CR_OK;
@@ -138,8 +133,7 @@ cr_metric *cr_metric_new(const cr_metric_type *type, const cr_image *fixed, cons
     return NULL;
   }
   cr_metric_options o = opt ? *opt : cr_metric_defaults();
-  if (check_options(&o))
-    return NULL;
+  if (check_options(&o)) return NULL;
   cr_metric *m = calloc(1, sizeof *m);
   if (!m) {
     cr_error(CR_ENOMEM, "metric: out of memory");
@@ -157,10 +151,8 @@ cr_metric *cr_metric_new(const cr_metric_type *type, const cr_image *fixed, cons
 }
 
 void cr_metric_free(cr_metric *m) {
-  if (!m)
-    return;
-  if (m->type && m->type->destroy)
-    m->type->destroy(m);
+  if (!m) return;
+  if (m->type && m->type->destroy) m->type->destroy(m);
   free(m->fixed);
   free(m->valid);
   free(m->valid3);
@@ -183,8 +175,7 @@ int cr_metric_eval(cr_metric *m, const cr_image *moving, double *value) {
 int cr_metric_eval_channel(cr_metric *m, const cr_image *moving, int channel, const float *weights,
                            double *value) {
   *value = NAN;
-  if (!moving || moving->channels == 1)
-    return cr_metric_eval(m, moving, value);
+  if (!moving || moving->channels == 1) return cr_metric_eval(m, moving, value);
   int nc = moving->channels;
   if (channel >= nc || channel < -1)
     return cr_error(CR_EINVAL, "metric %s: channel %d requested from a %d-channel image",
@@ -216,8 +207,7 @@ int cr_metric_eval_cost(cr_metric *m, const cr_image *moving, double *cost) {
 int cr_metric_eval_many(cr_metric *m, const cr_image *const *moving, int n, double *values) {
   for (int i = 0; i < n; i++) {
     int rc = cr_metric_eval_channel(m, moving[i], -1, NULL, &values[i]);
-    if (rc)
-      return rc;
+    if (rc) return rc;
   }
   return CR_OK;
 }
@@ -227,15 +217,11 @@ int cr_metric_eval_generated(cr_metric *m, int n, int (*make)(void *ctx, int i, 
   for (int i = 0; i < n; i++) {
     cr_image *img = NULL;
     int rc = make(ctx, i, &img);
-    if (rc)
-      return rc;
+    if (rc) return rc;
     rc = cr_metric_eval_channel(m, img, -1, NULL, &values[i]);
-    if (release)
-      release(ctx, img);
-    if (rc == CR_EEMPTY)
-      continue; // nothing visible: NaN, keep going
-    if (rc)
-      return rc;
+    if (release) release(ctx, img);
+    if (rc == CR_EEMPTY) continue; // nothing visible: NaN, keep going
+    if (rc) return rc;
   }
   return CR_OK;
 }
@@ -243,8 +229,7 @@ int cr_metric_eval_generated(cr_metric *m, int n, int (*make)(void *ctx, int i, 
 int cr_metric_best_index(const cr_metric_type *type, const double *values, int n) {
   int best = -1;
   for (int i = 0; i < n; i++) {
-    if (isnan(values[i]))
-      continue;
+    if (isnan(values[i])) continue;
     if (best < 0 || (type->larger_is_better ? values[i] > values[best] : values[i] < values[best]))
       best = i;
   }
@@ -267,8 +252,7 @@ long mx_current_valid(cr_metric *m, const cr_image *moving) {
     rs[(size_t)y * CR_METRIC_ROW_SUMS] = (double)cnt;
   }
   long total = 0;
-  for (int y = 0; y < h; y++)
-    total += (long)rs[(size_t)y * CR_METRIC_ROW_SUMS];
+  for (int y = 0; y < h; y++) total += (long)rs[(size_t)y * CR_METRIC_ROW_SUMS];
   return total;
 }
 
@@ -294,17 +278,14 @@ long mx_current_valid3(cr_metric *m) {
     rs[(size_t)y * CR_METRIC_ROW_SUMS] = (double)cnt;
   }
   long total = 0;
-  for (int y = 0; y < h; y++)
-    total += (long)rs[(size_t)y * CR_METRIC_ROW_SUMS];
+  for (int y = 0; y < h; y++) total += (long)rs[(size_t)y * CR_METRIC_ROW_SUMS];
   return total;
 }
 
 void mx_reduce_rows(const cr_metric *m, int k, double *out) {
-  for (int j = 0; j < k; j++)
-    out[j] = 0;
+  for (int j = 0; j < k; j++) out[j] = 0;
   for (int y = 0; y < m->height; y++)
-    for (int j = 0; j < k; j++)
-      out[j] += m->row_sums[(size_t)y * CR_METRIC_ROW_SUMS + j];
+    for (int j = 0; j < k; j++) out[j] += m->row_sums[(size_t)y * CR_METRIC_ROW_SUMS + j];
 }
 
 void mx_moving_range(const cr_metric *m, const cr_image *moving, float *lo, float *hi) {
@@ -329,7 +310,6 @@ void mx_moving_range(const cr_metric *m, const cr_image *moving, float *lo, floa
           b = (float)rs[(size_t)y * CR_METRIC_ROW_SUMS + 1];
     l = a < l ? a : l, u = b > u ? b : u;
   }
-  if (l > u)
-    l = u = 0;
+  if (l > u) l = u = 0;
   *lo = l, *hi = u;
 }

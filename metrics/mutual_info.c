@@ -40,8 +40,7 @@ static int mi_create(cr_metric *m) {
   int b = m->opt.bins;
   size_t n = (size_t)m->width * m->height;
   mi_state *s = calloc(1, sizeof *s);
-  if (!s)
-    return cr_error(CR_ENOMEM, "metric %s: out of memory", m->type->name);
+  if (!s) return cr_error(CR_ENOMEM, "metric %s: out of memory", m->type->name);
   m->state = s;
 #pragma omp critical(cr_metrics_mi_lut)
   init_bspline_lut();
@@ -53,8 +52,7 @@ static int mi_create(cr_metric *m) {
     return cr_error(CR_ENOMEM, "metric %s: out of memory", m->type->name);
   double lo = m->fixed_min, range = (double)m->fixed_max - m->fixed_min;
   for (size_t i = 0; i < n; i++) {
-    if (!m->valid[i])
-      continue;
+    if (!m->valid[i]) continue;
     int k = range > 0 ? (int)((m->fixed[i] - lo) / range * b) : 0;
     s->fbin[i] = (uint8_t)(k < 0 ? 0 : k >= b ? b - 1 : k);
   }
@@ -63,8 +61,7 @@ static int mi_create(cr_metric *m) {
 
 static void mi_destroy(cr_metric *m) {
   mi_state *s = m->state;
-  if (!s)
-    return;
+  if (!s) return;
   free(s->fbin), free(s->thist), free(s->hist);
   free(s);
 }
@@ -75,8 +72,7 @@ static void mi_destroy(cr_metric *m) {
 static int64_t bspline_lut[MI_SUB + 1][4];
 
 static void init_bspline_lut(void) {
-  if (bspline_lut[0][1])
-    return; // idempotent: the same values on every call
+  if (bspline_lut[0][1]) return; // idempotent: the same values on every call
   for (int k = 0; k <= MI_SUB; k++) {
     double t = (double)k / MI_SUB, u = 1 - t;
     double w0 = u * u * u / 6, w1 = (3 * t * t * t - 6 * t * t + 4) / 6;
@@ -115,8 +111,7 @@ static void joint_histogram(cr_metric *m, const cr_image *moving, float lo, floa
   // in double: (M - lo) of extreme floats would overflow
   double scale = hi > lo ? (double)(b - 1) / ((double)hi - lo) : 0.0;
   int nt = max_threads() < s->nthreads ? max_threads() : s->nthreads;
-  if (nt < 1 || !m->par)
-    nt = 1;
+  if (nt < 1 || !m->par) nt = 1;
   memset(s->thist, 0, (size_t)nt * bb * sizeof(int64_t));
 #pragma omp parallel num_threads(nt) if (m->par)
   {
@@ -131,8 +126,7 @@ static void joint_histogram(cr_metric *m, const cr_image *moving, float lo, floa
       const unsigned char *c = m->cur + (size_t)y * w;
       const uint8_t *fb = s->fbin + (size_t)y * w;
       for (int x = 0; x < w; x++) {
-        if (!c[x])
-          continue;
+        if (!c[x]) continue;
         float p = (float)(((double)mv[x] - lo) * scale);
         p = p < 0 ? 0 : p > (float)(b - 1) ? (float)(b - 1) : p;
         if (spline)
@@ -144,8 +138,7 @@ static void joint_histogram(cr_metric *m, const cr_image *moving, float lo, floa
   }
   memcpy(s->hist, s->thist, bb * sizeof(int64_t));
   for (int t = 1; t < nt; t++)
-    for (size_t k = 0; k < bb; k++)
-      s->hist[k] += s->thist[(size_t)t * bb + k];
+    for (size_t k = 0; k < bb; k++) s->hist[k] += s->thist[(size_t)t * bb + k];
 }
 
 // Entropies (nats) of the fixed, moving and joint distributions of s->hist.
@@ -160,14 +153,11 @@ static void entropies(const cr_metric *m, double *hf, double *hm, double *hfm) {
     }
   double ef = 0, em = 0, ej = 0;
   for (int i = 0; i < b; i++) {
-    if (mf[i] > 0)
-      ef -= mf[i] / total * log(mf[i] / total);
-    if (mm[i] > 0)
-      em -= mm[i] / total * log(mm[i] / total);
+    if (mf[i] > 0) ef -= mf[i] / total * log(mf[i] / total);
+    if (mm[i] > 0) em -= mm[i] / total * log(mm[i] / total);
     for (int j = 0; j < b; j++) {
       double v = (double)s->hist[(size_t)i * b + j];
-      if (v > 0)
-        ej -= v / total * log(v / total);
+      if (v > 0) ej -= v / total * log(v / total);
     }
   }
   *hf = ef, *hm = em, *hfm = ej;
@@ -187,8 +177,7 @@ static int mi_common(cr_metric *m, const cr_image *moving, double *hf, double *h
 static int mi_eval(cr_metric *m, const cr_image *moving, double *value) {
   double hf, hm, hfm;
   int rc = mi_common(m, moving, &hf, &hm, &hfm);
-  if (rc)
-    return rc;
+  if (rc) return rc;
   *value = hf + hm - hfm;
   return CR_OK;
 }
@@ -197,8 +186,7 @@ static int mi_eval(cr_metric *m, const cr_image *moving, double *value) {
 static int nmi_eval(cr_metric *m, const cr_image *moving, double *value) {
   double hf, hm, hfm;
   int rc = mi_common(m, moving, &hf, &hm, &hfm);
-  if (rc)
-    return rc;
+  if (rc) return rc;
   *value = hfm > 0 ? (hf + hm) / hfm : 1.0;
   return CR_OK;
 }

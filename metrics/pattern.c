@@ -20,8 +20,7 @@ static double pattern_value(double x, double y) {
 cr_image *cr_metrics_pattern(int w, int h, double tx_px, double ty_px, double angle_rad,
                              double scale) {
   cr_image *img = cr_image_new(w, h, 1);
-  if (!img)
-    return NULL;
+  if (!img) return NULL;
   double cx = 0.5 * (w - 1), cy = 0.5 * (h - 1), half = 0.5 * (w < h ? w : h);
   double c = cos(angle_rad), s = sin(angle_rad);
   for (int y = 0; y < h; y++) {

@@ -20,8 +20,7 @@ typedef struct pi_state {
 
 static int pi_create(cr_metric *m) {
   pi_state *s = calloc(1, sizeof *s);
-  if (!s)
-    return cr_error(CR_ENOMEM, "metric pi: out of memory");
+  if (!s) return cr_error(CR_ENOMEM, "metric pi: out of memory");
   m->state = s;
   size_t n = (size_t)m->width * m->height;
   s->diff = calloc(n, sizeof(float));
@@ -39,16 +38,14 @@ static int pi_create(cr_metric *m) {
       }
   double sigma =
       m->opt.pi_sigma > 0 ? m->opt.pi_sigma : 0.04 * ((double)m->fixed_max - m->fixed_min);
-  if (!(sigma > 0))
-    sigma = 1;
+  if (!(sigma > 0)) sigma = 1;
   s->sigma2 = (float)(sigma * sigma);
   return CR_OK;
 }
 
 static void pi_destroy(cr_metric *m) {
   pi_state *s = m->state;
-  if (s)
-    free(s->diff), free(s->w), free(s->acc), free(s->cnt);
+  if (s) free(s->diff), free(s->w), free(s->acc), free(s->cnt);
   free(s);
 }
 
@@ -66,8 +63,7 @@ static void difference_image(cr_metric *m, const cr_image *moving) {
       if (c[x])
         q[0] += 1, q[1] += f[x], q[2] += mv[x], q[3] += (double)mv[x] * mv[x],
             q[4] += (double)f[x] * mv[x];
-    for (int k = 0; k < 5; k++)
-      m->row_sums[(size_t)y * CR_METRIC_ROW_SUMS + k] = q[k];
+    for (int k = 0; k < 5; k++) m->row_sums[(size_t)y * CR_METRIC_ROW_SUMS + k] = q[k];
   }
   double q[5];
   mx_reduce_rows(m, 5, q);
@@ -87,8 +83,7 @@ static void difference_image(cr_metric *m, const cr_image *moving) {
 }
 
 static int pi_eval(cr_metric *m, const cr_image *moving, double *value) {
-  if (!mx_current_valid(m, moving))
-    return cr_error(CR_EEMPTY, "metric pi: no valid pixel");
+  if (!mx_current_valid(m, moving)) return cr_error(CR_EEMPTY, "metric pi: no valid pixel");
   difference_image(m, moving);
   pi_state *s = m->state;
   int w = m->width, h = m->height;
@@ -99,12 +94,10 @@ static int pi_eval(cr_metric *m, const cr_image *moving, double *value) {
     // then one double sum per row.
     const float *d = s->diff + (size_t)y * w, *wt = s->w + (size_t)y * w;
     float *acc = s->acc + (size_t)y * w, *cnt = s->cnt + (size_t)y * w;
-    for (int x = 0; x < w; x++)
-      acc[x] = cnt[x] = 0;
+    for (int x = 0; x < w; x++) acc[x] = cnt[x] = 0;
     for (int k = 0; k < s->noff; k++) {
       int dx = s->off[k][0], dy = s->off[k][1];
-      if (y + dy >= h)
-        continue;
+      if (y + dy >= h) continue;
       const float *d2 = d + (long)dy * w + dx, *w2 = wt + (long)dy * w + dx;
       int x0 = dx < 0 ? -dx : 0, x1 = dx > 0 ? w - dx : w;
 #pragma omp simd
@@ -115,15 +108,13 @@ static int pi_eval(cr_metric *m, const cr_image *moving, double *value) {
       }
     }
     double a = 0, c = 0;
-    for (int x = 0; x < w; x++)
-      a += acc[x], c += cnt[x];
+    for (int x = 0; x < w; x++) a += acc[x], c += cnt[x];
     m->row_sums[(size_t)y * CR_METRIC_ROW_SUMS] = a;
     m->row_sums[(size_t)y * CR_METRIC_ROW_SUMS + 1] = c;
   }
   double q[2];
   mx_reduce_rows(m, 2, q);
-  if (q[1] == 0)
-    return cr_error(CR_EEMPTY, "metric pi: no pair of valid neighbouring pixels");
+  if (q[1] == 0) return cr_error(CR_EEMPTY, "metric pi: no pair of valid neighbouring pixels");
   *value = q[0] / q[1];
   return CR_OK;
 }

@@ -70,7 +70,8 @@ static int bfgs_minimize(int n, double *x, cr_opt_cost_fn f, void *ctx, const cr
       if (gsl_multimin_fdfminimizer_iterate(s) != GSL_SUCCESS) break;
       double move = 0;
       for (int i = 0; i < n; i++)
-        move = fmax(move, fabs(gsl_vector_get(s->x, i) - prev[i]) * (opt->step ? opt->step[i] : 1.0));
+        move =
+            fmax(move, fabs(gsl_vector_get(s->x, i) - prev[i]) * (opt->step ? opt->step[i] : 1.0));
       if (move < opt->xtol) {
         converged = 1;
         break;

@@ -74,7 +74,8 @@ static double cma_eval_y(cma *s, cr_opt_eval *e, const double *y) {
 static void cma_eigen(cma *s) {
   int n = s->n;
   for (int i = 0; i < n; i++)
-    for (int j = 0; j < n; j++) gsl_matrix_set(s->cm, i, j, 0.5 * (s->C[i * n + j] + s->C[j * n + i]));
+    for (int j = 0; j < n; j++)
+      gsl_matrix_set(s->cm, i, j, 0.5 * (s->C[i * n + j] + s->C[j * n + i]));
   gsl_eigen_symmv(s->cm, s->eval, s->evec, s->ws);
   for (int i = 0; i < n; i++) {
     s->D[i] = sqrt(fmax(gsl_vector_get(s->eval, i), 1e-30));
@@ -102,7 +103,8 @@ static void cma_sample(cma *s, cr_opt_eval *e) {
   }
   for (int k = 1; k < s->lambda; k++)
     for (int j = k; j > 0 && fit_less(s, s->idx[j], s->idx[j - 1]); j--) {
-      int t = s->idx[j]; s->idx[j] = s->idx[j - 1], s->idx[j - 1] = t;
+      int t = s->idx[j];
+      s->idx[j] = s->idx[j - 1], s->idx[j - 1] = t;
     }
 }
 

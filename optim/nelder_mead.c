@@ -16,8 +16,8 @@ static int nm_minimize(int n, double *x, cr_opt_cost_fn f, void *ctx, const cr_o
   int rc = cr_opt_eval_init(&e, n, f, ctx, opt->max_evals);
   if (rc) return rc;
   gsl_vector *x0 = gsl_vector_alloc((size_t)n), *ss = gsl_vector_alloc((size_t)n);
-  gsl_multimin_fminimizer *s = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2,
-                                                              (size_t)n);
+  gsl_multimin_fminimizer *s =
+      gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, (size_t)n);
   if (!x0 || !ss || !s) {
     rc = cr_error(CR_ENOMEM, "nelder-mead: out of memory");
     goto done;

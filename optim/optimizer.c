@@ -14,19 +14,26 @@ cr_opt_options cr_opt_defaults(void) {
 }
 
 const cr_opt_type *cr_opt_lookup(const char *name) {
-  static const struct { const char *alias; const cr_opt_type *const *type; } table[] = {
-      {"nelder-mead", &cr_opt_nelder_mead}, {"nm", &cr_opt_nelder_mead},
-      {"simplex", &cr_opt_nelder_mead},     {"powell", &cr_opt_powell},
-      {"cmaes", &cr_opt_cmaes},             {"cma-es", &cr_opt_cmaes},
-      {"cma", &cr_opt_cmaes},               {"bfgs", &cr_opt_bfgs}};
+  static const struct {
+    const char *alias;
+    const cr_opt_type *const *type;
+  } table[] = {{"nelder-mead", &cr_opt_nelder_mead},
+               {"nm", &cr_opt_nelder_mead},
+               {"simplex", &cr_opt_nelder_mead},
+               {"powell", &cr_opt_powell},
+               {"cmaes", &cr_opt_cmaes},
+               {"cma-es", &cr_opt_cmaes},
+               {"cma", &cr_opt_cmaes},
+               {"bfgs", &cr_opt_bfgs}};
   for (size_t i = 0; name && i < sizeof table / sizeof table[0]; i++)
     if (strcmp(name, table[i].alias) == 0) return *table[i].type;
-  cr_error(CR_EINVAL, "unknown optimizer '%s' (known: %s)", name ? name : "(null)",
-           cr_opt_names());
+  cr_error(CR_EINVAL, "unknown optimizer '%s' (known: %s)", name ? name : "(null)", cr_opt_names());
   return NULL;
 }
 
-const char *cr_opt_names(void) { return "nelder-mead, powell, cmaes, bfgs"; }
+const char *cr_opt_names(void) {
+  return "nelder-mead, powell, cmaes, bfgs";
+}
 
 int cr_opt_minimize(const cr_opt_type *type, int n, double *x, cr_opt_cost_fn f, void *ctx,
                     const cr_opt_options *opt, cr_opt_result *res) {

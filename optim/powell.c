@@ -24,13 +24,14 @@ static double line_f(double a, void *params) {
 
 // Minimizes along x + a d from a = 0 (where the cost is *fx); moves x and updates *fx.
 // `tol_a` is the tolerance on a.
-static void line_min(line_ctx *c, double *x, double *fx, double tol_a,
-                     gsl_min_fminimizer *brent) {
+static void line_min(line_ctx *c, double *x, double *fx, double tol_a, gsl_min_fminimizer *brent) {
   const double gold = 1.618034;
   double a = 0, fa = *fx, b = 1, fb = line_f(b, c);
   if (fb > fa) {
-    double t = a; a = b, b = t;
-    t = fa; fa = fb, fb = t;
+    double t = a;
+    a = b, b = t;
+    t = fa;
+    fa = fb, fb = t;
   }
   double cc = b + gold * (b - a), fc = line_f(cc, c);
   // Expansion stops at 10 initial steps: on image costs a far bracket lands in another
@@ -85,8 +86,8 @@ static void powell_iteration(line_ctx *c, double *x, double *fx, double *dirs, d
   if (cr_opt_eval_stop(c->e) || max_abs(dnew, n) < xtol) return;
   double fe = cr_opt_eval_call(c->e, xe);
   if (fe >= f0) return;
-  double t = 2 * (f0 - 2 * *fx + fe) * (f0 - *fx - big) * (f0 - *fx - big) -
-             big * (f0 - fe) * (f0 - fe);
+  double t =
+      2 * (f0 - 2 * *fx + fe) * (f0 - *fx - big) * (f0 - *fx - big) - big * (f0 - fe) * (f0 - fe);
   if (t >= 0) return;
   memcpy(dirs + (size_t)ibig * n, dirs + (size_t)(n - 1) * n, (size_t)n * sizeof(double));
   memcpy(dirs + (size_t)(n - 1) * n, dnew, (size_t)n * sizeof(double));
@@ -94,8 +95,8 @@ static void powell_iteration(line_ctx *c, double *x, double *fx, double *dirs, d
   line_min(c, x, fx, 0.1 * xtol / fmax(max_abs(c->d, n), 1e-300), brent);
 }
 
-static int powell_minimize(int n, double *x, cr_opt_cost_fn f, void *ctx,
-                           const cr_opt_options *opt, cr_opt_result *res) {
+static int powell_minimize(int n, double *x, cr_opt_cost_fn f, void *ctx, const cr_opt_options *opt,
+                           cr_opt_result *res) {
   cr_opt_eval e;
   int rc = cr_opt_eval_init(&e, n, f, ctx, opt->max_evals);
   if (rc) return rc;

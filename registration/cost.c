@@ -47,7 +47,8 @@ void cr_reg_cost_free(cr_reg_cost *c) {
   cr_renderer_free(c->renderer);
   for (int v = 0; v < CR_REG_MAX_VIEWS; v++) {
     cr_reg_levels_free(&c->view[v].lv);
-    for (int l = 0; l < CR_REG_MAX_LEVELS; l++) cr_image_free(c->view[v].work[l]), free(c->view[v].pixels[l]);
+    for (int l = 0; l < CR_REG_MAX_LEVELS; l++)
+      cr_image_free(c->view[v].work[l]), free(c->view[v].pixels[l]);
   }
   free(c);
 }
@@ -102,7 +103,8 @@ static int cost_new(cr_reg_cost **out, const cr_reg_method *method, const cr_vol
   int rc = cr_reg_method_check(method);
   if (rc) return rc;
   if (method->levels < 1 || method->levels > CR_REG_MAX_LEVELS)
-    return cr_error(CR_EINVAL, "registration cost: levels %d not in 1..%d", method->levels, CR_REG_MAX_LEVELS);
+    return cr_error(CR_EINVAL, "registration cost: levels %d not in 1..%d", method->levels,
+                    CR_REG_MAX_LEVELS);
   cr_reg_cost *c = calloc(1, sizeof *c);
   if (!c) return cr_error(CR_ENOMEM, "registration cost: out of memory");
   c->vol = vol, c->method = *method, c->levels = method->levels, c->n_views = n_views;
@@ -167,9 +169,11 @@ static int render_view(cr_reg_cost *c, int v, int l, const cr_pose *ref_pose, cr
 }
 
 static int check_level(const cr_reg_cost *c, int view, int level) {
-  if (view < 0 || view >= c->n_views) return cr_error(CR_EINVAL, "registration cost: no view %d (%d views)", view, c->n_views);
+  if (view < 0 || view >= c->n_views)
+    return cr_error(CR_EINVAL, "registration cost: no view %d (%d views)", view, c->n_views);
   if (level < 0 || level >= c->levels)
-    return cr_error(CR_EINVAL, "registration cost: level %d not built (%d levels)", level, c->levels);
+    return cr_error(CR_EINVAL, "registration cost: level %d not built (%d levels)", level,
+                    c->levels);
   return 0;
 }
 
@@ -218,15 +222,21 @@ int cr_reg_cost_render(cr_reg_cost *c, int v, int level, const cr_pose *pose, co
 }
 
 const cr_image *cr_reg_cost_photo(const cr_reg_cost *c, int v, int level) {
-  return v >= 0 && v < c->n_views && level >= 0 && level < c->levels ? c->view[v].lv.photo[level] : NULL;
+  return v >= 0 && v < c->n_views && level >= 0 && level < c->levels ? c->view[v].lv.photo[level]
+                                                                     : NULL;
 }
 
 const cr_camera *cr_reg_cost_camera(const cr_reg_cost *c, int v, int level) {
-  return v >= 0 && v < c->n_views && level >= 0 && level < c->levels ? &c->view[v].lv.cam[level] : NULL;
+  return v >= 0 && v < c->n_views && level >= 0 && level < c->levels ? &c->view[v].lv.cam[level]
+                                                                     : NULL;
 }
 
-int cr_reg_cost_n_views(const cr_reg_cost *c) { return c->n_views; }
-int cr_reg_cost_levels(const cr_reg_cost *c) { return c->levels; }
+int cr_reg_cost_n_views(const cr_reg_cost *c) {
+  return c->n_views;
+}
+int cr_reg_cost_levels(const cr_reg_cost *c) {
+  return c->levels;
+}
 
 int cr_reg_cost_pivot(cr_reg_cost *c, const cr_pose *pose, double pivot[3]) {
   int n = 0, rc;
@@ -240,6 +250,7 @@ int cr_reg_cost_pivot(cr_reg_cost *c, const cr_pose *pose, double pivot[3]) {
     if (!rc) rc = cr_render_surface_points(r, &c->ref_camera, pose, 4, NULL, 0, &n, pivot);
     cr_renderer_free(r);
   }
-  if (rc == CR_EEMPTY) return cr_error(CR_EEMPTY, "the initial pose sees no part of the volume's surface");
+  if (rc == CR_EEMPTY)
+    return cr_error(CR_EEMPTY, "the initial pose sees no part of the volume's surface");
   return rc;
 }

@@ -27,13 +27,13 @@ extern "C" {
 #define CR_REG_MAX_VIEWS 16
 
 typedef struct cr_reg_view {
-  cr_camera camera;     // this view's camera (size = photo size)
-  const cr_image *photo;// borrowed, any channels; only read by cr_reg_cost_new
-  const cr_image *mask; // borrowed, may be NULL; channel 0 non-zero = inside
-  cr_pose cam_from_ref; // this camera from the reference camera (identity for view 0 of a mono
-                        // registration)
-  double weight;        // weight of this view's metric cost (> 0; 1 for equal views)
-  const char *name;     // for messages (the photo's file name), may be NULL
+  cr_camera camera;      // this view's camera (size = photo size)
+  const cr_image *photo; // borrowed, any channels; only read by cr_reg_cost_new
+  const cr_image *mask;  // borrowed, may be NULL; channel 0 non-zero = inside
+  cr_pose cam_from_ref;  // this camera from the reference camera (identity for view 0 of a mono
+                         // registration)
+  double weight;         // weight of this view's metric cost (> 0; 1 for equal views)
+  const char *name;      // for messages (the photo's file name), may be NULL
 } cr_reg_view;
 
 // A view of `camera` with identity transform and weight 1.

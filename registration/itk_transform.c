@@ -51,8 +51,11 @@ typedef struct itk_text {
 static int parse_line(const char *path, int lineno, const char *line, itk_text *t) {
   if (lineno == 1) {
     t->header = strncmp(line, "#Insight Transform File V1.0", 28) == 0;
-    return t->header ? 0 : cr_error(CR_EFORMAT, "%s: not an ITK transform file "
-                                                "(no '#Insight Transform File V1.0' header)", path);
+    return t->header ? 0
+                     : cr_error(CR_EFORMAT,
+                                "%s: not an ITK transform file "
+                                "(no '#Insight Transform File V1.0' header)",
+                                path);
   }
   if (line[0] == '#') return 0;
   if (strncmp(line, "Transform:", 10) == 0) {
@@ -63,8 +66,11 @@ static int parse_line(const char *path, int lineno, const char *line, itk_text *
                                "MatrixOffsetTransformBase_double_3_3",
                                "MatrixOffsetTransformBase_float_3_3"};
     for (int i = 0; i < 4; i++) t->type_ok |= strcmp(type, ok[i]) == 0;
-    return t->type_ok ? 0 : cr_error(CR_EUNSUPPORTED, "%s:%d: transform type '%s' not supported "
-                                     "(affine 3-D transforms only)", path, lineno, type);
+    return t->type_ok ? 0
+                      : cr_error(CR_EUNSUPPORTED,
+                                 "%s:%d: transform type '%s' not supported "
+                                 "(affine 3-D transforms only)",
+                                 path, lineno, type);
   }
   if (strncmp(line, "Parameters:", 11) == 0) {
     t->np = parse_numbers(line + 11, t->p, 12);

@@ -25,9 +25,9 @@ extern "C" {
 // Writes the 4x4 affine M (LPS, from parent) as an ITK file, atomically.
 int cr_reg_itk_write_affine(const char *path, const double M_lps[4][4]);
 // Reads the first transform of an ITK text file of type AffineTransform_{double,float}_3_3
-// or MatrixOffsetTransformBase_{double,float}_3_3. A non-zero centre (FixedParameters) is folded in: y = A (x - c) + c + t.
-// CR_EIO if unreadable, CR_EFORMAT (naming the file and line) if malformed,
-// CR_EUNSUPPORTED for other transform types.
+// or MatrixOffsetTransformBase_{double,float}_3_3. A non-zero centre (FixedParameters) is folded
+// in: y = A (x - c) + c + t. CR_EIO if unreadable, CR_EFORMAT (naming the file and line) if
+// malformed, CR_EUNSUPPORTED for other transform types.
 int cr_reg_itk_read_affine(const char *path, double M_lps[4][4]);
 
 // Writes the camera of pose cam_from_world (world = RAS) as described above.

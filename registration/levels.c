@@ -33,7 +33,8 @@ int cr_reg_levels_build(cr_reg_levels *lv, const cr_camera *camera, const cr_ima
         }
     }
     if ((rc = cr_reg_prepare(pyr->photo[l], lv->mask[l], &po, &lv->photo[l]))) break;
-    if (!(lv->render[l] = cr_image_new(lv->cam[l].width, lv->cam[l].height, 1))) rc = CR_ENOMEM;
+    if (!(lv->render[l] = cr_image_new(lv->cam[l].width, lv->cam[l].height, 1)))
+      rc = CR_ENOMEM;
     else if (!(lv->metric[l] = cr_metric_new(metric, lv->photo[l], lv->mask[l], metric_opt)))
       rc = CR_EINVAL;
   }

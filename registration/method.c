@@ -83,18 +83,20 @@ static const key_def keys[] = {
     {"levels", "N", "pyramid levels", K_INT, F(levels), 0, 1, 8},
     {"max-evals", "N", "budget per start at the coarsest level, halved per finer level", K_INT,
      F(max_evals), 0, 1, 1e7},
-    {"starts", "N", "starts at the coarsest level (the start pose and seeded perturbations; "
-                    "the best continues)", K_INT, F(starts), 0, 1, 1000},
+    {"starts", "N",
+     "starts at the coarsest level (the start pose and seeded perturbations; "
+     "the best continues)",
+     K_INT, F(starts), 0, 1, 1000},
     {"start-spread", "D,MM", "perturbation of starts 2.., degrees and mm", K_PAIR, F(start_rot_deg),
      F(start_trans_mm), 0, 1e3},
-    {"step", "D,MM", "initial optimizer step at full resolution, degrees and mm", K_PAIR, F(step_deg),
-     F(step_mm), 1e-9, 1e3},
+    {"step", "D,MM", "initial optimizer step at full resolution, degrees and mm", K_PAIR,
+     F(step_deg), F(step_mm), 1e-9, 1e3},
     {"xtol", "X", "stop on parameter change below X deg/mm", K_DOUBLE, F(xtol), 0, 1e-12, 1e3},
     {"fd-step", "F", "bfgs: finite-difference step, fraction of the step", K_DOUBLE, F(fd_step), 0,
      1e-6, 10},
     {"seed", "N", "starts' perturbations and stochastic optimizers", K_SEED, F(seed), 0, 0, 4e9},
-    {"prior-weight", "W", "weight of (pivot depth - working distance)^2 in the cost, 0 = off", K_DOUBLE,
-     F(prior_weight), 0, 0, 1e6},
+    {"prior-weight", "W", "weight of (pivot depth - working distance)^2 in the cost, 0 = off",
+     K_DOUBLE, F(prior_weight), 0, 0, 1e6},
     {"channel", "C", "photo channel: grey, r, g, b", K_CHANNEL, F(prep.channel), NONE},
     {"clahe", "CLIP", "CLAHE clip limit, 0 = off", K_DOUBLE, F(prep.clahe_clip), 0, 0, 1e3},
     {"clahe-tiles", "N", "CLAHE tiles per side", K_INT, F(prep.clahe_tiles), 0, 1, 64},
@@ -116,7 +118,8 @@ static const key_def keys[] = {
      F(probe_normal), NONE},
     {"smooth", "N", "mesh mode: Taubin iterations of the cortex mesh", K_INT,
      F(mesh_smooth_iterations), 0, 0, 10000},
-    {"mesh-probe", NULL, "mesh mode: shade by per-vertex probe scalars", K_FLAG, F(mesh_probe), NONE},
+    {"mesh-probe", NULL, "mesh mode: shade by per-vertex probe scalars", K_FLAG, F(mesh_probe),
+     NONE},
     {"bins", "N", "mi/nmi: histogram bins", K_INT, F(metric_opt.bins), 0, 4, 256},
     {"hist", "K", "mi/nmi: histogram kernel: bspline or linear", K_HIST, F(metric_opt.hist), NONE},
     {"lncc-radius", "PX", "lncc: window half-width", K_INT, F(metric_opt.lncc_radius_px), 0, 1, 64},
@@ -127,8 +130,8 @@ static const key_def keys[] = {
      F(metric_opt.ngf_eta), 0, 0, 100},
     {"canny", "LO,HI", "edge: Canny thresholds on 0..255", K_PAIR, F(metric_opt.canny_low),
      F(metric_opt.canny_high), 0, 255},
-    {"dice-threshold", "T", "dice: foreground where value > T", K_DOUBLE, F(metric_opt.dice_threshold),
-     0, -1e30, 1e30},
+    {"dice-threshold", "T", "dice: foreground where value > T", K_DOUBLE,
+     F(metric_opt.dice_threshold), 0, -1e30, 1e30},
 };
 #undef F
 #undef NONE
@@ -169,14 +172,16 @@ static int parse_double(const key_def *k, const char *s, double *out) {
   if (isnan(v) && isnan(k->lo)) return *out = v, 0; // "nan" means automatic here
   double lo = isnan(k->lo) ? -INFINITY : k->lo;
   if (!(v >= lo && v <= k->hi))
-    return cr_error(CR_EINVAL, "%s: %s is outside %g..%g", k->name, s, isnan(k->lo) ? -INFINITY : k->lo, k->hi);
+    return cr_error(CR_EINVAL, "%s: %s is outside %g..%g", k->name, s,
+                    isnan(k->lo) ? -INFINITY : k->lo, k->hi);
   *out = v;
   return 0;
 }
 
 static int parse_whole(const key_def *k, const char *s, double *out) {
   int rc = parse_double(k, s, out);
-  if (!rc && *out != floor(*out)) return cr_error(CR_EINVAL, "%s: %s is not a whole number", k->name, s);
+  if (!rc && *out != floor(*out))
+    return cr_error(CR_EINVAL, "%s: %s is not a whole number", k->name, s);
   return rc;
 }
 
@@ -212,12 +217,15 @@ static int set_named(const key_def *k, cr_reg_method *m, const char *s) {
     if (t) return *(const cr_metric_type **)base = t, 0;
     char names[256] = "";
     for (int i = 0; cr_metric_types[i]; i++)
-      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", cr_metric_types[i]->name);
+      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+               cr_metric_types[i]->name);
     return cr_error(CR_EINVAL, "%s: unknown metric '%s' (known: %s)", k->name, s, names);
   }
   case K_OPT: {
     const cr_opt_type *t = cr_opt_lookup(s);
-    if (!t) return cr_error(CR_EINVAL, "%s: unknown optimizer '%s' (known: %s)", k->name, s, cr_opt_names());
+    if (!t)
+      return cr_error(CR_EINVAL, "%s: unknown optimizer '%s' (known: %s)", k->name, s,
+                      cr_opt_names());
     *(const cr_opt_type **)base = t;
     return 0;
   }
@@ -254,7 +262,8 @@ int cr_reg_method_set(cr_reg_method *m, const char *key, const char *value) {
     if (!(rc = parse_double(k, value, &v))) *(double *)base = v;
     break;
   case K_PAIR:
-    if (!(rc = parse_pair(k, value, p))) *(double *)base = p[0], *(double *)((char *)m + k->off2) = p[1];
+    if (!(rc = parse_pair(k, value, p)))
+      *(double *)base = p[0], *(double *)((char *)m + k->off2) = p[1];
     break;
   case K_FLAG: rc = parse_flag(k, value, (int *)base); break;
   default: rc = set_named(k, m, value);
@@ -272,7 +281,8 @@ int cr_reg_method_get(const cr_reg_method *m, const char *key, char *buf, size_t
   case K_SEED: snprintf(buf, cap, "%lu", *(const unsigned long *)base); break;
   case K_DOUBLE: snprintf(buf, cap, "%.17g", *(const double *)base); break;
   case K_PAIR:
-    snprintf(buf, cap, "%.17g,%.17g", *(const double *)base, *(const double *)((const char *)m + k->off2));
+    snprintf(buf, cap, "%.17g,%.17g", *(const double *)base,
+             *(const double *)((const char *)m + k->off2));
     break;
   case K_FLAG: snprintf(buf, cap, "%d", *(const int *)base); break;
   case K_MODE: snprintf(buf, cap, "%s", (*(const cr_render_mode_type *const *)base)->name); break;
@@ -304,7 +314,9 @@ int cr_reg_method_check(const cr_reg_method *m) {
   return 0;
 }
 
-int cr_reg_method_key_count(void) { return N_KEYS; }
+int cr_reg_method_key_count(void) {
+  return N_KEYS;
+}
 
 void cr_reg_method_key_info(int i, const char **name, const char **arg, const char **help) {
   const key_def *k = i >= 0 && i < N_KEYS ? &keys[i] : NULL;
@@ -317,14 +329,18 @@ void cr_reg_method_print_help(FILE *f) {
   const cr_reg_method d = cr_reg_method_defaults();
   for (int i = 0; i < N_KEYS; i++) {
     char opt[64], def[96];
-    snprintf(opt, sizeof opt, "--%s%s%s", keys[i].name, keys[i].arg ? " " : "", keys[i].arg ? keys[i].arg : "");
+    snprintf(opt, sizeof opt, "--%s%s%s", keys[i].name, keys[i].arg ? " " : "",
+             keys[i].arg ? keys[i].arg : "");
     cr_reg_method_get(&d, keys[i].name, def, sizeof def);
     // %.17g is exact for the file round trip; the help shows the short form
-    if (keys[i].kind == K_DOUBLE) snprintf(def, sizeof def, "%g", *(const double *)((const char *)&d + keys[i].off));
+    if (keys[i].kind == K_DOUBLE)
+      snprintf(def, sizeof def, "%g", *(const double *)((const char *)&d + keys[i].off));
     if (keys[i].kind == K_PAIR)
       snprintf(def, sizeof def, "%g,%g", *(const double *)((const char *)&d + keys[i].off),
                *(const double *)((const char *)&d + keys[i].off2));
-    if (keys[i].kind == K_FLAG) snprintf(def, sizeof def, "%s", *(const int *)((const char *)&d + keys[i].off) ? "on" : "off");
+    if (keys[i].kind == K_FLAG)
+      snprintf(def, sizeof def, "%s",
+               *(const int *)((const char *)&d + keys[i].off) ? "on" : "off");
     fprintf(f, "      %-24s %s (default %s)\n", opt, keys[i].help, def);
   }
 }

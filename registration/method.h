@@ -40,18 +40,18 @@ typedef struct cr_reg_method {
   // photo (and render) preparation
   cr_reg_prep_options prep;
   // similarity
-  const cr_metric_type *metric;    // default ngf
+  const cr_metric_type *metric; // default ngf
   cr_metric_options metric_opt;
   // optimizer and schedule (registration/register.h)
-  const cr_opt_type *optimizer;    // default nelder-mead
-  int levels;                      // pyramid levels
-  int max_evals;                   // budget per start at the coarsest level, halved per finer level
-  int starts;                      // starts at the coarsest level (1 = the start pose only)
+  const cr_opt_type *optimizer; // default nelder-mead
+  int levels;                   // pyramid levels
+  int max_evals;                // budget per start at the coarsest level, halved per finer level
+  int starts;                   // starts at the coarsest level (1 = the start pose only)
   double start_rot_deg, start_trans_mm; // perturbation of starts 2..
-  double step_deg, step_mm;        // initial optimizer step at full resolution
-  double xtol;                     // parameter tolerance (deg or mm) at full resolution
-  double fd_step;                  // BFGS finite-difference step, fraction of the step
-  unsigned long seed;              // starts' perturbations and stochastic optimizers
+  double step_deg, step_mm;             // initial optimizer step at full resolution
+  double xtol;                          // parameter tolerance (deg or mm) at full resolution
+  double fd_step;                       // BFGS finite-difference step, fraction of the step
+  unsigned long seed;                   // starts' perturbations and stochastic optimizers
   // working-distance prior: weight * (camera z of the pivot - distance)^2, 0 = off; the
   // distance is the photo's, not the method's (cr_reg_register_options)
   double prior_weight;

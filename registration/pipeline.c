@@ -11,7 +11,8 @@ cr_reg_register_options cr_reg_register_defaults(void) {
   return o;
 }
 
-cr_reg_options cr_reg_method_loop_options(const cr_reg_method *m, const cr_reg_register_options *ro) {
+cr_reg_options cr_reg_method_loop_options(const cr_reg_method *m,
+                                          const cr_reg_register_options *ro) {
   cr_reg_options o = cr_reg_defaults();
   o.optimizer = m->optimizer;
   o.levels = m->levels;
@@ -40,7 +41,8 @@ int cr_reg_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_pose *st
     long n_valid = 0;
     if ((rc = cr_reg_cost_render(cost, v, 0, start, NULL, &n_valid))) return rc;
     if (n_valid == 0)
-      return cr_error(CR_EEMPTY, "view %d: the start pose sees no part of the volume inside the mask", v);
+      return cr_error(CR_EEMPTY,
+                      "view %d: the start pose sees no part of the volume inside the mask", v);
   }
   cr_reg_options o = cr_reg_method_loop_options(m, &ro);
   return cr_reg_run(cr_reg_cost_camera(cost, 0, 0), start, cr_reg_cost_eval, cost, &o, res);

@@ -16,10 +16,10 @@ extern "C" {
 
 // What belongs to one registration rather than to the method.
 typedef struct cr_reg_register_options {
-  int have_pivot;             // 1: pivot_world is given; 0: cr_reg_cost_pivot at the start pose
-  double pivot_world[3];      // rotation centre (world mm)
-  double prior_distance_mm;   // working distance for the method's prior_weight (camera depth
-                              // of the pivot, mm); used only when prior_weight > 0
+  int have_pivot;              // 1: pivot_world is given; 0: cr_reg_cost_pivot at the start pose
+  double pivot_world[3];       // rotation centre (world mm)
+  double prior_distance_mm;    // working distance for the method's prior_weight (camera depth
+                               // of the pivot, mm); used only when prior_weight > 0
   cr_reg_progress_fn progress; // may be NULL
   void *progress_ctx;
 } cr_reg_register_options;
@@ -29,7 +29,8 @@ cr_reg_register_options cr_reg_register_defaults(void);
 
 // The loop options of a method (registration/register.h) with the pivot and prior distance
 // of `ro` (may be NULL: defaults).
-cr_reg_options cr_reg_method_loop_options(const cr_reg_method *m, const cr_reg_register_options *ro);
+cr_reg_options cr_reg_method_loop_options(const cr_reg_method *m,
+                                          const cr_reg_register_options *ro);
 
 // Registers: the pivot (given, or the centroid of the surface the reference view sees at
 // the start pose), a check that every view sees part of the volume inside its mask at the

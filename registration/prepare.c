@@ -24,8 +24,9 @@ static float vessel_px(const cr_image *b, int x, int y, double s, double c2, int
   double f = at(b, x, y);
   double dxx = s2 * (at(b, x + 1, y) - 2 * f + at(b, x - 1, y));
   double dyy = s2 * (at(b, x, y + 1) - 2 * f + at(b, x, y - 1));
-  double dxy = s2 * 0.25 *
-               (at(b, x + 1, y + 1) - at(b, x + 1, y - 1) - at(b, x - 1, y + 1) + at(b, x - 1, y - 1));
+  double dxy =
+      s2 * 0.25 *
+      (at(b, x + 1, y + 1) - at(b, x + 1, y - 1) - at(b, x - 1, y + 1) + at(b, x - 1, y - 1));
   double gx = 0.5 * s * (at(b, x + 1, y) - at(b, x - 1, y));
   double gy = 0.5 * s * (at(b, x, y + 1) - at(b, x, y - 1));
   double tr = 0.5 * (dxx + dyy), det = sqrt(0.25 * (dxx - dyy) * (dxx - dyy) + dxy * dxy);
@@ -35,8 +36,8 @@ static float vessel_px(const cr_image *b, int x, int y, double s, double c2, int
   double rb = l1 / l2, S2 = l1 * l1 + l2 * l2;
   double g = hypot(gx, gy) / fabs(l2);
   const double beta = 0.5, kappa = 0.25;
-  double v = exp(-rb * rb / (2 * beta * beta)) * (1 - exp(-S2 / c2)) *
-             exp(-g * g / (2 * kappa * kappa));
+  double v =
+      exp(-rb * rb / (2 * beta * beta)) * (1 - exp(-S2 / c2)) * exp(-g * g / (2 * kappa * kappa));
   return (float)v;
 }
 
@@ -54,8 +55,9 @@ int cr_reg_vesselness(const cr_image *img, double sigma_min_px, double sigma_max
   cr_image_fill(out, 0);
   if (!(c > 0)) return 0; // flat image: no structure at all
   for (int k = 0; k < n_sigma; k++) {
-    double s = n_sigma == 1 ? sigma_min_px
-                            : sigma_min_px * pow(sigma_max_px / sigma_min_px, (double)k / (n_sigma - 1));
+    double s = n_sigma == 1
+                   ? sigma_min_px
+                   : sigma_min_px * pow(sigma_max_px / sigma_min_px, (double)k / (n_sigma - 1));
     cr_image *b = cr_image_clone(img);
     if (!b) return cr_error(CR_ENOMEM, "vesselness: out of memory");
     int rc = cr_gaussian_blur(b, s);
@@ -98,8 +100,10 @@ static void normalize_in_mask(cr_image *g, const cr_image *mask, int normalize) 
   for (int y = 0; y < g->height; y++)
     for (int x = 0; x < g->width; x++) {
       float *p = cr_image_px(g, x, y);
-      if (mask && *cr_image_px(mask, x, y) == 0) *p = 0;
-      else if (normalize) *p = isfinite(*p) ? (float)((*p - lo) * scale) : 0;
+      if (mask && *cr_image_px(mask, x, y) == 0)
+        *p = 0;
+      else if (normalize)
+        *p = isfinite(*p) ? (float)((*p - lo) * scale) : 0;
     }
 }
 
@@ -118,7 +122,8 @@ int cr_reg_prepare(const cr_image *img, const cr_image *mask, const cr_reg_prep_
   cr_image_minmax(g, &lo, &hi);
   if (o.clahe_clip > 0 && hi > lo) {
     for (int y = 0; y < g->height; y++)
-      for (int x = 0; x < g->width; x++) *cr_image_px(g, x, y) = (*cr_image_px(g, x, y) - lo) / (hi - lo);
+      for (int x = 0; x < g->width; x++)
+        *cr_image_px(g, x, y) = (*cr_image_px(g, x, y) - lo) / (hi - lo);
     if ((rc = cr_clahe(g, 65535.0, o.clahe_clip, o.clahe_tiles > 0 ? o.clahe_tiles : 8))) goto fail;
   }
   if (o.vesselness) {

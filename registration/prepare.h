@@ -11,15 +11,15 @@ extern "C" {
 #endif
 
 typedef struct cr_reg_prep_options {
-  int channel;          // -1 = grey (BT.601), 0/1/2 = R/G/B (1 = green shows vessels best);
-                        // ignored for 1-channel images
-  double clahe_clip;    // CLAHE clip limit; 0 = no CLAHE
-  int clahe_tiles;      // CLAHE tiles per side (default 8)
-  int vesselness;       // 1 = replace the image by its vesselness
+  int channel;       // -1 = grey (BT.601), 0/1/2 = R/G/B (1 = green shows vessels best);
+                     // ignored for 1-channel images
+  double clahe_clip; // CLAHE clip limit; 0 = no CLAHE
+  int clahe_tiles;   // CLAHE tiles per side (default 8)
+  int vesselness;    // 1 = replace the image by its vesselness
   double sigma_min_px, sigma_max_px; // vesselness scales (default 1.5 .. 4 px)
-  int n_sigma;          // number of scales, geometric (default 3)
-  int bright_vessels;   // 1 = bright vessels on dark, 0 = dark vessels (photos) (default 0)
-  int normalize;        // 1 = map [min, max] inside the mask to [0, 1] (default 1)
+  int n_sigma;                       // number of scales, geometric (default 3)
+  int bright_vessels; // 1 = bright vessels on dark, 0 = dark vessels (photos) (default 0)
+  int normalize;      // 1 = map [min, max] inside the mask to [0, 1] (default 1)
 } cr_reg_prep_options;
 
 // Defaults: green channel, CLAHE clip 2 with 8 tiles, no vesselness, normalize.

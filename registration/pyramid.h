@@ -14,10 +14,10 @@ extern "C" {
 #define CR_REG_MAX_LEVELS 8
 
 typedef struct cr_reg_pyramid {
-  int levels;                              // level 0 = full resolution
-  cr_camera camera[CR_REG_MAX_LEVELS];     // per level
-  cr_image *photo[CR_REG_MAX_LEVELS];      // owned; level 0 is a copy of the input
-  cr_image *mask[CR_REG_MAX_LEVELS];       // owned, NULL without mask; values in [0, 1]
+  int levels;                          // level 0 = full resolution
+  cr_camera camera[CR_REG_MAX_LEVELS]; // per level
+  cr_image *photo[CR_REG_MAX_LEVELS];  // owned; level 0 is a copy of the input
+  cr_image *mask[CR_REG_MAX_LEVELS];   // owned, NULL without mask; values in [0, 1]
 } cr_reg_pyramid;
 
 // The camera of level `level` (scale 0.5^level).

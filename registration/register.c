@@ -101,8 +101,8 @@ static int run_once(level_ctx *lc, const cr_reg_options *o, double x[6], cr_opt_
   if (budget < 40) budget = o->max_evals < 40 ? o->max_evals : 40;
   oo.step = step, oo.xtol = o->xtol * s, oo.max_evals = budget, oo.seed = o->seed;
   oo.fd_step = o->fd_step > 0 ? o->fd_step : 0.25;
-  return cr_opt_minimize(o->optimizer ? o->optimizer : cr_opt_nelder_mead, CR_REG_NPARAM, x, param_cost,
-                         lc, &oo, r);
+  return cr_opt_minimize(o->optimizer ? o->optimizer : cr_opt_nelder_mead, CR_REG_NPARAM, x,
+                         param_cost, lc, &oo, r);
 }
 
 // One level: all `starts` from `pose` (only at the coarsest level), keeps the best.

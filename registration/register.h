@@ -34,15 +34,15 @@ typedef struct cr_reg_options {
   int max_evals;                // budget per start at the coarsest level; each finer level
                                 // gets half of the one above (at least 40): fine renders
                                 // cost 4x more and start close to the optimum (default 400)
-  int starts;                   // starts at the coarsest level (default 3), 1 = the initial pose only
+  int starts; // starts at the coarsest level (default 3), 1 = the initial pose only
   double start_rot_deg, start_trans_mm; // size of the perturbation of starts 2.. (5, 5)
-  unsigned long seed;           // starts' perturbations and CMA-ES
-  double pivot_world[3];        // the pivot P (world mm); see docs/design.md
-  double prior_distance_mm;     // working-distance prior: depth of P in the camera ...
-  double prior_weight;          // ... penalty weight * (z_cam(P) - distance)^2; 0 = off
-  double fd_step;               // BFGS finite-difference step (fraction of step; 0.25:
-                                // renders are not smooth below a fraction of a voxel)
-  cr_reg_progress_fn progress;  // may be NULL
+  unsigned long seed;                   // starts' perturbations and CMA-ES
+  double pivot_world[3];                // the pivot P (world mm); see docs/design.md
+  double prior_distance_mm;             // working-distance prior: depth of P in the camera ...
+  double prior_weight;                  // ... penalty weight * (z_cam(P) - distance)^2; 0 = off
+  double fd_step;                       // BFGS finite-difference step (fraction of step; 0.25:
+                                        // renders are not smooth below a fraction of a voxel)
+  cr_reg_progress_fn progress;          // may be NULL
   void *progress_ctx;
 } cr_reg_options;
 
@@ -57,14 +57,14 @@ typedef struct cr_reg_level_stats {
 } cr_reg_level_stats;
 
 typedef struct cr_reg_result {
-  cr_pose start, final;     // cam_from_world
-  double cost;              // final cost at level 0 including the prior penalty
-  double prior_penalty;     // the prior's part of `cost`
-  int evals;                // all cost calls
-  double seconds;           // total wall time
-  int nlevels;              // entries in level[], in run order (coarse to fine)
+  cr_pose start, final; // cam_from_world
+  double cost;          // final cost at level 0 including the prior penalty
+  double prior_penalty; // the prior's part of `cost`
+  int evals;            // all cost calls
+  double seconds;       // total wall time
+  int nlevels;          // entries in level[], in run order (coarse to fine)
   cr_reg_level_stats level[CR_REG_MAX_LEVELS];
-  int best_start;           // 0 = the initial pose won at the coarsest level
+  int best_start;              // 0 = the initial pose won at the coarsest level
   double inplane_px, along_mm; // final vs start: cr_reg_pose_change_split at the pivot
   double pivot_world[3];
   char optimizer[32];

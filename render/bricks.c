@@ -9,7 +9,8 @@
 
 static void make_offsets(size_t *o, int n, size_t brick_stride, size_t voxel_stride) {
   for (int i = 0; i < n; i++)
-    o[i] = (size_t)(i >> CR_DATA_SHIFT) * brick_stride + (size_t)(i & ((1 << CR_DATA_SHIFT) - 1)) * voxel_stride;
+    o[i] = (size_t)(i >> CR_DATA_SHIFT) * brick_stride +
+           (size_t)(i & ((1 << CR_DATA_SHIFT) - 1)) * voxel_stride;
 }
 
 int cr_vol_fast_make(vol_fast *f, const cr_volume *vol) {

@@ -39,13 +39,15 @@ static int make_macro(cr_raycaster *r) {
   size_t nm = (size_t)r->nm[0] * r->nm[1] * r->nm[2];
   r->mmax = malloc(nm * sizeof *r->mmax);
   r->mskip = malloc(nm);
-  if (!r->mmax || !r->mskip) return cr_error(CR_ENOMEM, "render: out of memory for %zu macro bricks", nm);
+  if (!r->mmax || !r->mskip)
+    return cr_error(CR_ENOMEM, "render: out of memory for %zu macro bricks", nm);
   for (size_t q = 0; q < nm; q++) r->mmax[q] = -FLT_MAX, r->mskip[q] = 1;
   for (int k = 0; k < r->nb[2]; k++)
     for (int j = 0; j < r->nb[1]; j++)
       for (int i = 0; i < r->nb[0]; i++) {
         size_t b = (size_t)i + (size_t)r->nb[0] * ((size_t)j + (size_t)r->nb[1] * k);
-        size_t m = (size_t)(i >> d) + (size_t)r->nm[0] * ((size_t)(j >> d) + (size_t)r->nm[1] * (k >> d));
+        size_t m =
+            (size_t)(i >> d) + (size_t)r->nm[0] * ((size_t)(j >> d) + (size_t)r->nm[1] * (k >> d));
         if (r->bmax[b] > r->mmax[m]) r->mmax[m] = r->bmax[b];
         r->mskip[m] &= r->skip[b];
       }
@@ -88,7 +90,8 @@ int cr_ray_make_bricks(cr_raycaster *r) {
   r->bmax = malloc(nb * sizeof *r->bmax);
   r->skip = malloc(nb);
   r->inner = malloc(nb);
-  if (!r->bmax || !r->skip || !r->inner) return cr_error(CR_ENOMEM, "render: out of memory for %zu bricks", nb);
+  if (!r->bmax || !r->skip || !r->inner)
+    return cr_error(CR_ENOMEM, "render: out of memory for %zu bricks", nb);
   const int nbx = r->nb[0], nby = r->nb[1];
   int (*const skippable)(const cr_raycaster *, float, float) = r->kind->skippable;
   float (*const brick_max)(const cr_raycaster *, float) = r->kind->brick_max;

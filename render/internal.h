@@ -10,9 +10,9 @@
 #include <emmintrin.h>
 #endif
 
-#define CR_BRICK_SHIFT 3 // skip bricks of 8^3 voxels (min/max, empty-space skipping)
-#define CR_DATA_SHIFT 3  // data bricks of 8^3 cells (the bricked copy behind the sampler)
-#define CR_MACRO_SHIFT 5 // macro bricks of 4^3 bricks (32^3 voxels) for skipping empty space
+#define CR_BRICK_SHIFT 3        // skip bricks of 8^3 voxels (min/max, empty-space skipping)
+#define CR_DATA_SHIFT 3         // data bricks of 8^3 cells (the bricked copy behind the sampler)
+#define CR_MACRO_SHIFT 5        // macro bricks of 4^3 bricks (32^3 voxels) for skipping empty space
 #define CR_SKIPPED ((size_t)-1) // segment_end: a run in an empty macro brick
 #define CR_TF_LUT 1024
 #define CR_TILE 16 // pixels per side of the tiles that threads take
@@ -25,10 +25,10 @@
 #define CR_BA ((1 << CR_DATA_SHIFT) + 1)
 #define CR_BVOX (CR_BA * CR_BA * CR_BA)
 typedef struct vol_fast {
-  float *data;           // bricked values (owned)
-  size_t *ox, *oy, *oz;  // offsets per voxel index along each axis (one owned block at ox)
-  float mx, my, mz;      // largest voxel index per axis (clamp bound)
-  int ix, iy, iz;        // largest base index of a trilinear cell
+  float *data;          // bricked values (owned)
+  size_t *ox, *oy, *oz; // offsets per voxel index along each axis (one owned block at ox)
+  float mx, my, mz;     // largest voxel index per axis (clamp bound)
+  int ix, iy, iz;       // largest base index of a trilinear cell
 } vol_fast;
 
 typedef struct cr_raycaster cr_raycaster;
@@ -40,10 +40,10 @@ typedef struct cr_ray_mode cr_ray_mode;
 typedef struct ray_cam {
   cr_camera cam;
   double *rays;
-  size_t rays_cap;       // pixels the rays buffer holds
+  size_t rays_cap; // pixels the rays buffer holds
   double *tile_samples;
   size_t tiles_cap;
-  unsigned long used;    // last use (renderer clock); 0: empty
+  unsigned long used; // last use (renderer clock); 0: empty
 } ray_cam;
 
 // The ray-casting engine shared by the ray modes (raycast.c): the volume, the bricked
@@ -57,10 +57,10 @@ struct cr_raycaster {
   vol_fast vf;           // fast sampler of `surf` (the same as vf_value without smoothing)
   vol_fast vf_value;     // fast sampler of `vol`
   cr_render_options p;
-  int nb[3];             // bricks per axis
-  float *bmax;           // max over the voxels a sample inside the brick can touch
-  uint8_t *skip;         // 1: every sample in the brick contributes nothing (mode-specific)
-  uint8_t *inner;        // 1: the brick is away from the grid edges (no clamps needed)
+  int nb[3];      // bricks per axis
+  float *bmax;    // max over the voxels a sample inside the brick can touch
+  uint8_t *skip;  // 1: every sample in the brick contributes nothing (mode-specific)
+  uint8_t *inner; // 1: the brick is away from the grid edges (no clamps needed)
   double active_lo[3], active_hi[3]; // voxel-space box around every brick not skipped
                                      // (lo > hi: none)
   uint8_t *edist;        // Chebyshev distance (bricks, capped) to the nearest brick not skipped
@@ -71,18 +71,18 @@ struct cr_raycaster {
   float tf_lo, tf_scale; // transfer-function LUT: index = (v - lo) * scale
   float tf_alpha[CR_TF_LUT + 1]; // opacity per step
   float tf_rgb[CR_TF_LUT + 1][3];
-  double A_inv[3][3];    // voxel_from_world 3x3
-  float grad_metric[6];  // G = A_inv A_inv^T (xx yy zz xy xz yz): |world gradient|^2 = gv^T G gv
+  double A_inv[3][3];   // voxel_from_world 3x3
+  float grad_metric[6]; // G = A_inv A_inv^T (xx yy zz xy xz yz): |world gradient|^2 = gv^T G gv
   ray_cam cams[CR_CAMERA_CACHE];
-  unsigned long clock;   // counts camera look-ups (least recently used camera goes first)
+  unsigned long clock; // counts camera look-ups (least recently used camera goes first)
 };
 
 // The per-frame geometry shared by all pixels.
 typedef struct frame_geom {
-  double centre_w[3];  // camera centre, world
-  double centre_v[3];  // camera centre, voxel
-  double Rt[3][3];     // world_from_cam rotation
-  double M[3][3];      // voxel direction from camera direction: A_inv * R^T
+  double centre_w[3]; // camera centre, world
+  double centre_v[3]; // camera centre, voxel
+  double Rt[3][3];    // world_from_cam rotation
+  double M[3][3];     // voxel direction from camera direction: A_inv * R^T
 } frame_geom;
 
 // One pixel's ray: position(t) = o + t * dv in voxels, t in mm along the world ray.
@@ -93,7 +93,8 @@ typedef struct ray_t {
 } ray_t;
 
 // Sets up the ray of camera direction dcam (unit); returns 0 if it misses the box.
-int cr_render_ray_setup(const cr_raycaster *r, const frame_geom *g, const double dcam[3], ray_t *ray);
+int cr_render_ray_setup(const cr_raycaster *r, const frame_geom *g, const double dcam[3],
+                        ray_t *ray);
 
 static inline double clampd(double x, double lo, double hi) {
   return x < lo ? lo : (x > hi ? hi : x);
@@ -167,16 +168,18 @@ static inline float cr_sample_fast_d(const vol_fast *f, double x, double y, doub
 static inline float cr_cell_lerp_v(const float *p, const __m128 fr) {
   enum { sy = CR_BA, sz = CR_BA * CR_BA };
   // (p0, p1, py0, py1) and (pz0, pz1, pzy0, pzy1): x-neighbour pairs are adjacent
-  const __m128 q0 = _mm_castsi128_ps(_mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)p),
-                                                        _mm_loadl_epi64((const __m128i *)(p + sy))));
-  const __m128 q1 = _mm_castsi128_ps(_mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(p + sz)),
-                                                        _mm_loadl_epi64((const __m128i *)(p + sz + sy))));
+  const __m128 q0 = _mm_castsi128_ps(_mm_unpacklo_epi64(
+      _mm_loadl_epi64((const __m128i *)p), _mm_loadl_epi64((const __m128i *)(p + sy))));
+  const __m128 q1 = _mm_castsi128_ps(_mm_unpacklo_epi64(
+      _mm_loadl_epi64((const __m128i *)(p + sz)), _mm_loadl_epi64((const __m128i *)(p + sz + sy))));
   const __m128 lo = _mm_shuffle_ps(q0, q1, _MM_SHUFFLE(2, 0, 2, 0)); // p[0], p[sy], p[sz], p[sz+sy]
   const __m128 hi = _mm_shuffle_ps(q0, q1, _MM_SHUFFLE(3, 1, 3, 1)); // their +x neighbours
-  const __m128 c = _mm_add_ps(lo, _mm_mul_ps(_mm_shuffle_ps(fr, fr, 0), _mm_sub_ps(hi, lo))); // c00 c10 c01 c11
-  const __m128 c_lo = _mm_shuffle_ps(c, c, _MM_SHUFFLE(2, 0, 2, 0)); // c00, c01
-  const __m128 c_hi = _mm_shuffle_ps(c, c, _MM_SHUFFLE(3, 1, 3, 1)); // c10, c11
-  const __m128 d = _mm_add_ps(c_lo, _mm_mul_ps(_mm_shuffle_ps(fr, fr, 0x55), _mm_sub_ps(c_hi, c_lo))); // c0, c1
+  const __m128 c =
+      _mm_add_ps(lo, _mm_mul_ps(_mm_shuffle_ps(fr, fr, 0), _mm_sub_ps(hi, lo))); // c00 c10 c01 c11
+  const __m128 c_lo = _mm_shuffle_ps(c, c, _MM_SHUFFLE(2, 0, 2, 0));             // c00, c01
+  const __m128 c_hi = _mm_shuffle_ps(c, c, _MM_SHUFFLE(3, 1, 3, 1));             // c10, c11
+  const __m128 d =
+      _mm_add_ps(c_lo, _mm_mul_ps(_mm_shuffle_ps(fr, fr, 0x55), _mm_sub_ps(c_hi, c_lo))); // c0, c1
   const __m128 d1 = _mm_shuffle_ps(d, d, 1);
   const __m128 fz = _mm_shuffle_ps(fr, fr, 0xAA);
   return _mm_cvtss_f32(_mm_add_ss(d, _mm_mul_ss(fz, _mm_sub_ss(d1, d))));
@@ -209,8 +212,9 @@ int cr_vol_fast_make(vol_fast *f, const cr_volume *vol);
 void cr_vol_fast_free(vol_fast *f);
 
 static inline float cr_sample(const cr_raycaster *r, const double x[3]) {
-  return r->p.interp == CR_INTERP_NEAREST ? cr_sample_nearest(r->vol, x[0], x[1], x[2])
-                                          : cr_sample_fast(&r->vf, (float)x[0], (float)x[1], (float)x[2]);
+  return r->p.interp == CR_INTERP_NEAREST
+             ? cr_sample_nearest(r->vol, x[0], x[1], x[2])
+             : cr_sample_fast(&r->vf, (float)x[0], (float)x[1], (float)x[2]);
 }
 
 // Brick index of a voxel position (clamped into the grid).
@@ -220,7 +224,6 @@ static inline size_t cr_brick_of(const cr_raycaster *r, const double x[3], int b
   }
   return (size_t)b[0] + (size_t)r->nb[0] * ((size_t)b[1] + (size_t)r->nb[1] * b[2]);
 }
-
 
 // Sampler of a run of samples: nearest, clamped trilinear, or trilinear without clamps
 // (the run's brick is away from the grid edges).
@@ -233,8 +236,9 @@ static inline float cr_sample_sm(const cr_raycaster *r, int sm, const float x[3]
 
 // Trilinear sample of the unsmoothed volume (probe values).
 static inline float cr_sample_value(const cr_raycaster *r, const double x[3]) {
-  return r->p.interp == CR_INTERP_NEAREST ? cr_sample_nearest(r->vol, x[0], x[1], x[2])
-                                          : cr_sample_fast(&r->vf_value, (float)x[0], (float)x[1], (float)x[2]);
+  return r->p.interp == CR_INTERP_NEAREST
+             ? cr_sample_nearest(r->vol, x[0], x[1], x[2])
+             : cr_sample_fast(&r->vf_value, (float)x[0], (float)x[1], (float)x[2]);
 }
 
 // Transfer function lookup (linear between LUT entries).
@@ -281,7 +285,8 @@ struct cr_ray_mode {
 
 // The public mode functions of every ray mode (raycast.c): create with the mode's row,
 // destroy, render (OpenMP over 16x16 pixel tiles).
-int cr_ray_create(void **state, const cr_volume *vol, cr_render_options *p, const cr_ray_mode *kind);
+int cr_ray_create(void **state, const cr_volume *vol, cr_render_options *p,
+                  const cr_ray_mode *kind);
 void cr_ray_destroy(void *state);
 int cr_ray_render(void *state, const cr_render_options *p, const cr_camera *cam,
                   const cr_pose *cam_from_world, const cr_render_out *out);

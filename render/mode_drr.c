@@ -11,7 +11,8 @@ static inline double run_sum(const cr_raycaster *r, int sm, const float xf[3], c
                              long count, double acc) {
 #if defined(__SSE2__)
   if (sm == CR_SM_INNER && !r->p.windowed) {
-    const __m128 x0 = _mm_set_ps(0.0f, xf[2], xf[1], xf[0]), ds = _mm_set_ps(0.0f, s[2], s[1], s[0]);
+    const __m128 x0 = _mm_set_ps(0.0f, xf[2], xf[1], xf[0]),
+                 ds = _mm_set_ps(0.0f, s[2], s[1], s[0]);
     __m128 jv = _mm_setzero_ps();
     const __m128 one = _mm_set1_ps(1.0f);
     // two single-precision partial sums (even and odd samples) break the dependency
@@ -31,7 +32,8 @@ static inline double run_sum(const cr_raycaster *r, int sm, const float xf[3], c
 #endif
   for (long j = 0; j < count; j++) {
     const float fj = (float)j, x[3] = {xf[0] + fj * s[0], xf[1] + fj * s[1], xf[2] + fj * s[2]};
-    acc += window_value(r, sm == CR_SM_INNER ? cr_sample_fast_nc(&r->vf, x[0], x[1], x[2]) : cr_sample_sm(r, sm, x));
+    acc += window_value(r, sm == CR_SM_INNER ? cr_sample_fast_nc(&r->vf, x[0], x[1], x[2])
+                                             : cr_sample_sm(r, sm, x));
   }
   return acc;
 }
@@ -58,7 +60,8 @@ static long first_active_sample(const cr_raycaster *r, const ray_t *ray, double 
 // is sampled without a brick-by-brick walk (whose per-brick set-up cost more than the
 // few empty samples it saved inside a head). DRR only: samples of the span that lie in
 // skipped bricks read exactly 0 (or at most the window's low end). Returns 0 if none.
-static int active_span(const cr_raycaster *r, const ray_t *ray, double off, long n, long *ka, long *kb) {
+static int active_span(const cr_raycaster *r, const ray_t *ray, double off, long n, long *ka,
+                       long *kb) {
   const double step = r->p.step_mm;
   ray_t rc;
   long k0, n_c;
@@ -104,7 +107,8 @@ static long drr_kernel(const cr_raycaster *r, const ray_t *ray, float *out) {
   const double step = r->p.step_mm, L = ray->tf - ray->tn;
   const long n_full = (long)floor(L / step);
   const double rem = L - (double)n_full * step;
-  const float sx = (float)(ray->dv[0] * step), sy = (float)(ray->dv[1] * step), sz = (float)(ray->dv[2] * step);
+  const float sx = (float)(ray->dv[0] * step), sy = (float)(ray->dv[1] * step),
+              sz = (float)(ray->dv[2] * step);
   double acc = 0, x[3];
   float xf[3];
   long count = 0;
@@ -119,8 +123,10 @@ static long drr_kernel(const cr_raycaster *r, const ray_t *ray, float *out) {
   if (rem > 1e-9) {
     ray_pos(ray, ray->tn + (double)n_full * step + 0.5 * rem, x);
     int b[3]; // a skipped brick's samples are +0 (value 0, or at or below the window)
-    if (r->skip[cr_brick_of(r, x, b)]) acc += 0.0;
-    else acc += window_value(r, cr_sample(r, x)) * rem;
+    if (r->skip[cr_brick_of(r, x, b)])
+      acc += 0.0;
+    else
+      acc += window_value(r, cr_sample(r, x)) * rem;
     count++;
   }
   *out = (float)acc;
@@ -145,7 +151,8 @@ static int drr_skippable(const cr_raycaster *r, float mn, float mx) {
 
 static const cr_ray_mode drr_kind = {.skippable = drr_skippable, .pixel = drr_pixel};
 
-static int drr_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p) {
+static int drr_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh,
+                      cr_render_options *p) {
   return cr_ray_create(state, vol, p, &drr_kind);
 }
 

@@ -43,7 +43,8 @@ static void mesh_destroy(void *state) {
 
 // The mesh to draw: built from the volume when none is given; a copy of the given one
 // when it lacks the normals (shading, normal output) or the probe scalars.
-static int mesh_prepare(mesh_state *s, const cr_volume *vol, const cr_mesh *mesh, cr_render_options *p) {
+static int mesh_prepare(mesh_state *s, const cr_volume *vol, const cr_mesh *mesh,
+                        cr_render_options *p) {
   int rc;
   if (!mesh) {
     cr_mesh_cortex_options o = cr_mesh_cortex_defaults();
@@ -57,19 +58,25 @@ static int mesh_prepare(mesh_state *s, const cr_volume *vol, const cr_mesh *mesh
       s->mesh = mesh;
       return 0;
     }
-    if (!(s->owned = cr_mesh_clone(mesh))) return cr_error(CR_ENOMEM, "render: out of memory for the mesh");
+    if (!(s->owned = cr_mesh_clone(mesh)))
+      return cr_error(CR_ENOMEM, "render: out of memory for the mesh");
     if (!s->owned->normal && (rc = cr_mesh_compute_normals(s->owned))) return rc;
   }
   s->mesh = s->owned;
   if (!p->mesh_probe || s->owned->scalar) return 0;
-  if (!vol) return cr_error(CR_EINVAL, "render: the mesh probe needs vertex scalars in the mesh or a volume");
-  return cr_mesh_probe(s->owned, vol, p->probe_depth_mm, p->step_mm, p->probe_mean ? CR_PROBE_MEAN : CR_PROBE_MAX);
+  if (!vol)
+    return cr_error(CR_EINVAL,
+                    "render: the mesh probe needs vertex scalars in the mesh or a volume");
+  return cr_mesh_probe(s->owned, vol, p->probe_depth_mm, p->step_mm,
+                       p->probe_mean ? CR_PROBE_MEAN : CR_PROBE_MAX);
 }
 
-static int mesh_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p) {
+static int mesh_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh,
+                       cr_render_options *p) {
   if (p->mesh_smooth_iterations < 0 || !(p->probe_depth_mm >= 0) || !isfinite(p->probe_depth_mm) ||
       !isfinite(p->step_mm))
-    return cr_error(CR_EINVAL, "render: bad mesh parameters (smoothing iterations, probe depth or step)");
+    return cr_error(CR_EINVAL,
+                    "render: bad mesh parameters (smoothing iterations, probe depth or step)");
   if (!(p->step_mm > 0)) p->step_mm = 0.25; // the probe step
   mesh_state *s = calloc(1, sizeof *s);
   if (!s) return cr_error(CR_ENOMEM, "render: out of memory");
@@ -88,8 +95,10 @@ static int mesh_camera(mesh_state *s, const cr_camera *cam, mesh_cam **out) {
   s->clock++;
   for (int i = 0; i < MESH_CAMERA_CACHE && !c; i++) {
     mesh_cam *e = &s->cams[i];
-    if (e->used && e->raster->width == cam->width && e->raster->height == cam->height) c = e;
-    else if (e->used < lru->used) lru = e;
+    if (e->used && e->raster->width == cam->width && e->raster->height == cam->height)
+      c = e;
+    else if (e->used < lru->used)
+      lru = e;
   }
   if (!c) {
     c = lru;
@@ -143,8 +152,8 @@ static int mesh_render(void *state, const cr_render_options *p, const cr_camera 
 }
 
 static int mesh_surface_points(void *state, const cr_render_options *p, const cr_camera *cam,
-                               const cr_pose *cam_from_world, int stride_px, double *xyz, int max_points,
-                               int *n_points, double centroid[3]) {
+                               const cr_pose *cam_from_world, int stride_px, double *xyz,
+                               int max_points, int *n_points, double centroid[3]) {
   mesh_state *s = state;
   mesh_cam *c;
   int rc = mesh_raster(s, p, cam, cam_from_world, &c);
@@ -174,7 +183,8 @@ static int mesh_surface_points(void *state, const cr_render_options *p, const cr
 
 const cr_render_mode_type cr_render_mode_mesh = {
     .name = "mesh",
-    .summary = "z-buffer raster of the cortex mesh (or --mesh FILE): shading or --probe scalars, depth, xyz, "
+    .summary = "z-buffer raster of the cortex mesh (or --mesh FILE): shading or --probe scalars, "
+               "depth, xyz, "
                "normal",
     .outputs = CR_RENDER_OUT_DEPTH | CR_RENDER_OUT_XYZ | CR_RENDER_OUT_NORMAL,
     .needs_volume = 0,

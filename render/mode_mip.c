@@ -9,7 +9,8 @@
 static long mip_kernel(const cr_raycaster *r, const ray_t *ray, float *out) {
   const double step = r->p.step_mm;
   const long n = (long)floor((ray->tf - ray->tn) / step) + 1;
-  const float sx = (float)(ray->dv[0] * step), sy = (float)(ray->dv[1] * step), sz = (float)(ray->dv[2] * step);
+  const float sx = (float)(ray->dv[0] * step), sy = (float)(ray->dv[1] * step),
+              sz = (float)(ray->dv[2] * step);
   float m = -FLT_MAX;
   double x[3];
   float xf[3];
@@ -58,7 +59,8 @@ static float mip_brick_max(const cr_raycaster *r, float mx) {
 
 static const cr_ray_mode mip_kind = {.brick_max = mip_brick_max, .pixel = mip_pixel};
 
-static int mip_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p) {
+static int mip_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh,
+                      cr_render_options *p) {
   return cr_ray_create(state, vol, p, &mip_kind);
 }
 

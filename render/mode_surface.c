@@ -42,7 +42,8 @@ static inline long first_above(const cr_raycaster *r, int sm, float xf[3], const
 static void surface_gradient(const cr_raycaster *r, const double x[3], double g_world[3]) {
   double gv[3];
   const vol_fast *f = &r->vf;
-  if (x[0] >= 1 && x[0] < f->mx - 1 && x[1] >= 1 && x[1] < f->my - 1 && x[2] >= 1 && x[2] < f->mz - 1) {
+  if (x[0] >= 1 && x[0] < f->mx - 1 && x[1] >= 1 && x[1] < f->my - 1 && x[2] >= 1 &&
+      x[2] < f->mz - 1) {
     // no clamping: the six samples x +- 1 share the cell fractions of x (x +- 1 and
     // their differences with the cell bases are exact in double)
     const int i = (int)x[0], j = (int)x[1], k = (int)x[2];
@@ -59,7 +60,8 @@ static void surface_gradient(const cr_raycaster *r, const double x[3], double g_
     for (int a = 0; a < 3; a++) {
       double p[3] = {x[0], x[1], x[2]}, m[3] = {x[0], x[1], x[2]};
       p[a] += 1.0, m[a] -= 1.0;
-      gv[a] = (double)cr_sample_fast_d(f, p[0], p[1], p[2]) - (double)cr_sample_fast_d(f, m[0], m[1], m[2]);
+      gv[a] = (double)cr_sample_fast_d(f, p[0], p[1], p[2]) -
+              (double)cr_sample_fast_d(f, m[0], m[1], m[2]);
     }
   }
   cr_mat3_apply_transpose(g_world, r->A_inv, gv); // d/dworld = A_inv^T d/dvoxel
@@ -96,12 +98,16 @@ static double refine(const cr_raycaster *r, const ray_t *ray, double lo, double 
     *count += 3;
     if (v >= iso) {
       hi = mid, fhi = v;
-      if (vl >= iso) hi = mlo, fhi = vl;
-      else lo = mlo, flo = vl;
+      if (vl >= iso)
+        hi = mlo, fhi = vl;
+      else
+        lo = mlo, flo = vl;
     } else {
       lo = mid, flo = v;
-      if (vh >= iso) hi = mhi, fhi = vh;
-      else lo = mhi, flo = vh;
+      if (vh >= iso)
+        hi = mhi, fhi = vh;
+      else
+        lo = mhi, flo = vh;
     }
   }
   if (isnan(flo)) flo = refine_sample(r, ray, lo, inner), (*count)++;
@@ -114,7 +120,8 @@ static double refine(const cr_raycaster *r, const ray_t *ray, double lo, double 
 }
 
 // The hit at t; its normal (six more samples) only when the caller needs it, else NaN.
-static void fill_hit(const cr_raycaster *r, const ray_t *ray, double t, hit_t *hit, int need_normal) {
+static void fill_hit(const cr_raycaster *r, const ray_t *ray, double t, hit_t *hit,
+                     int need_normal) {
   hit->t = t;
   ray_pos(ray, t, hit->x);
   if (!need_normal) {
@@ -129,7 +136,8 @@ static void fill_hit(const cr_raycaster *r, const ray_t *ray, double t, hit_t *h
 
 // First sample at or above the iso level (samples at tn + k step and at tf), refined by
 // bisection against the previous sample, which is below the level.
-static long surface_kernel(const cr_raycaster *r, const ray_t *ray_in, int need_normal, hit_t *hit, int *found) {
+static long surface_kernel(const cr_raycaster *r, const ray_t *ray_in, int need_normal, hit_t *hit,
+                           int *found) {
   const double step = r->p.step_mm;
   const float iso = (float)r->p.iso;
   long n = (long)floor((ray_in->tf - ray_in->tn) / step) + 1, k0; // samples on the lattice
@@ -139,7 +147,8 @@ static long surface_kernel(const cr_raycaster *r, const ray_t *ray_in, int need_
   // clipped before the ray's end: the piece after the last sample is empty space
   if (clipped.tf < ray_in->tf) clipped.tf = clipped.tn + (double)(n - 1) * step;
   const ray_t *ray = &clipped;
-  const float sx = (float)(ray->dv[0] * step), sy = (float)(ray->dv[1] * step), sz = (float)(ray->dv[2] * step);
+  const float sx = (float)(ray->dv[0] * step), sy = (float)(ray->dv[1] * step),
+              sz = (float)(ray->dv[2] * step);
   double x[3];
   float xf[3];
   long count = 0;
@@ -219,8 +228,9 @@ static long probe_kernel(const cr_raycaster *r, const ray_t *ray, const hit_t *h
 }
 
 // One pixel of the surface (probe = 0) or probe (probe = 1) mode.
-static inline long first_hit_pixel(const cr_raycaster *r, const frame_geom *g, const ray_t *ray, int in_box,
-                                   const cr_render_out *out, int u, int v, int *hit_out, const int probe) {
+static inline long first_hit_pixel(const cr_raycaster *r, const frame_geom *g, const ray_t *ray,
+                                   int in_box, const cr_render_out *out, int u, int v, int *hit_out,
+                                   const int probe) {
   hit_t hit;
   int found = 0;
   long n = 0;
@@ -234,9 +244,11 @@ static inline long first_hit_pixel(const cr_raycaster *r, const frame_geom *g, c
     return n;
   }
   float *px = cr_image_px(out->image, u, v);
-  if (probe) n += probe_kernel(r, ray, &hit, px);
+  if (probe)
+    n += probe_kernel(r, ray, &hit, px);
   else {
-    double c = -(hit.n_world[0] * ray->dw[0] + hit.n_world[1] * ray->dw[1] + hit.n_world[2] * ray->dw[2]);
+    double c =
+        -(hit.n_world[0] * ray->dw[0] + hit.n_world[1] * ray->dw[1] + hit.n_world[2] * ray->dw[2]);
     px[0] = !r->p.lit ? 1.0f : (isnan(c) ? 1.0f : (float)(c > 0 ? c : 0));
   }
   if (out->depth) cr_image_px(out->depth, u, v)[0] = (float)(hit.t * ray->dcam[2]);
@@ -266,9 +278,13 @@ static int surface_prepare(cr_raycaster *r, float vmin, float vmax) {
 }
 
 // Bricks entirely below the iso level hold no crossing.
-static int surface_skippable(const cr_raycaster *r, float mn, float mx) { return mx < (float)r->p.iso; }
+static int surface_skippable(const cr_raycaster *r, float mn, float mx) {
+  return mx < (float)r->p.iso;
+}
 
-static void surface_defaults(cr_render_options *p) { p->surface_smooth_mm = 1.0; }
+static void surface_defaults(cr_render_options *p) {
+  p->surface_smooth_mm = 1.0;
+}
 
 // The first hits of every stride_px-th pixel ray (no normals).
 static int surface_points(void *state, const cr_render_options *p, const cr_camera *cam,
@@ -297,25 +313,30 @@ static int surface_points(void *state, const cr_render_options *p, const cr_came
       n++;
     }
   if (n_points) *n_points = (int)(n < max_points || !xyz ? n : max_points);
-  if (n == 0) return cr_error(CR_EEMPTY, "render: no pixel of the view sees the surface (iso %g)", r->p.iso);
+  if (n == 0)
+    return cr_error(CR_EEMPTY, "render: no pixel of the view sees the surface (iso %g)", r->p.iso);
   if (centroid)
     for (int a = 0; a < 3; a++) centroid[a] = sum[a] / (double)n;
   return 0;
 }
 
-static const cr_ray_mode surface_kind = {
-    .uses_iso = 1, .prepare = surface_prepare, .skippable = surface_skippable, .pixel = surface_pixel};
+static const cr_ray_mode surface_kind = {.uses_iso = 1,
+                                         .prepare = surface_prepare,
+                                         .skippable = surface_skippable,
+                                         .pixel = surface_pixel};
 static const cr_ray_mode probe_kind = {.uses_iso = 1,
                                        .reads_values = 1,
                                        .prepare = surface_prepare,
                                        .skippable = surface_skippable,
                                        .pixel = probe_pixel};
 
-static int surface_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p) {
+static int surface_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh,
+                          cr_render_options *p) {
   return cr_ray_create(state, vol, p, &surface_kind);
 }
 
-static int probe_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p) {
+static int probe_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh,
+                        cr_render_options *p) {
   return cr_ray_create(state, vol, p, &probe_kind);
 }
 
@@ -333,7 +354,8 @@ const cr_render_mode_type cr_render_mode_surface = {
 
 const cr_render_mode_type cr_render_mode_probe = {
     .name = "probe",
-    .summary = "max (--probe-mean: mean) of the volume 0..--probe-depth mm below the surface: vessels, sulci",
+    .summary = "max (--probe-mean: mean) of the volume 0..--probe-depth mm below the surface: "
+               "vessels, sulci",
     .outputs = CR_RENDER_OUT_DEPTH | CR_RENDER_OUT_XYZ | CR_RENDER_OUT_NORMAL,
     .needs_volume = 1,
     .defaults = surface_defaults,

@@ -11,12 +11,16 @@
 static void tf_eval(const cr_render_options *p, float v, float *alpha, float rgb[3]) {
   const cr_tf_point *t = p->tf;
   int n = p->n_tf, i = 0;
-  if (v <= t[0].value || n == 1) i = -1;
-  else if (v >= t[n - 1].value) i = n - 1;
+  if (v <= t[0].value || n == 1)
+    i = -1;
+  else if (v >= t[n - 1].value)
+    i = n - 1;
   const cr_tf_point *a, *b;
   float w;
-  if (i == -1) a = b = &t[0], w = 0;
-  else if (i == n - 1) a = b = &t[n - 1], w = 0;
+  if (i == -1)
+    a = b = &t[0], w = 0;
+  else if (i == n - 1)
+    a = b = &t[n - 1], w = 0;
   else {
     while (v > t[i + 1].value) i++;
     a = &t[i], b = &t[i + 1];
@@ -69,8 +73,10 @@ static int volume_skippable(const cr_raycaster *r, float mn, float mx) {
 // sample of a lit volume rendering.
 // `centre` is f(x) when the caller has it from a trilinear sampler (the same bits as the
 // cell interpolation here), NaN otherwise.
-static inline void gradient_voxel_f(const vol_fast *f, const float x[3], float centre, float gv[3]) {
-  if (x[0] >= 0 && x[0] < f->mx - 1 && x[1] >= 0 && x[1] < f->my - 1 && x[2] >= 0 && x[2] < f->mz - 1) {
+static inline void gradient_voxel_f(const vol_fast *f, const float x[3], float centre,
+                                    float gv[3]) {
+  if (x[0] >= 0 && x[0] < f->mx - 1 && x[1] >= 0 && x[1] < f->my - 1 && x[2] >= 0 &&
+      x[2] < f->mz - 1) {
     const int i = (int)x[0], j = (int)x[1], k = (int)x[2];
     const float fx = x[0] - (float)i, fy = x[1] - (float)j, fz = x[2] - (float)k;
     const float *d = f->data;
@@ -93,7 +99,8 @@ static inline void gradient_voxel_f(const vol_fast *f, const float x[3], float c
 // With g_world = A_inv^T gv: g_world . dw = gv . (A_inv dw) = gv . dv (the ray's voxel
 // direction per mm) and |g_world|^2 = gv^T (A_inv A_inv^T) gv, so no world gradient is
 // formed; single precision, one square root.
-static inline float headlight(const cr_raycaster *r, const float xf[3], float centre, const float dvf[3]) {
+static inline float headlight(const cr_raycaster *r, const float xf[3], float centre,
+                              const float dvf[3]) {
   float g[3];
   gradient_voxel_f(&r->vf, xf, centre, g);
   const float *G = r->grad_metric;
@@ -112,7 +119,8 @@ static long volume_kernel(const cr_raycaster *r, const ray_t *ray_in, float rgba
   rgba[0] = rgba[1] = rgba[2] = rgba[3] = 0;
   if (!clip_to_active_box(r, ray_in, 0.5, n, &clipped, &k0, &n)) return 0;
   const ray_t *ray = &clipped;
-  const float sx = (float)(ray->dv[0] * step), sy = (float)(ray->dv[1] * step), sz = (float)(ray->dv[2] * step);
+  const float sx = (float)(ray->dv[0] * step), sy = (float)(ray->dv[1] * step),
+              sz = (float)(ray->dv[2] * step);
   float A = 0, C[3] = {0, 0, 0};
   float x[3];
   const float dvf[3] = {(float)ray->dv[0], (float)ray->dv[1], (float)ray->dv[2]};
@@ -137,7 +145,8 @@ static long volume_kernel(const cr_raycaster *r, const ray_t *ray_in, float rgba
       if (ib == nb) {
         nb = e - k < 4 ? (int)(e - k) : 4, ib = 0;
         float xb[3] = {x[0], x[1], x[2]};
-        for (int q = 0; q < nb; q++, xb[0] += sx, xb[1] += sy, xb[2] += sz) vb[q] = cr_sample_sm(r, sm, xb);
+        for (int q = 0; q < nb; q++, xb[0] += sx, xb[1] += sy, xb[2] += sz)
+          vb[q] = cr_sample_sm(r, sm, xb);
       }
       const float v = vb[ib];
       float f = cr_tf_index(r, v);
@@ -170,21 +179,25 @@ static long volume_pixel(const cr_raycaster *r, const frame_geom *g, const ray_t
   float c[4] = {0, 0, 0, 0};
   const long n = volume_kernel(r, ray, c);
   for (int k = 0; k < 3; k++) c[k] += (1 - c[3]) * bg;
-  if (out->image->channels == 3) px[0] = c[0], px[1] = c[1], px[2] = c[2];
-  else px[0] = 0.299f * c[0] + 0.587f * c[1] + 0.114f * c[2];
+  if (out->image->channels == 3)
+    px[0] = c[0], px[1] = c[1], px[2] = c[2];
+  else
+    px[0] = 0.299f * c[0] + 0.587f * c[1] + 0.114f * c[2];
   return n;
 }
 
 static const cr_ray_mode volume_kind = {
     .uses_iso = 1, .prepare = volume_prepare, .skippable = volume_skippable, .pixel = volume_pixel};
 
-static int volume_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p) {
+static int volume_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh,
+                         cr_render_options *p) {
   return cr_ray_create(state, vol, p, &volume_kind);
 }
 
 const cr_render_mode_type cr_render_mode_volume = {
     .name = "volume",
-    .summary = "emission-absorption through a transfer function (--tf), lit or --unlit; grey or --colour",
+    .summary =
+        "emission-absorption through a transfer function (--tf), lit or --unlit; grey or --colour",
     .outputs = CR_RENDER_OUT_COLOUR,
     .needs_volume = 1,
     .create = volume_create,

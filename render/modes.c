@@ -15,9 +15,13 @@ static const cr_render_mode_type *table[MAX_MODES] = {
 };
 static int n_modes = 6;
 
-int cr_render_mode_count(void) { return n_modes; }
+int cr_render_mode_count(void) {
+  return n_modes;
+}
 
-const cr_render_mode_type *cr_render_mode_at(int i) { return i >= 0 && i < n_modes ? table[i] : NULL; }
+const cr_render_mode_type *cr_render_mode_at(int i) {
+  return i >= 0 && i < n_modes ? table[i] : NULL;
+}
 
 const cr_render_mode_type *cr_render_mode_find(const char *name) {
   for (int i = 0; name && i < n_modes; i++)
@@ -36,7 +40,8 @@ int cr_render_mode_register(const cr_render_mode_type *type) {
   for (int i = 0; i < n_modes; i++)
     if (!strcmp(type->name, table[i]->name))
       return cr_error(CR_EINVAL, "render: a mode named '%s' exists already", type->name);
-  if (n_modes == MAX_MODES) return cr_error(CR_EINVAL, "render: the mode table is full (%d modes)", MAX_MODES);
+  if (n_modes == MAX_MODES)
+    return cr_error(CR_EINVAL, "render: the mode table is full (%d modes)", MAX_MODES);
   table[n_modes++] = type;
   return 0;
 }

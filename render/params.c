@@ -33,7 +33,8 @@ int cr_render_tf_parse(const char *text, cr_render_options *params) {
     int k = 0;
     char *end;
     for (;;) {
-      if (k == 5) return cr_error(CR_EINVAL, "transfer function '%s': more than 5 numbers in a knot", text);
+      if (k == 5)
+        return cr_error(CR_EINVAL, "transfer function '%s': more than 5 numbers in a knot", text);
       v[k++] = strtod(s, &end);
       if (end == s || !isfinite(v[k - 1]))
         return cr_error(CR_EINVAL, "transfer function '%s': bad number at '%s'", text, s);
@@ -42,24 +43,32 @@ int cr_render_tf_parse(const char *text, cr_render_options *params) {
       s++;
     }
     if (k != 3 && k != 5)
-      return cr_error(CR_EINVAL, "transfer function '%s': a knot is value:opacity:grey or "
-                                 "value:opacity:r:g:b", text);
-    if (n == CR_TF_MAX) return cr_error(CR_EINVAL, "transfer function '%s': more than %d knots", text, CR_TF_MAX);
-    if (v[1] < 0 || v[1] > 1) return cr_error(CR_EINVAL, "transfer function '%s': opacity must be in 0..1", text);
+      return cr_error(CR_EINVAL,
+                      "transfer function '%s': a knot is value:opacity:grey or "
+                      "value:opacity:r:g:b",
+                      text);
+    if (n == CR_TF_MAX)
+      return cr_error(CR_EINVAL, "transfer function '%s': more than %d knots", text, CR_TF_MAX);
+    if (v[1] < 0 || v[1] > 1)
+      return cr_error(CR_EINVAL, "transfer function '%s': opacity must be in 0..1", text);
     if (n > 0 && v[0] < params->tf[n - 1].value)
       return cr_error(CR_EINVAL, "transfer function '%s': values must increase", text);
     cr_tf_point *t = &params->tf[n++];
     t->value = (float)v[0], t->opacity = (float)v[1];
     for (int c = 0; c < 3; c++) t->rgb[c] = (float)(k == 3 ? v[2] : v[2 + c]);
-    if (*s == ',') s++;
-    else if (*s) return cr_error(CR_EINVAL, "transfer function '%s': unexpected '%c'", text, *s);
+    if (*s == ',')
+      s++;
+    else if (*s)
+      return cr_error(CR_EINVAL, "transfer function '%s': unexpected '%c'", text, *s);
   }
   if (n == 0) return cr_error(CR_EINVAL, "transfer function is empty");
   params->n_tf = n;
   return 0;
 }
 
-float cr_render_auto_iso(const cr_volume *vol) { return cr_volume_otsu_level(vol); }
+float cr_render_auto_iso(const cr_volume *vol) {
+  return cr_volume_otsu_level(vol);
+}
 
 void cr_render_image_plane(const cr_camera *cam, const cr_pose *cam_from_world, double depth_mm,
                            double world_from_pixel[4][4]) {
@@ -68,7 +77,8 @@ void cr_render_image_plane(const cr_camera *cam, const cr_pose *cam_from_world, 
   cr_mat3_transpose(Rt, cam_from_world->R);
   double cu[3] = {depth_mm / cam->fx, 0, 0}, cv[3] = {0, depth_mm / cam->fy, 0};
   double p0[3] = {-depth_mm * cam->cx / cam->fx - cam_from_world->t[0],
-                  -depth_mm * cam->cy / cam->fy - cam_from_world->t[1], depth_mm - cam_from_world->t[2]};
+                  -depth_mm * cam->cy / cam->fy - cam_from_world->t[1],
+                  depth_mm - cam_from_world->t[2]};
   double ez[3] = {0, 0, depth_mm / cam->fx}, col[4][3];
   cr_mat3_apply(col[0], Rt, cu);
   cr_mat3_apply(col[1], Rt, cv);

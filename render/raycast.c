@@ -28,7 +28,8 @@ static int check_params(const cr_volume *vol, cr_render_options *p) {
   return 0;
 }
 
-int cr_ray_create(void **state, const cr_volume *vol, cr_render_options *p, const cr_ray_mode *kind) {
+int cr_ray_create(void **state, const cr_volume *vol, cr_render_options *p,
+                  const cr_ray_mode *kind) {
   *state = NULL;
   if (!vol || !vol->data) return cr_error(CR_EINVAL, "render: no volume");
   int rc = check_params(vol, p);
@@ -96,8 +97,10 @@ static void compute_rays(const cr_raycaster *r, const cr_camera *cam, double *ra
   for (int v = 0; v < cam->height; v++)
     for (int u = 0; u < cam->width; u++) {
       double *d = rays + 3 * ((size_t)v * cam->width + u);
-      if (undist) d[0] = (u - cam->cx) / cam->fx, d[1] = (v - cam->cy) / cam->fy, d[2] = 1;
-      else cr_camera_pixel_ray(cam, u, v, d);
+      if (undist)
+        d[0] = (u - cam->cx) / cam->fx, d[1] = (v - cam->cy) / cam->fy, d[2] = 1;
+      else
+        cr_camera_pixel_ray(cam, u, v, d);
       cr_vec3_normalize(d);
     }
 }
@@ -107,8 +110,10 @@ int cr_ray_camera(cr_raycaster *r, const cr_camera *cam, const ray_cam **out) {
   r->clock++;
   for (int i = 0; i < CR_CAMERA_CACHE && !c; i++) {
     ray_cam *e = &r->cams[i];
-    if (e->used && !memcmp(&e->cam, cam, sizeof *cam)) c = e;
-    else if (e->used < lru->used) lru = e;
+    if (e->used && !memcmp(&e->cam, cam, sizeof *cam))
+      c = e;
+    else if (e->used < lru->used)
+      lru = e;
   }
   if (c) {
     c->used = r->clock;
@@ -142,7 +147,8 @@ void cr_ray_frame(const cr_raycaster *r, const cr_pose *cam_from_world, frame_ge
   cr_mat3_mul(g->M, r->A_inv, g->Rt);
 }
 
-int cr_render_ray_setup(const cr_raycaster *r, const frame_geom *g, const double dcam[3], ray_t *ray) {
+int cr_render_ray_setup(const cr_raycaster *r, const frame_geom *g, const double dcam[3],
+                        ray_t *ray) {
   memcpy(ray->dcam, dcam, sizeof ray->dcam);
   cr_mat3_apply(ray->dw, g->Rt, dcam);
   cr_mat3_apply(ray->dv, g->M, dcam);
@@ -156,7 +162,11 @@ int cr_render_ray_setup(const cr_raycaster *r, const frame_geom *g, const double
       continue;
     }
     double t1 = (lo - o) / d, t2 = (hi - o) / d;
-    if (t1 > t2) { double s = t1; t1 = t2; t2 = s; }
+    if (t1 > t2) {
+      double s = t1;
+      t1 = t2;
+      t2 = s;
+    }
     if (t1 > tn) tn = t1;
     if (t2 < tf) tf = t2;
   }
@@ -176,16 +186,16 @@ void cr_ray_write_miss(const cr_raycaster *r, const cr_render_out *out, int u, i
   }
 }
 
-int cr_ray_render(void *state, const cr_render_options *p, const cr_camera *cam, const cr_pose *cam_from_world,
-                  const cr_render_out *out) {
+int cr_ray_render(void *state, const cr_render_options *p, const cr_camera *cam,
+                  const cr_pose *cam_from_world, const cr_render_out *out) {
   cr_raycaster *r = state;
   const ray_cam *c;
   int rc = cr_ray_camera(r, cam, &c);
   if (rc) return rc;
   frame_geom g;
   cr_ray_frame(r, cam_from_world, &g);
-  long (*const pixel)(const cr_raycaster *, const frame_geom *, const ray_t *, int, const cr_render_out *, int,
-                      int, int *) = r->kind->pixel;
+  long (*const pixel)(const cr_raycaster *, const frame_geom *, const ray_t *, int,
+                      const cr_render_out *, int, int, int *) = r->kind->pixel;
   // 16x16 tiles: neighbouring rays of a tile reuse the cache lines of the volume.
   const int w = cam->width, h = cam->height, tw = (w + CR_TILE - 1) / CR_TILE;
   const int ntiles = tw * ((h + CR_TILE - 1) / CR_TILE);
@@ -200,7 +210,8 @@ int cr_ray_render(void *state, const cr_render_options *p, const cr_camera *cam,
       for (int u = u0; u < u1; u++) {
         const size_t i = (size_t)v * w + u;
         int hit = 0;
-        if (out->pixel_mask && !out->pixel_mask[i]) cr_ray_write_miss(r, out, u, v);
+        if (out->pixel_mask && !out->pixel_mask[i])
+          cr_ray_write_miss(r, out, u, v);
         else {
           ray_t ray;
           const int in_box = cr_render_ray_setup(r, &g, rays + 3 * i, &ray);

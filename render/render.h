@@ -47,31 +47,31 @@ typedef struct cr_render_mode_type cr_render_mode_type;
 
 typedef struct cr_render_options {
   const cr_render_mode_type *mode; // the mode (a row of the table: &cr_render_mode_drr, or
-                            // cr_render_mode_find("drr"))
-  double step_mm;           // sampling step along the ray, mm (<= 0: the smallest voxel
-                            // size); mesh mode: the probe step (<= 0: 0.25 mm)
-  cr_render_interp interp;  // trilinear (default) or nearest
-  int windowed;             // DRR/MIP: value -> clamp(v, lo, hi) - lo
+                                   // cr_render_mode_find("drr"))
+  double step_mm;                  // sampling step along the ray, mm (<= 0: the smallest voxel
+                                   // size); mesh mode: the probe step (<= 0: 0.25 mm)
+  cr_render_interp interp;         // trilinear (default) or nearest
+  int windowed;                    // DRR/MIP: value -> clamp(v, lo, hi) - lo
   float window_lo, window_hi;
-  int n_tf;                 // volume mode transfer function knots (sorted by value);
-  cr_tf_point tf[CR_TF_MAX];// 0 knots: automatic ramp from the iso level to the max
-  double iso;               // surface/probe/volume/mesh level; NaN: automatic (Otsu)
-  double surface_smooth_mm; // surface/probe: Gaussian sigma (mm) of the field whose
-                            // isosurface is found (hit and normal); probe values come
-                            // from the unsmoothed volume. Hides the voxel staircase of
-                            // masked (skull-stripped) volumes. 0: none.
-  double probe_depth_mm;    // probe shell thickness below the surface, mm
-  int probe_mean;           // 0: max over the shell, 1: mean
-  int probe_along_normal;   // 0: along the ray, 1: along the inward normal (probe mode;
-                            // the mesh probe is always along the normal)
-  int lit;                  // volume/surface/mesh: headlight shading (1) or unlit (0)
-  int undistorted;          // render the undistorted view (camera distortion ignored)
-  float background;         // image value of pixels whose ray finds nothing
+  int n_tf;                   // volume mode transfer function knots (sorted by value);
+  cr_tf_point tf[CR_TF_MAX];  // 0 knots: automatic ramp from the iso level to the max
+  double iso;                 // surface/probe/volume/mesh level; NaN: automatic (Otsu)
+  double surface_smooth_mm;   // surface/probe: Gaussian sigma (mm) of the field whose
+                              // isosurface is found (hit and normal); probe values come
+                              // from the unsmoothed volume. Hides the voxel staircase of
+                              // masked (skull-stripped) volumes. 0: none.
+  double probe_depth_mm;      // probe shell thickness below the surface, mm
+  int probe_mean;             // 0: max over the shell, 1: mean
+  int probe_along_normal;     // 0: along the ray, 1: along the inward normal (probe mode;
+                              // the mesh probe is always along the normal)
+  int lit;                    // volume/surface/mesh: headlight shading (1) or unlit (0)
+  int undistorted;            // render the undistorted view (camera distortion ignored)
+  float background;           // image value of pixels whose ray finds nothing
   int mesh_smooth_iterations; // mesh mode, mesh built from the volume: Taubin iterations
                               // (default 5)
-  int mesh_probe;           // mesh mode: 1 = image is the per-vertex probe scalar
-                            // (probe_depth_mm, probe_mean; computed from the volume if the
-                            // mesh has no scalars), 0 = headlight shading |n.view| (1 when !lit)
+  int mesh_probe;             // mesh mode: 1 = image is the per-vertex probe scalar
+                              // (probe_depth_mm, probe_mean; computed from the volume if the
+                              // mesh has no scalars), 0 = headlight shading |n.view| (1 when !lit)
 } cr_render_options;
 
 // Caller-owned outputs of one frame; each one may be NULL except `image`. All must be
@@ -115,7 +115,8 @@ struct cr_render_mode_type {
   // mode's state from the volume (may be NULL if !needs_volume and a mesh is given)
   // and/or the mesh (may be NULL). Both are borrowed for the state's life. Returns 0
   // or a negative status with a message; on failure *state is left NULL.
-  int (*create)(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p);
+  int (*create)(void **state, const cr_volume *vol, const struct cr_mesh *mesh,
+                cr_render_options *p);
   // Releases a state (NULL is a no-op).
   void (*destroy)(void *state);
   // One frame: fills out->image and every other output given (hit included) for
@@ -215,8 +216,8 @@ void cr_render_pixel_size(const cr_camera *cam, double depth_mm, double size_mm[
 // Fills `out` (1 channel, width x height, caller-owned), pixels outside the volume get
 // `outside`, and world_from_pixel (may be NULL). CR_EINVAL on bad geometry or size.
 int cr_render_reslice(const cr_volume *vol, const double centre[3], const double normal[3],
-                      const double up[3], double spacing_mm, cr_render_interp interp,
-                      float outside, cr_image *out, double world_from_pixel[4][4]);
+                      const double up[3], double spacing_mm, cr_render_interp interp, float outside,
+                      cr_image *out, double world_from_pixel[4][4]);
 
 // The cam_from_world pose of a camera that starts at `start` and turns by `angle_deg`
 // (right-handed) about the world axis `axis` through `pivot` (a turntable orbit step):

@@ -23,7 +23,8 @@ static int renderer_new(cr_renderer **out, const cr_volume *vol, const struct cr
   if (!t) return cr_error(CR_EINVAL, "render: no mode in the parameters");
   if (vol && !vol->data) return cr_error(CR_EINVAL, "render: no volume data");
   if (!vol && (t->needs_volume || !mesh))
-    return cr_error(CR_EINVAL, "render: the %s mode needs a volume%s", t->name, t->needs_volume ? "" : " or a mesh");
+    return cr_error(CR_EINVAL, "render: the %s mode needs a volume%s", t->name,
+                    t->needs_volume ? "" : " or a mesh");
   cr_renderer *r = calloc(1, sizeof *r);
   if (!r) return cr_error(CR_ENOMEM, "render: out of memory");
   int rc = t->create(&r->state, vol, mesh, &p);
@@ -50,8 +51,12 @@ void cr_renderer_free(cr_renderer *r) {
   free(r);
 }
 
-const cr_render_options *cr_renderer_options(const cr_renderer *r) { return &r->p; }
-double cr_renderer_last_samples(const cr_renderer *r) { return r->last_samples; }
+const cr_render_options *cr_renderer_options(const cr_renderer *r) {
+  return &r->p;
+}
+double cr_renderer_last_samples(const cr_renderer *r) {
+  return r->last_samples;
+}
 
 // Where a mode's render function adds its samples: the renderer of the cr_render call
 // in progress on this thread (a mode may render with another renderer inside its own).
@@ -65,15 +70,17 @@ static int check_out(const cr_image *img, const cr_camera *cam, int c1, int c2, 
   if (!img) return 0;
   if (img->width != cam->width || img->height != cam->height ||
       (img->channels != c1 && img->channels != c2))
-    return cr_error(CR_EINVAL, "render: %s image is %dx%dx%d, the camera needs %dx%d with %d channel%s",
-                    what, img->width, img->height, img->channels, cam->width, cam->height, c1,
-                    c1 > 1 ? "s" : "");
+    return cr_error(
+        CR_EINVAL, "render: %s image is %dx%dx%d, the camera needs %dx%d with %d channel%s", what,
+        img->width, img->height, img->channels, cam->width, cam->height, c1, c1 > 1 ? "s" : "");
   return 0;
 }
 
 // An output the mode does not make.
-static int check_made(const cr_render_mode_type *t, const void *img, unsigned bit, const char *what) {
-  if (img && !(t->outputs & bit)) return cr_error(CR_EINVAL, "render: the %s mode makes no %s output", t->name, what);
+static int check_made(const cr_render_mode_type *t, const void *img, unsigned bit,
+                      const char *what) {
+  if (img && !(t->outputs & bit))
+    return cr_error(CR_EINVAL, "render: the %s mode makes no %s output", t->name, what);
   return 0;
 }
 
@@ -87,8 +94,10 @@ int cr_render(cr_renderer *r, const cr_camera *cam, const cr_pose *cam_from_worl
   if ((rc = check_made(t, out->depth, CR_RENDER_OUT_DEPTH, "depth")) ||
       (rc = check_made(t, out->xyz, CR_RENDER_OUT_XYZ, "xyz")) ||
       (rc = check_made(t, out->normal, CR_RENDER_OUT_NORMAL, "normal")) ||
-      (rc = check_out(out->image, cam, 1, colour, "output")) || (rc = check_out(out->depth, cam, 1, 1, "depth")) ||
-      (rc = check_out(out->xyz, cam, 3, 3, "xyz")) || (rc = check_out(out->normal, cam, 3, 3, "normal")))
+      (rc = check_out(out->image, cam, 1, colour, "output")) ||
+      (rc = check_out(out->depth, cam, 1, 1, "depth")) ||
+      (rc = check_out(out->xyz, cam, 3, 3, "xyz")) ||
+      (rc = check_out(out->normal, cam, 3, 3, "normal")))
     return rc;
   double *outer = samples_sink;
   r->last_samples = 0;
@@ -106,12 +115,14 @@ int cr_render_surface_points(cr_renderer *r, const cr_camera *cam, const cr_pose
     size_t len = 0;
     for (int i = 0; i < cr_render_mode_count() && len < sizeof have; i++) {
       const cr_render_mode_type *t = cr_render_mode_at(i);
-      if (t->surface_points) len += (size_t)snprintf(have + len, sizeof have - len, "%s%s", len ? ", " : "", t->name);
+      if (t->surface_points)
+        len += (size_t)snprintf(have + len, sizeof have - len, "%s%s", len ? ", " : "", t->name);
     }
-    return cr_error(CR_EINVAL, "render: the %s mode has no surface points (%s have)", r->type->name, have);
+    return cr_error(CR_EINVAL, "render: the %s mode has no surface points (%s have)", r->type->name,
+                    have);
   }
   int rc = cr_camera_validate(cam);
   if (rc) return rc;
-  return r->type->surface_points(r->state, &r->p, cam, cam_from_world, stride_px, xyz, max_points, n_points,
-                                 centroid);
+  return r->type->surface_points(r->state, &r->p, cam, cam_from_world, stride_px, xyz, max_points,
+                                 n_points, centroid);
 }

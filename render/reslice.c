@@ -7,8 +7,8 @@
 #include <math.h>
 
 int cr_render_reslice(const cr_volume *vol, const double centre[3], const double normal[3],
-                      const double up[3], double spacing_mm, cr_render_interp interp,
-                      float outside, cr_image *out, double world_from_pixel[4][4]) {
+                      const double up[3], double spacing_mm, cr_render_interp interp, float outside,
+                      cr_image *out, double world_from_pixel[4][4]) {
   if (!out || out->channels != 1 || out->width < 1 || out->height < 1)
     return cr_error(CR_EINVAL, "reslice: the output must be a 1-channel image");
   if (!(spacing_mm > 0) || !isfinite(spacing_mm))
@@ -43,9 +43,9 @@ int cr_render_reslice(const cr_volume *vol, const double centre[3], const double
       int inside = 1;
       for (int a = 0; a < 3; a++)
         if (!(x[a] >= -0.5 && x[a] <= vol->dim[a] - 0.5)) inside = 0;
-      row[u] = !inside ? outside
+      row[u] = !inside                       ? outside
                : interp == CR_INTERP_NEAREST ? cr_sample_nearest(vol, x[0], x[1], x[2])
-                                              : cr_sample_linear(vol, x[0], x[1], x[2]);
+                                             : cr_sample_linear(vol, x[0], x[1], x[2]);
     }
   }
   if (world_from_pixel)

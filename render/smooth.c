@@ -26,9 +26,12 @@ static void smooth_axis(float *data, const int dim[3], int axis, const float *w,
     for (long q = 0; q < (long)other1 * other2; q++) {
       int a = (int)(q % other1), b = (int)(q / other1);
       size_t base;
-      if (axis == 0) base = (size_t)dim[0] * ((size_t)a + (size_t)dim[1] * b);
-      else if (axis == 1) base = (size_t)a + (size_t)dim[0] * dim[1] * b;
-      else base = (size_t)a + (size_t)dim[0] * b;
+      if (axis == 0)
+        base = (size_t)dim[0] * ((size_t)a + (size_t)dim[1] * b);
+      else if (axis == 1)
+        base = (size_t)a + (size_t)dim[0] * dim[1] * b;
+      else
+        base = (size_t)a + (size_t)dim[0] * b;
       float *p = data + base;
       for (int i = -radius; i < n + radius; i++) {
         int c = i < 0 ? 0 : i >= n ? n - 1 : i;

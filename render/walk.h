@@ -49,7 +49,8 @@ typedef struct walk_t {
   double off; // sample k is at t = tn + (k + off) * step
 } walk_t;
 
-static inline double face_exit(const cr_raycaster *r, const ray_t *ray, int a, int b, int shift, int n) {
+static inline double face_exit(const cr_raycaster *r, const ray_t *ray, int a, int b, int shift,
+                               int n) {
   double d = ray->dv[a];
   if (d > 1e-15 && b < n - 1) return ((double)((b + 1) << shift) - ray->o[a]) * ray->inv[a];
   if (d < -1e-15 && b > 0) return ((double)(b << shift) - ray->o[a]) * ray->inv[a];
@@ -72,8 +73,8 @@ static inline int argmin3(const double t[3]) {
 
 // Starts the walk in the brick of voxel position x (clamped into the grid); `axis` >= 0
 // forces that axis's brick coordinate to b_axis (entering across a known face).
-static inline void walk_init(const cr_raycaster *r, const ray_t *ray, walk_t *w, const double x[3], int axis,
-                             int b_axis) {
+static inline void walk_init(const cr_raycaster *r, const ray_t *ray, walk_t *w, const double x[3],
+                             int axis, int b_axis) {
   cr_brick_of(r, x, w->b);
   if (axis >= 0) w->b[axis] = b_axis;
   w->bi = (size_t)w->b[0] + (size_t)r->nb[0] * ((size_t)w->b[1] + (size_t)r->nb[1] * w->b[2]);
@@ -96,12 +97,14 @@ static inline void walk_begin(const cr_raycaster *r, const ray_t *ray, walk_t *w
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
-static inline long walk_next(const cr_raycaster *r, const ray_t *ray, walk_t *w, long k, long n,
-                             float mip_max, size_t *bi, int *sm, const int mip) {
+static inline long
+walk_next(const cr_raycaster *r, const ray_t *ray, walk_t *w, long k, long n, float mip_max,
+          size_t *bi, int *sm, const int mip) {
   const size_t b = w->bi;
   double te;
   *bi = b;
-  *sm = r->p.interp == CR_INTERP_NEAREST ? CR_SM_NEAREST : (r->inner[b] ? CR_SM_INNER : CR_SM_CLAMP);
+  *sm =
+      r->p.interp == CR_INTERP_NEAREST ? CR_SM_NEAREST : (r->inner[b] ? CR_SM_INNER : CR_SM_CLAMP);
   if (mip ? r->bmax[b] <= mip_max : r->skip[b]) {
     const int d = CR_MACRO_SHIFT - CR_BRICK_SHIFT;
     int m[3] = {w->b[0] >> d, w->b[1] >> d, w->b[2] >> d};
@@ -135,7 +138,8 @@ static inline long walk_next(const cr_raycaster *r, const ray_t *ray, walk_t *w,
       const int rad = r->edist[b] - 1;
       double tc[3];
       for (int a = 0; a < 3; a++)
-        tc[a] = face_exit(r, ray, a, ray->dv[a] > 0 ? w->b[a] + rad : w->b[a] - rad, CR_BRICK_SHIFT, r->nb[a]);
+        tc[a] = face_exit(r, ray, a, ray->dv[a] > 0 ? w->b[a] + rad : w->b[a] - rad, CR_BRICK_SHIFT,
+                          r->nb[a]);
       const int a = argmin3(tc);
       te = tc[a];
       *bi = CR_SKIPPED;
@@ -168,8 +172,8 @@ static inline long walk_next(const cr_raycaster *r, const ray_t *ray, walk_t *w,
 // *rc, up to the box's far face (n - k0 when that is the ray's end). The walks then
 // start at the box instead of crossing the volume's empty margin macro brick by macro
 // brick. Returns 0 if the ray misses the box.
-static inline int clip_to_active_box(const cr_raycaster *r, const ray_t *ray, double off, long n, ray_t *rc,
-                                     long *k0, long *n_c) {
+static inline int clip_to_active_box(const cr_raycaster *r, const ray_t *ray, double off, long n,
+                                     ray_t *rc, long *k0, long *n_c) {
   const double step = r->p.step_mm;
   double ta = ray->tn, tb = ray->tf;
   for (int a = 0; a < 3; a++) {
@@ -179,7 +183,11 @@ static inline int clip_to_active_box(const cr_raycaster *r, const ray_t *ray, do
       continue;
     }
     double t1 = (lo - o) * ray->inv[a], t2 = (hi - o) * ray->inv[a];
-    if (t1 > t2) { const double t = t1; t1 = t2; t2 = t; }
+    if (t1 > t2) {
+      const double t = t1;
+      t1 = t2;
+      t2 = t;
+    }
     if (t1 > ta) ta = t1;
     if (t2 < tb) tb = t2;
   }
@@ -188,7 +196,8 @@ static inline int clip_to_active_box(const cr_raycaster *r, const ray_t *ray, do
   if (*k0 >= n) return 0;
   *rc = *ray;
   rc->tn = ray->tn + (double)*k0 * step, rc->tf = tb;
-  const double f = (tb - rc->tn) / step - off; // the last sample before tb, plus one against rounding
+  const double f =
+      (tb - rc->tn) / step - off; // the last sample before tb, plus one against rounding
   *n_c = tb < ray->tf && f + 2 < (double)(n - *k0) ? (long)floor(f) + 2 : n - *k0;
   return 1;
 }

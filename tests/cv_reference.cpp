@@ -21,11 +21,11 @@ cv::Mat wrap(const float *data, int w, int h, int c, size_t stride) {
 } // namespace
 
 #define CVW_TRY try {
-#define CVW_CATCH                                                                          \
-  }                                                                                        \
-  catch (const std::exception &e) {                                                        \
-    set_err(err, errlen, e.what());                                                        \
-    return -1;                                                                             \
+#define CVW_CATCH                                                                                  \
+  }                                                                                                \
+  catch (const std::exception &e) {                                                                \
+    set_err(err, errlen, e.what());                                                                \
+    return -1;                                                                                     \
   }
 
 extern "C" {

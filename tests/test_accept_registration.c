@@ -67,8 +67,8 @@ static cr_pose start_pose(double deg, double mm, unsigned seed) {
   return cr_reg_param_to_pose(&par, x);
 }
 
-static double register_from(const cr_pose *start, const cr_opt_type *opt, int max_evals,
-                            int starts, cr_pose *final) {
+static double register_from(const cr_pose *start, const cr_opt_type *opt, int max_evals, int starts,
+                            cr_pose *final) {
   cr_reg_method m = cr_reg_method_defaults();
   if (opt) m.optimizer = opt;
   if (max_evals) m.max_evals = max_evals;
@@ -126,7 +126,8 @@ static void test_other_optimizers_from_5mm_5deg(void **state) {
     cr_pose s = start_pose(5, 5, 2);
     double m0 = cr_reg_mtre(&s, &truth, (const double(*)[3])targets, n_targets);
     double m1 = register_from(&s, opts[k], 1000, 1, NULL);
-    print_message("%s 5/5: mTRE %.3f -> %.3f mm (bound %.1f)\n", opts[k]->name, m0, m1, bound_mm[k]);
+    print_message("%s 5/5: mTRE %.3f -> %.3f mm (bound %.1f)\n", opts[k]->name, m0, m1,
+                  bound_mm[k]);
     assert_true(m0 > 3);
     assert_true(m1 < bound_mm[k]);
   }

@@ -14,8 +14,8 @@
 
 #define NVIEWS 10
 
-static const cr_camera truth = {640, 480, 600.0, 606.0, 322.5, 236.0,
-                                {-0.21, 0.09, 0.0012, -0.0008, 0.0}};
+static const cr_camera truth = {
+    640, 480, 600.0, 606.0, 322.5, 236.0, {-0.21, 0.09, 0.0012, -0.0008, 0.0}};
 
 // Board poses spread over the image, tilted up to ~35 degrees.
 static cr_pose board_pose(int i, double square) {
@@ -47,7 +47,8 @@ static cr_calib_views *render_views(double square, unsigned long long seed) {
     char name[32];
     snprintf(name, sizeof name, "synthetic%02d", i);
     v->names[i] = strdup(name);
-    assert_int_equal(cr_calib_find_corners(img, 8, 9, 6, v->corners + (size_t)i * 108, &v->found[i]), 0);
+    assert_int_equal(
+        cr_calib_find_corners(img, 8, 9, 6, v->corners + (size_t)i * 108, &v->found[i]), 0);
     cr_image_free(img);
   }
   return v;
@@ -86,8 +87,9 @@ static void test_synthetic_recovers_intrinsics(void **state) {
   opt.square_mm = 25.0;
   cr_calib_result r;
   assert_int_equal(cr_calib_calibrate(v, &opt, &r), 0);
-  print_message("synthetic: %d views, rms %.4f px, fx %.3f fy %.3f cx %.3f cy %.3f k1 %.4f k2 %.4f\n",
-                r.n_used, r.rms, r.cam.fx, r.cam.fy, r.cam.cx, r.cam.cy, r.cam.dist[0], r.cam.dist[1]);
+  print_message(
+      "synthetic: %d views, rms %.4f px, fx %.3f fy %.3f cx %.3f cy %.3f k1 %.4f k2 %.4f\n",
+      r.n_used, r.rms, r.cam.fx, r.cam.fy, r.cam.cx, r.cam.cy, r.cam.dist[0], r.cam.dist[1]);
   assert_near(r.cam.fx, truth.fx, 0.005 * truth.fx);
   assert_near(r.cam.fy, truth.fy, 0.005 * truth.fy);
   assert_near(r.cam.cx, truth.cx, 2.0);
@@ -119,7 +121,8 @@ static void test_rejection_finds_planted_outliers(void **state) {
   for (int k = 0; k < 54; k++) v->corners[((size_t)bad_view * 54 + k) * 2] += 3.0 * sin(0.3 * k);
   // Single corners in other views: 4 px jumps.
   int planted[3][2] = {{0, 10}, {1, 33}, {2, 50}};
-  for (int j = 0; j < 3; j++) v->corners[((size_t)planted[j][0] * 54 + planted[j][1]) * 2 + 1] += 4.0;
+  for (int j = 0; j < 3; j++)
+    v->corners[((size_t)planted[j][0] * 54 + planted[j][1]) * 2 + 1] += 4.0;
   cr_calib_options opt = cr_calib_defaults();
   opt.square_mm = 25.0;
   opt.reject = 1;
@@ -163,8 +166,14 @@ static void test_file_round_trip(void **state) {
   size_t n = fread(buf, 1, sizeof buf - 1, f);
   buf[n] = 0;
   fclose(f);
-  const char *keys[] = {"calibration_time", "nr_of_frames", "board_width", "square_size", "flags: 136",
-                        "per_view_reprojection_errors", "extrinsic_parameters", "camera_matrix_std_dev",
+  const char *keys[] = {"calibration_time",
+                        "nr_of_frames",
+                        "board_width",
+                        "square_size",
+                        "flags: 136",
+                        "per_view_reprojection_errors",
+                        "extrinsic_parameters",
+                        "camera_matrix_std_dev",
                         "avg_reprojection_error"};
   for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) assert_non_null(strstr(buf, keys[k]));
   cr_calib_result_free(&r);
@@ -210,7 +219,8 @@ static void check_corner_accuracy(const cr_camera *cam, int ss, double tol_mean)
     double e = hypot(uv[0] - c[2 * k], uv[1] - c[2 * k + 1]);
     sum += e, mx = fmax(mx, e);
   }
-  print_message("%dx%d: corner error mean %.4f max %.4f px\n", cam->width, cam->height, sum / 54, mx);
+  print_message("%dx%d: corner error mean %.4f max %.4f px\n", cam->width, cam->height, sum / 54,
+                mx);
   assert_true(sum / 54 < tol_mean && mx < 4 * tol_mean);
   cr_image_free(img);
 }

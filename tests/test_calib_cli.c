@@ -18,7 +18,8 @@
 static const cr_camera truth = {640, 480, 600.0, 604.0, 321.0, 238.5, {-0.18, 0.05, 0.0, 0.0, 0.0}};
 
 // Runs camreg with arguments; stdout+stderr go to a log whose text is returned.
-static int camreg(char *log, size_t loglen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int camreg(char *log, size_t loglen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int camreg(char *log, size_t loglen, const char *fmt, ...) {
   char args[6000];
   va_list ap;
@@ -26,7 +27,8 @@ static int camreg(char *log, size_t loglen, const char *fmt, ...) {
   vsnprintf(args, sizeof args, fmt, ap);
   va_end(ap);
   const char *lp = cr_test_path("log.txt");
-  int rc = cr_test_system("cd '%s' && '%s' %s > '%s' 2>&1", cr_test_dir(), cr_test_camreg(), args, lp);
+  int rc =
+      cr_test_system("cd '%s' && '%s' %s > '%s' 2>&1", cr_test_dir(), cr_test_camreg(), args, lp);
   FILE *f = fopen(lp, "r");
   size_t n = f ? fread(log, 1, loglen - 1, f) : 0;
   log[n] = 0;
@@ -74,9 +76,10 @@ static int setup(void **state) {
 
 static void test_calibrate_ok(void **state) {
   char log[16384];
-  int rc = camreg(log, sizeof log, "calibrate -o cam.yml -s 25 --reject --plot plot.png --draw . "
-                                   "board0.png board1.png board2.png board3.png board4.png board5.png "
-                                   "board6.png blank.png blank_small.png");
+  int rc = camreg(log, sizeof log,
+                  "calibrate -o cam.yml -s 25 --reject --plot plot.png --draw . "
+                  "board0.png board1.png board2.png board3.png board4.png board5.png "
+                  "board6.png blank.png blank_small.png");
   print_message("%s", log);
   assert_int_equal(rc, 0);
   assert_non_null(strstr(log, "warning: blank.png"));
@@ -94,11 +97,16 @@ static void test_calibrate_bad_input(void **state) {
   char log[16384];
   assert_int_equal(camreg(log, sizeof log, "calibrate -o none.yml blank.png blank_small.png"), 1);
   assert_non_null(strstr(log, "no 9x6 board found in any photo: blank.png blank_small.png"));
-  assert_int_equal(camreg(log, sizeof log, "calibrate -o none.yml -s 25 board0.png board1.png blank.png"), 1);
+  assert_int_equal(
+      camreg(log, sizeof log, "calibrate -o none.yml -s 25 board0.png board1.png blank.png"), 1);
   assert_non_null(strstr(log, "at least 3"));
-  assert_int_equal(camreg(log, sizeof log, "calibrate -o none.yml -s 25 board0.png board1.png big.png board2.png"), 1);
+  assert_int_equal(camreg(log, sizeof log,
+                          "calibrate -o none.yml -s 25 board0.png board1.png big.png board2.png"),
+                   1);
   assert_non_null(strstr(log, "big.png is 800x600 but board0.png is 640x480"));
-  assert_int_equal(camreg(log, sizeof log, "calibrate -o none.yml --board 8x5 board0.png board1.png board2.png"), 1);
+  assert_int_equal(
+      camreg(log, sizeof log, "calibrate -o none.yml --board 8x5 board0.png board1.png board2.png"),
+      1);
   assert_non_null(strstr(log, "no 8x5 board found"));
   assert_int_equal(camreg(log, sizeof log, "calibrate -o none.yml missing.png"), 1);
   assert_non_null(strstr(log, "missing.png"));
@@ -111,11 +119,13 @@ static void test_calibrate_bad_input(void **state) {
 static void test_undistort_16bit(void **state) {
   cr_image *img = cr_image_new(truth.width, truth.height, 1);
   for (int y = 0; y < img->height; y++)
-    for (int x = 0; x < img->width; x++) cr_image_px(img, x, y)[0] = (float)(30000 + 20000 * sin(0.05 * x) * cos(0.04 * y));
+    for (int x = 0; x < img->width; x++)
+      cr_image_px(img, x, y)[0] = (float)(30000 + 20000 * sin(0.05 * x) * cos(0.04 * y));
   assert_int_equal(cr_image_write(cr_test_path("photo16.png"), img, 16), 0);
   assert_int_equal(cr_camera_write(cr_test_path("truth.yml"), &truth), 0);
   char log[4096];
-  assert_int_equal(camreg(log, sizeof log, "undistort -c truth.yml -o und.png --alpha 1 photo16.png"), 0);
+  assert_int_equal(
+      camreg(log, sizeof log, "undistort -c truth.yml -o und.png --alpha 1 photo16.png"), 0);
   cr_image *out, *ref;
   int bits;
   assert_int_equal(cr_image_read(cr_test_path("und.png"), &out, &bits), 0);
@@ -128,10 +138,12 @@ static void test_undistort_16bit(void **state) {
   assert_int_equal(cr_calib_undistort(img, &truth, &nc2, &ref), 0);
   double m = 0;
   for (int y = 0; y < out->height; y++)
-    for (int x = 0; x < out->width; x++) m = fmax(m, fabs(cr_image_px(out, x, y)[0] - roundf(cr_image_px(ref, x, y)[0])));
+    for (int x = 0; x < out->width; x++)
+      m = fmax(m, fabs(cr_image_px(out, x, y)[0] - roundf(cr_image_px(ref, x, y)[0])));
   assert_true(m <= 1.0);
   assert_int_equal(camreg(log, sizeof log, "undistort -c truth.yml -o bad.png blank_small.png"), 1);
-  assert_non_null(strstr(log, "blank_small.png is 320x240 but camera file truth.yml is for 640x480"));
+  assert_non_null(
+      strstr(log, "blank_small.png is 320x240 but camera file truth.yml is for 640x480"));
   assert_false(cr_file_exists(cr_test_path("bad.png")));
   cr_image_free(img), cr_image_free(out), cr_image_free(ref);
 }
@@ -153,10 +165,12 @@ static void write_points(int n, int planar, const char *f3, const char *f2) {
   double uv[64][2];
   for (int i = 0; i < n; i++) {
     double X[3] = {-50 + 100 * fmod(0.37 * i * i + 0.1, 1.0), -60 + 120 * fmod(0.61 * i + 0.3, 1.0),
-                   planar ? 5 : -30 + 60 * fmod(0.83 * i * i * i + 0.2, 1.0)}, xc[3];
+                   planar ? 5 : -30 + 60 * fmod(0.83 * i * i * i + 0.2, 1.0)},
+           xc[3];
     cr_pose_apply(&p, X, xc);
     assert_int_equal(cr_camera_project(&truth, xc, uv[i]), 0);
-    fprintf(a, "%s{\"label\": \"P%d\", \"position\": [%.12g, %.12g, %.12g]}", i ? ", " : "", i, -X[0], -X[1], X[2]);
+    fprintf(a, "%s{\"label\": \"P%d\", \"position\": [%.12g, %.12g, %.12g]}", i ? ", " : "", i,
+            -X[0], -X[1], X[2]);
   }
   for (int i = n - 1; i >= 0; i--) fprintf(b, "P%d,%.12g,%.12g\n", i, uv[i][0], uv[i][1]);
   fprintf(a, "]}]}\n");
@@ -166,14 +180,18 @@ static void write_points(int n, int planar, const char *f3, const char *f2) {
 static void test_pnp_and_dlt(void **state) {
   char log[16384];
   write_points(12, 0, "p3.mrk.json", "p2.csv");
-  assert_int_equal(camreg(log, sizeof log, "pnp -c truth.yml --points3d p3.mrk.json --points2d p2.csv -o pose.txt"), 0);
+  assert_int_equal(camreg(log, sizeof log,
+                          "pnp -c truth.yml --points3d p3.mrk.json --points2d p2.csv -o pose.txt"),
+                   0);
   cr_pose est, gt = world_pose();
   assert_int_equal(cr_pose_read(cr_test_path("pose.txt"), &est), 0);
   double ang, dist;
   cr_pose_difference(&est, &gt, &ang, &dist);
   assert_true(ang < 0.01 && dist < 0.01);
-  assert_int_equal(camreg(log, sizeof log, "dlt --points3d p3.mrk.json --points2d p2.csv --size 640x480 "
-                                           "-o dltcam.yml --pose dltpose.txt --distortion"), 0);
+  assert_int_equal(camreg(log, sizeof log,
+                          "dlt --points3d p3.mrk.json --points2d p2.csv --size 640x480 "
+                          "-o dltcam.yml --pose dltpose.txt --distortion"),
+                   0);
   cr_camera c;
   assert_int_equal(cr_camera_read(cr_test_path("dltcam.yml"), &c), 0);
   assert_near(c.fx, truth.fx, 1e-3 * truth.fx);
@@ -186,22 +204,39 @@ static void test_pnp_and_dlt(void **state) {
 static void test_landmark_bad_input(void **state) {
   char log[16384];
   write_points(3, 0, "few3.mrk.json", "few2.csv");
-  assert_int_equal(camreg(log, sizeof log, "pnp -c truth.yml --points3d few3.mrk.json --points2d few2.csv -o x.txt"), 1);
+  assert_int_equal(camreg(log, sizeof log,
+                          "pnp -c truth.yml --points3d few3.mrk.json --points2d few2.csv -o x.txt"),
+                   1);
   assert_non_null(strstr(log, "at least 4"));
   write_points(5, 0, "five3.mrk.json", "five2.csv");
-  assert_int_equal(camreg(log, sizeof log, "dlt --points3d five3.mrk.json --points2d five2.csv --size 640x480 -o x.yml --pose x.txt"), 1);
+  assert_int_equal(camreg(log, sizeof log,
+                          "dlt --points3d five3.mrk.json --points2d five2.csv --size 640x480 -o "
+                          "x.yml --pose x.txt"),
+                   1);
   assert_non_null(strstr(log, "at least 6"));
   write_points(10, 1, "flat3.mrk.json", "flat2.csv");
-  assert_int_equal(camreg(log, sizeof log, "dlt --points3d flat3.mrk.json --points2d flat2.csv --size 640x480 -o x.yml --pose x.txt"), 1);
+  assert_int_equal(camreg(log, sizeof log,
+                          "dlt --points3d flat3.mrk.json --points2d flat2.csv --size 640x480 -o "
+                          "x.yml --pose x.txt"),
+                   1);
   assert_non_null(strstr(log, "coplanar"));
-  assert_int_equal(camreg(log, sizeof log, "pnp -c truth.yml --points3d flat3.mrk.json --points2d five2.csv -o x.txt"), 1);
+  assert_int_equal(
+      camreg(log, sizeof log,
+             "pnp -c truth.yml --points3d flat3.mrk.json --points2d five2.csv -o x.txt"),
+      1);
   assert_non_null(strstr(log, "10 3-D points but 5 2-D points"));
   FILE *f = fopen(cr_test_path("empty.mrk.json"), "w");
   fprintf(f, "{\"markups\": [{\"coordinateSystem\": \"RAS\", \"controlPoints\": []}]}\n");
   fclose(f);
-  assert_int_equal(camreg(log, sizeof log, "pnp -c truth.yml --points3d empty.mrk.json --points2d five2.csv -o x.txt"), 1);
+  assert_int_equal(
+      camreg(log, sizeof log,
+             "pnp -c truth.yml --points3d empty.mrk.json --points2d five2.csv -o x.txt"),
+      1);
   assert_non_null(strstr(log, "empty.mrk.json: no defined points"));
-  assert_int_equal(camreg(log, sizeof log, "dlt --points3d flat3.mrk.json --points2d flat2.csv -o x.yml --pose x.txt"), 2);
+  assert_int_equal(
+      camreg(log, sizeof log,
+             "dlt --points3d flat3.mrk.json --points2d flat2.csv -o x.yml --pose x.txt"),
+      2);
   assert_false(cr_file_exists(cr_test_path("x.txt")));
   assert_false(cr_file_exists(cr_test_path("x.yml")));
 }

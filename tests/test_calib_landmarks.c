@@ -105,8 +105,12 @@ static void check_dlt(double sigma, double ktol, int n, unsigned long long seed)
 }
 
 // Noise-free: K within 0.1 %; 0.5 px noise: within 2 %.
-static void test_dlt_exact(void **state) { check_dlt(0.0, 0.001, 8, 3); }
-static void test_dlt_noisy(void **state) { check_dlt(0.5, 0.02, 40, 4); }
+static void test_dlt_exact(void **state) {
+  check_dlt(0.0, 0.001, 8, 3);
+}
+static void test_dlt_noisy(void **state) {
+  check_dlt(0.5, 0.02, 40, 4);
+}
 
 // With distortion on, k1 and k2 come back from exact data.
 static void test_dlt_distortion(void **state) {
@@ -144,10 +148,14 @@ static void write_text(const char *path, const char *text) {
 // Markups JSON in LPS: x and y negated to RAS; undefined points skipped.
 static void test_read_markups_json(void **state) {
   const char *p = cr_test_path("pts.mrk.json");
-  write_text(p, "{\"@schema\": \"x\", \"markups\": [{\"type\": \"Fiducial\", \"coordinateSystem\": \"LPS\","
-                " \"controlPoints\": [{\"id\": \"1\", \"label\": \"A\", \"position\": [1.5, -2.0, 3.0],"
-                " \"positionStatus\": \"defined\"}, {\"id\": \"2\", \"label\": \"B\", \"position\": [0, 0, 0],"
-                " \"positionStatus\": \"undefined\"}, {\"id\": \"3\", \"label\": \"C\", \"position\": [4, 5, -6]}]}]}");
+  write_text(
+      p,
+      "{\"@schema\": \"x\", \"markups\": [{\"type\": \"Fiducial\", \"coordinateSystem\": \"LPS\","
+      " \"controlPoints\": [{\"id\": \"1\", \"label\": \"A\", \"position\": [1.5, -2.0, 3.0],"
+      " \"positionStatus\": \"defined\"}, {\"id\": \"2\", \"label\": \"B\", \"position\": [0, 0, "
+      "0],"
+      " \"positionStatus\": \"undefined\"}, {\"id\": \"3\", \"label\": \"C\", \"position\": [4, 5, "
+      "-6]}]}]}");
   cr_landmarks *l;
   assert_int_equal(cr_landmarks_read3d(p, &l), 0);
   assert_int_equal(l->n, 2);
@@ -158,8 +166,9 @@ static void test_read_markups_json(void **state) {
   assert_near(l->p[2], 3.0, 1e-12);
   assert_near(l->p[3], -4.0, 1e-12);
   cr_landmarks_free(l);
-  write_text(p, "{\"markups\": [{\"coordinateSystem\": \"RAS\", \"controlPoints\": [{\"label\": \"A\","
-                " \"position\": [1, 2, 3], \"positionStatus\": \"undefined\"}]}]}");
+  write_text(p,
+             "{\"markups\": [{\"coordinateSystem\": \"RAS\", \"controlPoints\": [{\"label\": \"A\","
+             " \"position\": [1, 2, 3], \"positionStatus\": \"undefined\"}]}]}");
   assert_int_equal(cr_landmarks_read3d(p, &l), CR_EEMPTY);
   assert_non_null(strstr(cr_last_error(), "no defined points"));
   write_text(p, "{\"markups\": [");
@@ -190,7 +199,8 @@ static void test_read_fcsv(void **state) {
 // CSV with header and labels, matched by label to a shuffled 2-D file; unlabelled files
 // match by order; different counts are an error.
 static void test_csv_and_matching(void **state) {
-  const char *p3 = cr_test_path("p3.csv"), *p2 = cr_test_path("p2.csv"), *q2 = cr_test_path("q2.csv");
+  const char *p3 = cr_test_path("p3.csv"), *p2 = cr_test_path("p2.csv"),
+             *q2 = cr_test_path("q2.csv");
   write_text(p3, "label,x,y,z\nnasion,1,2,3\ntragus,4,5,6\n# comment\ninion,7,8,9\n");
   write_text(p2, "name,u,v\ninion,70,80\nnasion,10,20\ntragus,40,50\n");
   write_text(q2, "10,20\n40,50\n");
@@ -220,11 +230,11 @@ static void test_csv_and_matching(void **state) {
 int main(void) {
   cr_gsl_quiet();
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_pnp_noisy),         cmocka_unit_test(test_pnp_ransac_outliers),
-      cmocka_unit_test(test_pnp_too_few),       cmocka_unit_test(test_dlt_exact),
-      cmocka_unit_test(test_dlt_noisy),         cmocka_unit_test(test_dlt_distortion),
-      cmocka_unit_test(test_dlt_bad_input),     cmocka_unit_test(test_read_markups_json),
-      cmocka_unit_test(test_read_fcsv),         cmocka_unit_test(test_csv_and_matching),
+      cmocka_unit_test(test_pnp_noisy),     cmocka_unit_test(test_pnp_ransac_outliers),
+      cmocka_unit_test(test_pnp_too_few),   cmocka_unit_test(test_dlt_exact),
+      cmocka_unit_test(test_dlt_noisy),     cmocka_unit_test(test_dlt_distortion),
+      cmocka_unit_test(test_dlt_bad_input), cmocka_unit_test(test_read_markups_json),
+      cmocka_unit_test(test_read_fcsv),     cmocka_unit_test(test_csv_and_matching),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

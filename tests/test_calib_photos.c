@@ -28,7 +28,8 @@ static int setup(void **state) {
     if (cr_image_read(g.gl_pathv[i], &img, &bits)) return -1;
     g_views->width = img->width, g_views->height = img->height;
     g_views->names[i] = strdup(g.gl_pathv[i]);
-    if (cr_calib_find_corners(img, bits, 9, 6, g_views->corners + i * 108, &g_views->found[i])) return -1;
+    if (cr_calib_find_corners(img, bits, 9, 6, g_views->corners + i * 108, &g_views->found[i]))
+      return -1;
     if (!g_views->found[i]) print_message("warning: no 9x6 board in %s\n", g.gl_pathv[i]);
     cr_image_free(img);
   }
@@ -65,10 +66,11 @@ static void test_photos_rejection(void **state) {
   opt.reject = 1;
   cr_calib_result r;
   assert_int_equal(cr_calib_calibrate(g_views, &opt, &r), 0);
-  print_message("photos, rejection: rms %.4f -> %.4f px, %d/%d views, %d/%d corners, fx %.2f fy %.2f "
-                "cx %.2f cy %.2f\n",
-                r.rms_all, r.rms, r.n_used, r.n_views, r.corners_used, r.corners_total, r.cam.fx,
-                r.cam.fy, r.cam.cx, r.cam.cy);
+  print_message(
+      "photos, rejection: rms %.4f -> %.4f px, %d/%d views, %d/%d corners, fx %.2f fy %.2f "
+      "cx %.2f cy %.2f\n",
+      r.rms_all, r.rms, r.n_used, r.n_views, r.corners_used, r.corners_total, r.cam.fx, r.cam.fy,
+      r.cam.cx, r.cam.cy);
   assert_true(r.rms <= 0.2);
   assert_true(r.n_used >= 8);
   assert_true(r.corners_used >= r.corners_total / 2);
@@ -77,7 +79,8 @@ static void test_photos_rejection(void **state) {
 
 int main(void) {
   if (!cr_test_dataset("chessboards/left01.jpg")) {
-    fprintf(stderr, "SKIP: datasets/data/chessboards/left*.jpg not found (run datasets/fetch.sh)\n");
+    fprintf(stderr,
+            "SKIP: datasets/data/chessboards/left*.jpg not found (run datasets/fetch.sh)\n");
     return CR_TEST_SKIP;
   }
   const struct CMUnitTest tests[] = {

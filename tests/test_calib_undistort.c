@@ -10,7 +10,8 @@
 
 #include <stdlib.h>
 
-static const cr_camera cam = {320, 240, 300.0, 302.0, 161.5, 118.0, {-0.25, 0.08, 0.001, -0.0015, 0.0}};
+static const cr_camera cam = {
+    320, 240, 300.0, 302.0, 161.5, 118.0, {-0.25, 0.08, 0.001, -0.0015, 0.0}};
 
 // A smooth test image (max gradient ~8 grey/px): OpenCV's remap works on a 1/32 pixel
 // grid, so sharp edges would differ by interpolation-table rounding alone.
@@ -19,7 +20,8 @@ static cr_image *smooth_image(int channels) {
   for (int y = 0; y < img->height; y++)
     for (int x = 0; x < img->width; x++)
       for (int c = 0; c < channels; c++)
-        cr_image_px(img, x, y)[c] = (float)(128 + 100 * sin(0.07 * x + 0.5 * c) * cos(0.05 * y) + 20 * c);
+        cr_image_px(img, x, y)[c] =
+            (float)(128 + 100 * sin(0.07 * x + 0.5 * c) * cos(0.05 * y) + 20 * c);
   return img;
 }
 
@@ -52,18 +54,26 @@ static void compare(double alpha, int channels) {
   double N[9] = {nc.fx, 0, nc.cx, 0, nc.fy, nc.cy, 0, 0, 1};
   float *ref = malloc(sizeof(float) * cam.width * cam.height * channels);
   char err[256];
-  assert_int_equal(cvref_undistort(src->data, cam.width, cam.height, channels, src->stride, K, cam.dist, N,
-                                   ref, err, sizeof err), 0);
+  assert_int_equal(cvref_undistort(src->data, cam.width, cam.height, channels, src->stride, K,
+                                   cam.dist, N, ref, err, sizeof err),
+                   0);
   double m = max_diff(dst, ref, &nc);
-  print_message("alpha %g, %d channel(s): max |ours - cv::undistort| = %.4f grey\n", alpha, channels, m);
+  print_message("alpha %g, %d channel(s): max |ours - cv::undistort| = %.4f grey\n", alpha,
+                channels, m);
   assert_true(m <= 0.5);
   free(ref);
   cr_image_free(src), cr_image_free(dst);
 }
 
-static void test_matches_opencv_same_K(void **state) { compare(-1, 1); }
-static void test_matches_opencv_alpha1_rgb(void **state) { compare(1.0, 3); }
-static void test_matches_opencv_alpha0(void **state) { compare(0.0, 1); }
+static void test_matches_opencv_same_K(void **state) {
+  compare(-1, 1);
+}
+static void test_matches_opencv_alpha1_rgb(void **state) {
+  compare(1.0, 3);
+}
+static void test_matches_opencv_alpha0(void **state) {
+  compare(0.0, 1);
+}
 
 // Without distortion, undistortion with the same K is the identity.
 static void test_identity_without_distortion(void **state) {
@@ -84,8 +94,10 @@ static void test_size_mismatch(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_matches_opencv_same_K),   cmocka_unit_test(test_matches_opencv_alpha1_rgb),
-      cmocka_unit_test(test_matches_opencv_alpha0),   cmocka_unit_test(test_identity_without_distortion),
+      cmocka_unit_test(test_matches_opencv_same_K),
+      cmocka_unit_test(test_matches_opencv_alpha1_rgb),
+      cmocka_unit_test(test_matches_opencv_alpha0),
+      cmocka_unit_test(test_identity_without_distortion),
       cmocka_unit_test(test_size_mismatch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

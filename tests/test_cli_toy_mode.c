@@ -44,7 +44,8 @@ static char *slurp(const char *path) {
 // Camera z of the entry of the world ray (from the camera centre C along the camera
 // z-scaled direction dz, i.e. C + z dz is at camera depth z) into the box [lo, hi]; NaN
 // on a miss. The box is axis-aligned in world: a world-space slab test.
-static double box_entry_z(const double C[3], const double dz[3], const double lo[3], const double hi[3]) {
+static double box_entry_z(const double C[3], const double dz[3], const double lo[3],
+                          const double hi[3]) {
   double tn = 0, tf = INFINITY;
   for (int a = 0; a < 3; a++) {
     if (dz[a] == 0) {
@@ -99,7 +100,8 @@ static void test_toy_mode_through_the_cli(void **state) {
   assert_int_equal(cr_camera_write(cp, &cam), 0);
   assert_int_equal(cr_pose_write(pp, &pose, NULL), 0);
 
-  char *argv[] = {"camreg", "render", "-v", vol, "-c", cp, "-p", pp, "-m", "toy", "-o", out, "--depth", dep, NULL};
+  char *argv[] = {"camreg", "render", "-v", vol, "-c",      cp,  "-p", pp,
+                  "-m",     "toy",    "-o", out, "--depth", dep, NULL};
   assert_int_equal(cli(log, 14, argv), 0);
   assert_non_null(strstr(slurp(log), "pivot"));
   cr_image *img = NULL, *dimg = NULL;
@@ -135,7 +137,8 @@ static void test_toy_mode_through_the_cli(void **state) {
   // The toy makes no normals: a usage error naming the mode, and no output.
   char nrm[4096];
   snprintf(nrm, sizeof nrm, "%s", cr_test_path("toy_n.tif"));
-  char *argv_n[] = {"camreg", "render", "-v", vol, "-c", cp, "-p", pp, "-m", "toy", "-o", out, "--normal", nrm, NULL};
+  char *argv_n[] = {"camreg", "render", "-v", vol, "-c",       cp,  "-p", pp,
+                    "-m",     "toy",    "-o", out, "--normal", nrm, NULL};
   assert_int_equal(cli(log, 14, argv_n), 2);
   assert_int_equal(access(nrm, F_OK), -1);
 

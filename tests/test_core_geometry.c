@@ -31,7 +31,8 @@ static void test_rodrigues_analytic(void **state) {
   assert_near(y[0], 0, 1e-15);
   assert_near(y[1], 1, 1e-15);
   // Round trips, including angles near 0 and near pi.
-  double cases[5][3] = {{0.1, -0.2, 0.3}, {1e-9, 0, -2e-9}, {0, 3.1415, 0}, {2.0, 1.0, -1.5}, {0, 0, 0}};
+  double cases[5][3] = {
+      {0.1, -0.2, 0.3}, {1e-9, 0, -2e-9}, {0, 3.1415, 0}, {2.0, 1.0, -1.5}, {0, 0, 0}};
   for (int c = 0; c < 5; c++) {
     double back[3];
     cr_rotation_from_rvec(R, cases[c]);
@@ -44,7 +45,8 @@ static void test_rodrigues_analytic(void **state) {
 }
 
 static void test_compose_inverse(void **state) {
-  double r1[3] = {0.2, 0.3, -0.1}, t1[3] = {10, -5, 200}, r2[3] = {-0.5, 0.1, 0.7}, t2[3] = {1, 2, 3};
+  double r1[3] = {0.2, 0.3, -0.1}, t1[3] = {10, -5, 200}, r2[3] = {-0.5, 0.1, 0.7},
+         t2[3] = {1, 2, 3};
   cr_pose a = cr_pose_from_rvec_tvec(r1, t1), b = cr_pose_from_rvec_tvec(r2, t2);
   cr_pose ab = cr_pose_compose(&a, &b), ai = cr_pose_inverse(&a);
   double x[3] = {3, -7, 11}, y1[3], y2[3], z[3];
@@ -93,7 +95,9 @@ static void test_projection_matches_opencv(void **state) {
       for (int a = 0; a < 3; a++) X[n][a] = cr_rng_below(&rng, 2001) / 10.0 - 100.0;
     double K[9] = {cam.fx, 0, cam.cx, 0, cam.fy, cam.cy, 0, 0, 1};
     char err[256];
-    assert_int_equal(cvref_project_points(&X[0][0], 50, rvec, tvec, K, cam.dist, &uv_cv[0][0], err, sizeof err), 0);
+    assert_int_equal(
+        cvref_project_points(&X[0][0], 50, rvec, tvec, K, cam.dist, &uv_cv[0][0], err, sizeof err),
+        0);
     for (int n = 0; n < 50; n++) {
       double xc[3], uv[2];
       cr_pose_apply(&pose, X[n], xc);
@@ -158,7 +162,8 @@ static void test_camera_yaml_round_trip_and_opencv_file(void **state) {
         "distortion_coefficients: !!opencv-matrix\n   rows: 1\n   cols: 5\n   dt: d\n"
         "   data: [ -2.6637260909660682e-01, -3.8588898922304653e-02,\n"
         "       1.7831947042852964e-03, -2.8122100441115472e-04, 2.3839153080878486e-01 ]\n"
-        "avg_reprojection_error: 3.9259098975581364e-01\n", f);
+        "avg_reprojection_error: 3.9259098975581364e-01\n",
+        f);
   fclose(f);
   assert_int_equal(cr_camera_read(q, &back), 0);
   assert_near(back.fx, 535.91573396163199, 1e-9);

@@ -15,7 +15,8 @@ static cr_image *ramp(int w, int h, int c, float scale) {
   cr_image *img = cr_image_new(w, h, c);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
-      for (int k = 0; k < c; k++) cr_image_px(img, x, y)[k] = (float)(((x * 7 + y * 13 + k * 101) % 256) * scale);
+      for (int k = 0; k < c; k++)
+        cr_image_px(img, x, y)[k] = (float)(((x * 7 + y * 13 + k * 101) % 256) * scale);
   return img;
 }
 
@@ -135,9 +136,12 @@ static void test_bad_input(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_png8_rgb_round_trip), cmocka_unit_test(test_png16_stays_16),
-      cmocka_unit_test(test_float_tiff_round_trip), cmocka_unit_test(test_views_and_grey),
-      cmocka_unit_test(test_resize_area_halves), cmocka_unit_test(test_nifti_image),
+      cmocka_unit_test(test_png8_rgb_round_trip),
+      cmocka_unit_test(test_png16_stays_16),
+      cmocka_unit_test(test_float_tiff_round_trip),
+      cmocka_unit_test(test_views_and_grey),
+      cmocka_unit_test(test_resize_area_halves),
+      cmocka_unit_test(test_nifti_image),
       cmocka_unit_test(test_bad_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

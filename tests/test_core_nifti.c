@@ -159,7 +159,8 @@ static void test_sform_wins_over_qform(void **state) {
 }
 
 static void test_scl_slope_and_datatypes(void **state) {
-  const int types[] = {DT_UINT8, DT_INT8, DT_UINT16, DT_INT16, DT_UINT32, DT_INT32, DT_FLOAT32, DT_FLOAT64};
+  const int types[] = {DT_UINT8,  DT_INT8,  DT_UINT16,  DT_INT16,
+                       DT_UINT32, DT_INT32, DT_FLOAT32, DT_FLOAT64};
   for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
     const char *p = cr_test_path("dt.nii");
     write_test_nifti(p, types[t], 1, setup_sform, 2.5, -7);
@@ -241,7 +242,8 @@ static void test_nibabel_agrees(void **state) {
     print_message("nibabel not installed: cross-check skipped\n");
     skip();
   }
-  const char *files[3] = {cr_test_path("nb_s.nii"), cr_test_path("nb_q.nii"), cr_test_path("nb_both.nii")};
+  const char *files[3] = {cr_test_path("nb_s.nii"), cr_test_path("nb_q.nii"),
+                          cr_test_path("nb_both.nii")};
   write_test_nifti(files[0], DT_INT16, 1, setup_sform, 1.5, 2);
   write_test_nifti(files[1], DT_INT16, 1, setup_qform_qfac, 1.5, 2);
   write_test_nifti(files[2], DT_INT16, 1, setup_both, 1.5, 2);
@@ -281,7 +283,9 @@ static void test_bad_input(void **state) {
   // A truncated .nii.gz: header intact, data cut short.
   const char *full = cr_test_path("full.nii.gz"), *cut = cr_test_path("cut.nii.gz");
   write_test_nifti(full, DT_FLOAT64, 2, setup_sform, 0, 0);
-  assert_int_equal(cr_test_system("head -c $(( $(stat -c %%s '%s') * 6 / 10 )) '%s' > '%s'", full, full, cut), 0);
+  assert_int_equal(
+      cr_test_system("head -c $(( $(stat -c %%s '%s') * 6 / 10 )) '%s' > '%s'", full, full, cut),
+      0);
   assert_int_not_equal(cr_volume_load(cut, 0, &vol, NULL), 0);
   assert_null(vol);
   assert_non_null(strstr(cr_last_error(), "cut.nii.gz"));

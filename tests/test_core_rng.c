@@ -90,8 +90,8 @@ static void test_streams_are_independent(void **state) {
   (void)state;
   cr_rng base = cr_rng_make(1, 5), child = cr_rng_split(&base, 0);
   // Seed + 1, stream + 1, two sub-streams, and a split of a split.
-  cr_rng g[6] = {base, cr_rng_make(2, 5), cr_rng_make(1, 6), child, cr_rng_split(&base, 1),
-                 cr_rng_split(&child, 0)};
+  cr_rng g[6] = {base,  cr_rng_make(2, 5),      cr_rng_make(1, 6),
+                 child, cr_rng_split(&base, 1), cr_rng_split(&child, 0)};
   enum { M = 256 };
   static uint64_t v[6][M];
   for (int s = 0; s < 6; s++) {
@@ -132,8 +132,8 @@ static void test_uniform_moments_and_range(void **state) {
     s += u, s2 += (u - 0.5) * (u - 0.5);
     lo = fmin(lo, u), hi = fmax(hi, u);
   }
-  assert_near(s / n, 0.5, 5 * sqrt(1.0 / 12 / n));            // sd of U: 1/sqrt(12)
-  assert_near(s2 / n, 1.0 / 12, 5 * sqrt(1.0 / 180 / n));     // Var((U - 1/2)^2) = 1/80 - 1/144
+  assert_near(s / n, 0.5, 5 * sqrt(1.0 / 12 / n));        // sd of U: 1/sqrt(12)
+  assert_near(s2 / n, 1.0 / 12, 5 * sqrt(1.0 / 180 / n)); // Var((U - 1/2)^2) = 1/80 - 1/144
   assert_near((double)odd / n, 0.5, 5 * sqrt(0.25 / n));
   assert_true(lo < 20.0 / n && hi > 1 - 20.0 / n); // P(min > 20/n) = e^-20
   // 64 equal bins of the uniform: chi-square with 63 degrees of freedom.

@@ -20,7 +20,9 @@ static cr_volume *oblique_volume(void) {
   return cr_volume_new(9, 7, 6, (const double(*)[4])A);
 }
 
-static double linear_field(const double x[3]) { return 3.0 + 0.5 * x[0] - 1.25 * x[1] + 2.0 * x[2]; }
+static double linear_field(const double x[3]) {
+  return 3.0 + 0.5 * x[0] - 1.25 * x[1] + 2.0 * x[2];
+}
 
 static void test_exact_at_centres(void **state) {
   cr_volume *v = oblique_volume();

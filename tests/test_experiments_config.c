@@ -53,18 +53,18 @@ static void test_empty_config_gives_defaults(void **state) {
 
 static void test_values_are_read(void **state) {
   (void)state;
-  const char *path = write_cfg("full.cfg",
-                               "name = \"full\";\n"
-                               "camera = { width = 320; height = 240; fov_deg = 50.0; };\n"
-                               "views = { distance_mm = [100.0, 200.0]; axis = [0.0, 2.0, 0.0];\n"
-                               "          roll_deg = [-10.0, 10.0]; opening_mm = 30.0; targets = 16; };\n"
-                               "photo = { noise = 5.0; jpeg_quality = 70; };\n"
-                               "registration = { metric = \"mi\"; levels = 2; optimizer = \"powell\";\n"
-                               "  step = [1.5, 0.5]; xtol = 0.02; clahe = 0; vesselness = true; };\n"
-                               "methods = ( { name = \"a\"; }, { name = \"b\"; optimizer = \"cmaes\";\n"
-                               "  mode = \"mesh\"; smooth = 7; max-evals = 99; starts = 1; } );\n"
-                               "start = { rotation_deg = 5.0; translation_mm = 7; };\n"
-                               "trials = 7; success_mm = 1.5; seed = 99;\n");
+  const char *path = write_cfg(
+      "full.cfg", "name = \"full\";\n"
+                  "camera = { width = 320; height = 240; fov_deg = 50.0; };\n"
+                  "views = { distance_mm = [100.0, 200.0]; axis = [0.0, 2.0, 0.0];\n"
+                  "          roll_deg = [-10.0, 10.0]; opening_mm = 30.0; targets = 16; };\n"
+                  "photo = { noise = 5.0; jpeg_quality = 70; };\n"
+                  "registration = { metric = \"mi\"; levels = 2; optimizer = \"powell\";\n"
+                  "  step = [1.5, 0.5]; xtol = 0.02; clahe = 0; vesselness = true; };\n"
+                  "methods = ( { name = \"a\"; }, { name = \"b\"; optimizer = \"cmaes\";\n"
+                  "  mode = \"mesh\"; smooth = 7; max-evals = 99; starts = 1; } );\n"
+                  "start = { rotation_deg = 5.0; translation_mm = 7; };\n"
+                  "trials = 7; success_mm = 1.5; seed = 99;\n");
   cr_exp_config cfg;
   assert_int_equal(cr_exp_config_load(path, &cfg), 0);
   assert_string_equal(cfg.name, "full");
@@ -117,17 +117,19 @@ static void test_unknown_key(void **state) {
   expect_error("unk1.cfg", "trials = 3;\n\ntrails = 4;\n", 3, "trails");
   expect_error("unk2.cfg", "views = {\n  distance_mm = [1.0, 2.0];\n  oppening_mm = 3.0;\n};\n", 3,
                "oppening_mm");
-  expect_error("unk3.cfg", "methods = (\n { name = \"a\"; },\n { name = \"b\"; metirc = \"ncc\"; }\n);\n", 3,
+  expect_error("unk3.cfg",
+               "methods = (\n { name = \"a\"; },\n { name = \"b\"; metirc = \"ncc\"; }\n);\n", 3,
                "methods[1].metirc");
 }
 
 static void test_bad_values(void **state) {
   (void)state;
-  expect_error("bad1.cfg", "trials = 3;\nviews = { distance_mm = [300.0, 150.0]; };\n", 2, "views.distance_mm");
+  expect_error("bad1.cfg", "trials = 3;\nviews = { distance_mm = [300.0, 150.0]; };\n", 2,
+               "views.distance_mm");
   expect_error("bad2.cfg", "\ntrials = -1;\n", 2, "trials");
   expect_error("bad3.cfg", "success_mm = \"two\";\n", 1, "success_mm");
-  expect_error("bad4.cfg", "methods = (\n { name = \"a\"; },\n { optimizer = \"newton\"; }\n);\n", 3,
-               "methods[1].optimizer");
+  expect_error("bad4.cfg", "methods = (\n { name = \"a\"; },\n { optimizer = \"newton\"; }\n);\n",
+               3, "methods[1].optimizer");
   expect_error("bad5.cfg", "registration = {\n  metric = \"nc\";\n};\n", 2, "registration.metric");
   expect_error("bad6.cfg", "start = { bins_mm = [0.0, 5.0, 5.0]; };\n", 1, "start.bins_mm");
   expect_error("bad7.cfg", "trials = 2;\ntrial = \"magic\";\n", 2, "trial");
@@ -160,9 +162,12 @@ static void test_syntax_error_names_line(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_empty_config_gives_defaults), cmocka_unit_test(test_values_are_read),
-      cmocka_unit_test(test_hash_follows_content),         cmocka_unit_test(test_unknown_key),
-      cmocka_unit_test(test_bad_values),                   cmocka_unit_test(test_missing_file),
+      cmocka_unit_test(test_empty_config_gives_defaults),
+      cmocka_unit_test(test_values_are_read),
+      cmocka_unit_test(test_hash_follows_content),
+      cmocka_unit_test(test_unknown_key),
+      cmocka_unit_test(test_bad_values),
+      cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_syntax_error_names_line),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,17 +36,20 @@ static void test_projection_distance(void **state) {
   b.t[0] = 1; // 1 mm sideways: 200 / 100 = 2 px for the first point, 1 px for the second
   double d;
   int used;
-  assert_int_equal(cr_exp_projection_distance(&cam, &a, &b, (const double(*)[3])X, 2, &d, &used), 0);
+  assert_int_equal(cr_exp_projection_distance(&cam, &a, &b, (const double(*)[3])X, 2, &d, &used),
+                   0);
   assert_int_equal(used, 2);
   assert_near(d, 1.5, 1e-12);
   // A point behind one camera is left out; none in front is CR_EEMPTY.
   b.t[2] = -150; // second point at z = 50, first at z = -50
-  assert_int_equal(cr_exp_projection_distance(&cam, &a, &b, (const double(*)[3])X, 2, &d, &used), 0);
+  assert_int_equal(cr_exp_projection_distance(&cam, &a, &b, (const double(*)[3])X, 2, &d, &used),
+                   0);
   assert_int_equal(used, 1);
   // b sees (11, 5, 50) at (94, 70), a sees (10, 5, 200) at (60, 55).
   assert_near(d, hypot(34, 15), 1e-9);
   b.t[2] = -300;
-  assert_int_equal(cr_exp_projection_distance(&cam, &a, &b, (const double(*)[3])X, 2, &d, &used), CR_EEMPTY);
+  assert_int_equal(cr_exp_projection_distance(&cam, &a, &b, (const double(*)[3])X, 2, &d, &used),
+                   CR_EEMPTY);
 }
 
 static void test_pose_errors(void **state) {
@@ -93,7 +96,7 @@ static void test_summary_quantiles(void **state) {
   for (int i = 0; i < 20; i++) {
     rows[i].trial = 19 - i; // unsorted input
     snprintf(rows[i].method, sizeof rows[i].method, "%s", i % 2 ? "b" : "a");
-    rows[i].final_mtre_mm = i / 2 + 1; // a and b: 1..10 each
+    rows[i].final_mtre_mm = i / 2 + 1;           // a and b: 1..10 each
     rows[i].success = rows[i].final_mtre_mm < 2; // one success each
     rows[i].bin_hi_mm = 5;
     rows[i].time_s = i % 2 ? 2.0 : 1.0;
@@ -107,24 +110,35 @@ static void test_summary_quantiles(void **state) {
   assert_non_null(fgets(line, sizeof line, f)); // header
   assert_non_null(fgets(line, sizeof line, f));
   // The method of trial 0 (i = 19: "b") comes first.
-  assert_int_equal(sscanf(line, "%31s %d %d %lf%% %lf %lf %lf %lf %lf", name, &trials, &failed, &succ,
-                          &med, &p90, &cap, &tm, &ev), 9);
+  assert_int_equal(sscanf(line, "%31s %d %d %lf%% %lf %lf %lf %lf %lf", name, &trials, &failed,
+                          &succ, &med, &p90, &cap, &tm, &ev),
+                   9);
   assert_string_equal(name, "b");
   assert_int_equal(trials, 10);
   assert_near(succ, 10.0, 1e-9);
-  assert_near(med, 5.5, 1e-9);  // median of 1..10
-  assert_near(p90, 9.1, 1e-9);  // 1 + 0.9 * 9
-  assert_near(cap, 0.0, 0);     // 10% success in the only bin
+  assert_near(med, 5.5, 1e-9); // median of 1..10
+  assert_near(p90, 9.1, 1e-9); // 1 + 0.9 * 9
+  assert_near(cap, 0.0, 0);    // 10% success in the only bin
   assert_near(tm, 2.0, 1e-9);
   fclose(f);
 }
 
 static void test_row_round_trip(void **state) {
   (void)state;
-  cr_exp_row r = {.trial = 12, .sample = 6, .method = "nm", .status = -3, .bin_lo_mm = 5,
-                  .bin_hi_mm = 10, .init_mtre_mm = 7.123456789, .final_mtre_mm = 0.25,
-                  .init_proj_px = NAN, .success = 1, .evals = 321, .time_s = 0.5,
-                  .gt_rvec = {0.1, 0.2, 0.3}, .final_tvec = {-1e-3, 4, 250}};
+  cr_exp_row r = {.trial = 12,
+                  .sample = 6,
+                  .method = "nm",
+                  .status = -3,
+                  .bin_lo_mm = 5,
+                  .bin_hi_mm = 10,
+                  .init_mtre_mm = 7.123456789,
+                  .final_mtre_mm = 0.25,
+                  .init_proj_px = NAN,
+                  .success = 1,
+                  .evals = 321,
+                  .time_s = 0.5,
+                  .gt_rvec = {0.1, 0.2, 0.3},
+                  .final_tvec = {-1e-3, 4, 250}};
   char a[CR_EXP_CSV_LINE_MAX], b[CR_EXP_CSV_LINE_MAX];
   assert_true(cr_exp_row_format(&r, a, sizeof a) > 0);
   cr_exp_row q;
@@ -162,7 +176,8 @@ static void test_trials_follow_the_spec(void **state) {
     assert_int_equal(t.method, i % 2);
     // The surface point is on the ellipsoid, within the axis cone.
     double q = 0, d[3], eye[3], v[3], zc[3] = {0, 0, 1}, zw[3];
-    for (int a = 0; a < 3; a++) q += pow((t.surface_point[a] - scene->centre[a]) / scene->radii[a], 2);
+    for (int a = 0; a < 3; a++)
+      q += pow((t.surface_point[a] - scene->centre[a]) / scene->radii[a], 2);
     assert_near(q, 1.0, 1e-9);
     cr_vec3_sub(d, t.surface_point, scene->centre);
     cr_vec3_normalize(d);
@@ -175,7 +190,8 @@ static void test_trials_follow_the_spec(void **state) {
     assert_true(dist >= cfg.dist_min_mm - 1e-9 && dist <= cfg.dist_max_mm + 1e-9);
     cr_mat3_apply_transpose(zw, t.gt.R, zc);
     assert_near(cr_vec3_dot(zw, v), 1.0, 1e-9);
-    assert_true(acos(fmin(1, -cr_vec3_dot(v, t.surface_normal))) * 180 / M_PI <= cfg.view_cone_deg + 1e-9);
+    assert_true(acos(fmin(1, -cr_vec3_dot(v, t.surface_normal))) * 180 / M_PI <=
+                cfg.view_cone_deg + 1e-9);
     // Start pose at an initial mTRE inside its bin (bins: 0-5-10-15-20, sample % 4).
     double m = cr_reg_mtre(&t.start, &t.gt, (const double(*)[3])t.targets, t.n_targets);
     assert_int_equal(t.bin, (int)(t.sample % 4));
@@ -205,7 +221,8 @@ static void test_pose_at_mtre_hits_target(void **state) {
   (void)state;
   double X[3][3] = {{0, 0, 0}, {20, 0, 0}, {0, 20, 5}}, pivot[3] = {20.0 / 3, 20.0 / 3, 5.0 / 3};
   cr_pose gt;
-  assert_int_equal(cr_pose_look_at(&gt, (double[3]){0, 0, 200}, (double[3]){0, 0, 0}, (double[3]){0, 1, 0}), 0);
+  assert_int_equal(
+      cr_pose_look_at(&gt, (double[3]){0, 0, 200}, (double[3]){0, 0, 0}, (double[3]){0, 1, 0}), 0);
   double u[6] = {0.3, -0.2, 0.5, 0.1, 0.6, -0.5};
   for (double m = 0.5; m < 40; m *= 2) {
     cr_pose p;
@@ -239,10 +256,14 @@ static void test_ellipsoid_fit(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_mtre_translation_and_rotation), cmocka_unit_test(test_projection_distance),
-      cmocka_unit_test(test_pose_errors),                    cmocka_unit_test(test_capture_range),
-      cmocka_unit_test(test_summary_quantiles),              cmocka_unit_test(test_row_round_trip),
-      cmocka_unit_test(test_trials_follow_the_spec),         cmocka_unit_test(test_pose_at_mtre_hits_target),
+      cmocka_unit_test(test_mtre_translation_and_rotation),
+      cmocka_unit_test(test_projection_distance),
+      cmocka_unit_test(test_pose_errors),
+      cmocka_unit_test(test_capture_range),
+      cmocka_unit_test(test_summary_quantiles),
+      cmocka_unit_test(test_row_round_trip),
+      cmocka_unit_test(test_trials_follow_the_spec),
+      cmocka_unit_test(test_pose_at_mtre_hits_target),
       cmocka_unit_test(test_ellipsoid_fit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,14 +42,17 @@ static void test_registration_trial_on_phantom(void **state) {
   const char *cfg_path = cr_test_path("reg.cfg");
   FILE *f = fopen(cfg_path, "w");
   assert_non_null(f);
-  fprintf(f, "trial = \"registration\";\nvolume = { file = \"%s\"; threshold = 100.0; };\n"
-             "camera = { width = 96; height = 72; fov_deg = 40.0; };\n"
-             "views = { distance_mm = [150.0, 180.0]; opening_mm = 50.0; targets = 32; };\n"
-             "photo = { supersample = 1; jpeg_quality = 0; occluders = 0; noise = 1.0; };\n"
-             "registration = { mode = \"probe\"; metric = \"ncc\"; optimizer = \"powell\"; levels = 1;"
-             " max_evals = 40; starts = 1; };\n"
-             "methods = ( { name = \"probe\"; }, { name = \"mesh\"; mode = \"mesh\"; metric = \"ngf\"; } );\n"
-             "start = { bins_mm = [2.0, 3.0]; };\ntrials = 2;\nseed = 4;\n", nii);
+  fprintf(f,
+          "trial = \"registration\";\nvolume = { file = \"%s\"; threshold = 100.0; };\n"
+          "camera = { width = 96; height = 72; fov_deg = 40.0; };\n"
+          "views = { distance_mm = [150.0, 180.0]; opening_mm = 50.0; targets = 32; };\n"
+          "photo = { supersample = 1; jpeg_quality = 0; occluders = 0; noise = 1.0; };\n"
+          "registration = { mode = \"probe\"; metric = \"ncc\"; optimizer = \"powell\"; levels = 1;"
+          " max_evals = 40; starts = 1; };\n"
+          "methods = ( { name = \"probe\"; }, { name = \"mesh\"; mode = \"mesh\"; metric = "
+          "\"ngf\"; } );\n"
+          "start = { bins_mm = [2.0, 3.0]; };\ntrials = 2;\nseed = 4;\n",
+          nii);
   fclose(f);
   cr_exp_config cfg;
   assert_int_equal(cr_exp_config_load(cfg_path, &cfg), 0);

@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char cfg_text[] =
-    "trials = 12;\nseed = 7;\n"
-    "registration = { max_evals = 400; levels = 1; };\n"
-    "methods = ( { name = \"powell\"; optimizer = \"powell\"; }, { name = \"nm\"; optimizer = \"nelder-mead\"; } );\n"
-    "start = { bins_mm = [0.0, 2.0, 8.0]; };\n";
+static const char cfg_text[] = "trials = 12;\nseed = 7;\n"
+                               "registration = { max_evals = 400; levels = 1; };\n"
+                               "methods = ( { name = \"powell\"; optimizer = \"powell\"; }, { name "
+                               "= \"nm\"; optimizer = \"nelder-mead\"; } );\n"
+                               "start = { bins_mm = [0.0, 2.0, 8.0]; };\n";
 
 static void load(const char *name, const char *text, cr_exp_config *cfg) {
   const char *path = cr_test_path(name);
@@ -29,7 +29,8 @@ static void load(const char *name, const char *text, cr_exp_config *cfg) {
 }
 
 // Runs into folder `dir` and returns the stats.
-static cr_exp_run_stats run(const cr_exp_config *cfg, const char *dir, int threads, int k, int n, long max_new) {
+static cr_exp_run_stats run(const cr_exp_config *cfg, const char *dir, int threads, int k, int n,
+                            long max_new) {
   cr_exp_run_options o = cr_exp_run_defaults();
   o.threads = threads, o.shard_k = k, o.shard_n = n, o.max_new = max_new;
   cr_exp_run_stats st;
@@ -125,9 +126,12 @@ static void test_shards_merge_to_the_unsharded_run(void **state) {
   assert_false(cr_file_exists(cr_test_path("bad.csv")));
   // Results of another config do not merge.
   cr_exp_config other;
-  load("o.cfg", "trials = 12;\nseed = 8;\nregistration = { max_evals = 400; levels = 1; };\n"
-                "methods = ( { name = \"powell\"; optimizer = \"powell\"; }, { name = \"nm\"; optimizer = \"nelder-mead\"; } );\n"
-                "start = { bins_mm = [0.0, 2.0, 8.0]; };\n", &other);
+  load("o.cfg",
+       "trials = 12;\nseed = 8;\nregistration = { max_evals = 400; levels = 1; };\n"
+       "methods = ( { name = \"powell\"; optimizer = \"powell\"; }, { name = \"nm\"; optimizer = "
+       "\"nelder-mead\"; } );\n"
+       "start = { bins_mm = [0.0, 2.0, 8.0]; };\n",
+       &other);
   cr_exp_run_stats o2 = run(&other, "other", 2, 2, 2, 0);
   const char *mixed[2] = {s1.csv_path, o2.csv_path};
   assert_int_equal(cr_exp_merge(mixed, 2, cr_test_path("bad.csv")), CR_EFORMAT);
@@ -198,7 +202,10 @@ static void test_resume_refuses_another_config(void **state) {
 static void test_identity_trial_keeps_the_start(void **state) {
   (void)state;
   cr_exp_config cfg;
-  load("i.cfg", "trial = \"identity\";\ntrials = 10;\nstart = { rotation_deg = 3.0; translation_mm = 3.0; };\n", &cfg);
+  load("i.cfg",
+       "trial = \"identity\";\ntrials = 10;\nstart = { rotation_deg = 3.0; translation_mm = 3.0; "
+       "};\n",
+       &cfg);
   cr_exp_run_stats st = run(&cfg, "ident", 2, 1, 1, 0);
   cr_exp_meta m;
   cr_exp_row *rows;
@@ -210,7 +217,8 @@ static void test_identity_trial_keeps_the_start(void **state) {
     assert_int_equal(rows[i].evals, 0);
     assert_int_equal(rows[i].success, rows[i].init_mtre_mm < 2.0);
     // Range mode: 2 mm bins around the drawn initial mTRE.
-    assert_true(rows[i].bin_lo_mm <= rows[i].init_mtre_mm && rows[i].init_mtre_mm < rows[i].bin_hi_mm);
+    assert_true(rows[i].bin_lo_mm <= rows[i].init_mtre_mm &&
+                rows[i].init_mtre_mm < rows[i].bin_hi_mm);
     assert_near(rows[i].bin_hi_mm - rows[i].bin_lo_mm, 2.0, 0);
   }
   free(rows);

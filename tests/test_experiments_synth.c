@@ -78,7 +78,8 @@ static void test_vessels_are_red_where_the_phantom_has_them(void **state) {
   cr_render_options rp = cr_render_defaults(&cr_render_mode_surface);
   cr_renderer *r;
   assert_int_equal(cr_status_of(r = cr_renderer_new(phantom, NULL, &rp)), 0);
-  cr_image *img = cr_image_new(cam.width, cam.height, 1), *xyz = cr_image_new(cam.width, cam.height, 3);
+  cr_image *img = cr_image_new(cam.width, cam.height, 1),
+           *xyz = cr_image_new(cam.width, cam.height, 3);
   cr_render_out out = {img, NULL, xyz, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &pose, &out), 0);
   cr_phantom_options pp = cr_phantom_defaults();
@@ -91,8 +92,10 @@ static void test_vessels_are_red_where_the_phantom_has_them(void **state) {
       double P[3] = {X[0], X[1], X[2]};
       float v = cr_phantom_value(&pp, P, 0);
       double ratio = c[0] / (c[1] + 1.0);
-      if (v >= pp.vessel - 1) ratio_vessel += ratio, nv++;
-      else if (fabs(v - pp.gm) < 1) ratio_cortex += ratio, nc++;
+      if (v >= pp.vessel - 1)
+        ratio_vessel += ratio, nv++;
+      else if (fabs(v - pp.gm) < 1)
+        ratio_cortex += ratio, nc++;
     }
   assert_true(nv > 20 && nc > 200);
   print_message("red/green: vessels %.2f (%d px), cortex %.2f (%d px)\n", ratio_vessel / nv, nv,

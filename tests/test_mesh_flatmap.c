@@ -17,7 +17,8 @@ static cr_mesh *hemisphere(double r, int nt, int np) {
     for (int j = 0; j < np; j++) {
       double th = i * M_PI / 2 / nt, ph = 2 * M_PI * j / np;
       float *p = m->xyz + 3 * (1 + (i - 1) * np + j);
-      p[0] = (float)(r * sin(th) * cos(ph)), p[1] = (float)(r * sin(th) * sin(ph)), p[2] = (float)(r * cos(th));
+      p[0] = (float)(r * sin(th) * cos(ph)), p[1] = (float)(r * sin(th) * sin(ph)),
+      p[2] = (float)(r * cos(th));
     }
   int t = 0;
   for (int j = 0; j < np; j++) {
@@ -106,8 +107,9 @@ static void test_hemisphere_analytic(void **state) {
   cr_flat_stats st;
   cr_pose pose = top_view();
   assert_int_equal(cr_mesh_flatten(m, &pose, CR_FLAT_PLANAR, uv, &st), 0);
-  print_message("hemisphere planar: area scale %.4f (0.5), area %.4f (ln2 = 0.6931), angle %.4f (1)\n",
-                st.area_scale, st.area_distortion, st.angle_distortion);
+  print_message(
+      "hemisphere planar: area scale %.4f (0.5), area %.4f (ln2 = 0.6931), angle %.4f (1)\n",
+      st.area_scale, st.area_distortion, st.angle_distortion);
   assert_near(st.area_scale, 0.5, 0.025);
   assert_near(st.area_distortion, log(2.0), 0.05 * log(2.0));
   assert_near(st.angle_distortion, 1.0, 0.05);

@@ -18,7 +18,8 @@ static cr_mesh *sample_mesh(void) {
   for (int k = 0; k < 14; k++)
     for (int j = 0; j < 14; j++)
       for (int i = 0; i < 14; i++)
-        v->data[cr_volume_index(v, i, j, k)] = (float)(5.2 - sqrt(pow(i - 6.6, 2) + pow(j - 7.1, 2) + pow(k - 6.3, 2)));
+        v->data[cr_volume_index(v, i, j, k)] =
+            (float)(5.2 - sqrt(pow(i - 6.6, 2) + pow(j - 7.1, 2) + pow(k - 6.3, 2)));
   double M[4][4] = {{1, 0, 0, 30}, {0, 1, 0, -20}, {0, 0, 1, 10}, {0, 0, 0, 1}};
   cr_volume_set_affine(v, M);
   cr_mesh *m = NULL;
@@ -35,7 +36,8 @@ static cr_mesh *sample_mesh(void) {
 }
 
 // Same triangles (corner by corner) at the same places; attributes as asked.
-static void assert_same_mesh(const cr_mesh *a, const cr_mesh *b, int normals, int scalars, int colours) {
+static void assert_same_mesh(const cr_mesh *a, const cr_mesh *b, int normals, int scalars,
+                             int colours) {
   assert_int_equal(a->n_triangles, b->n_triangles);
   for (int t = 0; t < a->n_triangles; t++)
     for (int k = 0; k < 3; k++) {
@@ -54,9 +56,14 @@ static void assert_same_mesh(const cr_mesh *a, const cr_mesh *b, int normals, in
 
 static void test_round_trips(void **state) {
   cr_mesh *m = sample_mesh();
-  const struct { const char *name; int ascii, normals, scalars, colours; } f[] = {
-      {"m.ply", 0, 1, 1, 1}, {"ma.ply", 1, 1, 1, 1}, {"m.stl", 0, 0, 0, 0},
-      {"m.obj", 0, 1, 0, 1}, {"m.vtk", 0, 1, 1, 1}};
+  const struct {
+    const char *name;
+    int ascii, normals, scalars, colours;
+  } f[] = {{"m.ply", 0, 1, 1, 1},
+           {"ma.ply", 1, 1, 1, 1},
+           {"m.stl", 0, 0, 0, 0},
+           {"m.obj", 0, 1, 0, 1},
+           {"m.vtk", 0, 1, 1, 1}};
   for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
     for (int space = 0; space < 2; space++) {
       const char *path = cr_test_path(f[i].name);
@@ -132,9 +139,10 @@ static void test_bad_input(void **state) {
   assert_int_equal(cr_mesh_read(cr_test_path("missing.ply"), &m, NULL), CR_EIO);
   assert_int_equal(cr_mesh_read(cr_test_path("x.off"), &m, NULL), CR_EINVAL);
   const char *p = cr_test_path("badidx.ply");
-  write_text(p, "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
-                "property float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n"
-                "0 0 0\n1 0 0\n0 1 0\n3 0 1 7\n");
+  write_text(
+      p, "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
+         "property float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n"
+         "0 0 0\n1 0 0\n0 1 0\n3 0 1 7\n");
   assert_int_equal(cr_mesh_read(p, &m, NULL), CR_EFORMAT);
   assert_non_null(strstr(cr_last_error(), "badidx.ply"));
   assert_null(m);
@@ -152,7 +160,8 @@ static void test_bad_input(void **state) {
   assert_int_equal(truncate(p, st.st_size - 10), 0);
   assert_int_equal(cr_mesh_read(p, &m, NULL), CR_EFORMAT);
   p = cr_test_path("garbage.vtk");
-  write_text(p, "# vtk DataFile Version 3.0\nx\nASCII\nDATASET POLYDATA\nPOINTS 2 float\n0 0 0 1 1\n");
+  write_text(p,
+             "# vtk DataFile Version 3.0\nx\nASCII\nDATASET POLYDATA\nPOINTS 2 float\n0 0 0 1 1\n");
   assert_int_equal(cr_mesh_read(p, &m, NULL), CR_EFORMAT);
   // Unwritable destination: an error and no file.
   assert_true(cr_mesh_write("/nonexistent-dir/m.ply", s, CR_MESH_LPS, 0) < 0);

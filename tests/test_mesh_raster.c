@@ -34,10 +34,13 @@ static cr_mesh *sphere_mesh_h(double h) {
   return m;
 }
 
-static cr_mesh *sphere_mesh(void) { return sphere_mesh_h(1.0); }
+static cr_mesh *sphere_mesh(void) {
+  return sphere_mesh_h(1.0);
+}
 
 static cr_pose view_pose(double dist, double az) {
-  double eye[3] = {C[0] + dist * sin(az), C[1] - dist * cos(az), C[2] + 0.3 * dist}, up[3] = {0, 0, 1};
+  double eye[3] = {C[0] + dist * sin(az), C[1] - dist * cos(az), C[2] + 0.3 * dist},
+         up[3] = {0, 0, 1};
   cr_pose p;
   assert_int_equal(cr_pose_look_at(&p, eye, C, up), 0);
   return p;
@@ -75,17 +78,20 @@ static void test_sphere_depth_with_distortion(void **state) {
       float zr = r->depth[y * cam.width + x];
       // Well inside the silhouette (the ray stays 1 mm inside the sphere's rim).
       int inside = !isnan(z) && !isnan(sphere_depth(&cam, &pose, x + 1.5, y)) &&
-                   !isnan(sphere_depth(&cam, &pose, x - 1.5, y)) && !isnan(sphere_depth(&cam, &pose, x, y + 1.5)) &&
+                   !isnan(sphere_depth(&cam, &pose, x - 1.5, y)) &&
+                   !isnan(sphere_depth(&cam, &pose, x, y + 1.5)) &&
                    !isnan(sphere_depth(&cam, &pose, x, y - 1.5));
       if (inside && !isfinite(zr)) holes++;
       if (inside && isfinite(zr)) err[n++] = fabs(zr - z);
-      if (isnan(z) && isnan(sphere_depth(&cam, &pose, x + 2, y)) && isnan(sphere_depth(&cam, &pose, x - 2, y)) &&
+      if (isnan(z) && isnan(sphere_depth(&cam, &pose, x + 2, y)) &&
+          isnan(sphere_depth(&cam, &pose, x - 2, y)) &&
           isnan(sphere_depth(&cam, &pose, x, y + 2)) && isnan(sphere_depth(&cam, &pose, x, y - 2)))
         assert_int_equal(r->tri[y * cam.width + x], -1); // clearly outside: background
     }
   qsort(err, n, sizeof *err, cmp_double);
-  print_message("sphere depth |error| (mm, 1 mm voxels): median %.4f, p95 %.4f, max %.4f over %d px\n",
-                err[n / 2], err[(int)(0.95 * n)], err[n - 1], n);
+  print_message(
+      "sphere depth |error| (mm, 1 mm voxels): median %.4f, p95 %.4f, max %.4f over %d px\n",
+      err[n / 2], err[(int)(0.95 * n)], err[n - 1], n);
   assert_true(n > 3000);
   assert_int_equal(holes, 0);
   assert_true(err[n / 2] < 0.05);
@@ -103,7 +109,8 @@ static void test_plane_exact(void **state) {
   double o[3] = {-30, -25, 5}, e1[3] = {5.0, 0.5, 1.5}, e2[3] = {-0.8, 4.5, 2.0};
   for (int j = 0; j <= g; j++)
     for (int i = 0; i <= g; i++)
-      for (int a = 0; a < 3; a++) m->xyz[3 * (j * (g + 1) + i) + a] = (float)(o[a] + i * e1[a] + j * e2[a]);
+      for (int a = 0; a < 3; a++)
+        m->xyz[3 * (j * (g + 1) + i) + a] = (float)(o[a] + i * e1[a] + j * e2[a]);
   for (int j = 0, t = 0; j < g; j++)
     for (int i = 0; i < g; i++, t += 2) {
       int a = j * (g + 1) + i, b = a + 1, c = a + g + 1, d = c + 1;
@@ -120,7 +127,8 @@ static void test_plane_exact(void **state) {
   cr_mesh_raster_options opts = cr_mesh_raster_defaults();
   opts.cull_backfaces = 0;
   assert_int_equal(cr_mesh_rasterize(r, m, &cam, &pose, &opts), 0);
-  cr_image *depth = cr_image_new(cam.width, cam.height, 1), *xyz = cr_image_new(cam.width, cam.height, 3),
+  cr_image *depth = cr_image_new(cam.width, cam.height, 1),
+           *xyz = cr_image_new(cam.width, cam.height, 3),
            *attr = cr_image_new(cam.width, cam.height, 1);
   assert_int_equal(cr_mesh_raster_resolve(r, m, &pose, NULL, depth, xyz, attr), 0);
   double n[3], nc[3], p0c[3];
@@ -194,11 +202,11 @@ static void test_simd_matches_scalar(void **state) {
     int w, h, cull;
     double dist, az, near, k1, p1, shift;
   } views[] = {
-      {256, 256, 1, 400, 0.3, 1, -0.1, 0, 0},    // triangles below a pixel
-      {97, 83, 0, 400, 1.9, 1, 0.05, 0.01, 0},   // odd size, no cull
+      {256, 256, 1, 400, 0.3, 1, -0.1, 0, 0},     // triangles below a pixel
+      {97, 83, 0, 400, 1.9, 1, 0.05, 0.01, 0},    // odd size, no cull
       {200, 150, 1, 60, 2.5, 1, -0.3, -0.005, 0}, // close: several pixels per triangle
-      {128, 96, 0, 30, 4.0, 15, 0, 0, 0},        // near plane through the sphere
-      {160, 120, 1, 150, 5.1, 1, 0.1, 0, 70},    // sphere half off the image
+      {128, 96, 0, 30, 4.0, 15, 0, 0, 0},         // near plane through the sphere
+      {160, 120, 1, 150, 5.1, 1, 0.1, 0, 70},     // sphere half off the image
   };
   for (size_t k = 0; k < sizeof views / sizeof views[0]; k++) {
     cr_camera cam = cr_camera_from_fov(views[k].w, views[k].h, 40);
@@ -287,7 +295,8 @@ static void test_pixel_aligned_grid(void **state) {
     assert_memory_equal(r[0]->depth, r[1]->depth, n * sizeof(float));
     assert_memory_equal(r[0]->tri, r[1]->tri, n * sizeof(int32_t));
     for (size_t i = 0; i < n; i++)
-      if (r[0]->tri[i] >= 0) assert_memory_equal(r[0]->bary + 2 * i, r[1]->bary + 2 * i, 2 * sizeof(float));
+      if (r[0]->tri[i] >= 0)
+        assert_memory_equal(r[0]->bary + 2 * i, r[1]->bary + 2 * i, 2 * sizeof(float));
     cr_mesh_raster_free(r[0]), cr_mesh_raster_free(r[1]);
     cr_mesh_free(m);
   }
@@ -304,7 +313,8 @@ static void test_bad_arguments(void **state) {
   r = cr_mesh_raster_new(64, 48);
   assert_int_equal(cr_mesh_rasterize(r, m, &cam, &pose, NULL), 0);
   cr_image *attr = cr_image_new(64, 48, 1);
-  assert_int_equal(cr_mesh_raster_resolve(r, m, &pose, NULL, NULL, NULL, attr), CR_EINVAL); // no scalars
+  assert_int_equal(cr_mesh_raster_resolve(r, m, &pose, NULL, NULL, NULL, attr),
+                   CR_EINVAL); // no scalars
   cr_image_free(attr);
   assert_null(cr_mesh_raster_new(0, 10));
   // Camera behind the mesh: nothing drawn, no error.

@@ -36,7 +36,8 @@ static double correlation(const double *a, const double *b, int n) {
   double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;
   for (int i = 0; i < n; i++) ma += a[i] / n, mb += b[i] / n;
   for (int i = 0; i < n; i++)
-    sab += (a[i] - ma) * (b[i] - mb), saa += (a[i] - ma) * (a[i] - ma), sbb += (b[i] - mb) * (b[i] - mb);
+    sab += (a[i] - ma) * (b[i] - mb), saa += (a[i] - ma) * (a[i] - ma),
+        sbb += (b[i] - mb) * (b[i] - mb);
   return sab / sqrt(saa * sbb);
 }
 
@@ -147,7 +148,8 @@ static void test_probe_subsurface_layer(void **state) {
         cr_volume_voxel_to_world(v, ijk, w);
         cr_vec3_sub(d, w, C);
         double r = cr_vec3_norm(d);
-        v->data[cr_volume_index(v, i, j, k)] = (r > RS - 2.2 && r < RS - 0.7 && d[2] > 4) ? 1000.0f : 500.0f;
+        v->data[cr_volume_index(v, i, j, k)] =
+            (r > RS - 2.2 && r < RS - 0.7 && d[2] > 4) ? 1000.0f : 500.0f;
       }
   assert_int_equal(cr_mesh_probe(m, v, 3.0, 0.25, CR_PROBE_MAX), 0);
   int over = 0, under = 0;

@@ -1,8 +1,8 @@
 // Acceptance (issue 5): the z-buffer raster of the marching-cubes mesh and the volume
 // renderer's isosurface first hit see the same surface. Both come from `camreg render`
 // (--mode mesh --smooth 0 and --mode surface --surface-smooth 0, same automatic iso) on
-// the phantom, ray step half a voxel; the depth maps agree to a fraction of a voxel over the pixels both hit,
-// from a pinhole and from a distorted camera.
+// the phantom, ray step half a voxel; the depth maps agree to a fraction of a voxel over the pixels
+// both hit, from a pinhole and from a distorted camera.
 #include "testutil.h"
 
 #include "core/camera.h"
@@ -45,7 +45,8 @@ static cr_image *read_depth(const char *name) {
 }
 
 // Renders the view both ways and checks the depth agreement (in voxels).
-static void compare_view(double spacing_mm, const cr_camera *cam, const double eye[3], const char *label) {
+static void compare_view(double spacing_mm, const cr_camera *cam, const double eye[3],
+                         const char *label) {
   const char *vol = phantom_file(spacing_mm);
   double target[3] = {5, 10, 40}, up[3] = {0, 1, 0};
   cr_pose pose;
@@ -55,14 +56,19 @@ static void compare_view(double spacing_mm, const cr_camera *cam, const double e
   const char *exe = cr_test_camreg();
   const char *common = "-c %s -p %s -o %s";
   char fmt[512];
-  snprintf(fmt, sizeof fmt, "%s render -v %s %s -m surface --surface-smooth 0 --step %g --depth %%s 2>/dev/null >/dev/null",
+  snprintf(fmt, sizeof fmt,
+           "%s render -v %s %s -m surface --surface-smooth 0 --step %g --depth %%s 2>/dev/null "
+           ">/dev/null",
            exe, vol, common, 0.5 * spacing_mm);
-  assert_int_equal(cr_test_system(fmt, cr_test_path("cam.yml"), cr_test_path("pose.txt"), cr_test_path("s.tif"),
-                                  cr_test_path("sd.tif")), 0);
-  snprintf(fmt, sizeof fmt, "%s render -v %s %s -m mesh --smooth 0 --depth %%s 2>/dev/null >/dev/null", exe, vol,
+  assert_int_equal(cr_test_system(fmt, cr_test_path("cam.yml"), cr_test_path("pose.txt"),
+                                  cr_test_path("s.tif"), cr_test_path("sd.tif")),
+                   0);
+  snprintf(fmt, sizeof fmt,
+           "%s render -v %s %s -m mesh --smooth 0 --depth %%s 2>/dev/null >/dev/null", exe, vol,
            common);
-  assert_int_equal(cr_test_system(fmt, cr_test_path("cam.yml"), cr_test_path("pose.txt"), cr_test_path("m.tif"),
-                                  cr_test_path("md.tif")), 0);
+  assert_int_equal(cr_test_system(fmt, cr_test_path("cam.yml"), cr_test_path("pose.txt"),
+                                  cr_test_path("m.tif"), cr_test_path("md.tif")),
+                   0);
   cr_image *ds = read_depth("sd.tif"), *dm = read_depth("md.tif");
   assert_int_equal(ds->width, cam->width);
   assert_int_equal(dm->height, cam->height);
@@ -72,15 +78,18 @@ static void compare_view(double spacing_mm, const cr_camera *cam, const double e
   for (int y = 0; y < cam->height; y++)
     for (int x = 0; x < cam->width; x++) {
       float s = *cr_image_px(ds, x, y), m = *cr_image_px(dm, x, y); // 0 = no hit
-      if (s > 0 && m > 0) diff[n++] = fabs(s - m) / spacing_mm;
-      else only_s += s > 0, only_m += m > 0;
+      if (s > 0 && m > 0)
+        diff[n++] = fabs(s - m) / spacing_mm;
+      else
+        only_s += s > 0, only_m += m > 0;
     }
   assert_true(n > npx / 4); // the brain fills a good part of the view
   qsort(diff, n, sizeof *diff, cmp_double);
   double med = diff[n / 2], p95 = diff[(long)(0.95 * (n - 1))], mx = diff[n - 1];
   long far = 0; // pixels where the two see different walls
   for (long i = 0; i < n; i++) far += diff[i] > 2;
-  print_message("%s, %.2f mm voxels: %ld pixels both hit, median |dz| %.3f voxel, p95 %.3f, max %.2f (%ld > 2 voxels); "
+  print_message("%s, %.2f mm voxels: %ld pixels both hit, median |dz| %.3f voxel, p95 %.3f, max "
+                "%.2f (%ld > 2 voxels); "
                 "silhouette: %ld surface-only, %ld mesh-only pixels\n",
                 label, spacing_mm, n, med, p95, mx, far, only_s, only_m);
   assert_true(med < 0.25);
@@ -145,12 +154,16 @@ static void test_cli_mesh_options(void **state) {
   assert_int_equal(cr_pose_write(pp, &pose, NULL), 0);
   snprintf(run, sizeof run, "%s render -c %s -p %s", cr_test_camreg(), cp, pp);
   const char *q = ">/dev/null 2>&1";
-  assert_int_equal(cr_test_system("%s -v %s -m mesh --iso 400 --smooth 0 -o %s --depth %s %s", run, vol,
-                                  cr_test_path("a.tif"), cr_test_path("ad.tif"), q), 0);
-  assert_int_equal(cr_test_system("%s mesh -i %s --iso 400 --largest -o %s %s", cr_test_camreg(), vol,
-                                  cr_test_path("m.ply"), q), 0);
-  assert_int_equal(cr_test_system("%s --mesh %s -m mesh -o %s --depth %s %s", run, cr_test_path("m.ply"),
-                                  cr_test_path("b.tif"), cr_test_path("bd.tif"), q), 0);
+  assert_int_equal(cr_test_system("%s -v %s -m mesh --iso 400 --smooth 0 -o %s --depth %s %s", run,
+                                  vol, cr_test_path("a.tif"), cr_test_path("ad.tif"), q),
+                   0);
+  assert_int_equal(cr_test_system("%s mesh -i %s --iso 400 --largest -o %s %s", cr_test_camreg(),
+                                  vol, cr_test_path("m.ply"), q),
+                   0);
+  assert_int_equal(cr_test_system("%s --mesh %s -m mesh -o %s --depth %s %s", run,
+                                  cr_test_path("m.ply"), cr_test_path("b.tif"),
+                                  cr_test_path("bd.tif"), q),
+                   0);
   cr_image *da = read_depth("ad.tif"), *db = read_depth("bd.tif");
   long hit = 0, differ = 0;
   double dmax = 0;
@@ -160,15 +173,20 @@ static void test_cli_mesh_options(void **state) {
       differ += (a > 0) != (b > 0);
       if (a > 0 && b > 0) hit++, dmax = fmax(dmax, fabs(a - b));
     }
-  print_message("--mesh file vs built: %ld pixels hit, %ld differ in coverage, max |dz| %.2g mm\n", hit, differ, dmax);
+  print_message("--mesh file vs built: %ld pixels hit, %ld differ in coverage, max |dz| %.2g mm\n",
+                hit, differ, dmax);
   assert_true(hit > 1000);
   assert_true(differ <= 2); // float round trip through LPS may flip a pixel on an edge
   assert_true(dmax < 1e-3);
   // Probe image: the max over 0..3 mm below the surface is at least about the iso level.
-  assert_int_equal(cr_test_system("%s -v %s -m mesh --iso 400 --smooth 0 --probe -o %s %s", run, vol, cr_test_path("pr.tif"), q), 0);
+  assert_int_equal(cr_test_system("%s -v %s -m mesh --iso 400 --smooth 0 --probe -o %s %s", run,
+                                  vol, cr_test_path("pr.tif"), q),
+                   0);
   // Unlit with a background value: 1 on the mesh, -5 elsewhere.
-  assert_int_equal(cr_test_system("%s -v %s -m mesh --iso 400 --smooth 0 --unlit --background -5 -o %s %s", run, vol,
-                                  cr_test_path("u.tif"), q), 0);
+  assert_int_equal(
+      cr_test_system("%s -v %s -m mesh --iso 400 --smooth 0 --unlit --background -5 -o %s %s", run,
+                     vol, cr_test_path("u.tif"), q),
+      0);
   cr_image *pr = read_depth("pr.tif"), *u = read_depth("u.tif");
   long low = 0, n = 0, bad_unlit = 0;
   for (int y = 0; y < cam.height; y++)
@@ -184,15 +202,17 @@ static void test_cli_mesh_options(void **state) {
   assert_int_equal(bad_unlit, 0);
   // Normals (interpolated vertex normals): unit where the mesh is hit, facing the camera
   // (back faces are culled), NaN elsewhere.
-  assert_int_equal(cr_test_system("%s -v %s -m mesh --iso 400 --smooth 0 -o %s --normal %s %s", run, vol,
-                                  cr_test_path("nm.tif"), cr_test_path("n.tif"), q), 0);
+  assert_int_equal(cr_test_system("%s -v %s -m mesh --iso 400 --smooth 0 -o %s --normal %s %s", run,
+                                  vol, cr_test_path("nm.tif"), cr_test_path("n.tif"), q),
+                   0);
   cr_image *nm = read_depth("n.tif");
   assert_int_equal(nm->channels, 3);
   double eye_w[3];
   cr_pose_camera_centre(&pose, eye_w);
   cr_image *xa = NULL;
-  assert_int_equal(cr_test_system("%s -v %s -m mesh --iso 400 --smooth 0 -o %s --xyz %s %s", run, vol,
-                                  cr_test_path("xm.tif"), cr_test_path("x.tif"), q), 0);
+  assert_int_equal(cr_test_system("%s -v %s -m mesh --iso 400 --smooth 0 -o %s --xyz %s %s", run,
+                                  vol, cr_test_path("xm.tif"), cr_test_path("x.tif"), q),
+                   0);
   xa = read_depth("x.tif");
   long facing = 0, bad_normal = 0;
   for (int y = 0; y < cam.height; y++)
@@ -207,17 +227,24 @@ static void test_cli_mesh_options(void **state) {
       double view[3] = {eye_w[0] - X[0], eye_w[1] - X[1], eye_w[2] - X[2]};
       facing += nv[0] * view[0] + nv[1] * view[1] + nv[2] * view[2] > 0;
     }
-  print_message("mesh normals: %ld of %ld hit pixels face the camera, %ld bad\n", facing, hit, bad_normal);
+  print_message("mesh normals: %ld of %ld hit pixels face the camera, %ld bad\n", facing, hit,
+                bad_normal);
   assert_int_equal(bad_normal, 0);
   assert_true(facing > 0.97 * hit);
   cr_image_free(nm), cr_image_free(xa);
   cr_image_free(da), cr_image_free(db), cr_image_free(pr), cr_image_free(u);
   // Bad input: usage errors (2), failures (1), and no output file either way.
-  assert_int_equal(cr_test_system("%s -v %s --mesh %s -o %s %s", run, vol, cr_test_path("m.ply"), out, q), 2);
+  assert_int_equal(
+      cr_test_system("%s -v %s --mesh %s -o %s %s", run, vol, cr_test_path("m.ply"), out, q), 2);
   assert_int_equal(cr_test_system("%s -m mesh -o %s %s", run, out, q), 2);
-  assert_int_equal(cr_test_system("%s -m mesh --mesh %s -o %s %s", run, cr_test_path("none.ply"), out, q), 1);
-  assert_int_equal(cr_test_system("%s mesh -i %s --iso 400 -o %s %s", cr_test_camreg(), vol, cr_test_path("m.stl"), q), 0);
-  assert_int_equal(cr_test_system("%s -m mesh --mesh %s --probe -o %s %s", run, cr_test_path("m.stl"), out, q), 1);
+  assert_int_equal(
+      cr_test_system("%s -m mesh --mesh %s -o %s %s", run, cr_test_path("none.ply"), out, q), 1);
+  assert_int_equal(cr_test_system("%s mesh -i %s --iso 400 -o %s %s", cr_test_camreg(), vol,
+                                  cr_test_path("m.stl"), q),
+                   0);
+  assert_int_equal(
+      cr_test_system("%s -m mesh --mesh %s --probe -o %s %s", run, cr_test_path("m.stl"), out, q),
+      1);
   assert_int_equal(cr_test_system("%s -v %s -m mesh --iso 1e9 -o %s %s", run, vol, out, q), 1);
   assert_false(exists(out));
 }

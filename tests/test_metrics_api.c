@@ -14,8 +14,7 @@ static const char *const names[] = {"ssd", "ncc", "lncc", "mi",   "nmi", "gc",
 static void test_find_all_names(void **state) {
   (void)state;
   int n = 0;
-  while (cr_metric_types[n])
-    n++;
+  while (cr_metric_types[n]) n++;
   assert_int_equal(n, 11);
   for (int i = 0; i < 11; i++) {
     const cr_metric_type *t = cr_metric_find(names[i]);
@@ -91,8 +90,7 @@ typedef struct gen_ctx {
 static int make_img(void *ctx, int i, cr_image **img) {
   ((gen_ctx *)ctx)->made++;
   *img = cr_metrics_pattern(40, 40, i - 2, 0, 0, 1);
-  if (i == 1)
-    cr_image_fill(*img, NAN); // a render that misses everything
+  if (i == 1) cr_image_fill(*img, NAN); // a render that misses everything
   return *img ? 0 : CR_ENOMEM;
 }
 static void release_img(void *ctx, cr_image *img) {
@@ -115,8 +113,7 @@ static void test_batch_helpers(void **state) {
   // eval_many agrees with single evaluations
   cr_image *imgs[3];
   double many[3];
-  for (int i = 0; i < 3; i++)
-    imgs[i] = cr_metrics_pattern(40, 40, i, 0, 0, 1);
+  for (int i = 0; i < 3; i++) imgs[i] = cr_metrics_pattern(40, 40, i, 0, 0, 1);
   assert_int_equal(cr_metric_eval_many(m, (const cr_image *const *)imgs, 3, many), 0);
   for (int i = 0; i < 3; i++) {
     double v;
@@ -167,21 +164,18 @@ static void test_degenerate_inputs(void **state) {
   cr_image *huge = cr_image_new(24, 24, 1), *one = cr_image_new(24, 24, 1);
   cr_image_fill(flat, 3.0f);
   cr_image_fill(one, NAN);
-  for (int i = 0; i < 24 * 24; i++)
-    huge->data[i] = (i % 3 ? 1e15f : -1e15f) * (float)(i % 5);
+  for (int i = 0; i < 24 * 24; i++) huge->data[i] = (i % 3 ? 1e15f : -1e15f) * (float)(i % 5);
   cr_image_row(one, 12)[12] = 1.0f;
   const cr_image *fixed[3] = {f, flat, huge}, *moving[4] = {f, flat, huge, one};
   for (int k = 0; cr_metric_types[k]; k++)
     for (int a = 0; a < 3; a++) {
       cr_metric *m = cr_metric_new(cr_metric_types[k], fixed[a], NULL, NULL);
-      if (!m)
-        print_error("%s, fixed %d: %s\n", cr_metric_types[k]->name, a, cr_last_error());
+      if (!m) print_error("%s, fixed %d: %s\n", cr_metric_types[k]->name, a, cr_last_error());
       assert_non_null(m);
       for (int b = 0; b < 4; b++) {
         double v;
         int rc = cr_metric_eval(m, moving[b], &v);
-        if (rc == CR_EEMPTY)
-          continue; // one pixel has no valid 3x3 neighbourhood or pair
+        if (rc == CR_EEMPTY) continue; // one pixel has no valid 3x3 neighbourhood or pair
         assert_int_equal(rc, 0);
         if (!isfinite(v)) {
           print_error("%s: fixed %d moving %d gives %g\n", cr_metric_types[k]->name, a, b, v);

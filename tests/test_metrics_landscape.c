@@ -50,8 +50,7 @@ static void test_landscape_optimum_at_truth(void **state) {
     cr_metric_free(m);
   }
   for (int p = 0; p < 4; p++)
-    for (int i = 0; i < STEPS; i++)
-      cr_image_free((cr_image *)mv[p][i]);
+    for (int i = 0; i < STEPS; i++) cr_image_free((cr_image *)mv[p][i]);
   cr_image_free(f), cr_image_free(mask);
 }
 

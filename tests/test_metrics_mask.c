@@ -21,8 +21,7 @@ static int in_mask(int x, int y) { // an ellipse, off-centre
 static cr_image *ellipse_mask(int (*inside)(int, int)) {
   cr_image *k = cr_image_new(W, H, 1);
   for (int y = 0; y < H; y++)
-    for (int x = 0; x < W; x++)
-      cr_image_row(k, y)[x] = inside(x, y) ? 1.0f : 0.0f;
+    for (int x = 0; x < W; x++) cr_image_row(k, y)[x] = inside(x, y) ? 1.0f : 0.0f;
   return k;
 }
 
@@ -42,8 +41,7 @@ static double eval_metric(const cr_metric_type *t, const cr_image *f, const cr_i
   assert_non_null(m);
   double v;
   int rc = cr_metric_eval(m, mv, &v);
-  if (rc)
-    print_error("%s: %s\n", t->name, cr_last_error());
+  if (rc) print_error("%s: %s\n", t->name, cr_last_error());
   assert_int_equal(rc, 0);
   cr_metric_free(m);
   return v;
@@ -88,8 +86,7 @@ static void test_nan_equals_masked_out(void **state) {
   cr_image *g_nan = cr_image_clone(g);
   for (int y = 0; y < H; y++)
     for (int x = 0; x < W; x++)
-      if (in_hole(x, y))
-        cr_image_row(g_nan, y)[x] = NAN;
+      if (in_hole(x, y)) cr_image_row(g_nan, y)[x] = NAN;
   for (int k = 0; cr_metric_types[k]; k++) {
     const cr_metric_type *t = cr_metric_types[k];
     double a = eval_metric(t, f, mask, g_nan), b = eval_metric(t, f, mask_hole, g);

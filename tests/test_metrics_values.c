@@ -19,8 +19,7 @@ static double eval_once(const cr_metric_type *t, const cr_image *f, const cr_ima
   assert_non_null(m);
   double v;
   int rc = cr_metric_eval(m, mv, &v);
-  if (rc)
-    print_error("%s: %s\n", t->name, cr_last_error());
+  if (rc) print_error("%s: %s\n", t->name, cr_last_error());
   assert_int_equal(rc, 0);
   cr_metric_free(m);
   return v;
@@ -57,8 +56,7 @@ static void test_identity_is_optimal(void **state) {
     assert_non_null(m);
     double v0;
     assert_int_equal(cr_metric_eval(m, f, &v0), 0);
-    if (!isnan(optimum[k]))
-      assert_near(v0, optimum[k], 1e-9);
+    if (!isnan(optimum[k])) assert_near(v0, optimum[k], 1e-9);
     for (int p = 0; p < 4; p++) {
       double v;
       assert_int_equal(cr_metric_eval(m, pert[p], &v), 0);
@@ -69,8 +67,7 @@ static void test_identity_is_optimal(void **state) {
     }
     cr_metric_free(m);
   }
-  for (int p = 0; p < 4; p++)
-    cr_image_free(pert[p]);
+  for (int p = 0; p < 4; p++) cr_image_free(pert[p]);
   cr_image_free(f);
 }
 
@@ -80,8 +77,7 @@ static void test_ssd_ncc_reference(void **state) {
   cr_image *f = cr_metrics_pattern(W, H, 0, 0, 0, 1),
            *g = cr_metrics_pattern(W, H, 2, 1, 0.1, 1.05);
   double n = W * H, sf = 0, sg = 0, sd = 0;
-  for (int i = 0; i < W * H; i++)
-    sf += f->data[i], sg += g->data[i];
+  for (int i = 0; i < W * H; i++) sf += f->data[i], sg += g->data[i];
   double mf = sf / n, mg = sg / n, cfg = 0, vf = 0, vg = 0;
   for (int i = 0; i < W * H; i++) {
     double a = f->data[i] - mf, b = g->data[i] - mg, d = (double)f->data[i] - g->data[i];
@@ -176,8 +172,7 @@ static void test_mi_binary_analytic(void **state) {
   assert_near(eval_once(cr_metric_dice, top, NULL, top, NULL), 1.0, 0);
   cr_image *lb = cr_image_new(16, 16, 1);
   for (int y = 0; y < 16; y++)
-    for (int x = 0; x < 16; x++)
-      cr_image_row(lb, y)[x] = x < 8 ? 1.0f : 0.0f;
+    for (int x = 0; x < 16; x++) cr_image_row(lb, y)[x] = x < 8 ? 1.0f : 0.0f;
   assert_near(eval_once(cr_metric_dice, lb, NULL, top, NULL), 0.5, 1e-15);
   cr_image_free(left), cr_image_free(top), cr_image_free(inv), cr_image_free(lb);
 }

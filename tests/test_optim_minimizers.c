@@ -80,8 +80,12 @@ static void rosen_case(int n, double tol) {
     for (int i = 0; i < n; i++) assert_near(x[i], 1.0, tol);
   }
 }
-static void test_rosenbrock_2d(void **state) { rosen_case(2, 1e-3); }
-static void test_rosenbrock_4d(void **state) { rosen_case(4, 1e-3); }
+static void test_rosenbrock_2d(void **state) {
+  rosen_case(2, 1e-3);
+}
+static void test_rosenbrock_4d(void **state) {
+  rosen_case(4, 1e-3);
+}
 
 static void test_budget_respected(void **state) {
   for (int o = 0; o < NOPT; o++)

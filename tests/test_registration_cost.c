@@ -92,7 +92,8 @@ static void test_half_resolution_render(void **state) {
     cr_renderer *r;
     assert_int_equal(cr_status_of(r = cr_renderer_new(vol, NULL, &p)), 0);
     cr_camera half = cr_camera_scaled(&c, 0.5);
-    cr_image *full = cr_image_new(c.width, c.height, 1), *hr = cr_image_new(half.width, half.height, 1);
+    cr_image *full = cr_image_new(c.width, c.height, 1),
+             *hr = cr_image_new(half.width, half.height, 1);
     cr_render_out of, oh;
     memset(&of, 0, sizeof of), memset(&oh, 0, sizeof oh);
     of.image = full, oh.image = hr;
@@ -141,8 +142,9 @@ static void test_raster_matches_surface_render(void **state) {
     assert_int_equal(cr_reg_cost_render(rc, 0, level, &off, &b, &nb), 0);
     double r_off = correlation(a0, b, &n);
     cr_image_free(a0);
-    print_message("level %d: %ld valid pixels, correlation %.4f with the surface render (%.4f 3 mm off)\n",
-                  level, na, r, r_off);
+    print_message(
+        "level %d: %ld valid pixels, correlation %.4f with the surface render (%.4f 3 mm off)\n",
+        level, na, r, r_off);
     assert_true(r > 0.6);
     assert_true(r > r_off + 0.2);
   }
@@ -160,8 +162,8 @@ static void check_prefers_truth(const char *mode) {
         cr_pose p = truth;
         p.t[axis] += 4 * sign;
         assert_int_equal(cr_reg_cost_eval(level, &p, c, &shifted), 0);
-        print_message("%s, level %d axis %d %+d mm: cost %.4f at truth, %.4f shifted\n", mode, level, axis,
-                      4 * sign, at_truth, shifted);
+        print_message("%s, level %d axis %d %+d mm: cost %.4f at truth, %.4f shifted\n", mode,
+                      level, axis, 4 * sign, at_truth, shifted);
         assert_true(at_truth < shifted);
       }
   }
@@ -182,8 +184,12 @@ static void check_prefers_truth(const char *mode) {
   cr_reg_cost_free(c);
 }
 
-static void test_cost_prefers_truth_mesh(void **state) { check_prefers_truth("mesh"); }
-static void test_cost_prefers_truth_probe(void **state) { check_prefers_truth("probe"); }
+static void test_cost_prefers_truth_mesh(void **state) {
+  check_prefers_truth("mesh");
+}
+static void test_cost_prefers_truth_probe(void **state) {
+  check_prefers_truth("probe");
+}
 
 // Poses at growing distances from the truth along three in-plane directions: the mesh
 // and the surface cost both grow with the distance along each direction, and the truth
@@ -203,7 +209,8 @@ static void test_ordering_matches_surface_cost(void **state) {
       double cm, cr;
       assert_int_equal(cr_reg_cost_eval(0, &p, mc, &cm), 0);
       assert_int_equal(cr_reg_cost_eval(0, &p, rc, &cr), 0);
-      print_message("direction %d, %.0f mm: mesh cost %.4f, surface cost %.4f\n", d, mag[i], cm, cr);
+      print_message("direction %d, %.0f mm: mesh cost %.4f, surface cost %.4f\n", d, mag[i], cm,
+                    cr);
       assert_true(cm > pm);
       assert_true(cr > pr);
       pm = cm, pr = cr;
@@ -244,7 +251,8 @@ static void test_two_identical_views(void **state) {
   // View 1 is camera 0 moved by T (cam_from_ref = T); at reference pose P it sees the
   // world at T P: the cost of view 1 at P equals the one-view cost at T P.
   cr_reg_method m = method_of("surface", 1);
-  cr_pose T = cr_pose_from_rvec_tvec((const double[3]){0.05, -0.1, 0.02}, (const double[3]){-25, 3, 1});
+  cr_pose T =
+      cr_pose_from_rvec_tvec((const double[3]){0.05, -0.1, 0.02}, (const double[3]){-25, 3, 1});
   cr_reg_view v[2] = {cr_reg_view_mono(&cam, photo, mask), cr_reg_view_mono(&cam, photo, mask)};
   v[1].cam_from_ref = T, v[1].weight = 0.5;
   cr_reg_cost *one, *two;
@@ -268,7 +276,8 @@ static void test_bad_input(void **state) {
   assert_int_equal(cr_status_of(c = cr_reg_cost_new(&m, vol, NULL, &wrong, 1)), CR_EINVAL);
   assert_null(c);
   assert_non_null(strstr(cr_last_error(), "100x128"));
-  assert_int_equal(cr_status_of(c = cr_reg_cost_new(&m, NULL, NULL, &v, 1)), CR_EINVAL); // no volume, no mesh
+  assert_int_equal(cr_status_of(c = cr_reg_cost_new(&m, NULL, NULL, &v, 1)),
+                   CR_EINVAL); // no volume, no mesh
   assert_null(c);
   assert_int_equal(cr_status_of(c = cr_reg_cost_new(&m, vol, NULL, &v, 0)), CR_EINVAL); // no view
   assert_null(c);
@@ -329,14 +338,18 @@ static void test_cli_register_mesh(void **state) {
   assert_int_equal(cr_pose_write(tp, &truth, NULL), 0);
   assert_int_equal(cr_pose_write(sp, &start, NULL), 0);
   const char *exe = cr_test_camreg(), *q = ">/dev/null 2>&1";
-  assert_int_equal(cr_test_system("%s synth --volume %s --camera %s --pose %s -o %s --mask %s %s", exe, vp, cp, tp,
-                                  cr_test_path("photo.png"), cr_test_path("mask.png"), q), 0);
-  snprintf(run, sizeof run, "%s register -v %s -c %s -p %s --mask %s --init %s --levels 2 --max-evals 60", exe, vp,
+  assert_int_equal(cr_test_system("%s synth --volume %s --camera %s --pose %s -o %s --mask %s %s",
+                                  exe, vp, cp, tp, cr_test_path("photo.png"),
+                                  cr_test_path("mask.png"), q),
+                   0);
+  snprintf(run, sizeof run,
+           "%s register -v %s -c %s -p %s --mask %s --init %s --levels 2 --max-evals 60", exe, vp,
            cp, cr_test_path("photo.png"), cr_test_path("mask.png"), sp);
   assert_int_equal(cr_test_system("%s --mode mesh -o %s --report %s %s", run, out, rep, q), 0);
   cr_pose final;
   assert_int_equal(cr_pose_read(out, &final), 0);
-  double X[3] = {10, 20, 45}, e0 = point_error(&start, &truth, X), e1 = point_error(&final, &truth, X);
+  double X[3] = {10, 20, 45}, e0 = point_error(&start, &truth, X),
+         e1 = point_error(&final, &truth, X);
   print_message("register --mode mesh: error at (10, 20, 45) %.2f mm -> %.2f mm\n", e0, e1);
   assert_true(e1 < e0);
   assert_int_equal(cr_test_system("grep -q '\"mode\":[[:space:]]*\"mesh\"' %s", rep), 0);

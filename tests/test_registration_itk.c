@@ -112,7 +112,8 @@ static void test_bad_files(void **state) {
   const char *path = cr_test_path("bad.tfm");
   write_text(path, "hello\n");
   assert_int_equal(cr_reg_itk_read_affine(path, M), CR_EFORMAT);
-  write_text(path, "#Insight Transform File V1.0\n#Transform 0\nTransform: BSplineTransform_double_3_3\n");
+  write_text(
+      path, "#Insight Transform File V1.0\n#Transform 0\nTransform: BSplineTransform_double_3_3\n");
   assert_int_equal(cr_reg_itk_read_affine(path, M), CR_EUNSUPPORTED);
   assert_non_null(strstr(cr_last_error(), "BSplineTransform"));
   write_text(path, "#Insight Transform File V1.0\nTransform: AffineTransform_double_3_3\n"

@@ -206,7 +206,8 @@ static void test_report_json(void **state) {
   cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "final_pose"), "matrix");
   for (int i = 0; i < 3; i++) {
     cJSON *row = cJSON_GetArrayItem(m, i);
-    for (int k = 0; k < 3; k++) assert_near(cJSON_GetArrayItem(row, k)->valuedouble, r.final.R[i][k], 1e-12);
+    for (int k = 0; k < 3; k++)
+      assert_near(cJSON_GetArrayItem(row, k)->valuedouble, r.final.R[i][k], 1e-12);
     assert_near(cJSON_GetArrayItem(row, 3)->valuedouble, r.final.t[i], 1e-9);
   }
   cJSON *tv = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "start_pose"), "tvec");

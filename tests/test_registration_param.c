@@ -65,7 +65,8 @@ static void test_round_trip(void **state) {
   cr_pose ref = test_pose();
   cr_reg_param par;
   cr_reg_param_init(&par, &ref, pivot);
-  double cases[3][6] = {{10, -5, 3, 4, -6, 2}, {-30, 20, 45, -10, 0, 25}, {0.001, 0, 0, 0, 0, 1e-4}};
+  double cases[3][6] = {
+      {10, -5, 3, 4, -6, 2}, {-30, 20, 45, -10, 0, 25}, {0.001, 0, 0, 0, 0, 1e-4}};
   for (int c = 0; c < 3; c++) {
     cr_pose q = cr_reg_param_to_pose(&par, cases[c]);
     double p[6];
@@ -109,7 +110,8 @@ static void test_change_split(void **state) {
   assert_int_equal(cr_reg_pose_change_split(&cam, &ref, &q, pivot, &px, &mm), 0);
   assert_near(mm, -5, 1e-10);
   double pc[3] = {par.pivot_cam[0], par.pivot_cam[1], z};
-  double expect = hypot(cam.fx * pc[0] * (1 / (z - 5) - 1 / z), cam.fy * pc[1] * (1 / (z - 5) - 1 / z));
+  double expect =
+      hypot(cam.fx * pc[0] * (1 / (z - 5) - 1 / z), cam.fy * pc[1] * (1 / (z - 5) - 1 / z));
   assert_near(px, expect, 1e-9);
   // Pure rotation about the pivot: no change at all at the pivot.
   double p3[6] = {5, 5, 5, 0, 0, 0};

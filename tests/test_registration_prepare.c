@@ -110,7 +110,8 @@ static void test_prepare_vessel_photo(void **state) {
 }
 
 static void test_prepare_bad_input(void **state) {
-  cr_image *img = cr_image_new(W, H, 1), *mask = cr_image_new(W, H, 1), *small = cr_image_new(8, 8, 1);
+  cr_image *img = cr_image_new(W, H, 1), *mask = cr_image_new(W, H, 1),
+           *small = cr_image_new(8, 8, 1);
   cr_image *out = NULL;
   assert_int_equal(cr_reg_prepare(img, mask, NULL, &out), CR_EEMPTY);
   assert_int_equal(cr_reg_prepare(img, small, NULL, &out), CR_EINVAL);

@@ -79,8 +79,12 @@ static void check_size(int w, int h, int levels) {
   cr_image_free(full);
 }
 
-static void test_blobs_even_size(void **state) { check_size(320, 240, 2); }
-static void test_blobs_odd_size(void **state) { check_size(321, 241, 1); }
+static void test_blobs_even_size(void **state) {
+  check_size(320, 240, 2);
+}
+static void test_blobs_odd_size(void **state) {
+  check_size(321, 241, 1);
+}
 
 static void test_mask_levels(void **state) {
   cr_camera cam = cr_camera_from_fov(64, 48, 40);

@@ -36,8 +36,8 @@ static void check_grid(int nx, int ny, int nz) {
     float wf = cr_sample_linear(v, (float)p[0], (float)p[1], (float)p[2]);
     assert_true(cr_sample_fast(&f, (float)p[0], (float)p[1], (float)p[2]) == wf);
     // The clamp-free sampler agrees wherever its cell is inside the grid.
-    if (p[0] >= 0 && p[1] >= 0 && p[2] >= 0 && p[0] < f.ix + 1 && p[1] < f.iy + 1 && p[2] < f.iz + 1 &&
-        (int)p[0] <= f.ix && (int)p[1] <= f.iy && (int)p[2] <= f.iz)
+    if (p[0] >= 0 && p[1] >= 0 && p[2] >= 0 && p[0] < f.ix + 1 && p[1] < f.iy + 1 &&
+        p[2] < f.iz + 1 && (int)p[0] <= f.ix && (int)p[1] <= f.iy && (int)p[2] <= f.iz)
       assert_true(cr_sample_fast_nc(&f, (float)p[0], (float)p[1], (float)p[2]) == wf);
   }
   cr_vol_fast_free(&f);

@@ -55,7 +55,8 @@ static void test_sphere_projects_where_formula_says(void **state) {
   assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
   for (int distorted = 0; distorted < 2; distorted++) {
     cr_camera cam = {200, 150, 150, 148, 97.3, 78.6, {0}};
-    if (distorted) cam.dist[0] = -0.45, cam.dist[1] = 0.15, cam.dist[2] = 0.004, cam.dist[3] = -0.003;
+    if (distorted)
+      cam.dist[0] = -0.45, cam.dist[1] = 0.15, cam.dist[2] = 0.004, cam.dist[3] = -0.003;
     cr_image *img = cr_image_new(cam.width, cam.height, 1);
     cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(cr_render(r, &cam, &P, &out), 0);
@@ -190,7 +191,8 @@ static void test_reslice_linear_field(void **state) {
 static void test_auto_iso_between_classes(void **state) {
   (void)state;
   cr_volume *v = cr_volume_new(20, 20, 20, NULL);
-  for (size_t i = 0; i < cr_volume_count(v); i++) v->data[i] = (i % 3 == 0) ? 100.0f + (float)(i % 7) : (float)(i % 5);
+  for (size_t i = 0; i < cr_volume_count(v); i++)
+    v->data[i] = (i % 3 == 0) ? 100.0f + (float)(i % 7) : (float)(i % 5);
   float iso = cr_render_auto_iso(v);
   assert_true(iso > 4 && iso <= 100);
   cr_volume_free(v);

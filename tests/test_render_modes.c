@@ -61,7 +61,8 @@ static void world_ray(const cr_camera *cam, const cr_pose *P, double u, double v
 }
 
 // Chord of a ray with an axis-aligned world box (slab test, t >= 0).
-static double box_chord(const double C[3], const double d[3], const double lo[3], const double hi[3]) {
+static double box_chord(const double C[3], const double d[3], const double lo[3],
+                        const double hi[3]) {
   double tn = 0, tf = 1e300;
   for (int a = 0; a < 3; a++) {
     if (fabs(d[a]) < 1e-14) {
@@ -123,7 +124,8 @@ static void test_drr_smooth_field_vs_core_sampler(void **state) {
       for (int i = 0; i < 36; i++) {
         double ijk[3] = {i, j, k}, x[3];
         cr_volume_voxel_to_world(v, ijk, x);
-        v->data[cr_volume_index(v, i, j, k)] = (float)(2 + sin(0.15 * x[0]) * cos(0.1 * x[1]) + 0.01 * x[2]);
+        v->data[cr_volume_index(v, i, j, k)] =
+            (float)(2 + sin(0.15 * x[0]) * cos(0.1 * x[1]) + 0.01 * x[2]);
       }
   cr_camera cam = cr_camera_from_fov(16, 12, 18);
   cam.dist[0] = 0.08;
@@ -169,11 +171,13 @@ static void test_camera_inside_and_away(void **state) {
   cr_camera cam = cr_camera_from_fov(33, 25, 70);
   cr_image *img = cr_image_new(cam.width, cam.height, 1);
   cr_image *depth = cr_image_new(cam.width, cam.height, 1);
-  const cr_render_mode_type *modes[5] = {&cr_render_mode_drr, &cr_render_mode_mip, &cr_render_mode_volume,
-                                         &cr_render_mode_surface, &cr_render_mode_probe};
+  const cr_render_mode_type *modes[5] = {&cr_render_mode_drr, &cr_render_mode_mip,
+                                         &cr_render_mode_volume, &cr_render_mode_surface,
+                                         &cr_render_mode_probe};
   for (int m = 0; m < 5; m++) {
     const cr_render_mode_type *mode = modes[m];
-    cr_render_out out = {img, mode->outputs & CR_RENDER_OUT_DEPTH ? depth : NULL, NULL, NULL, NULL, NULL};
+    cr_render_out out = {img, mode->outputs & CR_RENDER_OUT_DEPTH ? depth : NULL, NULL, NULL, NULL,
+                         NULL};
     cr_render_options p = cr_render_defaults(mode);
     p.iso = 1.0;
     cr_renderer *r;
@@ -218,8 +222,10 @@ static void sphere_surface_depth(double smooth_mm, double tol_vox) {
   p.surface_smooth_mm = smooth_mm;
   cr_renderer *r;
   assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
-  cr_image *img = cr_image_new(cam.width, cam.height, 1), *depth = cr_image_new(cam.width, cam.height, 1);
-  cr_image *xyz = cr_image_new(cam.width, cam.height, 3), *nrm = cr_image_new(cam.width, cam.height, 3);
+  cr_image *img = cr_image_new(cam.width, cam.height, 1),
+           *depth = cr_image_new(cam.width, cam.height, 1);
+  cr_image *xyz = cr_image_new(cam.width, cam.height, 3),
+           *nrm = cr_image_new(cam.width, cam.height, 3);
   cr_render_out out = {img, depth, xyz, nrm, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &P, &out), 0);
   int hits = 0;
@@ -304,8 +310,10 @@ static void test_probe_shell(void **state) {
       assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
       assert_int_equal(cr_render(r, &cam, &P, &out), 0);
       float centre = cr_image_px(img, 15, 15)[0];
-      if (q == 0) assert_near(centre, 5.0, 0.01);
-      else assert_true(centre < 1.01);
+      if (q == 0)
+        assert_near(centre, 5.0, 0.01);
+      else
+        assert_true(centre < 1.01);
       cr_renderer_free(r);
     }
   cr_image_free(img);
@@ -365,7 +373,8 @@ static void test_voxel_orders_agree(void **state) {
     pp.oblique_deg = oblique[q];
     cr_volume *v;
     assert_int_equal(cr_phantom_make(&pp, &v), 0);
-    cr_image *drr = cr_image_new(48, 40, 1), *img = cr_image_new(48, 40, 1), *dep = cr_image_new(48, 40, 1);
+    cr_image *drr = cr_image_new(48, 40, 1), *img = cr_image_new(48, 40, 1),
+             *dep = cr_image_new(48, 40, 1);
     cr_render_options p = cr_render_defaults(&cr_render_mode_drr);
     cr_renderer *r;
     assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
@@ -391,13 +400,15 @@ static void test_voxel_orders_agree(void **state) {
         float a = cr_image_px(ref_d, x, y)[0], b = cr_image_px(drr, x, y)[0];
         sum_ref += a, sum_diff += fabs(a - b);
         float za = cr_image_px(ref_s, x, y)[0], zb = cr_image_px(dep, x, y)[0];
-        if (za > 0 && zb > 0) dd += fabs(za - zb), both++;
-        else if (za > 0 || zb > 0) one++;
+        if (za > 0 && zb > 0)
+          dd += fabs(za - zb), both++;
+        else if (za > 0 || zb > 0)
+          one++;
         n++;
       }
     print_message("%s oblique %g: DRR mean |diff| %.3f%%, depth mean |diff| %.3f mm over %d px, "
-                  "%d px hit in one only\n", orient[q], oblique[q], 100 * sum_diff / sum_ref,
-                  dd / both, both, one);
+                  "%d px hit in one only\n",
+                  orient[q], oblique[q], 100 * sum_diff / sum_ref, dd / both, both, one);
     assert_true(sum_diff / sum_ref < (q == 3 ? 0.02 : 0.002));
     assert_true(both > n / 3);
     assert_true(dd / both < (q == 3 ? 0.5 : 0.05) * 2.5);
@@ -421,7 +432,8 @@ static void test_threads_identical(void **state) {
     cr_render_options p = cr_render_defaults(mode);
     cr_renderer *r;
     assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
-    int ch = mode->outputs & CR_RENDER_OUT_COLOUR ? 3 : 1, has_depth = (mode->outputs & CR_RENDER_OUT_DEPTH) != 0;
+    int ch = mode->outputs & CR_RENDER_OUT_COLOUR ? 3 : 1,
+        has_depth = (mode->outputs & CR_RENDER_OUT_DEPTH) != 0;
     cr_image *a[2], *d[2];
     for (int t = 0; t < 2; t++) {
       a[t] = cr_image_new(64, 48, ch), d[t] = cr_image_new(64, 48, 1);
@@ -462,8 +474,10 @@ static void test_single_slice_volume(void **state) {
     assert_int_equal(cr_render(r, &cam, &P, &out), 0);
     double C[3], d[3], zpm;
     world_ray(&cam, &P, 4, 4, C, d, &zpm);
-    if (mode == &cr_render_mode_drr) assert_near(cr_image_px(img, 4, 4)[0], 4.0 * 2.0 / fabs(d[2]), 1e-3);
-    else assert_near(cr_image_px(depth, 4, 4)[0], 99.0, 1e-3); // face at z = +1
+    if (mode == &cr_render_mode_drr)
+      assert_near(cr_image_px(img, 4, 4)[0], 4.0 * 2.0 / fabs(d[2]), 1e-3);
+    else
+      assert_near(cr_image_px(depth, 4, 4)[0], 99.0, 1e-3); // face at z = +1
     cr_renderer_free(r);
   }
   cr_image_free(img);
@@ -502,11 +516,15 @@ static void test_bad_input(void **state) {
 int main(void) {
   cr_gsl_quiet();
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_drr_uniform_box),     cmocka_unit_test(test_drr_smooth_field_vs_core_sampler),
+      cmocka_unit_test(test_drr_uniform_box),
+      cmocka_unit_test(test_drr_smooth_field_vs_core_sampler),
       cmocka_unit_test(test_camera_inside_and_away),
-      cmocka_unit_test(test_sphere_surface_depth), cmocka_unit_test(test_probe_shell),
-      cmocka_unit_test(test_volume_compositing),  cmocka_unit_test(test_voxel_orders_agree),
-      cmocka_unit_test(test_threads_identical),   cmocka_unit_test(test_single_slice_volume),
+      cmocka_unit_test(test_sphere_surface_depth),
+      cmocka_unit_test(test_probe_shell),
+      cmocka_unit_test(test_volume_compositing),
+      cmocka_unit_test(test_voxel_orders_agree),
+      cmocka_unit_test(test_threads_identical),
+      cmocka_unit_test(test_single_slice_volume),
       cmocka_unit_test(test_bad_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

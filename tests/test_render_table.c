@@ -37,8 +37,9 @@ static int teardown(void **state) {
 static void test_table_lookup(void **state) {
   (void)state;
   const char *names[6] = {"drr", "mip", "volume", "surface", "probe", "mesh"};
-  const cr_render_mode_type *rows[6] = {&cr_render_mode_drr,     &cr_render_mode_mip,   &cr_render_mode_volume,
-                                        &cr_render_mode_surface, &cr_render_mode_probe, &cr_render_mode_mesh};
+  const cr_render_mode_type *rows[6] = {&cr_render_mode_drr,    &cr_render_mode_mip,
+                                        &cr_render_mode_volume, &cr_render_mode_surface,
+                                        &cr_render_mode_probe,  &cr_render_mode_mesh};
   assert_true(cr_render_mode_count() >= 6);
   for (int i = 0; i < 6; i++) {
     assert_ptr_equal(cr_render_mode_find(names[i]), rows[i]);
@@ -71,7 +72,8 @@ static void test_outputs_bits(void **state) {
   (void)state;
   cr_camera cam = cr_camera_from_fov(32, 24, 50);
   cr_pose P = look(0, -250, 0, 0, 0, 0);
-  cr_image *img = cr_image_new(32, 24, 1), *rgb = cr_image_new(32, 24, 3), *one = cr_image_new(32, 24, 1);
+  cr_image *img = cr_image_new(32, 24, 1), *rgb = cr_image_new(32, 24, 3),
+           *one = cr_image_new(32, 24, 1);
   cr_image *three = cr_image_new(32, 24, 3);
   cr_render_options p = cr_render_defaults(&cr_render_mode_drr);
   cr_renderer *r;
@@ -91,7 +93,8 @@ static void test_outputs_bits(void **state) {
   assert_non_null(strstr(cr_last_error(), "drr"));
   cr_renderer_free(r);
   // The modes that make them accept them: volume colour, surface and mesh geometry.
-  const cr_render_mode_type *geo[3] = {&cr_render_mode_surface, &cr_render_mode_probe, &cr_render_mode_mesh};
+  const cr_render_mode_type *geo[3] = {&cr_render_mode_surface, &cr_render_mode_probe,
+                                       &cr_render_mode_mesh};
   for (int m = 0; m < 3; m++) {
     p = cr_render_defaults(geo[m]);
     assert_int_equal(cr_status_of(r = cr_renderer_new(vol, NULL, &p)), 0);
@@ -226,8 +229,10 @@ static void test_camera_cache(void **state) {
       int n0 = 0, n1 = 0;
       cr_renderer *fresh;
       assert_int_equal(cr_status_of(fresh = cr_renderer_new(vol, NULL, &p)), 0);
-      assert_int_equal(cr_render_surface_points(shared, &cams[1], &poses[1], 3, NULL, 0, &n0, c0), 0);
-      assert_int_equal(cr_render_surface_points(fresh, &cams[1], &poses[1], 3, NULL, 0, &n1, c1), 0);
+      assert_int_equal(cr_render_surface_points(shared, &cams[1], &poses[1], 3, NULL, 0, &n0, c0),
+                       0);
+      assert_int_equal(cr_render_surface_points(fresh, &cams[1], &poses[1], 3, NULL, 0, &n1, c1),
+                       0);
       assert_int_equal(n0, n1);
       assert_memory_equal(c0, c1, sizeof c0);
       cr_renderer_free(fresh);
@@ -252,7 +257,8 @@ static void test_mesh_mode_vs_surface(void **state) {
   cr_renderer *rs, *rm;
   assert_int_equal(cr_status_of(rs = cr_renderer_new(vol, NULL, &ps)), 0);
   assert_int_equal(cr_status_of(rm = cr_renderer_new(vol, NULL, &pm)), 0);
-  assert_near(cr_renderer_options(rm)->iso, cr_renderer_options(rs)->iso, 1e-3); // both automatic (Otsu)
+  assert_near(cr_renderer_options(rm)->iso, cr_renderer_options(rs)->iso,
+              1e-3); // both automatic (Otsu)
   assert_near(cr_renderer_options(rs)->iso, cr_volume_otsu_level(vol), 1e-3);
   cr_image *img = cr_image_new(W, H, 1), *ds = cr_image_new(W, H, 1), *dm = cr_image_new(W, H, 1);
   cr_image *nm = cr_image_new(W, H, 3), *ns = cr_image_new(W, H, 3);
@@ -269,10 +275,13 @@ static void test_mesh_mode_vs_surface(void **state) {
         close += fabs(s - m) < 0.5 * vol->spacing[0];
         const float *a = cr_image_px(ns, x, y), *b = cr_image_px(nm, x, y);
         cos_sum += a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-      } else one += s > 0 || m > 0;
+      } else
+        one += s > 0 || m > 0;
     }
-  print_message("mesh vs surface mode: %ld pixels both hit, %ld within half a voxel, %ld in one only, "
-                "mean normal cosine %.3f\n", both, close, one, cos_sum / both);
+  print_message(
+      "mesh vs surface mode: %ld pixels both hit, %ld within half a voxel, %ld in one only, "
+      "mean normal cosine %.3f\n",
+      both, close, one, cos_sum / both);
   assert_true(both > W * H / 4);
   assert_true(close > 0.95 * both);
   assert_true(one < both / 20);
@@ -297,18 +306,21 @@ static void test_mesh_mode_vs_surface(void **state) {
   assert_int_equal(cr_status_of(rp = cr_renderer_new(NULL, mesh, &pp)), CR_EINVAL);
   assert_int_equal(cr_status_of(rp = cr_renderer_new(vol, mesh, &pp)), 0);
   cr_image *probe_a = cr_image_new(W, H, 1), *probe_b = cr_image_new(W, H, 1);
-  assert_int_equal(cr_render(rp, &cam, &P, &(cr_render_out){probe_a, NULL, NULL, NULL, NULL, NULL}), 0);
+  assert_int_equal(cr_render(rp, &cam, &P, &(cr_render_out){probe_a, NULL, NULL, NULL, NULL, NULL}),
+                   0);
   cr_renderer_free(rp);
   assert_int_equal(cr_mesh_probe(mesh, vol, pp.probe_depth_mm, 0.25, CR_PROBE_MAX), 0);
   assert_int_equal(cr_status_of(rp = cr_renderer_new(NULL, mesh, &pp)), 0);
-  assert_int_equal(cr_render(rp, &cam, &P, &(cr_render_out){probe_b, NULL, NULL, NULL, NULL, NULL}), 0);
+  assert_int_equal(cr_render(rp, &cam, &P, &(cr_render_out){probe_b, NULL, NULL, NULL, NULL, NULL}),
+                   0);
   assert_memory_equal(probe_a->data, probe_b->data, sizeof(float) * W * H);
   float plo, phi;
   cr_image_minmax(probe_a, &plo, &phi);
   assert_true(phi > cr_renderer_options(rm)->iso); // the probe sees the bright cortex
   cr_renderer_free(rp), cr_image_free(probe_a), cr_image_free(probe_b);
   cr_renderer_free(rg), cr_mesh_free(mesh);
-  cr_image_free(img), cr_image_free(ds), cr_image_free(dm), cr_image_free(dg), cr_image_free(nm), cr_image_free(ns);
+  cr_image_free(img), cr_image_free(ds), cr_image_free(dm), cr_image_free(dg), cr_image_free(nm),
+      cr_image_free(ns);
   cr_renderer_free(rs), cr_renderer_free(rm);
 }
 

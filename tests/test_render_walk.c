@@ -23,7 +23,8 @@ static cr_volume *slab_volume(void) {
   for (int k = 0; k < 128; k++)
     for (int j = 0; j < 128; j++)
       for (int i = 0; i < 128; i++)
-        v->data[cr_volume_index(v, i, j, k)] = i >= 4 && i <= 27 && k >= 4 && k <= 27 && j >= 4 && j <= 70;
+        v->data[cr_volume_index(v, i, j, k)] =
+            i >= 4 && i <= 27 && k >= 4 && k <= 27 && j >= 4 && j <= 70;
   return v;
 }
 
@@ -45,8 +46,9 @@ static void test_diagonal_rays_finish(void **state) {
   cr_volume *v = slab_volume();
   cr_camera cam = cr_camera_from_fov(9, 9, 20); // principal point at pixel (4, 4)
   cr_pose pose = diagonal_pose();
-  const cr_render_mode_type *modes[] = {&cr_render_mode_drr, &cr_render_mode_mip, &cr_render_mode_volume,
-                                        &cr_render_mode_surface, &cr_render_mode_probe};
+  const cr_render_mode_type *modes[] = {&cr_render_mode_drr, &cr_render_mode_mip,
+                                        &cr_render_mode_volume, &cr_render_mode_surface,
+                                        &cr_render_mode_probe};
   for (int m = 0; m < 5; m++) {
     cr_render_options p = cr_render_defaults(modes[m]);
     if (modes[m] != &cr_render_mode_drr && modes[m] != &cr_render_mode_mip) p.iso = 0.5;

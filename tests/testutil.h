@@ -33,14 +33,14 @@ const char *cr_test_camreg(void);
 cr_volume *cr_test_small_phantom(const char *orientation, double oblique_deg);
 
 // Asserts |a - b| <= tol with a readable message.
-#define assert_near(a, b, tol)                                                               \
-  do {                                                                                       \
-    double a_ = (a), b_ = (b), t_ = (tol);                                                   \
-    if (!(fabs(a_ - b_) <= t_)) {                                                            \
-      print_error("%s = %.10g, %s = %.10g, |diff| %.3g > %.3g\n", #a, a_, #b, b_,            \
-                  fabs(a_ - b_), t_);                                                        \
-      fail();                                                                                \
-    }                                                                                        \
+#define assert_near(a, b, tol)                                                                     \
+  do {                                                                                             \
+    double a_ = (a), b_ = (b), t_ = (tol);                                                         \
+    if (!(fabs(a_ - b_) <= t_)) {                                                                  \
+      print_error("%s = %.10g, %s = %.10g, |diff| %.3g > %.3g\n", #a, a_, #b, b_, fabs(a_ - b_),   \
+                  t_);                                                                             \
+      fail();                                                                                      \
+    }                                                                                              \
   } while (0)
 
 #endif

@@ -13,9 +13,12 @@ typedef struct toy_state {
   const cr_volume *vol;
 } toy_state;
 
-static void toy_defaults(cr_render_options *p) { p->background = -1; }
+static void toy_defaults(cr_render_options *p) {
+  p->background = -1;
+}
 
-static int toy_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh, cr_render_options *p) {
+static int toy_create(void **state, const cr_volume *vol, const struct cr_mesh *mesh,
+                      cr_render_options *p) {
   (void)mesh;
   if (!vol) return cr_error(CR_EINVAL, "toy: no volume");
   toy_state *s = malloc(sizeof *s);
@@ -25,14 +28,18 @@ static int toy_create(void **state, const cr_volume *vol, const struct cr_mesh *
   return 0;
 }
 
-static void toy_destroy(void *state) { free(state); }
+static void toy_destroy(void *state) {
+  free(state);
+}
 
 // Camera z where the point z * (x, y, 1) of the pixel ray enters the box, or NAN.
-static double entry_z(const toy_state *s, const cr_camera *cam, const cr_pose *cam_from_world, int undistorted,
-                      int u, int v) {
+static double entry_z(const toy_state *s, const cr_camera *cam, const cr_pose *cam_from_world,
+                      int undistorted, int u, int v) {
   double ray[3], dw[3], C[3], o[3], d[3];
-  if (undistorted) ray[0] = (u - cam->cx) / cam->fx, ray[1] = (v - cam->cy) / cam->fy, ray[2] = 1;
-  else cr_camera_pixel_ray(cam, u, v, ray);
+  if (undistorted)
+    ray[0] = (u - cam->cx) / cam->fx, ray[1] = (v - cam->cy) / cam->fy, ray[2] = 1;
+  else
+    cr_camera_pixel_ray(cam, u, v, ray);
   cr_mat3_apply_transpose(dw, cam_from_world->R, ray); // world direction per mm of camera z
   cr_pose_camera_centre(cam_from_world, C);
   cr_mat4_apply_point(o, s->vol->voxel_from_world, C);
@@ -52,8 +59,8 @@ static double entry_z(const toy_state *s, const cr_camera *cam, const cr_pose *c
   return tn < tf ? tn : NAN;
 }
 
-static int toy_render(void *state, const cr_render_options *p, const cr_camera *cam, const cr_pose *cam_from_world,
-                      const cr_render_out *out) {
+static int toy_render(void *state, const cr_render_options *p, const cr_camera *cam,
+                      const cr_pose *cam_from_world, const cr_render_out *out) {
   const toy_state *s = state;
   for (int v = 0; v < cam->height; v++)
     for (int u = 0; u < cam->width; u++) {
