@@ -208,7 +208,11 @@ static int set_named(const key_def *k, cr_reg_method *m, const char *s) {
   switch (k->kind) {
   case K_MODE: {
     const cr_render_mode_type *t = cr_render_mode_find(s);
-    if (!t) return cr_error(CR_EINVAL, "%s: %s", k->name, cr_last_error());
+    if (!t) {
+      char why[512]; // cr_last_error() is the buffer cr_error writes: copy it first
+      snprintf(why, sizeof why, "%s", cr_last_error());
+      return cr_error(CR_EINVAL, "%s: %s", k->name, why);
+    }
     *(const cr_render_mode_type **)base = t;
     return 0;
   }
@@ -325,6 +329,21 @@ void cr_reg_method_key_info(int i, const char **name, const char **arg, const ch
   if (help) *help = k ? k->help : NULL;
 }
 
+// "      --opt ARG               text", the text wrapped at 100 columns under itself.
+static void print_wrapped(FILE *f, const char *opt, const char *text) {
+  enum { INDENT = 31, WIDTH = 100 };
+  int col = fprintf(f, "      %-24s", opt);
+  const char *p = text;
+  while (*p) {
+    size_t word = strcspn(p, " ");
+    if (col + 1 + (int)word > WIDTH && col > INDENT) col = fprintf(f, "\n%*s", INDENT - 1, "") - 1;
+    col += fprintf(f, " %.*s", (int)word, p);
+    p += word;
+    while (*p == ' ') p++;
+  }
+  fputc('\n', f);
+}
+
 void cr_reg_method_print_help(FILE *f) {
   const cr_reg_method d = cr_reg_method_defaults();
   for (int i = 0; i < N_KEYS; i++) {
@@ -341,6 +360,8 @@ void cr_reg_method_print_help(FILE *f) {
     if (keys[i].kind == K_FLAG)
       snprintf(def, sizeof def, "%s",
                *(const int *)((const char *)&d + keys[i].off) ? "on" : "off");
-    fprintf(f, "      %-24s %s (default %s)\n", opt, keys[i].help, def);
+    char text[512];
+    snprintf(text, sizeof text, "%s (default %s)", keys[i].help, def);
+    print_wrapped(f, opt, text);
   }
 }
