@@ -7,6 +7,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/cv_guard.hpp"
+
 #include <cfloat>
 #include <cstdio>
 #include <algorithm>
@@ -15,42 +17,9 @@
 #include <string>
 #include <vector>
 
-namespace {
-
-void set_err(char *err, size_t errlen, const std::string &msg) {
-  if (err && errlen) std::snprintf(err, errlen, "%s", msg.c_str());
-}
-
-// Keeps only the first line of OpenCV's multi-line exception text.
-std::string cv_reason(const cv::Exception &e) {
-  std::string m = e.err.empty() ? e.what() : e.err;
-  size_t nl = m.find('\n');
-  return nl == std::string::npos ? m : m.substr(0, nl);
-}
-
-#define CVW_TRY try {
-#define CVW_CATCH                                                                                  \
-  }                                                                                                \
-  catch (const cv::Exception &e) {                                                                 \
-    set_err(err, errlen, "OpenCV: " + cv_reason(e));                                               \
-    return -1;                                                                                     \
-  }                                                                                                \
-  catch (const std::exception &e) {                                                                \
-    set_err(err, errlen, e.what());                                                                \
-    return -1;                                                                                     \
-  }
-
-cv::Mat wrap(const float *data, int w, int h, int c, size_t stride) {
-  return cv::Mat(h, w, CV_32FC(c), const_cast<float *>(data), stride * sizeof(float));
-}
-
-cv::Mat to_u8(const float *src, int w, int h, size_t stride, double scale) {
-  cv::Mat u8;
-  wrap(src, w, h, 1, stride).convertTo(u8, CV_8U, scale);
-  return u8;
-}
-
-} // namespace
+using cr_cv::set_err;
+using cr_cv::to_u8;
+using cr_cv::wrap;
 
 extern "C" {
 

@@ -10,8 +10,8 @@
 #   - a test includes a module header outside what it links (tests/CMakeLists.txt: its
 #     name's module plus the words of its "// test-links:" line, and what those link),
 #     or a private header of a module other than its name's;
-#   - core/cvwrap.h is included outside core/ and calib/, or an OpenCV header outside a
-#     .cpp file (C++ stays behind C headers).
+#   - core/cvwrap.h is included outside core/ and calib/, or an OpenCV header outside a C++
+#     file (.cpp, or a .hpp that only .cpp files include: C++ stays behind C headers).
 # Usage: bash tests/cli_module_boundaries.sh [camreg] (the argument is ignored).
 set -u
 root="${CAMREG_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -61,7 +61,7 @@ done
 # allowed[f], the modules whose headers it may include (" a b c "); who[f], its library.
 declare -A own allowed who
 for m in "${modules[@]}"; do
-  for f in "$m"/*.c "$m"/*.h "$m"/*.cpp; do
+  for f in "$m"/*.c "$m"/*.h "$m"/*.cpp "$m"/*.hpp; do
     [ -f "$f" ] && own[$f]="$m" allowed[$f]="${closure[$m]}" who[$f]="cr_$m"
   done
 done
@@ -87,7 +87,7 @@ checked=0
 while IFS=: read -r f line inc; do
   checked=$((checked + 1))
   if [[ "$inc" == \<opencv2/* ]]; then
-    [[ "$f" == *.cpp ]] || bad "$f:$line: includes $inc outside a .cpp file"
+    [[ "$f" == *.cpp || "$f" == *.hpp ]] || bad "$f:$line: includes $inc outside a C++ file"
     continue
   fi
   [[ "$inc" == \"*\" ]] || continue

@@ -5,28 +5,13 @@
 #include <opencv2/calib3d.hpp>
 #include <opencv2/core.hpp>
 
+#include "core/cv_guard.hpp"
+
 #include <cstdio>
 #include <string>
 
-namespace {
-
-void set_err(char *err, size_t errlen, const std::string &msg) {
-  if (err && errlen) std::snprintf(err, errlen, "%s", msg.c_str());
-}
-
-cv::Mat wrap(const float *data, int w, int h, int c, size_t stride) {
-  return cv::Mat(h, w, CV_32FC(c), const_cast<float *>(data), stride * sizeof(float));
-}
-
-} // namespace
-
-#define CVW_TRY try {
-#define CVW_CATCH                                                                                  \
-  }                                                                                                \
-  catch (const std::exception &e) {                                                                \
-    set_err(err, errlen, e.what());                                                                \
-    return -1;                                                                                     \
-  }
+using cr_cv::set_err;
+using cr_cv::wrap;
 
 extern "C" {
 
