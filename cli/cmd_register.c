@@ -34,6 +34,10 @@ static const char usage[] =
     "      --landmarks FILE    2-D landmarks (CSV u,v) for a PnP start, with --landmarks-3d\n"
     "      --landmarks-3d FILE 3-D landmarks (Slicer .mrk.json/.fcsv or CSV, RAS mm)\n"
     "      --pivot X,Y,Z       rotation centre (default: centroid of the surface seen)\n"
+    "      --focus-distance MM the microscope's focus distance: camera centre to the cortex along\n"
+    "                          the principal ray; adds the focus prior (--focus-weight) to the "
+    "cost\n"
+    "      --focus-sigma MM    its error (default 1)\n"
     "      --prior-distance MM working distance (camera depth of the pivot) for --prior-weight\n"
     "outputs:\n"
     "  -o, --out FILE          registered pose (4x4 + rvec/tvec)\n"
@@ -67,6 +71,9 @@ static int parse_opt(int c, reg_args *a) {
     return cli_parse_doubles("register", "--pivot", optarg, 3, a->ro.pivot_world);
   case 'D':
     return cli_parse_double("register", "--prior-distance", optarg, &a->ro.prior_distance_mm);
+  case 'F':
+    return cli_parse_double("register", "--focus-distance", optarg, &a->ro.focus_distance_mm);
+  case 'G': return cli_parse_double("register", "--focus-sigma", optarg, &a->ro.focus_sigma_mm);
   default:
     if (c >= CLI_METHOD_OPT) return cli_method_apply("register", &a->method, c, optarg);
     return -2;
@@ -81,6 +88,11 @@ static int check_args(reg_args *a) {
     return cli_usage_error("register", "give either --init or --landmarks with --landmarks-3d");
   if (!a->init && !(a->lm2 && a->lm3))
     return cli_usage_error("register", "--landmarks and --landmarks-3d go together");
+  if (a->ro.focus_distance_mm != 0 && !(a->ro.focus_distance_mm > 0))
+    return cli_usage_error("register",
+                           "--focus-distance %g: the focus is in front of the camera (> 0 mm)",
+                           a->ro.focus_distance_mm);
+  if (!(a->ro.focus_sigma_mm > 0)) return cli_usage_error("register", "--focus-sigma must be > 0");
   if (a->method.prior_weight > 0 && !(a->ro.prior_distance_mm > 0))
     return cli_usage_error("register", "--prior-weight needs --prior-distance > 0");
   if (cr_reg_method_check(&a->method)) return cli_usage_error("register", "%s", cr_last_error());
@@ -90,12 +102,22 @@ static int check_args(reg_args *a) {
 }
 
 static int parse(int argc, char **argv, reg_args *a) {
-  static const struct option fixed[] = {
-      {"volume", 1, 0, 'v'},         {"camera", 1, 0, 'c'},  {"photo", 1, 0, 'p'},
-      {"mask", 1, 0, 'M'},           {"init", 1, 0, 'i'},    {"landmarks", 1, 0, 'L'},
-      {"landmarks-3d", 1, 0, '3'},   {"out", 1, 0, 'o'},     {"tfm", 1, 0, 'T'},
-      {"report", 1, 0, 'R'},         {"overlay", 1, 0, 'O'}, {"pivot", 1, 0, 'P'},
-      {"prior-distance", 1, 0, 'D'}, {"help", 0, 0, 'h'}};
+  static const struct option fixed[] = {{"volume", 1, 0, 'v'},
+                                        {"camera", 1, 0, 'c'},
+                                        {"photo", 1, 0, 'p'},
+                                        {"mask", 1, 0, 'M'},
+                                        {"init", 1, 0, 'i'},
+                                        {"landmarks", 1, 0, 'L'},
+                                        {"landmarks-3d", 1, 0, '3'},
+                                        {"out", 1, 0, 'o'},
+                                        {"tfm", 1, 0, 'T'},
+                                        {"report", 1, 0, 'R'},
+                                        {"overlay", 1, 0, 'O'},
+                                        {"pivot", 1, 0, 'P'},
+                                        {"prior-distance", 1, 0, 'D'},
+                                        {"focus-distance", 1, 0, 'F'},
+                                        {"focus-sigma", 1, 0, 'G'},
+                                        {"help", 0, 0, 'h'}};
   struct option opts[128];
   const int n_fixed = (int)(sizeof fixed / sizeof fixed[0]);
   memcpy(opts, fixed, sizeof fixed);
@@ -103,6 +125,7 @@ static int parse(int argc, char **argv, reg_args *a) {
   memset(a, 0, sizeof *a);
   a->method = cr_reg_method_defaults();
   a->ro = cr_reg_register_defaults();
+  a->ro.focus_sigma_mm = 1;
   optind = 1;
   opterr = 0;
   int c, rc;
@@ -182,6 +205,16 @@ static int write_outputs(const reg_args *a, cr_reg_cost *cost, const cr_reg_resu
     cJSON_AddStringToObject(extra, "volume", a->volume);
     cJSON_AddStringToObject(extra, "photo", a->photo);
     cJSON_AddItemToObject(extra, "method", method_json(&a->method));
+    double d0, d1, p1;
+    if (a->ro.focus_distance_mm > 0 && !cr_reg_cost_focus_penalty(cost, &res->start, &d0, &p1) &&
+        !cr_reg_cost_focus_penalty(cost, &res->final, &d1, &p1)) {
+      cJSON *f = cJSON_AddObjectToObject(extra, "focus");
+      cJSON_AddNumberToObject(f, "reported_mm", a->ro.focus_distance_mm);
+      cJSON_AddNumberToObject(f, "sigma_mm", a->ro.focus_sigma_mm);
+      cJSON_AddNumberToObject(f, "start_mm", d0);
+      cJSON_AddNumberToObject(f, "final_mm", d1);
+      cJSON_AddNumberToObject(f, "final_penalty", p1);
+    }
     rc = cr_reg_report_write(a->report, res, extra);
     cJSON_Delete(extra);
   }
@@ -218,6 +251,11 @@ static int run(int argc, char **argv) {
   a.ro.progress = progress, a.ro.progress_ctx = &a;
   cr_reg_result res;
   if (cr_reg_register(cost, &a.method, &init, &a.ro, &res)) goto fail;
+  double focus_mm = NAN, focus_penalty = 0;
+  if (a.ro.focus_distance_mm > 0 &&
+      !cr_reg_cost_focus_penalty(cost, &res.final, &focus_mm, &focus_penalty))
+    fprintf(stderr, "\nfocus distance at the registered pose %.2f mm (reported %.2f +- %.2f mm)",
+            focus_mm, a.ro.focus_distance_mm, a.ro.focus_sigma_mm);
   fprintf(stderr,
           "\nregistered: cost %.6g, %d evaluations, %.2f s; change at the pivot %.2f px "
           "in plane, %+.2f mm along the axis\n",

@@ -288,6 +288,11 @@ static int parse_method(const parse_ctx *p, const config_setting_t *g, const cha
   if ((rc = get_str(p, g, pre, "name", m->name, sizeof m->name)) ||
       (rc = get_num(p, g, pre, "focus_sigma_mm", -1, 1000, &m->focus_sigma_mm)))
     return rc;
+  if (m->focus_sigma_mm == 0) {
+    snprintf(full, sizeof full, "%sfocus_sigma_mm", pre);
+    return perr(p, config_setting_get_member(g, "focus_sigma_mm"), full,
+                "must be > 0 (a focus distance with its error) or < 0 (none)");
+  }
   for (int i = 0; i < config_setting_length(g); i++) {
     config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
     const char *key = config_setting_name(s);

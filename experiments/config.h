@@ -30,8 +30,10 @@ extern "C" {
 typedef struct cr_exp_method {
   char name[CR_EXP_NAME_MAX]; // label in the CSV and the summary (no commas)
   cr_reg_method reg;          // render mode, preparation, metric, optimizer, schedule, priors
-  double focus_sigma_mm;      // working-distance prior: < 0 off; else the prior distance is
-                              // the pivot's true depth + N(0, sigma) (a microscope's focus)
+  double focus_sigma_mm;      // the focus prior (registration/focus.h): < 0 off; else the
+                              // method gets the focus distance at the true pose + N(0, sigma)
+                              // with this sigma, as a microscope reports it (weight: the
+                              // method's focus_weight)
 } cr_exp_method;
 
 // Photo synthesis strengths (0 = effect off, 1 = realistic); read by the appearance-model

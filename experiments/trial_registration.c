@@ -61,13 +61,15 @@ static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene,
   // The pivot as docs/design.md: the centroid of the surface seen at the start pose.
   ro.have_pivot = 1;
   rc = cr_reg_cost_pivot(cost, &t->start, ro.pivot_world);
-  if (!rc && em->focus_sigma_mm >= 0) {
-    // A microscope knows its focus distance: the pivot's true depth, known to within
-    // focus_sigma_mm (drawn from the photo's seed, so every method gets the same).
-    double pc[3];
-    cr_pose_apply(&t->gt, ro.pivot_world, pc);
+  if (!rc && em->focus_sigma_mm > 0) {
+    // What a microscope reports: its focus distance (docs/design.md) at the true pose,
+    // known to within focus_sigma_mm (drawn from the photo's seed, so every method of a
+    // sample gets the same). Nothing else of the ground truth reaches the method.
+    double d;
+    rc = cr_reg_cost_focus_distance(cost, &t->gt, &d);
     cr_rng rng = cr_rng_make(t->photo_seed, 0x666f637573ull /* "focus" */);
-    ro.prior_distance_mm = pc[2] + em->focus_sigma_mm * cr_rng_gaussian(&rng);
+    ro.focus_distance_mm = d + em->focus_sigma_mm * cr_rng_gaussian(&rng);
+    ro.focus_sigma_mm = em->focus_sigma_mm;
   }
   cr_reg_result res;
   if (!rc) rc = cr_reg_register(cost, &m, &t->start, &ro, &res);

@@ -4,6 +4,7 @@
 #include "registration/levels.h"
 
 #include "core/error.h"
+#include "registration/focus.h"
 #include "registration/pyramid.h"
 #include "render/render.h"
 
@@ -27,8 +28,11 @@ typedef struct view_state {
 struct cr_reg_cost {
   const cr_volume *vol;
   cr_reg_method method;
-  cr_camera ref_camera;  // view 0's full-resolution camera
-  cr_renderer *renderer; // the method's mode, background NaN: misses leave the metric
+  cr_camera ref_camera;            // view 0's full-resolution camera
+  cr_renderer *renderer;           // the method's mode, background NaN: misses leave the metric
+  cr_renderer *surface;            // surface points (pivot, focus): `renderer` when its mode has
+                                   // them, else an owned surface renderer (made when first needed)
+  double focus_mm, focus_sigma_mm; // focus prior (focus_mm > 0: on)
   int levels, n_views;
   view_state view[CR_REG_MAX_VIEWS];
 };
@@ -44,6 +48,7 @@ cr_reg_view cr_reg_view_mono(const cr_camera *camera, const cr_image *photo, con
 
 void cr_reg_cost_free(cr_reg_cost *c) {
   if (!c) return;
+  if (c->surface != c->renderer) cr_renderer_free(c->surface);
   cr_renderer_free(c->renderer);
   for (int v = 0; v < CR_REG_MAX_VIEWS; v++) {
     cr_reg_levels_free(&c->view[v].lv);
@@ -200,6 +205,12 @@ int cr_reg_cost_eval(int level, const cr_pose *pose, void *ctx, double *cost) {
     if (rc) return rc;
     sum += d;
   }
+  if (c->focus_mm > 0) {
+    double penalty;
+    int rc = cr_reg_cost_focus_penalty(c, pose, NULL, &penalty);
+    if (rc) return rc;
+    sum += penalty;
+  }
   *cost = sum;
   return 0;
 }
@@ -238,19 +249,64 @@ int cr_reg_cost_levels(const cr_reg_cost *c) {
   return c->levels;
 }
 
-int cr_reg_cost_pivot(cr_reg_cost *c, const cr_pose *pose, double pivot[3]) {
-  int n = 0, rc;
-  if (c->method.mode->surface_points) {
-    rc = cr_render_surface_points(c->renderer, &c->ref_camera, pose, 4, NULL, 0, &n, pivot);
-  } else { // modes without a surface (drr, mip, volume): the surface of the same iso level
-    cr_render_options p = cr_render_defaults(&cr_render_mode_surface);
-    p.iso = c->method.iso, p.step_mm = c->method.render_step_mm;
-    cr_renderer *r = NULL;
-    rc = cr_status_of(r = cr_renderer_new(c->vol, NULL, &p));
-    if (!rc) rc = cr_render_surface_points(r, &c->ref_camera, pose, 4, NULL, 0, &n, pivot);
-    cr_renderer_free(r);
+// The renderer of surface points: the method's own when its mode finds a surface
+// (surface, probe, mesh), else a surface renderer of the same iso level and step.
+static int surface_renderer(cr_reg_cost *c, cr_renderer **out) {
+  if (!c->surface) {
+    if (c->method.mode->surface_points)
+      c->surface = c->renderer;
+    else {
+      cr_render_options p = cr_render_defaults(&cr_render_mode_surface);
+      p.iso = c->method.iso, p.step_mm = c->method.render_step_mm;
+      int rc = cr_status_of(c->surface = cr_renderer_new(c->vol, NULL, &p));
+      if (rc) return rc;
+    }
   }
+  *out = c->surface;
+  return 0;
+}
+
+int cr_reg_cost_pivot(cr_reg_cost *c, const cr_pose *pose, double pivot[3]) {
+  int n = 0;
+  cr_renderer *r;
+  int rc = surface_renderer(c, &r);
+  if (!rc) rc = cr_render_surface_points(r, &c->ref_camera, pose, 4, NULL, 0, &n, pivot);
   if (rc == CR_EEMPTY)
     return cr_error(CR_EEMPTY, "the initial pose sees no part of the volume's surface");
   return rc;
+}
+
+int cr_reg_cost_focus_distance(cr_reg_cost *c, const cr_pose *pose, double *distance_mm) {
+  cr_renderer *r;
+  int rc = surface_renderer(c, &r);
+  return rc ? rc : cr_reg_focus_distance(r, &c->ref_camera, pose, distance_mm);
+}
+
+int cr_reg_cost_set_focus(cr_reg_cost *c, double distance_mm, double sigma_mm) {
+  if (!(distance_mm > 0) || !isfinite(distance_mm))
+    return cr_error(CR_EINVAL, "focus distance %g mm: must be > 0 (in front of the camera)",
+                    distance_mm);
+  if (!(sigma_mm > 0) || !isfinite(sigma_mm))
+    return cr_error(CR_EINVAL, "focus sigma %g mm: must be > 0", sigma_mm);
+  c->focus_mm = distance_mm, c->focus_sigma_mm = sigma_mm;
+  return 0;
+}
+
+int cr_reg_cost_focus_penalty(cr_reg_cost *c, const cr_pose *pose, double *distance_mm,
+                              double *penalty) {
+  double d = NAN;
+  *penalty = 0;
+  if (!(c->focus_mm > 0)) return distance_mm ? (*distance_mm = NAN, 0) : 0;
+  int rc = cr_reg_cost_focus_distance(c, pose, &d);
+  if (rc == CR_EEMPTY) { // nothing in focus: a wall, like a view that sees nothing
+    cr_error_clear();
+    *penalty = CR_REG_WALL;
+  } else if (rc) {
+    return rc;
+  } else {
+    const double z = (d - c->focus_mm) / c->focus_sigma_mm;
+    *penalty = c->method.focus_weight * z * z;
+  }
+  if (distance_mm) *distance_mm = d;
+  return 0;
 }

@@ -75,12 +75,28 @@ const cr_camera *cr_reg_cost_camera(const cr_reg_cost *c, int view, int level);
 int cr_reg_cost_n_views(const cr_reg_cost *c);
 int cr_reg_cost_levels(const cr_reg_cost *c);
 
-// The default pivot (design: "the centroid of the visible surface at the starting pose"):
-// the centroid of the surface points the reference camera sees at cam_from_world, every
-// 4th pixel at full resolution: from the method's renderer when its mode finds a surface
-// (surface, probe, mesh), else from a surface renderer with the method's iso and step.
-// CR_EEMPTY if no pixel sees the surface.
+// The default pivot (docs/design.md: "the centroid of the visible surface at the starting
+// pose"): the centroid of the surface points the reference camera sees at cam_from_world,
+// every 4th pixel at full resolution: from the method's renderer when its mode finds a
+// surface (surface, probe, mesh), else from a surface renderer with the method's iso and
+// step. CR_EEMPTY if no pixel sees the surface.
 int cr_reg_cost_pivot(cr_reg_cost *c, const cr_pose *cam_from_world, double pivot_world[3]);
+
+// The focus distance (registration/focus.h) of the reference camera at cam_from_world,
+// on the same surface as the pivot. CR_EEMPTY if it sees no surface near its centre.
+int cr_reg_cost_focus_distance(cr_reg_cost *c, const cr_pose *cam_from_world, double *distance_mm);
+
+// Switches the focus prior on: every evaluation adds
+// method.focus_weight * ((d - distance_mm) / sigma_mm)^2, d the focus distance at the
+// evaluated pose (full resolution, reference camera; the same at every level); a pose
+// whose focus window sees no surface costs 1e10. The distance is what the microscope
+// reports, sigma its stated error. CR_EINVAL for a distance or sigma that is not > 0.
+int cr_reg_cost_set_focus(cr_reg_cost *c, double distance_mm, double sigma_mm);
+
+// The focus prior's part of the cost at a pose and the measured focus distance (NaN when
+// the prior is off; distance_mm may be NULL). For reports.
+int cr_reg_cost_focus_penalty(cr_reg_cost *c, const cr_pose *cam_from_world, double *distance_mm,
+                              double *penalty);
 
 #ifdef __cplusplus
 }

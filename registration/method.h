@@ -55,12 +55,16 @@ typedef struct cr_reg_method {
   // working-distance prior: weight * (camera z of the pivot - distance)^2, 0 = off; the
   // distance is the photo's, not the method's (cr_reg_register_options)
   double prior_weight;
+  // focus prior: weight * ((focus distance - reported) / sigma)^2 when a focus distance is
+  // given (cr_reg_register_options); the distance and sigma are the photo's
+  double focus_weight;
 } cr_reg_method;
 
 // The one place where method defaults live: surface mode (iso automatic, 1 mm smoothing,
 // probe 3 mm max along the ray, mesh 20 Taubin iterations), green channel with CLAHE 2,
 // NGF with the metric defaults, Nelder-Mead, 3 levels, 400 evaluations, 3 starts spread
-// 5 deg / 5 mm, steps 2 deg / 2 mm, xtol 0.01, seed 1, no prior.
+// 5 deg / 5 mm, steps 2 deg / 2 mm, xtol 0.01, seed 1, no working-distance prior, focus
+// weight 0.001 (used when a focus distance is given).
 cr_reg_method cr_reg_method_defaults(void);
 
 // Sets one key from its text value (a number, "D,MM" for pairs, a name; flags take "1"/"0"

@@ -36,6 +36,9 @@ int cr_reg_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_pose *st
                     const cr_reg_register_options *ro_in, cr_reg_result *res) {
   cr_reg_register_options ro = ro_in ? *ro_in : cr_reg_register_defaults();
   int rc = 0;
+  if (ro.focus_distance_mm != 0 &&
+      (rc = cr_reg_cost_set_focus(cost, ro.focus_distance_mm, ro.focus_sigma_mm)))
+    return rc;
   if (!ro.have_pivot && (rc = cr_reg_cost_pivot(cost, start, ro.pivot_world))) return rc;
   for (int v = 0; v < cr_reg_cost_n_views(cost); v++) {
     long n_valid = 0;

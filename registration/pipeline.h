@@ -20,6 +20,9 @@ typedef struct cr_reg_register_options {
   double pivot_world[3];       // rotation centre (world mm)
   double prior_distance_mm;    // working distance for the method's prior_weight (camera depth
                                // of the pivot, mm); used only when prior_weight > 0
+  double focus_distance_mm;    // the microscope's focus distance (mm, > 0), 0 = none: turns on
+                               // the focus prior (cr_reg_cost_set_focus)
+  double focus_sigma_mm;       // its stated error (mm, > 0)
   cr_reg_progress_fn progress; // may be NULL
   void *progress_ctx;
 } cr_reg_register_options;

@@ -44,6 +44,14 @@ grep -q '"evaluations":' report.json && grep -q '"final_pose":' report.json \
 evals=$(grep -o '"evaluations":[[:space:]]*[0-9]*' report.json | head -1 | grep -o '[0-9]*$')
 [ "$evals" -le 60 ] || fail "budget exceeded: $evals evaluations for 3 starts x 15 at level 1 + 15 at level 0"
 
+# The focus prior in the user's terms: a focus distance with its error; the report gives
+# the focus distance measured at the start and registered poses.
+"$camreg" register "${common[@]}" -p photo.png --mask mask.png --init start.txt -o focus.txt \
+  --report focus.json --focus-distance 180 --focus-sigma 2 2> log.txt || { cat log.txt; fail "focus run"; }
+grep -q '"reported_mm":[[:space:]]*180' focus.json && grep -q '"final_mm":' focus.json ||
+  fail "focus.json lacks the focus block"
+grep -q "focus distance at the registered pose" log.txt || fail "no focus line on stderr"
+
 # Landmark start (PnP): 3-D points and their exact projections by the true pose; with a
 # budget of one evaluation the result is the PnP pose itself, which must be the truth.
 printf 'label,x,y,z\n' > lm3.csv
@@ -91,6 +99,10 @@ expect_fail "unknown optimizer" "unknown optimizer 'anneal'" "${common[@]}" -p p
 expect_fail "empty mask" "empty" "${common[@]}" -p photo.png --mask empty.pgm --init start.txt
 expect_fail "pose sees nothing" "sees no part" "${common[@]}" -p photo.png --init away.txt
 expect_fail "no start" "--init" "${common[@]}" -p photo.png
+expect_fail "focus behind the camera" "in front of the camera" "${common[@]}" -p photo.png --init start.txt \
+  --focus-distance -5
+expect_fail "focus sigma" "focus-sigma" "${common[@]}" -p photo.png --init start.txt --focus-distance 180 \
+  --focus-sigma 0
 expect_fail "missing photo" "nothere.png" "${common[@]}" -p nothere.png --init start.txt
 "$camreg" register --help | grep -q "usage: camreg register" || fail "--help"
 echo "$fails failure(s)"

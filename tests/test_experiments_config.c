@@ -138,6 +138,8 @@ static void test_bad_values(void **state) {
   expect_error("bad10.cfg", "registration = {\n  restarts = 2;\n};\n", 2, "registration.restarts");
   expect_error("bad11.cfg", "methods = (\n { mode = \"meshy\"; }\n);\n", 2, "methods[0].mode");
   expect_error("bad12.cfg", "registration = {\n  step = [1.0];\n};\n", 2, "registration.step");
+  expect_error("bad13.cfg", "registration = {\n  focus_sigma_mm = 0.0;\n};\n", 2,
+               "registration.focus_sigma_mm");
 }
 
 static void test_missing_file(void **state) {
