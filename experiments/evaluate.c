@@ -48,6 +48,28 @@ double cr_exp_capture_range(const double *hi, const double *rate, const int *cou
   return range;
 }
 
+int cr_exp_error_split(const cr_camera *cam, const cr_pose *est, const cr_pose *gt,
+                       const double (*targets)[3], int n, double *depth_mm, double *inplane_mm,
+                       double *inplane_px) {
+  double sd = 0, sm = 0, sp = 0;
+  int used = 0;
+  for (int i = 0; i < n; i++) {
+    double xe[3], xg[3], dc[3];
+    cr_pose_apply(est, targets[i], xe); // the target in the estimated camera
+    cr_pose_apply(gt, targets[i], xg);  // ... and in the true camera
+    if (!(xg[2] > 0)) continue;
+    // d_c = R_gt (gt^-1(xe) - X) = xe - xg: the displacement in the true camera's axes
+    for (int k = 0; k < 3; k++) dc[k] = xe[k] - xg[k];
+    sd += fabs(dc[2]);
+    sm += hypot(dc[0], dc[1]);
+    sp += hypot(dc[0] * cam->fx / xg[2], dc[1] * cam->fy / xg[2]);
+    used++;
+  }
+  if (!used) return cr_error(CR_EEMPTY, "error split: every target is behind the true camera");
+  *depth_mm = sd / used, *inplane_mm = sm / used, *inplane_px = sp / used;
+  return 0;
+}
+
 void cr_exp_evaluate_row(const cr_exp_config *cfg, const cr_exp_scene *scene, const cr_exp_trial *t,
                          int status, const cr_exp_outcome *out, double time_s, cr_exp_row *row) {
   memset(row, 0, sizeof *row);
@@ -66,6 +88,9 @@ void cr_exp_evaluate_row(const cr_exp_config *cfg, const cr_exp_scene *scene, co
                                  NULL))
     row->final_proj_px = NAN;
   cr_exp_pose_errors(fin, &t->gt, &row->rot_err_deg, &row->trans_err_mm);
+  if (cr_exp_error_split(&scene->camera, fin, &t->gt, X, t->n_targets, &row->depth_err_mm,
+                         &row->inplane_err_mm, &row->inplane_err_px))
+    row->depth_err_mm = row->inplane_err_mm = row->inplane_err_px = NAN;
   row->success = !status && row->final_mtre_mm < cfg->success_mm;
   row->evals = status ? 0 : out->evals;
   row->time_s = time_s;

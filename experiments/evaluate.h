@@ -37,6 +37,15 @@ void cr_exp_pose_errors(const cr_pose *est, const cr_pose *gt, double *rot_deg, 
 double cr_exp_capture_range(const double *hi, const double *rate, const int *count, int n,
                             double min_rate);
 
+// The error split of estimate `est` against ground truth `gt` (docs/design.md): for
+// each target X, d = gt^-1(est(X)) - X in world mm, expressed in the true camera's axes
+// d_c = R_gt d; depth = mean |d_c,z|, in-plane = mean |(d_c,x, d_c,y)| in mm and in px at
+// the target's true depth (fx, fy of `cam`). Targets behind the true camera are skipped;
+// CR_EEMPTY if none is left.
+int cr_exp_error_split(const cr_camera *cam, const cr_pose *est, const cr_pose *gt,
+                       const double (*targets)[3], int n, double *depth_mm, double *inplane_mm,
+                       double *inplane_px);
+
 // Fills a row: trial ids, bin, errors of `final` (or of the start pose if status != 0)
 // against the ground truth over the trial's targets, success (final mTRE < success_mm).
 void cr_exp_evaluate_row(const cr_exp_config *cfg, const cr_exp_scene *scene,

@@ -18,23 +18,25 @@ struct cr_exp_results {
 static const char header[] =
     "trial,sample,method,status,bin_lo_mm,bin_hi_mm,init_mtre_mm,final_mtre_mm,init_proj_px,"
     "final_proj_px,rot_err_deg,trans_err_mm,success,evals,time_s,gt_rx,gt_ry,gt_rz,gt_tx,gt_ty,"
-    "gt_tz,final_rx,final_ry,final_rz,final_tx,final_ty,final_tz";
-#define N_COLUMNS 27
+    "gt_tz,final_rx,final_ry,final_rz,final_tx,final_ty,final_tz,depth_err_mm,inplane_err_mm,"
+    "inplane_err_px";
+#define N_COLUMNS 30
 
 const char *cr_exp_csv_header(void) {
   return header;
 }
 
 int cr_exp_row_format(const cr_exp_row *r, char *buf, size_t cap) {
-  int n = snprintf(buf, cap,
-                   "%ld,%ld,%s,%d,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%d,%ld,%.6f,"
-                   "%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g\n",
-                   r->trial, r->sample, r->method, r->status, r->bin_lo_mm, r->bin_hi_mm,
-                   r->init_mtre_mm, r->final_mtre_mm, r->init_proj_px, r->final_proj_px,
-                   r->rot_err_deg, r->trans_err_mm, r->success, r->evals, r->time_s, r->gt_rvec[0],
-                   r->gt_rvec[1], r->gt_rvec[2], r->gt_tvec[0], r->gt_tvec[1], r->gt_tvec[2],
-                   r->final_rvec[0], r->final_rvec[1], r->final_rvec[2], r->final_tvec[0],
-                   r->final_tvec[1], r->final_tvec[2]);
+  int n = snprintf(
+      buf, cap,
+      "%ld,%ld,%s,%d,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%d,%ld,%.6f,"
+      "%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g\n",
+      r->trial, r->sample, r->method, r->status, r->bin_lo_mm, r->bin_hi_mm, r->init_mtre_mm,
+      r->final_mtre_mm, r->init_proj_px, r->final_proj_px, r->rot_err_deg, r->trans_err_mm,
+      r->success, r->evals, r->time_s, r->gt_rvec[0], r->gt_rvec[1], r->gt_rvec[2], r->gt_tvec[0],
+      r->gt_tvec[1], r->gt_tvec[2], r->final_rvec[0], r->final_rvec[1], r->final_rvec[2],
+      r->final_tvec[0], r->final_tvec[1], r->final_tvec[2], r->depth_err_mm, r->inplane_err_mm,
+      r->inplane_err_px);
   return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
@@ -81,6 +83,9 @@ int cr_exp_row_parse(const char *line, cr_exp_row *r) {
   for (int i = 0; i < 3 && !bad; i++)
     bad = parse_dbl(f[15 + i], &r->gt_rvec[i]) || parse_dbl(f[18 + i], &r->gt_tvec[i]) ||
           parse_dbl(f[21 + i], &r->final_rvec[i]) || parse_dbl(f[24 + i], &r->final_tvec[i]);
+  if (!bad)
+    bad = parse_dbl(f[27], &r->depth_err_mm) || parse_dbl(f[28], &r->inplane_err_mm) ||
+          parse_dbl(f[29], &r->inplane_err_px);
   if (bad || r->trial < 0) return cr_error(CR_EFORMAT, "malformed row");
   snprintf(r->method, sizeof r->method, "%s", f[2]);
   r->status = (int)st, r->success = (int)succ;
@@ -152,7 +157,12 @@ int cr_exp_results_read(const char *path, cr_exp_meta *meta, cr_exp_row **rows, 
       parse_meta_line(p, meta);
     else if (!seen_header) {
       if (strcmp(p, header))
-        rc = cr_error(CR_EFORMAT, "%s:%ld: not a camreg results header", path, lineno);
+        rc = cr_error(CR_EFORMAT,
+                      strncmp(p, header, strlen("trial,sample,method"))
+                          ? "%s:%ld: not a camreg results header"
+                          : "%s:%ld: results of another camreg version (its columns differ: "
+                            "re-run into a new folder)",
+                      path, lineno);
       seen_header = 1;
     } else if (p[0]) {
       if (n == cap) {

@@ -28,6 +28,9 @@ typedef struct cr_exp_row {
   long evals;
   double time_s; // wall time of the trial (the only non-deterministic column)
   double gt_rvec[3], gt_tvec[3], final_rvec[3], final_tvec[3];
+  // the final error split in the true camera's axes (docs/design.md, "Error split"):
+  // mean |displacement along the optical axis| and mean in-plane displacement, mm and px
+  double depth_err_mm, inplane_err_mm, inplane_err_px;
 } cr_exp_row;
 
 // The header line (column names, no newline).

@@ -52,17 +52,20 @@ static double method_capture(const cr_exp_row *rows, const long *idx, long n, do
 int cr_exp_summary_print(FILE *out, const cr_exp_row *rows, long n_rows) {
   long *idx = malloc((size_t)(n_rows + 1) * sizeof *idx);
   double *mtre = malloc((size_t)(n_rows + 1) * sizeof *mtre),
-         *tm = malloc((size_t)(n_rows + 1) * sizeof *tm);
+         *tm = malloc((size_t)(n_rows + 1) * sizeof *tm),
+         *dep = malloc((size_t)(n_rows + 1) * sizeof *dep),
+         *inp = malloc((size_t)(n_rows + 1) * sizeof *inp);
   double *hi = malloc((size_t)(n_rows + 1) * sizeof *hi),
          *rate = malloc((size_t)(n_rows + 1) * sizeof *rate);
   int *count = malloc((size_t)(n_rows + 1) * sizeof *count);
   unsigned char *used = calloc((size_t)n_rows + 1, 1);
   int rc = 0;
-  if (!idx || !mtre || !tm || !hi || !rate || !count || !used)
+  if (!idx || !mtre || !tm || !dep || !inp || !hi || !rate || !count || !used)
     rc = cr_error(CR_ENOMEM, "out of memory");
   if (!rc)
-    fprintf(out, "%-20s %7s %6s %8s %11s %11s %10s %9s %8s\n", "method", "trials", "failed",
-            "success", "median_mm", "p90_mm", "capture_mm", "median_s", "evals");
+    fprintf(out, "%-20s %7s %6s %8s %11s %11s %10s %9s %8s %9s %10s\n", "method", "trials",
+            "failed", "success", "median_mm", "p90_mm", "capture_mm", "median_s", "evals",
+            "depth_mm", "inplane_mm");
   while (!rc) {
     // The unused row with the smallest trial index starts the next method.
     long first = -1;
@@ -76,6 +79,9 @@ int cr_exp_summary_print(FILE *out, const cr_exp_row *rows, long n_rows) {
       used[i] = 1;
       idx[n] = i;
       mtre[n] = rows[i].status ? INFINITY : rows[i].final_mtre_mm;
+      // the error split of the final pose (a failed trial counts as infinitely wrong)
+      dep[n] = rows[i].status || isnan(rows[i].depth_err_mm) ? INFINITY : rows[i].depth_err_mm;
+      inp[n] = rows[i].status || isnan(rows[i].inplane_err_mm) ? INFINITY : rows[i].inplane_err_mm;
       tm[n++] = rows[i].time_s;
       n_fail += rows[i].status != 0;
       n_ok += rows[i].success != 0;
@@ -83,11 +89,15 @@ int cr_exp_summary_print(FILE *out, const cr_exp_row *rows, long n_rows) {
     }
     qsort(mtre, (size_t)n, sizeof *mtre, cmp_double);
     qsort(tm, (size_t)n, sizeof *tm, cmp_double);
+    qsort(dep, (size_t)n, sizeof *dep, cmp_double);
+    qsort(inp, (size_t)n, sizeof *inp, cmp_double);
     double cap = method_capture(rows, idx, n, hi, rate, count);
-    fprintf(out, "%-20s %7ld %6ld %7.1f%% %11.3f %11.3f %10.1f %9.3f %8.0f\n", rows[first].method,
-            n, n_fail, 100.0 * (double)n_ok / (double)n, quantile(mtre, n, 0.5),
-            quantile(mtre, n, 0.9), cap, quantile(tm, n, 0.5), evals / (double)n);
+    fprintf(out, "%-20s %7ld %6ld %7.1f%% %11.3f %11.3f %10.1f %9.3f %8.0f %9.3f %10.3f\n",
+            rows[first].method, n, n_fail, 100.0 * (double)n_ok / (double)n, quantile(mtre, n, 0.5),
+            quantile(mtre, n, 0.9), cap, quantile(tm, n, 0.5), evals / (double)n,
+            quantile(dep, n, 0.5), quantile(inp, n, 0.5));
   }
-  free(idx), free(mtre), free(tm), free(hi), free(rate), free(count), free(used);
+  free(idx), free(mtre), free(tm), free(dep), free(inp), free(hi), free(rate), free(count),
+      free(used);
   return rc;
 }

@@ -138,7 +138,10 @@ static void test_row_round_trip(void **state) {
                   .evals = 321,
                   .time_s = 0.5,
                   .gt_rvec = {0.1, 0.2, 0.3},
-                  .final_tvec = {-1e-3, 4, 250}};
+                  .final_tvec = {-1e-3, 4, 250},
+                  .depth_err_mm = 1.5,
+                  .inplane_err_mm = 0.125,
+                  .inplane_err_px = 0.75};
   char a[CR_EXP_CSV_LINE_MAX], b[CR_EXP_CSV_LINE_MAX];
   assert_true(cr_exp_row_format(&r, a, sizeof a) > 0);
   cr_exp_row q;
@@ -149,8 +152,47 @@ static void test_row_round_trip(void **state) {
   assert_string_equal(q.method, "nm");
   assert_int_equal(q.status, -3);
   assert_true(isnan(q.init_proj_px));
+  assert_true(q.depth_err_mm == 1.5 && q.inplane_err_mm == 0.125 && q.inplane_err_px == 0.75);
   a[strlen(a) / 2] = 0; // a cut row is rejected
   assert_int_equal(cr_exp_row_parse(a, &q), CR_EFORMAT);
+}
+
+// The error split against analytic answers: an estimate whose camera sits 3 mm further back
+// along the true optical axis has depth error 3 mm and no in-plane error; one moved 2 mm
+// sideways in the camera frame has 2 mm in plane (2 fx / z px at the target's depth) and
+// no depth error; their sum splits into both; targets behind the camera are skipped.
+static void test_error_split(void **state) {
+  (void)state;
+  cr_camera cam = cr_camera_from_fov(320, 240, 30);
+  double eye[3] = {10, -5, 200}, target[3] = {0, 0, 0}, up[3] = {0, 1, 0};
+  cr_pose gt;
+  assert_int_equal(cr_pose_look_at(&gt, eye, target, up), 0);
+  const double X[3][3] = {{0, 0, 0}, {12, -7, 3}, {-9, 4, -2}};
+  double z[3], depth, inplane, px;
+  for (int i = 0; i < 3; i++) {
+    double xc[3];
+    cr_pose_apply(&gt, X[i], xc);
+    z[i] = xc[2];
+  }
+  cr_pose back = gt, side = gt, both = gt;
+  back.t[2] += 3; // every point 3 mm deeper in the true camera
+  side.t[0] += 2; // every point 2 mm to the right
+  both.t[0] += 2, both.t[2] += 3;
+  assert_int_equal(cr_exp_error_split(&cam, &back, &gt, X, 3, &depth, &inplane, &px), 0);
+  assert_near(depth, 3, 1e-9);
+  assert_near(inplane, 0, 1e-9);
+  assert_int_equal(cr_exp_error_split(&cam, &side, &gt, X, 3, &depth, &inplane, &px), 0);
+  assert_near(depth, 0, 1e-9);
+  assert_near(inplane, 2, 1e-9);
+  assert_near(px, (2 * cam.fx / z[0] + 2 * cam.fx / z[1] + 2 * cam.fx / z[2]) / 3, 1e-9);
+  assert_int_equal(cr_exp_error_split(&cam, &both, &gt, X, 3, &depth, &inplane, &px), 0);
+  assert_near(depth, 3, 1e-9);
+  assert_near(inplane, 2, 1e-9);
+  double mtre = cr_reg_mtre(&both, &gt, X, 3);
+  assert_true(mtre >= inplane && mtre >= depth); // |d| bounds both parts
+  const double behind[1][3] = {{0, 0, 400}};
+  assert_int_equal(cr_exp_error_split(&cam, &back, &gt, behind, 1, &depth, &inplane, &px),
+                   CR_EEMPTY);
 }
 
 static cr_exp_config trial_config(void) {
@@ -262,6 +304,7 @@ int main(void) {
       cmocka_unit_test(test_capture_range),
       cmocka_unit_test(test_summary_quantiles),
       cmocka_unit_test(test_row_round_trip),
+      cmocka_unit_test(test_error_split),
       cmocka_unit_test(test_trials_follow_the_spec),
       cmocka_unit_test(test_pose_at_mtre_hits_target),
       cmocka_unit_test(test_ellipsoid_fit),
