@@ -57,18 +57,17 @@ static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene,
   cr_reg_cost *cost = NULL;
   int rc = cr_status_of(cost = cr_reg_cost_new(&m, scene->volume, NULL, &view, 1));
   if (rc) return rc;
+  // The pivot is cr_reg_register's default (docs/design.md): the centroid of the surface
+  // seen at the start pose.
   cr_reg_register_options ro = cr_reg_register_defaults();
-  // The pivot as docs/design.md: the centroid of the surface seen at the start pose.
-  ro.have_pivot = 1;
-  rc = cr_reg_cost_pivot(cost, &t->start, ro.pivot_world);
-  if (!rc && em->focus_sigma_mm > 0) {
+  if (em->focus_sigma_mm > 0) {
     // What a microscope reports: its focus distance (docs/design.md) at the true pose,
     // known to within focus_sigma_mm (drawn from the photo's seed, so every method of a
     // sample gets the same). Nothing else of the ground truth reaches the method.
     double d;
     rc = cr_reg_cost_focus_distance(cost, &t->gt, &d);
     cr_rng rng = cr_rng_make(t->photo_seed, 0x666f637573ull /* "focus" */);
-    ro.focus_distance_mm = d + em->focus_sigma_mm * cr_rng_gaussian(&rng);
+    if (!rc) ro.focus_distance_mm = d + em->focus_sigma_mm * cr_rng_gaussian(&rng);
     ro.focus_sigma_mm = em->focus_sigma_mm;
   }
   cr_reg_result res;

@@ -291,16 +291,20 @@ static int host_little_endian(void) {
   return *(const uint8_t *)&one == 1;
 }
 
+// The file format of a mesh path by its extension: 0 PLY, 1 STL, 2 OBJ, 3 VTK, or
+// CR_EINVAL with a message naming the path.
+static int mesh_format(const char *path) {
+  static const char *const ext[] = {".ply", ".stl", ".obj", ".vtk"};
+  for (int i = 0; i < 4; i++)
+    if (cr_path_has_suffix(path, ext[i])) return i;
+  return cr_error(CR_EINVAL, "%s: unknown mesh extension (use .ply .stl .obj .vtk)", path);
+}
+
 static const double ras_lps[4][4] = {{-1, 0, 0, 0}, {0, -1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}};
 
 int cr_mesh_write(const char *path, const cr_mesh *m, cr_mesh_space space, int ascii) {
-  int fmt = cr_path_has_suffix(path, ".ply")   ? 0
-            : cr_path_has_suffix(path, ".stl") ? 1
-            : cr_path_has_suffix(path, ".obj") ? 2
-            : cr_path_has_suffix(path, ".vtk") ? 3
-                                               : -1;
-  if (fmt < 0)
-    return cr_error(CR_EINVAL, "%s: unknown mesh extension (use .ply .stl .obj .vtk)", path);
+  int fmt = mesh_format(path);
+  if (fmt < 0) return fmt;
   if (!host_little_endian()) return cr_error(CR_EUNSUPPORTED, "%s: big-endian host", path);
   int rc = cr_mesh_validate(m);
   if (rc) return rc;
@@ -329,13 +333,8 @@ int cr_mesh_write(const char *path, const cr_mesh *m, cr_mesh_space space, int a
 
 int cr_mesh_read(const char *path, cr_mesh **out, cr_mesh_space *space_found) {
   *out = NULL;
-  int fmt = cr_path_has_suffix(path, ".ply")   ? 0
-            : cr_path_has_suffix(path, ".stl") ? 1
-            : cr_path_has_suffix(path, ".obj") ? 2
-            : cr_path_has_suffix(path, ".vtk") ? 3
-                                               : -1;
-  if (fmt < 0)
-    return cr_error(CR_EINVAL, "%s: unknown mesh extension (use .ply .stl .obj .vtk)", path);
+  int fmt = mesh_format(path);
+  if (fmt < 0) return fmt;
   mio_buf b;
   int rc = mio_slurp(path, &b), space = -1;
   if (rc) return rc;
