@@ -172,7 +172,7 @@ static const char js[] =
     "window.addEventListener('load',function(){"
     "document.querySelectorAll('#trials th').forEach(function(th){"
     "th.addEventListener('click',function(){sortBy(th)})});"
-    "document.querySelectorAll('figure.fig,img.shot-img').forEach(function(e){"
+    "document.querySelectorAll('figure.fig,img.shot-img,g.legend').forEach(function(e){"
     "var r=e.getBoundingClientRect();e.dataset.rect=[Math.round(r.left+scrollX),"
     "Math.round(r.top+scrollY),Math.round(r.width),Math.round(r.height)].join(',')});"
     "document.body.dataset.height=document.documentElement.scrollHeight});";

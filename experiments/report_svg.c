@@ -86,10 +86,12 @@ static void begin(plot *p, const char *id, const char *title, const char *xlabel
 }
 
 static void legend(const plot *p, const cr_exp_method_summary *m, int nm) {
+  fputs("<g class='legend'>", p->f);
   for (int k = 0; k < nm; k++)
     fprintf(p->f, "<circle cx='%d' cy='%d' r='4' fill='%s'/><text x='%d' y='%d' font-size='11'>",
             ML + 10, MT + 12 + 15 * k, cr_exp_report_colour(k), ML + 18, MT + 16 + 15 * k),
         cr_exp_html_escape(p->f, m[k].method), fputs("</text>\n", p->f);
+  fputs("</g>\n", p->f);
 }
 
 static void end(const plot *p) {

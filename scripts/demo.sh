@@ -18,5 +18,7 @@ cam="$CAMREG_ROOT/experiments/configs/camera_320x240.yml"
 log "registration experiment (experiments/configs/demo.cfg) -> $out"
 "$camreg" experiment run "$CAMREG_ROOT/experiments/configs/demo.cfg" -o "$out" --images 6
 bash "$CAMREG_ROOT/scripts/figures/make_figures.sh" "$out" >/dev/null
+"$camreg" experiment report "$out" -o "$out/report.html" --title "camreg demo (Colin27)" 2>/dev/null
 log "results: $out/results.csv"
 log "figures: $out/mtre_scatter.png $out/success_rate.png $out/time_per_method.png $out/montage.png"
+log "report (one HTML file, opens offline): $out/report.html"
