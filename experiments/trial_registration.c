@@ -44,6 +44,12 @@ static int write_images(const cr_exp_image_options *images, const cr_exp_trial *
   snprintf(path, sizeof path, "%s/images/trial_%04ld_overlay.png", images->dir, t->index);
   if (!rc) rc = cr_image_write(path, rgb, 8);
   cr_image_free(rgb);
+  // the registered pose and the camera: what `camreg overlay` needs to draw labels on
+  // the photo (every trial writes the same camera file, atomically)
+  snprintf(path, sizeof path, "%s/images/trial_%04ld_pose.txt", images->dir, t->index);
+  if (!rc) rc = cr_pose_write(path, final, "registered cam_from_world (camreg experiment)");
+  snprintf(path, sizeof path, "%s/images/camera.yml", images->dir);
+  if (!rc) rc = cr_camera_write(path, cr_reg_cost_camera(cost, 0, 0));
   return rc;
 }
 
