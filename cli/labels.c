@@ -48,6 +48,8 @@ void cli_labels_usage(const char *cmd) {
          "  -c, --camera FILE     OpenCV camera YAML\n"
          "  -p, --pose FILE       cam_from_world pose (e.g. camreg register's output)\n"
          "      --photo FILE      photo to draw on (the camera's size)%s\n"
+         "      --mask FILE       labels only where this image (the camera's size) is non-zero:\n"
+         "                        the craniotomy opening\n"
          "  -o, --out FILE        overlay image (8-bit RGB; the shaded surface render when no\n"
          "                        photo is given)\n"
          "      --label-image F   the surface label per pixel: .png 16-bit (labels <= 65535),\n"
@@ -68,8 +70,8 @@ void cli_labels_usage(const char *cmd) {
 }
 
 typedef struct label_args {
-  const char *volume, *labels, *camera, *pose, *photo, *out, *label_image, *deep_image, *deep_depth,
-      *lut[MAX_LUTS];
+  const char *volume, *labels, *camera, *pose, *photo, *mask, *out, *label_image, *deep_image,
+      *deep_depth, *lut[MAX_LUTS];
   int n_lut;
   cr_label_options lo;
   double alpha, iso, smooth;
@@ -83,6 +85,7 @@ static int parse(const char *cmd, int argc, char **argv, label_args *a) {
                                        {"camera", required_argument, 0, 'c'},
                                        {"pose", required_argument, 0, 'p'},
                                        {"photo", required_argument, 0, 'P'},
+                                       {"mask", required_argument, 0, 'K'},
                                        {"out", required_argument, 0, 'o'},
                                        {"label-image", required_argument, 0, 'I'},
                                        {"deep-image", required_argument, 0, 'D'},
@@ -114,6 +117,7 @@ static int parse(const char *cmd, int argc, char **argv, label_args *a) {
     case 'c': a->camera = optarg; break;
     case 'p': a->pose = optarg; break;
     case 'P': a->photo = optarg; break;
+    case 'K': a->mask = optarg; break;
     case 'o': a->out = optarg; break;
     case 'I': a->label_image = optarg; break;
     case 'D': a->deep_image = optarg; break;
@@ -286,8 +290,8 @@ int cli_labels_run(const char *cmd, int argc, char **argv, int need_photo) {
   cr_volume *vol = NULL, *lab = NULL;
   cr_label_table *table = NULL;
   cr_renderer *r = NULL;
-  cr_image *photo = NULL, *shade = NULL, *xyz = NULL, *depth = NULL, *S = NULL, *D = NULL,
-           *Dmm = NULL, *rgb = NULL;
+  cr_image *photo = NULL, *mask = NULL, *shade = NULL, *xyz = NULL, *depth = NULL, *S = NULL,
+           *D = NULL, *Dmm = NULL, *rgb = NULL;
   seen *ss = NULL, *sd = NULL;
   int n_ss = 0, n_sd = 0, bits = 8;
   if (cr_camera_read(a.camera, &cam) || cr_pose_read(a.pose, &P)) return cli_fail_last();
@@ -301,6 +305,14 @@ int cli_labels_run(const char *cmd, int argc, char **argv, int need_photo) {
     if (bits == 16)
       for (size_t i = 0; i < (size_t)photo->width * photo->height * photo->channels; i++)
         photo->data[i] /= 257.0f;
+  }
+  if (a.mask) {
+    if (cr_image_read(a.mask, &mask, NULL)) goto fail;
+    if (mask->width != cam.width || mask->height != cam.height) {
+      rc = cli_fail(cmd, "%s: the mask is %dx%d, the camera %s %dx%d", a.mask, mask->width,
+                    mask->height, a.camera, cam.width, cam.height);
+      goto done;
+    }
   }
   if (cr_volume_load(a.volume, -1, &vol, NULL)) goto fail;
   if (cr_volume_load(a.labels, -1, &lab, NULL)) goto fail;
@@ -335,6 +347,12 @@ int cli_labels_run(const char *cmd, int argc, char **argv, int need_photo) {
   if (cr_render(r, &cam, &P, &out)) goto fail;
   cr_label_out lo = {S, D, Dmm};
   if (cr_label_project(lab, &P, xyz, &a.lo, &lo)) goto fail;
+  for (int v = 0; mask && v < H; v++) // outside the mask: no labels
+    for (int u = 0; u < W; u++)
+      if (cr_image_px(mask, u, v)[0] == 0) {
+        cr_image_px(S, u, v)[0] = 0;
+        if (D) cr_image_px(D, u, v)[0] = 0, cr_image_px(Dmm, u, v)[0] = NAN;
+      }
   if (!photo) // no photo: the shaded surface render, on mid-grey where nothing is hit
     for (size_t i = 0; i < (size_t)W * H; i++)
       shade->data[i] = depth->data[i] > 0 ? 40.0f + 200.0f * shade->data[i] : 20.0f;
@@ -350,9 +368,11 @@ int cli_labels_run(const char *cmd, int argc, char **argv, int need_photo) {
   if (a.deep_depth && cr_render_write(a.deep_depth, Dmm, &cam, &P, plane, NULL)) goto fail;
   if (count_labels(S, NULL, &ss, &n_ss)) goto fail;
   long n_hit = 0, n_lab = 0;
-  for (size_t i = 0; i < (size_t)W * H; i++) n_hit += depth->data[i] > 0, n_lab += S->data[i] != 0;
-  printf("%ld of %ld pixels that see the surface have a label within %g mm below it\n", n_lab,
-         n_hit, a.lo.surface_mm);
+  for (size_t i = 0; i < (size_t)W * H; i++)
+    if (!mask || mask->data[i * (size_t)mask->channels] != 0)
+      n_hit += depth->data[i] > 0, n_lab += S->data[i] != 0;
+  printf("%ld of %ld pixels that see the surface%s have a label within %g mm below it\n", n_lab,
+         n_hit, mask ? " inside the mask" : "", a.lo.surface_mm);
   print_legend("surface", ss, n_ss, table);
   if (D) {
     if (count_labels(D, Dmm, &sd, &n_sd)) goto fail;
@@ -364,7 +384,8 @@ fail:
   rc = cli_fail_last();
 done:
   free(ss), free(sd);
-  cr_image_free(photo), cr_image_free(shade), cr_image_free(xyz), cr_image_free(depth);
+  cr_image_free(photo), cr_image_free(mask), cr_image_free(shade), cr_image_free(xyz),
+      cr_image_free(depth);
   cr_image_free(S), cr_image_free(D), cr_image_free(Dmm), cr_image_free(rgb);
   cr_renderer_free(r);
   cr_label_table_free(table);

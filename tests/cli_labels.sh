@@ -14,7 +14,7 @@ cam="$root/experiments/configs/camera_256x256.yml"
 pose="$root/experiments/configs/pose_colin27_top.txt"
 mri="$data/ch2bet.nii.gz"
 cd "$tmp"
-check "synth photo" 0 "$camreg" synth -v "$mri" -c "$cam" --pose "$pose" -o photo.png --seed 3
+check "synth photo" 0 "$camreg" synth -v "$mri" -c "$cam" --pose "$pose" -o photo.png --mask mask.png --seed 3
 
 check "overlay" 0 "$camreg" overlay -v "$mri" --labels "$aal" -c "$cam" -p "$pose" --photo photo.png \
   -o ov.png --label-image lab.png
@@ -28,6 +28,13 @@ grep "Precentral_L" legend.txt | grep -q "#cccccc" || fail "Precentral_L not col
 "$camreg" info lab.png > info.txt 2>&1
 grep -q "16-bit" info.txt || grep -q "16" info.txt || fail "label image is not 16-bit"
 grep -Eq "range +0 \.\. (1[01][0-9]|[0-9]{1,2})$" info.txt || { fail "label range not within AAL's 0..116"; cat info.txt; }
+
+check "overlay inside the opening" 0 "$camreg" overlay -v "$mri" --labels "$aal" -c "$cam" -p "$pose" \
+  --photo photo.png --mask mask.png -o ovm.png
+grep -q "inside the mask" "$tmp/out" || fail "--mask not applied"
+n_all=$(grep "pixels that see" legend.txt | awk '{print $3}')
+n_mask=$(grep "pixels that see" "$tmp/out" | awk '{print $3}')
+[ "$n_mask" -lt "$n_all" ] || fail "--mask did not reduce the labelled pixels ($n_mask vs $n_all)"
 
 check "render -m label with deep labels" 0 "$camreg" render -m label -v "$mri" --labels "$aal" -c "$cam" \
   -p "$pose" -o rl.png --below 10 --deep-image deep.nii.gz --deep-depth deep_mm.nii.gz
