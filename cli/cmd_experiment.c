@@ -45,7 +45,9 @@ static const char usage[] =
     "      --limit N        stop after N new trials (the rest on a later run)\n"
     "      --images N       registration trials 0..N-1 also write DIR/images/trial_NNNN_photo.png\n"
     "                       and _overlay.png (registered render's edges on the photo): the\n"
-    "                       montage of scripts/figures/make_figures.sh\n"
+    "                       montage of scripts/figures/make_figures.sh and the report; also\n"
+    "                       _mask.png (the opening), _pose.txt (registered pose) and\n"
+    "                       camera.yml, what camreg overlay needs\n"
     "      --title T        report: page title (default: the folder)\n"
     "      --max-images N   report: embed at most N trials' images (default 24)\n"
     "  -h, --help           this text\n";

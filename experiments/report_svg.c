@@ -85,11 +85,13 @@ static void begin(plot *p, const char *id, const char *title, const char *xlabel
           (H + MT - MB) / 2, ylabel);
 }
 
-static void legend(const plot *p, const cr_exp_method_summary *m, int nm) {
+// The legend at the top left of the plot area, or at the bottom left (bottom = 1).
+static void legend(const plot *p, const cr_exp_method_summary *m, int nm, int bottom) {
+  const int y0 = bottom ? H - MB - 8 - 15 * nm : MT;
   fputs("<g class='legend'>", p->f);
   for (int k = 0; k < nm; k++)
     fprintf(p->f, "<circle cx='%d' cy='%d' r='4' fill='%s'/><text x='%d' y='%d' font-size='11'>",
-            ML + 10, MT + 12 + 15 * k, cr_exp_report_colour(k), ML + 18, MT + 16 + 15 * k),
+            ML + 10, y0 + 12 + 15 * k, cr_exp_report_colour(k), ML + 18, y0 + 16 + 15 * k),
         cr_exp_html_escape(p->f, m[k].method), fputs("</text>\n", p->f);
   fputs("</g>\n", p->f);
 }
@@ -139,7 +141,7 @@ static void fig_scatter(FILE *f, const cr_exp_row *rows, long n, const cr_exp_me
               x, ty(&p, clampd(r->final_mtre_mm, ymin, ymax * 1.5)), c, r->trial, r->init_mtre_mm,
               r->final_mtre_mm);
   }
-  legend(&p, m, nm);
+  legend(&p, m, nm, 0);
   end(&p);
 }
 
@@ -185,7 +187,7 @@ static void fig_success(FILE *f, const cr_exp_row *rows, long n, const cr_exp_me
               cnt[b]);
   }
   free(hi), free(lo), free(cnt), free(ok);
-  legend(&p, m, nm);
+  legend(&p, m, nm, 1);
   end(&p);
 }
 
@@ -214,7 +216,7 @@ static void fig_split(FILE *f, const cr_exp_row *rows, long n, const cr_exp_meth
             ty(&p, clampd(r->depth_err_mm, vmin, vmax)), cr_exp_report_colour(method_of(r, m, nm)),
             r->trial, r->depth_err_mm, r->inplane_err_mm);
   }
-  legend(&p, m, nm);
+  legend(&p, m, nm, 0);
   end(&p);
 }
 
