@@ -66,7 +66,7 @@ void cr_label_table_colour(const cr_label_table *t, long index, unsigned char rg
     return;
   }
   // golden-ratio hue steps: neighbouring indices get distant hues; full saturation
-  double h = fmod((double)index * 0.618033988749895, 1.0) * 6, f = h - floor(h);
+  double h = fmod((double)labs(index) * 0.618033988749895, 1.0) * 6, f = h - floor(h);
   double c[6][3] = {{1, f, 0}, {1 - f, 1, 0}, {0, 1, f}, {0, 1 - f, 1}, {f, 0, 1}, {1, 0, 1 - f}};
   const double *q = c[(int)h % 6];
   for (int k = 0; k < 3; k++) rgb[k] = (unsigned char)lround(40 + 215 * q[k]);
