@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Fetches camreg's datasets into datasets/data/ (git-ignored), from Debian packages only:
 #   colin27/      ch2.nii.gz, ch2bet.nii.gz, ch2better.nii.gz  (package mricron-data)
+#   colin27/atlases/  label maps in Colin27's space with their tables (mricron-data):
+#                 aal.nii.gz + aal.nii.txt (names) + aal.nii.lut (colours), brodmann.nii.gz
+#                 + brodmann.nii.lut, HarvardOxford-cort-maxprob-thr0-1mm.nii.gz
 #   chessboards/  left.jpg, left01.jpg ... left14.jpg and right.jpg, right01.jpg ...
 #                 right14.jpg: OpenCV's calibration and stereo sample photos (package
 #                 opencv-doc, extracted without installing the package)
@@ -16,6 +19,18 @@ if [ ! -s "$data/colin27/ch2bet.nii.gz" ]; then
     mv "$data/colin27/$f.nii.gz.part" "$data/colin27/$f.nii.gz"
   done
   log "Colin27 -> $data/colin27"
+fi
+
+atlases="$data/colin27/atlases"
+if [ ! -s "$atlases/aal.nii.lut" ]; then
+  apt_ensure mricron-data
+  mkdir -p "$atlases"
+  for f in aal.nii.gz aal.nii.txt brodmann.nii.gz brodmann.nii.lut \
+           HarvardOxford-cort-maxprob-thr0-1mm.nii.gz aal.nii.lut; do
+    cp /usr/share/mricron/templates/$f "$atlases/$f.part"
+    mv "$atlases/$f.part" "$atlases/$f"
+  done
+  log "Colin27 atlases (AAL, Brodmann, Harvard-Oxford) -> $atlases"
 fi
 
 # right14.jpg: folders fetched before the right photos were added get them now.
