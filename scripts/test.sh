@@ -4,8 +4,9 @@
 # test suite with ctest. Extra arguments go to ctest (e.g. -R core).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # python3-nibabel: the independent NIfTI reader the tests cross-check against;
-# clang-format: tests/cli_format.sh checks the code format.
-apt_ensure "${CAMREG_BUILD_PACKAGES[@]}" python3-nibabel clang-format
+# clang-format: tests/cli_format.sh checks the code format; python3-numpy and
+# python3-pytest: the Python module (python/camreg) and its tests.
+apt_ensure "${CAMREG_BUILD_PACKAGES[@]}" python3-nibabel clang-format python3-numpy python3-pytest
 bash "$CAMREG_ROOT/datasets/fetch.sh"
 build_camreg "$CAMREG_ROOT/build-test" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAMREG_SANITIZE=ON
 # OpenMP's thread pool is reported as a leak by LeakSanitizer in some runtimes; real
