@@ -37,3 +37,16 @@ for mode in ("surface", "probe", "drr"):
         print(f"{mode:8s} {variant:12s} {1e3 * lib:10.3f} {1e3 * wall:10.3f} {1e3 * added:9.3f} "
               f"{100 * added / lib:7.2f}%")
     r.close()
+# What a call costs on its own: 8x8 frames, where the library's part is mostly OpenMP's.
+tiny = cam.scaled(1 / 32)
+r = camreg.Renderer(vol, "surface")
+out = r.render(tiny, pose)
+lib_s, wall_s = [], []
+for _ in range(40 * frames):
+    t0 = time.perf_counter()
+    r.render(tiny, pose, out=out)
+    wall_s.append(time.perf_counter() - t0)
+    lib_s.append(r.last_seconds)
+print(f"{tiny.width}x{tiny.height} surface: {1e6 * statistics.median(wall_s):.1f} us per call, "
+      f"{1e6 * statistics.median(lib_s):.1f} us in the library, added "
+      f"{1e6 * statistics.median(w - l for w, l in zip(wall_s, lib_s)):.1f} us")
