@@ -76,10 +76,13 @@ class Volume:
         return vol
 
     # -- state --
-    def _ptr(self, what="volume"):
-        if self._mem is None:
+    def _ref(self, what="volume"):
+        """The memory owner; a caller keeps it in a local variable for the whole library
+        call, so a close() on another thread cannot free the volume under it."""
+        mem = self._mem
+        if mem is None:
             raise ValueError(f"{what}: the volume is closed")
-        return self._mem.ptr
+        return mem
 
     @property
     def closed(self):
@@ -102,29 +105,32 @@ class Volume:
     # -- contents --
     @property
     def shape(self):
-        v = self._ptr().contents
-        return tuple(v.dim)
+        mem = self._ref()
+        return tuple(mem.ptr.contents.dim)
 
     @property
     def spacing(self):
-        return tuple(self._ptr().contents.spacing)
+        mem = self._ref()
+        return tuple(mem.ptr.contents.spacing)
 
     @property
     def affine(self):
         """The 4x4 voxel->world matrix (a copy)."""
-        return np.array(self._ptr().contents.world_from_voxel, dtype=np.float64)
+        mem = self._ref()
+        return np.array(mem.ptr.contents.world_from_voxel, dtype=np.float64)
 
     @property
     def data(self):
-        ptr = self._ptr()
-        nx, ny, nz = ptr.contents.dim
-        addr = ctypes.cast(ptr.contents.data, ctypes.c_void_p).value
-        holder = _ArrayHolder(self._mem, addr, (nx, ny, nz), (4, 4 * nx, 4 * nx * ny))
+        mem = self._ref()
+        nx, ny, nz = mem.ptr.contents.dim
+        addr = ctypes.cast(mem.ptr.contents.data, ctypes.c_void_p).value
+        holder = _ArrayHolder(mem, addr, (nx, ny, nz), (4, 4 * nx, 4 * nx * ny))
         return np.asarray(holder)
 
     def save(self, path):
         """Writes float32 NIfTI-1 (sform = qform, code 1), atomically."""
-        _lib.check(lib.cr_volume_save(_lib.fspath(path), self._ptr()))
+        mem = self._ref()
+        _lib.check(lib.cr_volume_save(_lib.fspath(path), mem.ptr))
 
 
 def _vec(x, n, what):

@@ -53,7 +53,8 @@ def register(volume, camera, photo, start, mask=None, focus_distance=None, focus
     Returns (pose, report): the report is the dict of `camreg register --report` (without the
     file names): final_cost, evaluations, seconds, levels, start_pose, final_pose, pivot,
     pose_change, metric, mode, method, focus. The GIL is released while it runs."""
-    vptr = volume._ptr("register")
+    mem = volume._ref("register")  # held until the call returns
+    vptr = mem.ptr
     if not isinstance(start, Pose):
         raise TypeError(f"start: expected a camreg.Pose, got {type(start).__name__}")
     ph = _lib.image_view(photo, "photo")

@@ -27,7 +27,8 @@ class Renderer:
     """
 
     def __init__(self, volume, mode="surface", **options):
-        vptr = volume._ptr("Renderer")
+        mem = volume._ref("Renderer")
+        vptr = mem.ptr
         self._r = None
         self.mode = str(mode)
         self._colour = bool(options.pop("colour", options.pop("color", False)))
@@ -38,7 +39,7 @@ class Renderer:
             self._r = _lib.check_ptr(lib.cr_renderer_new(vptr, None, opts), "Renderer")
         finally:
             lib.cr_py_render_options_free(opts)
-        self._mem = volume._mem  # the volume must outlive the renderer (borrowed in C)
+        self._mem = mem  # the volume must outlive the renderer (borrowed in C)
         self._bits = lib.cr_py_renderer_outputs(self._r)
         self._lock = threading.Lock()
         self.last_seconds = 0.0  # library time of the last render (cr_render alone)

@@ -17,7 +17,8 @@ def synth(volume, camera, pose, target=None, **options):
     seen in the central third). options: `camreg synth`'s ('_' for '-'): iso, opening,
     occluders, vessels, sulci, specular, illumination, cast, noise, blur, light_tilt, jpeg,
     seed, and supersample."""
-    vptr = volume._ptr("synth")
+    mem = volume._ref("synth")  # held until the call returns
+    vptr = mem.ptr
     tgt = None
     if target is not None:
         tgt = np.ascontiguousarray(target, dtype=np.float64)

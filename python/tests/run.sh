@@ -26,4 +26,6 @@ if [ -n "$asan" ]; then
 fi
 export PYTHONPATH="$here/..${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONDONTWRITEBYTECODE=1
-exec "$py" -m pytest -q -p no:cacheprovider "$@"
+# --capture=sys: pytest captures Python's output only, so a sanitizer report (written by
+# the C runtime to file descriptor 2 just before it ends the process) reaches the log.
+exec "$py" -m pytest -q -p no:cacheprovider --capture=sys "$@"

@@ -139,6 +139,25 @@ def test_renderer_keeps_a_closed_volume_alive(scene):
         r.render(scene["camera"], scene["truth"])
 
 
+def test_close_during_a_call_is_safe(scene):
+    # Another thread closes the volume while a registration runs on it: the call keeps the
+    # library's memory until it returns (under ASan a use after free would abort).
+    v = camreg.Volume.load(scene["dir"] / "ph.nii.gz")
+    started, result = threading.Event(), []
+
+    def work():
+        started.set()
+        result.append(camreg.register(v, scene["camera"], scene["photo"], scene["start"],
+                                      mask=scene["mask"], levels=1, max_evals=150, starts=1))
+
+    t = threading.Thread(target=work)
+    t.start()
+    started.wait()
+    v.close()
+    t.join()
+    assert v.closed and result and result[0][1]["evaluations"] > 0
+
+
 def test_focus_distance_is_the_principal_ray_depth(scene):
     cam, pose = scene["camera"], scene["truth"]
     d = camreg.focus_distance(scene["volume"], cam, pose)
