@@ -59,7 +59,7 @@ cr_curve_slices *cr_curve_slices_new(int n, int width, int height, const double 
 typedef struct curve {
   gsl_spline *c[3];
   gsl_interp_accel *acc[3];
-  double s_end;
+  double s_begin, s_end; // parameter range of the real control points
 } curve;
 
 static void curve_free(curve *c) {
@@ -69,36 +69,57 @@ static void curve_free(curve *c) {
   }
 }
 
+// A point continuing the curve beyond p0 (away from p1, p2): quadratic extrapolation, or
+// linear where that would fold back onto p0.
+static void phantom(const double *p0, const double *p1, const double *p2, double out[3]) {
+  double d[3], e[3];
+  for (int a = 0; a < 3; a++) out[a] = 3 * p0[a] - 3 * p1[a] + p2[a];
+  cr_vec3_sub(d, out, p0);
+  cr_vec3_sub(e, p1, p0);
+  if (cr_vec3_norm(d) < 0.5 * cr_vec3_norm(e) || cr_vec3_dot(d, e) > 0)
+    for (int a = 0; a < 3; a++) out[a] = 2 * p0[a] - p1[a];
+}
+
+// The natural spline's zero curvature at its ends bends the curve near the first and
+// last control points; one extrapolated point beyond each end moves that to points the
+// curve never reaches (the spline is evaluated from the first to the last real point).
 static int curve_init(curve *c, const double *p, int n) {
   memset(c, 0, sizeof *c);
-  double *s = malloc(sizeof(double) * n), *y = malloc(sizeof(double) * n);
-  if (!s || !y) {
-    free(s), free(y);
+  const int m = n >= 3 ? n + 2 : n, off = n >= 3;
+  double *q = malloc(sizeof(double) * 3 * m), *s = malloc(sizeof(double) * m),
+         *y = malloc(sizeof(double) * m);
+  if (!q || !s || !y) {
+    free(q), free(s), free(y);
     return cr_error(CR_ENOMEM, "curve: out of memory");
   }
+  memcpy(q + 3 * off, p, sizeof(double) * 3 * n);
+  if (off) {
+    phantom(p, p + 3, p + 6, q);
+    phantom(p + 3 * (n - 1), p + 3 * (n - 2), p + 3 * (n - 3), q + 3 * (m - 1));
+  }
   s[0] = 0;
-  for (int i = 1; i < n; i++) {
+  for (int i = 1; i < m; i++) {
     double d[3];
-    cr_vec3_sub(d, p + 3 * i, p + 3 * (i - 1));
+    cr_vec3_sub(d, q + 3 * i, q + 3 * (i - 1));
     s[i] = s[i - 1] + cr_vec3_norm(d);
   }
-  c->s_end = s[n - 1];
-  const gsl_interp_type *type = n >= 3 ? gsl_interp_cspline : gsl_interp_linear;
+  c->s_begin = s[off], c->s_end = s[off + n - 1];
+  const gsl_interp_type *type = m >= 3 ? gsl_interp_cspline : gsl_interp_linear;
   int rc = 0;
   for (int a = 0; a < 3 && !rc; a++) {
-    for (int i = 0; i < n; i++) y[i] = p[3 * i + a];
-    c->c[a] = gsl_spline_alloc(type, (size_t)n);
+    for (int i = 0; i < m; i++) y[i] = q[3 * i + a];
+    c->c[a] = gsl_spline_alloc(type, (size_t)m);
     c->acc[a] = gsl_interp_accel_alloc();
-    if (!c->c[a] || !c->acc[a] || gsl_spline_init(c->c[a], s, y, (size_t)n))
+    if (!c->c[a] || !c->acc[a] || gsl_spline_init(c->c[a], s, y, (size_t)m))
       rc = cr_error(CR_ENUMERIC, "curve: spline set-up failed");
   }
-  free(s), free(y);
+  free(q), free(s), free(y);
   if (rc) curve_free(c);
   return rc;
 }
 
 static void curve_eval(curve *c, double s, double p[3], double dp[3]) {
-  if (s < 0) s = 0;
+  if (s < c->s_begin) s = c->s_begin;
   if (s > c->s_end) s = c->s_end;
   for (int a = 0; a < 3; a++) {
     if (p) p[a] = gsl_spline_eval(c->c[a], s, c->acc[a]);
@@ -167,15 +188,16 @@ int cr_curve_slices_build(const double *points, int n_points, const cr_curve_sli
   if ((rc = curve_init(&c, points, n_points))) return rc;
 
   // Arc length table over a fine parameter grid (Simpson's rule per interval).
-  const int m = (int)fmin(4e6, fmax(64.0 * (n_points - 1), ceil(c.s_end / (step / 16))));
+  const double span = c.s_end - c.s_begin;
+  const int m = (int)fmin(4e6, fmax(64.0 * (n_points - 1), ceil(span / (step / 16))));
   double *S = malloc(sizeof(double) * (m + 1)), *A = malloc(sizeof(double) * (m + 1));
   if (!S || !A) {
     free(S), free(A), curve_free(&c);
     return cr_error(CR_ENOMEM, "curve: out of memory");
   }
-  S[0] = 0, A[0] = 0;
+  S[0] = c.s_begin, A[0] = 0;
   for (int j = 1; j <= m; j++) {
-    S[j] = c.s_end * j / m;
+    S[j] = c.s_begin + span * j / m;
     double h = S[j] - S[j - 1];
     A[j] = A[j - 1] +
            h / 6 * (speed(&c, S[j - 1]) + 4 * speed(&c, S[j - 1] + h / 2) + speed(&c, S[j]));
