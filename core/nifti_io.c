@@ -221,8 +221,9 @@ static int write_nifti(const char *path, const float *planar, int nx, int ny, in
       double v = nearbyint(planar[i]);
       if (!(v >= 0 && v <= top)) {
         free(ints);
-        return cr_error(CR_EINVAL, "%s: value %g does not fit a %d-bit unsigned integer", path,
-                        (double)planar[i], bits);
+        return cr_error(CR_EINVAL,
+                        "%s: value %g does not fit %d-bit unsigned integers (use 32 bits, float)",
+                        path, (double)planar[i], bits);
       }
       if (bits == 8)
         ((uint8_t *)ints)[i] = (uint8_t)v;
