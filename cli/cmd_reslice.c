@@ -27,7 +27,7 @@ static const char usage[] =
     "says), every --step mm of arc length, with rotation-minimizing frames (no twist);\n"
     "--out is then the straightened volume (voxel (u, v, k) = pixel (u, v) of slice k,\n"
     "float NIfTI of the original intensities), and --transforms, --itk-dir, --field,\n"
-    "--mip and --drr write the rest (see README, 'Curved reslicing').\n\n"
+    "--mip and --drr write the rest (README: 'camreg reslice --curve, unreslice').\n\n"
     "  -v, --volume FILE     NIfTI volume\n"
     "  -o, --out FILE        .nii/.nii.gz (float, placed), .tif or .png\n"
     "      --centre X,Y,Z    plane centre, world mm (default: volume centre)\n"
@@ -81,11 +81,6 @@ static int run_curve(const char *vpath, const char *out, const curve_args *ca,
   if (ca->field && !cr_path_has_suffix(ca->field, ".nii") &&
       !cr_path_has_suffix(ca->field, ".nii.gz"))
     return cli_usage_error(cmd, "--field must end in .nii or .nii.gz");
-  if (ca->itk_dir) {
-    struct stat st;
-    if (stat(ca->itk_dir, &st) != 0 && mkdir(ca->itk_dir, 0777) != 0)
-      return cli_fail(cmd, "%s: cannot create the folder", ca->itk_dir);
-  }
   cr_landmarks *pts = NULL;
   if (cr_landmarks_read3d(ca->curve, &pts)) return cli_fail_last();
   cr_volume *vol = NULL, *st = NULL;
@@ -111,7 +106,12 @@ static int run_curve(const char *vpath, const char *out, const curve_args *ca,
   // Every output is computed before the first is written.
   if (!rc) rc = cr_volume_save(out, st);
   if (!rc && ca->transforms) rc = cli_curve_write_json(ca->transforms, sl);
-  if (!rc && ca->itk_dir) rc = cli_curve_write_itk(ca->itk_dir, sl);
+  if (!rc && ca->itk_dir) {
+    struct stat sb;
+    if (stat(ca->itk_dir, &sb) != 0 && mkdir(ca->itk_dir, 0777) != 0)
+      rc = cr_error(CR_EIO, "%s: cannot create the folder", ca->itk_dir);
+    if (!rc) rc = cli_curve_write_itk(ca->itk_dir, sl);
+  }
   if (!rc && ca->field) rc = cli_curve_write_field(ca->field, sl, ca->dispvect);
   for (int i = 0; i < 2 && !rc; i++)
     if (pano[i]) rc = write_panorama(pano[i], img[i], sl->step_mm, sl->spacing_mm);

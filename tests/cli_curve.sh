@@ -26,6 +26,7 @@ cat > "$tmp/c.fcsv" <<'FCSV'
 3,-10,-5,15,0,0,0,1,1,1,0,F-3,,
 4,-20,-35,25,0,0,0,1,1,1,0,F-4,,
 FCSV
+printf '# CoordinateSystem = LPS\n30,50,5\n10,20,20\n-10,-5,15\n-20,-35,25\n' > "$tmp/c_lps.csv"
 cat > "$tmp/c.mrk.json" <<'JSON'
 {"markups": [{"type": "Curve", "coordinateSystem": "LPS", "controlPoints": [
  {"label": "1", "position": [30, 50, 5]}, {"label": "2", "position": [10, 20, 20]},
@@ -37,6 +38,7 @@ check "reslice --curve csv" 0 "$camreg" reslice -v "$tmp/v.nii.gz" --curve "$tmp
   --mip "$tmp/mip.nii.gz" --drr "$tmp/drr.tif" --axis u --slab 10
 for f in st.nii.gz slices.json tfm/slice_0000.tfm field.nii.gz mip.nii.gz drr.tif; do exists "$tmp/$f"; done
 check "reslice --curve fcsv (LPS)" 0 "$camreg" reslice -v "$tmp/v.nii.gz" --curve "$tmp/c.fcsv" "${opts[@]}" -o "$tmp/st_fcsv.nii.gz"
+check "reslice --curve csv (LPS comment)" 0 "$camreg" reslice -v "$tmp/v.nii.gz" --curve "$tmp/c_lps.csv" "${opts[@]}" -o "$tmp/st_csvlps.nii.gz"
 check "reslice --curve mrk.json (LPS)" 0 "$camreg" reslice -v "$tmp/v.nii.gz" --curve "$tmp/c.mrk.json" "${opts[@]}" \
   -o "$tmp/st_mrk.nii.gz" --field "$tmp/field1006.nii.gz" --field-intent dispvect
 
@@ -51,7 +53,7 @@ js = json.load(open(f"{d}/slices.json"))
 M = np.array([s["world_from_pixel"] for s in js["slices"]])
 w, h, n = js["width"], js["height"], len(M)
 assert st.shape == (w, h, n), st.shape
-for other in ("st_fcsv", "st_mrk"):  # the LPS files give the same slices as the RAS CSV
+for other in ("st_fcsv", "st_mrk", "st_csvlps"):  # the LPS files give the same slices as the RAS CSV
     o = nb.load(f"{d}/{other}.nii.gz").get_fdata()
     assert np.abs(o - st).max() < 1e-3, (other, np.abs(o - st).max())
 

@@ -11,6 +11,7 @@
 #include "render/curved.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -249,6 +250,24 @@ static void test_colin27_round_trip(void **state) {
   cr_curve_slices_free(s);
 }
 
+// Reslice and unreslice give the same bytes with 1 and 2 threads.
+static void test_thread_count_independent(void **state) {
+  cr_volume *v = cr_test_small_phantom("RAS", 5);
+  cr_curve_slices *s = s_curve(30, 24);
+  cr_volume *st[2], *back[2];
+  for (int t = 0; t < 2; t++) {
+    omp_set_num_threads(t + 1);
+    assert_int_equal(cr_curve_reslice(v, s, 0, 0, &st[t]), 0);
+    assert_int_equal(cr_curve_unreslice(st[t], s, v, 0, -1, &back[t], NULL), 0);
+  }
+  omp_set_num_threads(2);
+  assert_memory_equal(st[0]->data, st[1]->data, sizeof(float) * cr_volume_count(st[0]));
+  assert_memory_equal(back[0]->data, back[1]->data, sizeof(float) * cr_volume_count(back[0]));
+  for (int t = 0; t < 2; t++) cr_volume_free(st[t]), cr_volume_free(back[t]);
+  cr_curve_slices_free(s);
+  cr_volume_free(v);
+}
+
 static void test_bad_curves(void **state) {
   cr_curve_slices_options o = cr_curve_slices_defaults();
   cr_curve_slices *s = (cr_curve_slices *)1;
@@ -278,6 +297,7 @@ int main(void) {
       cmocka_unit_test(test_locate_inverts_the_mapping),
       cmocka_unit_test(test_slice_matrices_place_pixels),
       cmocka_unit_test(test_colin27_round_trip),
+      cmocka_unit_test(test_thread_count_independent),
       cmocka_unit_test(test_bad_curves),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
