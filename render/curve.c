@@ -172,6 +172,43 @@ static void rmf_step(const double x0[3], const double t0[3], const double r0[3],
   cr_vec3_normalize(r1);
 }
 
+// The slice matrices from the sample points and unit tangents: the first frame's up is
+// `up` projected onto the first slice, then carried along by double reflection.
+static void fill_frames(cr_curve_slices *sl, const double *pos, const double *tan,
+                        const cr_curve_slices_options *opt) {
+  const int n = sl->n;
+  const double step = sl->step_mm;
+  double r[3], up[3] = {opt->up[0], opt->up[1], opt->up[2]};
+  if (!(cr_vec3_normalize(up) > 1e-12)) up[0] = 0, up[1] = 0, up[2] = 1;
+  for (int pass = 0; pass < 2; pass++) {
+    double d = cr_vec3_dot(up, tan);
+    for (int a = 0; a < 3; a++) r[a] = up[a] - d * tan[a];
+    if (cr_vec3_normalize(r) > 0.1) break;
+    // Nearly along the tangent: lean to A instead (or to S when up was A already).
+    const int was_a = fabs(up[1]) > 0.9;
+    up[0] = 0, up[1] = was_a ? 0 : 1, up[2] = was_a ? 1 : 0;
+  }
+  const double hu = 0.5 * (opt->width - 1), hv = 0.5 * (opt->height - 1), sp = opt->spacing_mm;
+  for (int k = 0; k < n; k++) {
+    const double *t = tan + 3 * k;
+    if (k > 0) {
+      double r1[3];
+      rmf_step(pos + 3 * (k - 1), tan + 3 * (k - 1), r, pos + 3 * k, t, r1);
+      memcpy(r, r1, sizeof r);
+    }
+    double ev[3] = {-r[0], -r[1], -r[2]}, eu[3];
+    cr_vec3_cross(eu, ev, t);
+    double(*M)[4] = sl->world_from_pixel[k];
+    for (int a = 0; a < 3; a++) {
+      M[a][0] = eu[a] * sp;
+      M[a][1] = ev[a] * sp;
+      M[a][2] = t[a] * step;
+      M[a][3] = pos[3 * k + a] - hu * M[a][0] - hv * M[a][1];
+    }
+    M[3][0] = M[3][1] = M[3][2] = 0, M[3][3] = 1;
+  }
+}
+
 int cr_curve_slices_build(const double *points, int n_points, const cr_curve_slices_options *opt,
                           cr_curve_slices **out) {
   *out = NULL;
@@ -237,34 +274,7 @@ int cr_curve_slices_build(const double *points, int n_points, const cr_curve_sli
   }
   free(S), free(A), curve_free(&c);
 
-  // First frame: `up` projected onto the plane of the first slice.
-  double r[3], up[3] = {opt->up[0], opt->up[1], opt->up[2]};
-  if (!(cr_vec3_normalize(up) > 1e-12)) up[0] = 0, up[1] = 0, up[2] = 1;
-  for (int pass = 0; pass < 2; pass++) {
-    double d = cr_vec3_dot(up, tan);
-    for (int a = 0; a < 3; a++) r[a] = up[a] - d * tan[a];
-    if (cr_vec3_normalize(r) > 0.1) break;
-    up[0] = 0, up[1] = fabs(up[1]) > 0.9 ? 0 : 1, up[2] = fabs(up[1]) > 0.9 ? 1 : 0;
-  }
-  const double hu = 0.5 * (opt->width - 1), hv = 0.5 * (opt->height - 1), sp = opt->spacing_mm;
-  for (int k = 0; k < n; k++) {
-    const double *t = tan + 3 * k;
-    if (k > 0) {
-      double r1[3];
-      rmf_step(pos + 3 * (k - 1), tan + 3 * (k - 1), r, pos + 3 * k, t, r1);
-      memcpy(r, r1, sizeof r);
-    }
-    double ev[3] = {-r[0], -r[1], -r[2]}, eu[3];
-    cr_vec3_cross(eu, ev, t);
-    double(*M)[4] = sl->world_from_pixel[k];
-    for (int a = 0; a < 3; a++) {
-      M[a][0] = eu[a] * sp;
-      M[a][1] = ev[a] * sp;
-      M[a][2] = t[a] * step;
-      M[a][3] = pos[3 * k + a] - hu * M[a][0] - hv * M[a][1];
-    }
-    M[3][0] = M[3][1] = M[3][2] = 0, M[3][3] = 1;
-  }
+  fill_frames(sl, pos, tan, opt);
   free(pos), free(tan);
   *out = sl;
   return 0;

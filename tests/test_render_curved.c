@@ -287,6 +287,12 @@ static void test_bad_curves(void **state) {
   o = cr_curve_slices_defaults();
   assert_int_equal(cr_curve_slices_build(two, 2, &o, &s), 0);
   assert_int_equal(s->n, 11);
+  assert_near(s->world_from_pixel[0][1][1], -1, 1e-12); // up = A: e_v = -A
+  cr_curve_slices_free(s);
+  double along_y[6] = {0, 0, 0, 0, 10, 0}; // up A along the tangent: falls back to S
+  o.up[0] = 0, o.up[1] = 1, o.up[2] = 0;
+  assert_int_equal(cr_curve_slices_build(along_y, 2, &o, &s), 0);
+  assert_near(s->world_from_pixel[3][2][1], -1, 1e-12); // e_v = -S
   cr_curve_slices_free(s);
 }
 
