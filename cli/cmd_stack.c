@@ -24,7 +24,9 @@ static const char usage[] =
     "Stacks 2-D images (PNG, TIFF, JPEG; 8 or 16 bits; grey, or RGB that is grey or made\n"
     "with a colour map) into a volume: image columns along the first axis, rows along the\n"
     "second, the images along the third, in natural order of their file names (s2 before\n"
-    "s10). Slices between the images are interpolated. 16-bit input gives a 16-bit volume\n"
+    "s10). RGB images must be grey (channels within 2 %) unless --colormap names the map\n"
+    "that drew them. Slices between the images are interpolated. 16-bit input gives a 16-bit "
+    "volume\n"
     "and 8-bit an 8-bit one (--bits 32 for float); a colour map gives float.\n\n"
     "options:\n"
     "  -o, --out FILE          .nii/.nii.gz\n"
@@ -126,15 +128,17 @@ static int to_slice(const char *path, const cr_colormap *map, const double range
       fprintf(stderr, "camreg stack: warning: %s has colours %.2f away from the %s map\n", path,
               worst, map->name);
   } else if (img->channels >= 3) {
+    // Grey saved as RGB; JPEG compression lets the channels differ by a few levels.
+    const float tol = 0.02f * (*bits == 16 ? 65535 : 255);
     for (int y = 0; y < img->height && !rc; y++)
       for (int x = 0; x < img->width && !rc; x++) {
         const float *p = cr_image_px(img, x, y);
-        if (p[0] != p[1] || p[1] != p[2])
+        if (fabsf(p[0] - p[1]) > tol || fabsf(p[1] - p[2]) > tol || fabsf(p[0] - p[2]) > tol)
           rc = cr_error(CR_EINVAL,
                         "%s: a colour image (pixel %d,%d is not grey): give --colormap NAME", path,
                         x, y);
       }
-    if (!rc) s = cr_image_to_grey(img, 0, NULL);
+    if (!rc) s = cr_image_to_grey(img, -1, NULL); // BT.601 weights: exact when R = G = B
   } else {
     s = cr_image_to_grey(img, 0, NULL);
   }
