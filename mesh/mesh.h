@@ -243,6 +243,18 @@ cr_mesh_cortex_options cr_mesh_cortex_defaults(void);
 int cr_mesh_build_cortex(const cr_volume *vol, const cr_mesh_cortex_options *opt, cr_mesh **out,
                          double *iso_used);
 
+// ---- distance.c ----
+
+typedef struct cr_mesh_distance {
+  double mean_a_to_b, mean_b_to_a; // mean over the vertices of one of the distance to the other
+  double mean;                     // symmetric mean surface distance: the average of the two
+  double rms;                      // root of the mean of the squared distances, both ways
+  double max_a_to_b, max_b_to_a, hausdorff; // maxima (the Hausdorff distance of the vertices)
+} cr_mesh_distance;
+// Distances between two surfaces (mm): from every vertex of one to the nearest point on a
+// triangle of the other, both ways. CR_EEMPTY if a mesh is empty.
+int cr_mesh_surface_distance(const cr_mesh *a, const cr_mesh *b, cr_mesh_distance *out);
+
 // ---- flatmap.c ----
 
 typedef enum cr_flat_method { CR_FLAT_PLANAR = 0, CR_FLAT_LSCM = 1 } cr_flat_method;
