@@ -145,7 +145,8 @@ static void test_simulate_and_grid(void **state) {
 
 // Three orthogonal 5 mm scans of the phantom (1.25 mm voxels, 1 % noise): the fused
 // volume (and iterative back-projection) is much closer to the phantom than any scan
-// alone and than their average (measured: 0.95, 0.60, 0.63). One scan scaled by 1.7 is matched back.
+// alone and than their average (measured: 0.95, 0.60, 0.63). One scan scaled by 1.7 is matched
+// back.
 static void test_fusion_beats_scans(void **state) {
   cr_volume *hr = phantom(), *s[3], *out = NULL;
   for (int a = 0; a < 3; a++) assert_int_equal(cr_fuse_simulate(hr, a, 5.0, 0.01, 3, &s[a]), 0);
@@ -254,7 +255,8 @@ static void test_alignment_check(void **state) {
   for (int a = 0; a < 3; a++)
     print_message("scan 3 moved: scan %d shift %.3f mm\n", a + 1, al[a].mean_shift_mm);
   assert_true(al[2].mean_shift_mm > 0.7);
-  assert_true(al[2].mean_shift_mm > al[0].mean_shift_mm && al[2].mean_shift_mm > al[1].mean_shift_mm);
+  assert_true(al[2].mean_shift_mm > al[0].mean_shift_mm &&
+              al[2].mean_shift_mm > al[1].mean_shift_mm);
   cr_volume_free(out);
   for (int a = 0; a < 3; a++) cr_volume_free(s[a]);
   cr_volume_free(hr);
