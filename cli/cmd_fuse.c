@@ -212,8 +212,9 @@ static int run(int argc, char **argv) {
     const char *mname[] = {"cg", "ibp", "average"};
     fprintf(stderr,
             "fuse: %d scans -> %dx%dx%d voxels of %g mm (%s), working memory %.0f MB, %d threads\n",
-            n, dim[0], dim[1], dim[2], fmin(fabs(W[0][0]) + fabs(W[1][0]) + fabs(W[2][0]), 1e9),
-            mname[o.method], mem / 1048576.0, omp_get_max_threads());
+            n, dim[0], dim[1], dim[2],
+            sqrt(W[0][0] * W[0][0] + W[1][0] * W[1][0] + W[2][0] * W[2][0]), mname[o.method],
+            mem / 1048576.0, omp_get_max_threads());
     o.progress = progress;
   }
   cr_fuse_report rep;
