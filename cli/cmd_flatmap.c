@@ -39,9 +39,9 @@ static const char usage[] =
     "      --pixel-mm MM     pixel size (default 0.25)\n"
     "      --band MM         keep surface up to MM behind the visible surface (default 0.5:\n"
     "                        the visible surface; 20 also takes the sulcal walls)\n"
-    "      --open N          cut strips and necks narrower than about 2N triangle rings\n"
-    "                        (erode N rings, keep the largest piece, grow it back; default\n"
-    "                        3, 0 = off): a conformal map would blow them up\n"
+    "      --open MM         cut strips and necks narrower than about 2 MM (erode by MM\n"
+    "                        in rings of triangles, keep the largest piece, grow it back;\n"
+    "                        default 2.5, 0 = off): a conformal map would blow them up\n"
     "      --mesh-out FILE   also write the flattened patch (z = 0, flat mm, SPACE=RAS)\n"
     "  -h, --help            this text\n";
 
@@ -50,7 +50,7 @@ static const char usage[] =
 // visible surface comes with the sulcal walls beneath it but not the far side; then
 // the largest connected piece.
 static int keep_visible(cr_mesh *m, const cr_camera *cam, const cr_pose *pose, double band_mm,
-                        const cr_image *mask, int rings) {
+                        const cr_image *mask, double open_mm, int *rings) {
   cr_mesh_raster *r = cr_mesh_raster_new(cam->width, cam->height);
   uint8_t *keep = calloc((size_t)m->n_triangles + 1, 1);
   cr_mesh_raster_options o = cr_mesh_raster_defaults();
@@ -76,7 +76,15 @@ static int keep_visible(cr_mesh *m, const cr_camera *cam, const cr_pose *pose, d
   if (!rc) rc = cr_mesh_keep_triangles(m, keep);
   // Pieces that touch only at a vertex would turn freely in a conformal map.
   if (!rc) rc = cr_mesh_keep_largest_edge_component(m, 0, NULL);
-  if (!rc && rings > 0) rc = cr_mesh_keep_open_patch(m, rings, NULL);
+  // The opening in rings of triangles: open_mm over the patch's mean edge length.
+  double edge = 0;
+  for (long t = 0; !rc && t < m->n_triangles; t++) {
+    const float *a = m->xyz + 3 * (size_t)m->tri[3 * t],
+                *b = m->xyz + 3 * (size_t)m->tri[3 * t + 1];
+    edge += sqrt(pow(a[0] - b[0], 2) + pow(a[1] - b[1], 2) + pow(a[2] - b[2], 2)) / m->n_triangles;
+  }
+  *rings = edge > 0 ? (int)lround(fmin(100, open_mm / edge)) : 0;
+  if (!rc && *rings > 0) rc = cr_mesh_keep_open_patch(m, *rings, NULL);
   cr_mesh_raster_free(r);
   free(keep);
   return rc;
@@ -114,7 +122,8 @@ static int run(int argc, char **argv) {
   const char *mesh_path = NULL, *cam_path = NULL, *pose_path = NULL, *out = NULL, *mesh_out = NULL,
              *mask_path = NULL;
   double px = 0.25, band = 0.5;
-  int rings = 3;
+  double open_mm = 2.5;
+  int rings = 0;
   cr_flat_method method = CR_FLAT_PLANAR;
   int c, rc;
   optind = 1;
@@ -128,7 +137,8 @@ static int run(int argc, char **argv) {
     case 'w': mesh_out = optarg; break;
     case 'k': mask_path = optarg; break;
     case 'r':
-      if ((rc = cli_parse_int("flatmap", "--open", optarg, 0, 100, &rings))) return rc;
+      if ((rc = cli_parse_double("flatmap", "--open", optarg, &open_mm))) return rc;
+      if (!(open_mm >= 0)) return cli_usage_error("flatmap", "--open must be >= 0 mm");
       break;
     case 'M':
       if (!strcmp(optarg, "planar"))
@@ -166,7 +176,7 @@ static int run(int argc, char **argv) {
     rc = cr_error(CR_EINVAL, "%s: mask is %dx%d but the camera is %dx%d", mask_path, mask->width,
                   mask->height, cam.width, cam.height);
   if (!rc) rc = cr_mesh_read(mesh_path, &m, NULL);
-  if (!rc) rc = keep_visible(m, &cam, &pose, band, mask, rings);
+  if (!rc) rc = keep_visible(m, &cam, &pose, band, mask, open_mm, &rings);
   if (!rc && !(uv = malloc(sizeof(double) * 2 * (size_t)m->n_vertices + 1))) rc = CR_ENOMEM;
   double t0 = omp_get_wtime();
   if (!rc) rc = cr_mesh_flatten(m, &pose, method, uv, &st);
@@ -181,9 +191,9 @@ static int run(int argc, char **argv) {
     rc = cr_mesh_write(mesh_out, m, CR_MESH_RAS, 0);
   }
   if (!rc) {
-    printf("flatmap %s: %d vertices, %d triangles, %dx%d px of %g mm\n",
-           method == CR_FLAT_LSCM ? "lscm" : "planar", st.n_vertices, st.n_triangles, img->width,
-           img->height, px);
+    printf("flatmap %s: %d vertices, %d triangles (opened by %d rings), %dx%d px of %g mm\n",
+           method == CR_FLAT_LSCM ? "lscm" : "planar", st.n_vertices, st.n_triangles, rings,
+           img->width, img->height, px);
     printf("area_scale %.4f area_distortion %.4f angle_distortion %.4f max_angle_ratio %.3f "
            "flipped %d time %.3f s\n",
            st.area_scale, st.area_distortion, st.angle_distortion, st.max_angle_ratio, st.n_flipped,

@@ -338,12 +338,27 @@ int cr_mesh_keep_open_patch(cr_mesh *m, int rings, int *n_removed) {
   int32_t *label = malloc((nt + 1) * sizeof *label);
   int rc = !in || !bv || !label ? cr_error(CR_ENOMEM, "mesh: out of memory") : 0;
   for (size_t t = 0; !rc && t < nt; t++) in[t] = 1;
-  // Erode: drop the triangles touching the boundary, `rings` times.
+  // Erode: drop the triangles touching the boundary, `rings` times, but stop before a
+  // ring that would leave nothing (a patch thinner than 2 * rings: open by less).
+  uint8_t *prev = rc ? NULL : malloc(nt + 1);
+  if (!rc && !prev) rc = cr_error(CR_ENOMEM, "mesh: out of memory");
+  int used = 0;
   for (int r = 0; !rc && r < rings; r++) {
     if ((rc = mark_boundary_vertices(m, in, bv))) break;
-    for (size_t t = 0; t < nt; t++)
+    memcpy(prev, in, nt);
+    size_t left = 0;
+    for (size_t t = 0; t < nt; t++) {
       if (in[t] && (bv[m->tri[3 * t]] || bv[m->tri[3 * t + 1]] || bv[m->tri[3 * t + 2]])) in[t] = 0;
+      left += in[t];
+    }
+    if (left == 0) {
+      memcpy(in, prev, nt);
+      break;
+    }
+    used++;
   }
+  free(prev);
+  rings = used;
   // The largest edge-connected piece of what is left (by triangle count).
   if (!rc) {
     cr_mesh sub = *m;
@@ -354,9 +369,7 @@ int cr_mesh_keep_open_patch(cr_mesh *m, int rings, int *n_removed) {
       if (in[t]) memcpy(tri + 3 * ns, m->tri + 3 * t, 3 * sizeof *tri), map[ns++] = (int32_t)t;
     int nc = 0;
     sub.tri = tri, sub.n_triangles = (int)ns;
-    if (!rc && ns == 0)
-      rc = cr_error(CR_EEMPTY, "mesh: nothing is left of the patch after %d rings of erosion",
-                    rings);
+    if (!rc && ns == 0) rc = cr_error(CR_EEMPTY, "mesh: empty patch");
     if (!rc) rc = cr_mesh_edge_components(&sub, 0, label, &nc);
     if (!rc) {
       int32_t *count = calloc((size_t)nc + 1, sizeof *count);

@@ -70,8 +70,8 @@ int cr_mesh_keep_largest_edge_component(cr_mesh *m, double min_area_mm2, int *n_
 // touching the boundary), keeps the largest edge-connected piece, dilates that back by
 // `rings` rings inside the original patch and keeps the largest edge-connected piece.
 // Cuts strips and necks narrower than about 2 * rings edges, which a conformal map would
-// blow up or shrink. *n_removed (may be NULL) gets the triangles dropped. CR_EEMPTY when
-// erosion leaves nothing.
+// blow up or shrink. A patch thinner than that is opened by as many rings as leave some
+// of it. *n_removed (may be NULL) gets the triangles dropped. CR_EEMPTY on an empty mesh.
 int cr_mesh_keep_open_patch(cr_mesh *m, int rings, int *n_removed);
 // Keeps the triangles with keep[t] != 0 and the vertices they use (attributes follow).
 int cr_mesh_keep_triangles(cr_mesh *m, const uint8_t *keep);
