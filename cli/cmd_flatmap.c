@@ -10,6 +10,7 @@
 #include "mesh/mesh.h"
 
 #include <getopt.h>
+#include <omp.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,22 +18,30 @@
 
 static const char usage[] =
     "usage: camreg flatmap -m MESH --camera CAM.yml --pose POSE.txt -o OUT [options]\n\n"
-    "Takes the part of the mesh the camera sees (z-buffer, plus --band), keeps its largest\n"
-    "connected piece, flattens it (planar projection along the view direction, or a\n"
-    "least-squares conformal map) and paints it with the vertex colours (or scalars)\n"
-    "into an image with square pixels of --pixel-mm. Prints the distortion: area scale\n"
-    "(flat/surface area), mean |ln area ratio| and mean |ln(s1/s2)| (0 = conformal).\n\n"
+    "Takes the part of the mesh the camera sees (z-buffer, plus --band; with --mask only\n"
+    "triangles that project into the mask), keeps its largest edge-connected piece,\n"
+    "flattens it (planar projection along the view direction, or a least-squares\n"
+    "conformal map solved by CHOLMOD's sparse Cholesky) and paints it with the vertex\n"
+    "colours (or scalars) into an image with square pixels of --pixel-mm. Prints the\n"
+    "distortion (area-weighted means over triangles, s1 >= s2 the singular values of the\n"
+    "triangle's map): area scale (flat/surface area), area distortion mean\n"
+    "|ln(s1 s2 / area scale)|, angle distortion mean ln(s1/s2) (0 = conformal), and the\n"
+    "number of flipped triangles.\n\n"
     "options:\n"
     "  -m, --mesh FILE       mesh (.ply .stl .obj .vtk), e.g. from camreg texture\n"
     "      --camera FILE     OpenCV camera YAML\n"
     "      --pose FILE       cam_from_world pose\n"
     "  -o, --out FILE        image: .png (8-bit; scalars scaled to their range), .tif (float)\n"
     "                        or .nii/.nii.gz (float, pixel->flat mm in the header)\n"
-    "      --method M        planar or lscm (default planar; lscm suits smooth disk-like\n"
-    "                        patches, and is slow and may shrink ragged cortex patches)\n"
+    "      --method M        planar or lscm (default planar)\n"
+    "      --mask FILE       keep only triangles whose vertices project onto non-zero\n"
+    "                        pixels of this image (the camera's size): the opening\n"
     "      --pixel-mm MM     pixel size (default 0.25)\n"
     "      --band MM         keep surface up to MM behind the visible surface (default 0.5:\n"
     "                        the visible surface; 20 also takes the sulcal walls)\n"
+    "      --open MM         cut strips and necks narrower than about 2 MM (erode by MM\n"
+    "                        in rings of triangles, keep the largest piece, grow it back;\n"
+    "                        default 2.5, 0 = off): a conformal map would blow them up\n"
     "      --mesh-out FILE   also write the flattened patch (z = 0, flat mm, SPACE=RAS)\n"
     "  -h, --help            this text\n";
 
@@ -40,7 +49,8 @@ static const char usage[] =
 // the image onto the surface (z-buffer hit) no deeper than band_mm behind it, so the
 // visible surface comes with the sulcal walls beneath it but not the far side; then
 // the largest connected piece.
-static int keep_visible(cr_mesh *m, const cr_camera *cam, const cr_pose *pose, double band_mm) {
+static int keep_visible(cr_mesh *m, const cr_camera *cam, const cr_pose *pose, double band_mm,
+                        const cr_image *mask, double open_mm, int *rings) {
   cr_mesh_raster *r = cr_mesh_raster_new(cam->width, cam->height);
   uint8_t *keep = calloc((size_t)m->n_triangles + 1, 1);
   cr_mesh_raster_options o = cr_mesh_raster_defaults();
@@ -56,7 +66,7 @@ static int keep_visible(cr_mesh *m, const cr_camera *cam, const cr_pose *pose, d
       ok = p[2] > 0 && x >= 0 && y >= 0 && x < r->width && y < r->height;
       if (ok) {
         float z = r->depth[(size_t)y * r->width + x];
-        ok = isfinite(z) && p[2] <= z + band_mm;
+        ok = isfinite(z) && p[2] <= z + band_mm && (!mask || cr_mesh_mask_at(mask, p[0], p[1]));
       }
     }
     keep[t] = (uint8_t)ok;
@@ -64,7 +74,17 @@ static int keep_visible(cr_mesh *m, const cr_camera *cam, const cr_pose *pose, d
   }
   if (!rc && n == 0) rc = cr_error(CR_EEMPTY, "flatmap: the mesh is not visible from this camera");
   if (!rc) rc = cr_mesh_keep_triangles(m, keep);
-  if (!rc) rc = cr_mesh_keep_largest_component(m, NULL);
+  // Pieces that touch only at a vertex would turn freely in a conformal map.
+  if (!rc) rc = cr_mesh_keep_largest_edge_component(m, 0, NULL);
+  // The opening in rings of triangles: open_mm over the patch's mean edge length.
+  double edge = 0;
+  for (long t = 0; !rc && t < m->n_triangles; t++) {
+    const float *a = m->xyz + 3 * (size_t)m->tri[3 * t],
+                *b = m->xyz + 3 * (size_t)m->tri[3 * t + 1];
+    edge += sqrt(pow(a[0] - b[0], 2) + pow(a[1] - b[1], 2) + pow(a[2] - b[2], 2)) / m->n_triangles;
+  }
+  *rings = edge > 0 ? (int)lround(fmin(100, open_mm / edge)) : 0;
+  if (!rc && *rings > 0) rc = cr_mesh_keep_open_patch(m, *rings, NULL);
   cr_mesh_raster_free(r);
   free(keep);
   return rc;
@@ -97,9 +117,13 @@ static int run(int argc, char **argv) {
       {"pose", required_argument, 0, 'p'},     {"out", required_argument, 0, 'o'},
       {"method", required_argument, 0, 'M'},   {"pixel-mm", required_argument, 0, 'x'},
       {"mesh-out", required_argument, 0, 'w'}, {"band", required_argument, 0, 'b'},
+      {"mask", required_argument, 0, 'k'},     {"open", required_argument, 0, 'r'},
       {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
-  const char *mesh_path = NULL, *cam_path = NULL, *pose_path = NULL, *out = NULL, *mesh_out = NULL;
+  const char *mesh_path = NULL, *cam_path = NULL, *pose_path = NULL, *out = NULL, *mesh_out = NULL,
+             *mask_path = NULL;
   double px = 0.25, band = 0.5;
+  double open_mm = 2.5;
+  int rings = 0;
   cr_flat_method method = CR_FLAT_PLANAR;
   int c, rc;
   optind = 1;
@@ -111,6 +135,11 @@ static int run(int argc, char **argv) {
     case 'p': pose_path = optarg; break;
     case 'o': out = optarg; break;
     case 'w': mesh_out = optarg; break;
+    case 'k': mask_path = optarg; break;
+    case 'r':
+      if ((rc = cli_parse_double("flatmap", "--open", optarg, &open_mm))) return rc;
+      if (!(open_mm >= 0)) return cli_usage_error("flatmap", "--open must be >= 0 mm");
+      break;
     case 'M':
       if (!strcmp(optarg, "planar"))
         method = CR_FLAT_PLANAR;
@@ -140,12 +169,18 @@ static int run(int argc, char **argv) {
   if (cr_camera_read(cam_path, &cam) || cr_pose_read(pose_path, &pose)) return cli_fail_last();
   cr_mesh *m = NULL;
   double *uv = NULL, origin[2];
-  cr_image *img = NULL;
+  cr_image *img = NULL, *mask = NULL;
   cr_flat_stats st;
-  rc = cr_mesh_read(mesh_path, &m, NULL);
-  if (!rc) rc = keep_visible(m, &cam, &pose, band);
+  rc = mask_path ? cr_image_read(mask_path, &mask, NULL) : 0;
+  if (!rc && mask && (mask->width != cam.width || mask->height != cam.height))
+    rc = cr_error(CR_EINVAL, "%s: mask is %dx%d but the camera is %dx%d", mask_path, mask->width,
+                  mask->height, cam.width, cam.height);
+  if (!rc) rc = cr_mesh_read(mesh_path, &m, NULL);
+  if (!rc) rc = keep_visible(m, &cam, &pose, band, mask, open_mm, &rings);
   if (!rc && !(uv = malloc(sizeof(double) * 2 * (size_t)m->n_vertices + 1))) rc = CR_ENOMEM;
+  double t0 = omp_get_wtime();
   if (!rc) rc = cr_mesh_flatten(m, &pose, method, uv, &st);
+  double t_flat = omp_get_wtime() - t0;
   if (!rc) rc = cr_mesh_flat_image(m, uv, px, &img, origin);
   if (!rc) rc = write_flat(out, img, origin, px);
   if (!rc && mesh_out) {
@@ -156,19 +191,17 @@ static int run(int argc, char **argv) {
     rc = cr_mesh_write(mesh_out, m, CR_MESH_RAS, 0);
   }
   if (!rc) {
-    printf("flatmap %s: %d vertices, %d triangles, %dx%d px of %g mm\n",
-           method == CR_FLAT_LSCM ? "lscm" : "planar", st.n_vertices, st.n_triangles, img->width,
-           img->height, px);
+    printf("flatmap %s: %d vertices, %d triangles (opened by %d rings), %dx%d px of %g mm\n",
+           method == CR_FLAT_LSCM ? "lscm" : "planar", st.n_vertices, st.n_triangles, rings,
+           img->width, img->height, px);
     printf("area_scale %.4f area_distortion %.4f angle_distortion %.4f max_angle_ratio %.3f "
-           "iterations %d\n",
-           st.area_scale, st.area_distortion, st.angle_distortion, st.max_angle_ratio,
-           st.iterations);
-    if (!st.converged)
-      fprintf(stderr, "camreg flatmap: warning: LSCM did not converge in %d iterations\n",
-              st.iterations);
+           "flipped %d time %.3f s\n",
+           st.area_scale, st.area_distortion, st.angle_distortion, st.max_angle_ratio, st.n_flipped,
+           t_flat);
   }
   free(uv);
   cr_image_free(img);
+  cr_image_free(mask);
   cr_mesh_free(m);
   if (rc == CR_ENOMEM && !cr_last_error()[0]) cr_error(CR_ENOMEM, "flatmap: out of memory");
   return rc ? cli_fail_last() : 0;

@@ -17,12 +17,15 @@ static const char usage[] =
     "Projects a photo onto the mesh: every vertex visible from the camera (z-buffer test\n"
     "through the same camera model and pose as the renderer, lens distortion included)\n"
     "gets the photo's colour at its projection; hidden vertices keep their colour (grey\n"
-    "128 if the mesh had none). The photo must have the camera's size.\n\n"
+    "128 if the mesh had none). The photo must have the camera's size. With --mask, only\n"
+    "vertices that project onto the mask's non-zero pixels are coloured (the cortex seen\n"
+    "through the opening, not the bone, drapes or instruments around it).\n\n"
     "options:\n"
     "  -m, --mesh FILE     mesh (.ply .stl .obj .vtk)\n"
     "      --photo FILE    photo (PNG/JPEG/TIFF; 8-bit, 16-bit scaled to 0..255)\n"
     "      --camera FILE   OpenCV camera YAML of the photo\n"
     "      --pose FILE     cam_from_world pose of the photo\n"
+    "      --mask FILE     colour only where this image (the photo's size) is non-zero\n"
     "  -o, --out FILE      coloured mesh (.ply recommended; .obj .vtk keep colours too)\n"
     "      --tol MM        depth tolerance of the visibility test (default 1.0)\n"
     "      --space SPACE   lps or ras in the output file (default lps)\n"
@@ -30,14 +33,19 @@ static const char usage[] =
     "  -h, --help          this text\n";
 
 static int run(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"mesh", required_argument, 0, 'm'},   {"photo", required_argument, 0, 'P'},
-      {"camera", required_argument, 0, 'c'}, {"pose", required_argument, 0, 'p'},
-      {"out", required_argument, 0, 'o'},    {"tol", required_argument, 0, 't'},
-      {"space", required_argument, 0, 's'},  {"ascii", no_argument, 0, 'a'},
-      {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+  static const struct option opts[] = {{"mesh", required_argument, 0, 'm'},
+                                       {"photo", required_argument, 0, 'P'},
+                                       {"camera", required_argument, 0, 'c'},
+                                       {"pose", required_argument, 0, 'p'},
+                                       {"out", required_argument, 0, 'o'},
+                                       {"tol", required_argument, 0, 't'},
+                                       {"space", required_argument, 0, 's'},
+                                       {"ascii", no_argument, 0, 'a'},
+                                       {"mask", required_argument, 0, 'k'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
   const char *mesh_path = NULL, *photo_path = NULL, *cam_path = NULL, *pose_path = NULL,
-             *out = NULL;
+             *out = NULL, *mask_path = NULL;
   double tol = 1.0;
   int ascii = 0, c, rc;
   cr_mesh_space space = CR_MESH_LPS;
@@ -63,6 +71,7 @@ static int run(int argc, char **argv) {
         return cli_usage_error("texture", "--space must be lps or ras, not '%s'", optarg);
       break;
     case 'a': ascii = 1; break;
+    case 'k': mask_path = optarg; break;
     case 'h': fputs(usage, stdout); return 0;
     default:
       return cli_usage_error("texture", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -80,12 +89,20 @@ static int run(int argc, char **argv) {
   if (bits == 16)
     for (int y = 0; y < photo->height; y++)
       for (int x = 0; x < photo->width * photo->channels; x++) cr_image_row(photo, y)[x] /= 257.0f;
+  cr_image *mask = NULL;
+  if (mask_path && cr_image_read(mask_path, &mask, NULL)) {
+    cr_image_free(photo);
+    return cli_fail_last();
+  }
   cr_mesh *m = NULL;
   int visible = 0;
   rc = cr_mesh_read(mesh_path, &m, NULL);
   if (!rc) {
-    rc = cr_mesh_texture(m, photo, &cam, &pose, tol, &visible);
-    if (rc) cr_error_prefix(photo_path);
+    rc = cr_mesh_texture_masked(m, photo, mask, &cam, &pose, tol, &visible);
+    if (rc)
+      cr_error_prefix(mask && (mask->width != photo->width || mask->height != photo->height)
+                          ? mask_path
+                          : photo_path);
   }
   if (!rc) rc = cr_mesh_write(out, m, space, ascii);
   if (!rc)
@@ -93,6 +110,7 @@ static int run(int argc, char **argv) {
             photo_path);
   cr_mesh_free(m);
   cr_image_free(photo);
+  cr_image_free(mask);
   return rc ? cli_fail_last() : 0;
 }
 

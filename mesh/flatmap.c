@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/mat.h"
 
+#include <cholmod.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,11 @@ static double tri_local(const cr_mesh *m, int t, int mirror, double q[3][2]) {
   return area;
 }
 
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
 // Singular values of the 2x2 map J (row-major a b; c d), s1 >= s2 >= 0.
 static void sv2(double a, double b, double c, double d, double *s1, double *s2) {
   double E = 0.5 * (a + d), F = 0.5 * (a - d), G = 0.5 * (c + b), H = 0.5 * (c - b);
@@ -53,6 +59,22 @@ void cr_mesh_flat_stats(const cr_mesh *m, const double *uv, cr_flat_stats *st) {
     a2 += 0.5 * fabs(f1u * f2v - f1v * f2u);
   }
   st->area_scale = a3 > 0 ? a2 / a3 : 0;
+  // Flipped: a triangle whose flat orientation differs from that of the whole map (a
+  // degenerate flat triangle of a non-degenerate surface triangle counts too).
+  double total = 0;
+  for (int t = 0; t < m->n_triangles; t++) {
+    const int32_t *id = m->tri + 3 * t;
+    total += (uv[2 * id[1]] - uv[2 * id[0]]) * (uv[2 * id[2] + 1] - uv[2 * id[0] + 1]) -
+             (uv[2 * id[1] + 1] - uv[2 * id[0] + 1]) * (uv[2 * id[2]] - uv[2 * id[0]]);
+  }
+  for (int t = 0; t < m->n_triangles; t++) {
+    double q[3][2];
+    if (tri_local(m, t, 0, q) == 0) continue;
+    const int32_t *id = m->tri + 3 * t;
+    double a = (uv[2 * id[1]] - uv[2 * id[0]]) * (uv[2 * id[2] + 1] - uv[2 * id[0] + 1]) -
+               (uv[2 * id[1] + 1] - uv[2 * id[0] + 1]) * (uv[2 * id[2]] - uv[2 * id[0]]);
+    st->n_flipped += !(a * total > 0);
+  }
   double wsum = 0;
   for (int t = 0; t < m->n_triangles; t++) {
     double q[3][2];
@@ -76,130 +98,215 @@ void cr_mesh_flat_stats(const cr_mesh *m, const double *uv, cr_flat_stats *st) {
   if (wsum > 0) st->area_distortion /= wsum, st->angle_distortion /= wsum;
 }
 
-typedef struct lscm_sys {
-  const cr_mesh *m;
-  double *g;          // per triangle: gx[3], gy[3], scaled by sqrt(area)
-  const uint8_t *pin; // per vertex
-} lscm_sys;
-
-// y = M^T M x over all 2 nv unknowns, with pinned unknowns of x treated as given and
-// the rows of pinned unknowns of y set to 0.
-static void lscm_apply(const lscm_sys *s, const double *x, double *y) {
-  size_t nv = (size_t)s->m->n_vertices;
-  memset(y, 0, 2 * nv * sizeof *y);
-  for (int t = 0; t < s->m->n_triangles; t++) {
-    const double *gx = s->g + 6 * (size_t)t, *gy = gx + 3;
-    const int32_t *id = s->m->tri + 3 * t;
-    double r1 = 0, r2 = 0; // r1 = u_x - v_y, r2 = u_y + v_x
-    for (int k = 0; k < 3; k++) {
-      double u = x[2 * id[k]], v = x[2 * id[k] + 1];
-      r1 += gx[k] * u - gy[k] * v;
-      r2 += gy[k] * u + gx[k] * v;
-    }
-    for (int k = 0; k < 3; k++) {
-      y[2 * id[k]] += gx[k] * r1 + gy[k] * r2;
-      y[2 * id[k] + 1] += -gy[k] * r1 + gx[k] * r2;
+// Adds the 6x6 block a1 a1^T + a2 a2^T of one triangle's two residual rows to the
+// normal equations of the free unknowns (upper triangle, as CHOLMOD's stype 1 wants),
+// and moves the pinned unknowns' part to the right-hand side.
+static void lscm_add_triangle(const double gx[3], const double gy[3], const int32_t id[3],
+                              const int32_t *free_idx, const double *uv, cholmod_triplet *T,
+                              double *rhs) {
+  double a[2][6];
+  int32_t col[6], node[6];
+  for (int k = 0; k < 3; k++) {
+    a[0][2 * k] = gx[k], a[0][2 * k + 1] = -gy[k]; // r1 = u_x - v_y
+    a[1][2 * k] = gy[k], a[1][2 * k + 1] = gx[k];  // r2 = u_y + v_x
+    for (int c = 0; c < 2; c++)
+      col[2 * k + c] = free_idx[2 * id[k] + c], node[2 * k + c] = 2 * id[k] + c;
+  }
+  int *Ti = T->i, *Tj = T->j;
+  double *Tx = T->x;
+  for (int p = 0; p < 6; p++) {
+    if (col[p] < 0) continue;
+    for (int q = 0; q < 6; q++) {
+      double v = a[0][p] * a[0][q] + a[1][p] * a[1][q];
+      if (col[q] < 0) {
+        rhs[col[p]] -= v * uv[node[q]];
+      } else if (col[q] >= col[p]) {
+        size_t n = T->nnz++;
+        Ti[n] = col[p], Tj[n] = col[q], Tx[n] = v;
+      }
     }
   }
-  for (size_t v = 0; v < nv; v++)
-    if (s->pin[v]) y[2 * v] = y[2 * v + 1] = 0;
 }
 
-// Preconditioned CG on the free unknowns; x holds pins and the initial guess. Returns
-// the iteration count (-1: no memory); *converged when the residual fell by 1e-12.
-static int lscm_solve(const lscm_sys *s, double *x, const double *diag, int max_iter,
-                      int *converged) {
-  size_t n = 2 * (size_t)s->m->n_vertices;
-  double *r = malloc(4 * n * sizeof *r + 1);
-  if (!r) return -1;
-  double *z = r + n, *p = z + n, *q = p + n;
-  lscm_apply(s, x, r);
-  for (size_t i = 0; i < n; i++) r[i] = -r[i], z[i] = diag[i] > 0 ? r[i] / diag[i] : 0, p[i] = z[i];
-  double rz = 0, r0 = 0;
-  for (size_t i = 0; i < n; i++) rz += r[i] * z[i], r0 += r[i] * r[i];
-  int it = 0;
-  *converged = !(rz > 0);
-  for (; it < max_iter && rz > 0; it++) {
-    double rr = 0;
-    for (size_t i = 0; i < n; i++) rr += r[i] * r[i];
-    if (rr <= 1e-24 * r0 || rr < 1e-300) {
-      *converged = 1;
+// B-weighted centring (no translation) and scaling (x^T B x = 1) of a map.
+static void spectral_normalize(double *x, const double *B, int n) {
+  double s[2] = {0, 0}, w[2] = {0, 0}, q = 0;
+  for (int i = 0; i < n; i++) s[i & 1] += B[i] * x[i], w[i & 1] += B[i];
+  for (int i = 0; i < n; i++) x[i] -= s[i & 1] / w[i & 1];
+  for (int i = 0; i < n; i++) q += B[i] * x[i] * x[i];
+  double f = q > 0 ? 1 / sqrt(q) : 0;
+  for (int i = 0; i < n; i++) x[i] *= f;
+}
+
+// Spectral conformal map (Mullen et al. 2008): the map x minimizing the LSCM energy
+// x^T N x with x^T B x = 1 and no B-weighted translation, B the lumped boundary length.
+// No pinned vertex decides the shape, so a ragged boundary or a hole does not drag the
+// map. It is N's smallest generalized eigenvector past the translations, found by
+// inverse iteration with one sparse Cholesky factor of N (plus a 1e-9 relative shift
+// that makes it definite) from the planar projection. `idx` numbers the unknowns
+// (2 per vertex, -1 unused); uv holds the start and gets the map. *iterations gets the
+// iteration count.
+static int lscm_spectral(const cr_mesh *m, const double *g, const int32_t *idx, int n,
+                         const double *B, double *uv, int *iterations) {
+  cholmod_common cc;
+  cholmod_start(&cc);
+  cc.print = 0;
+  cc.error_handler = NULL;
+  size_t nt = (size_t)m->n_triangles;
+  cholmod_triplet *T =
+      cholmod_allocate_triplet(n, n, 21 * nt + (size_t)n + 1, 1, CHOLMOD_REAL, &cc);
+  cholmod_dense *b = cholmod_zeros(n, 1, CHOLMOD_REAL, &cc), *y = NULL;
+  cholmod_sparse *A = NULL;
+  cholmod_factor *L = NULL;
+  double *x = malloc(((size_t)n + 1) * sizeof *x), *diag = calloc((size_t)n + 1, sizeof *diag);
+  int rc = 0, it = 0;
+  if (!T || !b || !x || !diag)
+    rc = cr_error(CR_ENOMEM, "flat map: out of memory for the sparse system");
+  for (size_t t = 0; !rc && t < nt; t++)
+    lscm_add_triangle(g + 6 * t, g + 6 * t + 3, m->tri + 3 * t, idx, uv, T, b->x);
+  if (!rc) {
+    int *Ti = T->i, *Tj = T->j;
+    double *Tx = T->x, mean = 0;
+    for (size_t k = 0; k < T->nnz; k++)
+      if (Ti[k] == Tj[k]) diag[Ti[k]] += Tx[k];
+    for (int i = 0; i < n; i++) mean += diag[i] / n;
+    for (int i = 0; i < n; i++) {
+      size_t k = T->nnz++;
+      Ti[k] = Tj[k] = i, Tx[k] = 1e-9 * mean;
+    }
+  }
+  if (!rc && !(A = cholmod_triplet_to_sparse(T, 0, &cc)))
+    rc = cr_error(CR_ENOMEM, "flat map: out of memory for the sparse system");
+  if (!rc && !(L = cholmod_analyze(A, &cc)))
+    rc = cr_error(CR_ENOMEM, "flat map: sparse analysis failed (CHOLMOD status %d)", cc.status);
+  if (!rc && (!cholmod_factorize(A, L, &cc) || cc.status != CHOLMOD_OK))
+    rc = cr_error(cc.status == CHOLMOD_NOT_POSDEF ? CR_ENUMERIC : CR_ENOMEM,
+                  "flat map: sparse Cholesky failed (CHOLMOD status %d)", cc.status);
+  if (!rc) {
+    for (size_t v = 0; v < (size_t)m->n_vertices; v++)
+      for (int c = 0; c < 2; c++)
+        if (idx[2 * v + c] >= 0) x[idx[2 * v + c]] = uv[2 * v + c];
+    spectral_normalize(x, B, n);
+  }
+  double *bx = b->x;
+  for (; !rc && it < 200; it++) {
+    for (int i = 0; i < n; i++) bx[i] = B[i] * x[i];
+    cholmod_free_dense(&y, &cc);
+    if (!(y = cholmod_solve(CHOLMOD_A, L, b, &cc))) {
+      rc = cr_error(CR_ENOMEM, "flat map: sparse solve failed (CHOLMOD status %d)", cc.status);
       break;
     }
-    // M^T M p for free unknowns only: apply with pins zeroed in p (they already are 0).
-    lscm_apply(s, p, q);
-    double pq = 0;
-    for (size_t i = 0; i < n; i++) pq += p[i] * q[i];
-    if (!(pq > 0)) break;
-    double alpha = rz / pq, rz_new = 0;
-    for (size_t i = 0; i < n; i++) {
-      x[i] += alpha * p[i];
-      r[i] -= alpha * q[i];
-      z[i] = diag[i] > 0 ? r[i] / diag[i] : 0;
-      rz_new += r[i] * z[i];
+    double *yx = y->x, d = 0;
+    spectral_normalize(yx, B, n);
+    for (int i = 0; i < n; i++) d += B[i] * (yx[i] - x[i]) * (yx[i] - x[i]);
+    memcpy(x, yx, (size_t)n * sizeof *x);
+    if (!isfinite(d)) rc = cr_error(CR_ENUMERIC, "flat map: the spectral iteration diverged");
+    if (d < 1e-13) {
+      it++;
+      break;
     }
-    for (size_t i = 0; i < n; i++) p[i] = z[i] + rz_new / rz * p[i];
-    rz = rz_new;
   }
-  free(r);
-  return it;
+  for (size_t v = 0; !rc && v < (size_t)m->n_vertices; v++)
+    for (int c = 0; c < 2; c++)
+      if (idx[2 * v + c] >= 0) uv[2 * v + c] = x[idx[2 * v + c]];
+  *iterations = it;
+  free(x), free(diag);
+  cholmod_free_dense(&y, &cc);
+  cholmod_free_factor(&L, &cc);
+  cholmod_free_sparse(&A, &cc);
+  cholmod_free_dense(&b, &cc);
+  cholmod_free_triplet(&T, &cc);
+  cholmod_finish(&cc);
+  return rc;
 }
 
-static int flatten_lscm(const cr_mesh *m, double *uv, int *iterations, int *converged) {
-  size_t nv = (size_t)m->n_vertices;
+// Boundary edges (used by exactly one non-degenerate triangle) add half their length
+// to each end's two unknowns in B. Returns the boundary length (0: a closed surface).
+static double boundary_mass(const cr_mesh *m, const uint8_t *tri_ok, const int32_t *idx, double *B,
+                            int *rc) {
+  size_t nt = (size_t)m->n_triangles, ne = 0;
+  uint64_t *e = malloc((3 * nt + 1) * sizeof *e);
+  if (!e) {
+    *rc = cr_error(CR_ENOMEM, "flat map: out of memory");
+    return 0;
+  }
+  for (size_t t = 0; t < nt; t++)
+    for (int k = 0; k < 3 && tri_ok[t]; k++) {
+      uint32_t a = (uint32_t)m->tri[3 * t + k], c = (uint32_t)m->tri[3 * t + (k + 1) % 3];
+      e[ne++] = a < c ? ((uint64_t)a << 32) | c : ((uint64_t)c << 32) | a;
+    }
+  qsort(e, ne, sizeof *e, cmp_u64);
+  double total = 0;
+  for (size_t i = 0; i < ne;) {
+    size_t j = i;
+    while (j < ne && e[j] == e[i]) j++;
+    if (j - i == 1) {
+      int32_t a = (int32_t)(e[i] >> 32), c = (int32_t)(e[i] & 0xffffffffu);
+      double len = 0;
+      for (int d = 0; d < 3; d++) {
+        double dd = m->xyz[3 * (size_t)a + d] - m->xyz[3 * (size_t)c + d];
+        len += dd * dd;
+      }
+      len = sqrt(len);
+      for (int cc = 0; cc < 2; cc++) B[idx[2 * a + cc]] += len / 2, B[idx[2 * c + cc]] += len / 2;
+      total += len;
+    }
+    i = j;
+  }
+  free(e);
+  return total;
+}
+
+static int flatten_lscm(const cr_mesh *m, double *uv, int *iterations) {
+  size_t nv = (size_t)m->n_vertices, nt = (size_t)m->n_triangles;
+  int ncomp = 0, rc = cr_mesh_edge_components(m, 0, NULL, &ncomp);
+  if (rc) return rc;
+  if (ncomp != 1)
+    return cr_error(CR_EINVAL,
+                    "flat map: the patch has %d pieces joined at most by vertices; a conformal "
+                    "map needs one edge-connected piece (cr_mesh_keep_largest_edge_component)",
+                    ncomp);
   // Orientation of the planar map relative to the outward winding: mirror the local
   // frames if needed so the conformal map keeps the planar map's handedness.
   double signed_area = 0;
-  for (int t = 0; t < m->n_triangles; t++) {
+  for (size_t t = 0; t < nt; t++) {
     const int32_t *id = m->tri + 3 * t;
     signed_area += (uv[2 * id[1]] - uv[2 * id[0]]) * (uv[2 * id[2] + 1] - uv[2 * id[0] + 1]) -
                    (uv[2 * id[1] + 1] - uv[2 * id[0] + 1]) * (uv[2 * id[2]] - uv[2 * id[0]]);
   }
   int mirror = signed_area < 0;
-  lscm_sys s = {m, malloc((6 * (size_t)m->n_triangles + 1) * sizeof(double)), NULL};
-  uint8_t *pin = calloc(nv + 1, 1);
-  double *diag = calloc(2 * nv + 1, sizeof *diag);
-  if (!s.g || !pin || !diag) {
-    free(s.g), free(pin), free(diag);
+  double *g = malloc((6 * nt + 1) * sizeof(double)), *B = NULL;
+  int32_t *idx = malloc((2 * nv + 1) * sizeof *idx);
+  uint8_t *used = calloc(nv + 1, 1), *tri_ok = calloc(nt + 1, 1);
+  if (!g || !idx || !used || !tri_ok) {
+    free(g), free(idx), free(used), free(tri_ok);
     return cr_error(CR_ENOMEM, "flat map: out of memory");
   }
-  s.pin = pin;
-  for (int t = 0; t < m->n_triangles; t++) {
-    double q[3][2], *gx = s.g + 6 * (size_t)t, *gy = gx + 3;
-    double area = tri_local(m, t, mirror, q), sa = mirror ? -area : area;
+  // Per triangle, the gradients of its three hat functions in its own plane, scaled by
+  // sqrt(area): the conformal energy is the sum of squares of the two residual rows.
+  for (size_t t = 0; t < nt; t++) {
+    double q[3][2], *gx = g + 6 * t, *gy = gx + 3;
+    double area = tri_local(m, (int)t, mirror, q), sa = mirror ? -area : area;
+    tri_ok[t] = area > 0;
     for (int k = 0; k < 3; k++) {
       int k1 = (k + 1) % 3, k2 = (k + 2) % 3;
       gx[k] = area > 0 ? (q[k1][1] - q[k2][1]) / (2 * sa) * sqrt(area) : 0;
       gy[k] = area > 0 ? (q[k2][0] - q[k1][0]) / (2 * sa) * sqrt(area) : 0;
-      int32_t v = m->tri[3 * t + k];
-      diag[2 * v] += gx[k] * gx[k] + gy[k] * gy[k];
-      diag[2 * v + 1] += gx[k] * gx[k] + gy[k] * gy[k];
+      if (area > 0) used[m->tri[3 * t + k]] = 1;
     }
   }
-  // Pins: the two used vertices farthest apart along the planar map's longer axis.
-  int32_t lo = -1, hi = -1;
-  double lo_u[2] = {INFINITY, INFINITY}, hi_u[2] = {-INFINITY, -INFINITY};
-  int32_t lo_i[2] = {-1, -1}, hi_i[2] = {-1, -1};
-  for (size_t v = 0; v < nv; v++) {
-    if (diag[2 * v] == 0) continue;
-    for (int a = 0; a < 2; a++) {
-      if (uv[2 * v + a] < lo_u[a]) lo_u[a] = uv[2 * v + a], lo_i[a] = (int32_t)v;
-      if (uv[2 * v + a] > hi_u[a]) hi_u[a] = uv[2 * v + a], hi_i[a] = (int32_t)v;
-    }
-  }
-  int axis = hi_u[1] - lo_u[1] > hi_u[0] - lo_u[0];
-  lo = lo_i[axis], hi = hi_i[axis];
-  if (lo < 0 || lo == hi) {
-    free(s.g), free(pin), free(diag);
-    return cr_error(CR_EEMPTY, "flat map: no non-degenerate triangle to flatten");
-  }
-  pin[lo] = pin[hi] = 1;
-  diag[2 * lo] = diag[2 * lo + 1] = diag[2 * hi] = diag[2 * hi + 1] = 0;
-  int it = lscm_solve(&s, uv, diag, 5000, converged);
-  free(s.g), free(pin), free(diag);
-  if (it < 0) return cr_error(CR_ENOMEM, "flat map: out of memory");
-  *iterations = it;
-  return 0;
+  // Unknowns of the used vertices; the others keep their planar position.
+  int n = 0;
+  for (size_t v = 0; v < nv; v++)
+    for (int c = 0; c < 2; c++) idx[2 * v + c] = used[v] ? n++ : -1;
+  if (n < 6) rc = cr_error(CR_EEMPTY, "flat map: no non-degenerate triangle to flatten");
+  if (!rc && !(B = calloc((size_t)n + 1, sizeof *B)))
+    rc = cr_error(CR_ENOMEM, "flat map: out of memory");
+  if (!rc && !(boundary_mass(m, tri_ok, idx, B, &rc) > 0) && !rc)
+    rc = cr_error(CR_EINVAL, "flat map: the surface is closed (no boundary): cut it open first");
+  if (!rc) rc = lscm_spectral(m, g, idx, n, B, uv, iterations);
+  free(g), free(idx), free(used), free(tri_ok), free(B);
+  return rc;
 }
 
 int cr_mesh_flatten(const cr_mesh *m, const cr_pose *cam_from_world, cr_flat_method method,
@@ -212,18 +319,34 @@ int cr_mesh_flatten(const cr_mesh *m, const cr_pose *cam_from_world, cr_flat_met
   }
   int iterations = 0, converged = 1;
   if (method == CR_FLAT_LSCM) {
-    double centre0[2] = {0, 0}, centre1[2] = {0, 0};
-    for (size_t v = 0; v < (size_t)m->n_vertices; v++)
-      centre0[0] += uv[2 * v] / m->n_vertices, centre0[1] += uv[2 * v + 1] / m->n_vertices;
-    int rc = flatten_lscm(m, uv, &iterations, &converged);
-    if (rc) return rc;
+    size_t nv = (size_t)m->n_vertices;
+    double *planar = malloc((2 * nv + 1) * sizeof *planar);
+    if (!planar) return cr_error(CR_ENOMEM, "flat map: out of memory");
+    memcpy(planar, uv, 2 * nv * sizeof *uv);
+    int rc = flatten_lscm(m, uv, &iterations);
+    if (rc) {
+      free(planar);
+      return rc;
+    }
+    // Scale to the surface area, then turn and shift onto the planar map (least
+    // squares, no mirroring), so the flat map reads like the camera's view.
     cr_flat_stats st;
     cr_mesh_flat_stats(m, uv, &st);
     double s = st.area_scale > 0 ? 1.0 / sqrt(st.area_scale) : 1.0;
-    for (size_t v = 0; v < (size_t)m->n_vertices; v++)
-      centre1[0] += uv[2 * v] / m->n_vertices, centre1[1] += uv[2 * v + 1] / m->n_vertices;
-    for (size_t v = 0; v < (size_t)m->n_vertices; v++)
-      for (int a = 0; a < 2; a++) uv[2 * v + a] = centre0[a] + s * (uv[2 * v + a] - centre1[a]);
+    double c0[2] = {0, 0}, c1[2] = {0, 0}, dot = 0, cross = 0;
+    for (size_t v = 0; v < nv; v++)
+      for (int a = 0; a < 2; a++) c0[a] += planar[2 * v + a] / nv, c1[a] += uv[2 * v + a] / nv;
+    for (size_t v = 0; v < nv; v++) {
+      double ax = uv[2 * v] - c1[0], ay = uv[2 * v + 1] - c1[1];
+      double bx = planar[2 * v] - c0[0], by = planar[2 * v + 1] - c0[1];
+      dot += ax * bx + ay * by, cross += ax * by - ay * bx;
+    }
+    double th = atan2(cross, dot), cs = s * cos(th), sn = s * sin(th);
+    for (size_t v = 0; v < nv; v++) {
+      double ax = uv[2 * v] - c1[0], ay = uv[2 * v + 1] - c1[1];
+      uv[2 * v] = c0[0] + cs * ax - sn * ay, uv[2 * v + 1] = c0[1] + sn * ax + cs * ay;
+    }
+    free(planar);
   } else if (method != CR_FLAT_PLANAR) {
     return cr_error(CR_EINVAL, "flat map: unknown method %d", (int)method);
   }

@@ -219,6 +219,191 @@ int cr_mesh_keep_largest_component(cr_mesh *m, int *n_components) {
   return rc;
 }
 
+typedef struct tri_edge {
+  uint64_t key; // (lo vertex << 32) | hi vertex
+  int32_t tri;
+} tri_edge;
+
+static int cmp_tri_edge(const void *a, const void *b) {
+  const tri_edge *x = a, *y = b;
+  if (x->key != y->key) return x->key < y->key ? -1 : 1;
+  return (x->tri > y->tri) - (x->tri < y->tri);
+}
+
+static double tri_area(const cr_mesh *m, size_t t) {
+  const float *p0 = m->xyz + 3 * (size_t)m->tri[3 * t],
+              *p1 = m->xyz + 3 * (size_t)m->tri[3 * t + 1],
+              *p2 = m->xyz + 3 * (size_t)m->tri[3 * t + 2];
+  double e1[3], e2[3], n[3];
+  for (int a = 0; a < 3; a++) e1[a] = p1[a] - p0[a], e2[a] = p2[a] - p0[a];
+  cr_vec3_cross(n, e1, e2);
+  return 0.5 * cr_vec3_norm(n);
+}
+
+int cr_mesh_edge_components(const cr_mesh *m, double min_area_mm2, int32_t *label,
+                            int *n_components) {
+  size_t nt = (size_t)m->n_triangles;
+  tri_edge *e = malloc((3 * nt + 1) * sizeof *e);
+  int32_t *parent = malloc((nt + 1) * sizeof *parent),
+          *root_id = malloc((nt + 1) * sizeof *root_id);
+  if (!e || !parent || !root_id) {
+    free(e), free(parent), free(root_id);
+    return cr_error(CR_ENOMEM, "mesh: out of memory for components");
+  }
+  size_t ne = 0;
+  for (size_t t = 0; t < nt; t++) {
+    parent[t] = (int32_t)t, root_id[t] = -1;
+    if (!(tri_area(m, t) > min_area_mm2)) {
+      parent[t] = -1;
+      continue;
+    }
+    for (int k = 0; k < 3; k++) {
+      uint32_t a = (uint32_t)m->tri[3 * t + k], b = (uint32_t)m->tri[3 * t + (k + 1) % 3];
+      uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+      e[ne++] = (tri_edge){((uint64_t)lo << 32) | hi, (int32_t)t};
+    }
+  }
+  qsort(e, ne, sizeof *e, cmp_tri_edge);
+  for (size_t i = 1; i < ne; i++)
+    if (e[i].key == e[i - 1].key) {
+      int32_t a = uf_find(parent, e[i - 1].tri), b = uf_find(parent, e[i].tri);
+      if (a != b) parent[a > b ? a : b] = a < b ? a : b; // smaller index wins: deterministic
+    }
+  int n = 0;
+  for (size_t t = 0; t < nt; t++) {
+    int32_t l = -1;
+    if (parent[t] >= 0) {
+      int32_t r = uf_find(parent, (int32_t)t);
+      if (root_id[r] < 0) root_id[r] = n++;
+      l = root_id[r];
+    }
+    if (label) label[t] = l;
+  }
+  free(e), free(parent), free(root_id);
+  *n_components = n;
+  return 0;
+}
+
+int cr_mesh_keep_largest_edge_component(cr_mesh *m, double min_area_mm2, int *n_components) {
+  size_t nt = (size_t)m->n_triangles;
+  int32_t *label = malloc((nt + 1) * sizeof *label);
+  uint8_t *keep = malloc(nt + 1);
+  int n = 0, rc = !label || !keep ? cr_error(CR_ENOMEM, "mesh: out of memory for components")
+                                  : cr_mesh_edge_components(m, min_area_mm2, label, &n);
+  double *area = rc ? NULL : calloc((size_t)n + 1, sizeof *area);
+  if (!rc && !area) rc = cr_error(CR_ENOMEM, "mesh: out of memory for components");
+  if (!rc && n == 0)
+    rc = cr_error(CR_EEMPTY, "mesh: no triangle with an area above %g mm^2", min_area_mm2);
+  if (!rc) {
+    for (size_t t = 0; t < nt; t++)
+      if (label[t] >= 0) area[label[t]] += tri_area(m, t);
+    int best = 0;
+    for (int c = 1; c < n; c++)
+      if (area[c] > area[best]) best = c;
+    for (size_t t = 0; t < nt; t++) keep[t] = label[t] == best;
+    rc = cr_mesh_keep_triangles(m, keep);
+  }
+  free(label), free(keep), free(area);
+  if (!rc && n_components) *n_components = n;
+  return rc;
+}
+
+// Marks the vertices on the boundary of the triangle set `in` (edges used once).
+static int mark_boundary_vertices(const cr_mesh *m, const uint8_t *in, uint8_t *bv) {
+  size_t nt = (size_t)m->n_triangles, ne = 0;
+  tri_edge *e = malloc((3 * nt + 1) * sizeof *e);
+  if (!e) return cr_error(CR_ENOMEM, "mesh: out of memory");
+  memset(bv, 0, (size_t)m->n_vertices);
+  for (size_t t = 0; t < nt; t++)
+    for (int k = 0; k < 3 && in[t]; k++) {
+      uint32_t a = (uint32_t)m->tri[3 * t + k], b = (uint32_t)m->tri[3 * t + (k + 1) % 3];
+      uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+      e[ne++] = (tri_edge){((uint64_t)lo << 32) | hi, (int32_t)t};
+    }
+  qsort(e, ne, sizeof *e, cmp_tri_edge);
+  for (size_t i = 0; i < ne;) {
+    size_t j = i;
+    while (j < ne && e[j].key == e[i].key) j++;
+    if (j - i == 1) bv[e[i].key >> 32] = bv[e[i].key & 0xffffffffu] = 1;
+    i = j;
+  }
+  free(e);
+  return 0;
+}
+
+int cr_mesh_keep_open_patch(cr_mesh *m, int rings, int *n_removed) {
+  if (rings < 0 || rings > 100) return cr_error(CR_EINVAL, "mesh: opening rings must be 0..100");
+  size_t nt = (size_t)m->n_triangles, nv = (size_t)m->n_vertices;
+  uint8_t *in = malloc(nt + 1), *bv = malloc(nv + 1);
+  int32_t *label = malloc((nt + 1) * sizeof *label);
+  int rc = !in || !bv || !label ? cr_error(CR_ENOMEM, "mesh: out of memory") : 0;
+  for (size_t t = 0; !rc && t < nt; t++) in[t] = 1;
+  // Erode: drop the triangles touching the boundary, `rings` times, but stop before a
+  // ring that would leave nothing (a patch thinner than 2 * rings: open by less).
+  uint8_t *prev = rc ? NULL : malloc(nt + 1);
+  if (!rc && !prev) rc = cr_error(CR_ENOMEM, "mesh: out of memory");
+  int used = 0;
+  for (int r = 0; !rc && r < rings; r++) {
+    if ((rc = mark_boundary_vertices(m, in, bv))) break;
+    memcpy(prev, in, nt);
+    size_t left = 0;
+    for (size_t t = 0; t < nt; t++) {
+      if (in[t] && (bv[m->tri[3 * t]] || bv[m->tri[3 * t + 1]] || bv[m->tri[3 * t + 2]])) in[t] = 0;
+      left += in[t];
+    }
+    if (left == 0) {
+      memcpy(in, prev, nt);
+      break;
+    }
+    used++;
+  }
+  free(prev);
+  rings = used;
+  // The largest edge-connected piece of what is left (by triangle count).
+  if (!rc) {
+    cr_mesh sub = *m;
+    int32_t *tri = malloc((3 * nt + 1) * sizeof *tri), *map = malloc((nt + 1) * sizeof *map);
+    size_t ns = 0;
+    if (!tri || !map) rc = cr_error(CR_ENOMEM, "mesh: out of memory");
+    for (size_t t = 0; !rc && t < nt; t++)
+      if (in[t]) memcpy(tri + 3 * ns, m->tri + 3 * t, 3 * sizeof *tri), map[ns++] = (int32_t)t;
+    int nc = 0;
+    sub.tri = tri, sub.n_triangles = (int)ns;
+    if (!rc && ns == 0) rc = cr_error(CR_EEMPTY, "mesh: empty patch");
+    if (!rc) rc = cr_mesh_edge_components(&sub, 0, label, &nc);
+    if (!rc) {
+      int32_t *count = calloc((size_t)nc + 1, sizeof *count);
+      int best = 0;
+      if (!count) rc = cr_error(CR_ENOMEM, "mesh: out of memory");
+      for (size_t i = 0; !rc && i < ns; i++)
+        if (label[i] >= 0) count[label[i]]++;
+      for (int c = 1; !rc && c < nc; c++)
+        if (count[c] > count[best]) best = c;
+      memset(in, 0, nt);
+      for (size_t i = 0; !rc && i < ns; i++) in[map[i]] = label[i] == best;
+      free(count);
+    }
+    free(tri), free(map);
+  }
+  // Dilate back inside the original patch: add triangles sharing a vertex, `rings` times.
+  for (int r = 0; !rc && r < rings; r++) {
+    memset(bv, 0, nv);
+    for (size_t t = 0; t < nt; t++)
+      if (in[t])
+        for (int k = 0; k < 3; k++) bv[m->tri[3 * t + k]] = 1;
+    for (size_t t = 0; t < nt; t++)
+      if (!in[t] && (bv[m->tri[3 * t]] || bv[m->tri[3 * t + 1]] || bv[m->tri[3 * t + 2]]))
+        in[t] = 1;
+  }
+  size_t kept = 0;
+  for (size_t t = 0; !rc && t < nt; t++) kept += in[t];
+  if (!rc) rc = cr_mesh_keep_triangles(m, in);
+  if (!rc) rc = cr_mesh_keep_largest_edge_component(m, 0, NULL);
+  if (!rc && n_removed) *n_removed = (int)(nt - (size_t)m->n_triangles);
+  free(in), free(bv), free(label);
+  return rc;
+}
+
 int cr_mesh_keep_triangles(cr_mesh *m, const uint8_t *keep) {
   size_t nv = (size_t)m->n_vertices, nt = (size_t)m->n_triangles;
   int32_t *remap = malloc((nv + 1) * sizeof *remap);

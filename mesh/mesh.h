@@ -57,6 +57,22 @@ int cr_mesh_edge_check(const cr_mesh *m, long *open_or_nonmanifold, long *misori
 // Keeps only the connected component (through shared vertices) with the most
 // triangles; unused vertices are dropped. *n_components (may be NULL) gets the count.
 int cr_mesh_keep_largest_component(cr_mesh *m, int *n_components);
+// Edge-connected components: triangles of area > min_area_mm2 that share an edge are in
+// one component (triangles meeting only at a vertex are not; smaller triangles belong to
+// none, label -1). label (may be NULL) gets one per triangle, 0..*n_components-1.
+int cr_mesh_edge_components(const cr_mesh *m, double min_area_mm2, int32_t *label,
+                            int *n_components);
+// Keeps the edge-connected component (cr_mesh_edge_components) with the largest area;
+// triangles of area <= min_area_mm2 and unused vertices are dropped. *n_components (may
+// be NULL) gets the count before. What a conformal flat map needs.
+int cr_mesh_keep_largest_edge_component(cr_mesh *m, double min_area_mm2, int *n_components);
+// Morphological opening of an open patch: erodes it by `rings` rings of triangles (those
+// touching the boundary), keeps the largest edge-connected piece, dilates that back by
+// `rings` rings inside the original patch and keeps the largest edge-connected piece.
+// Cuts strips and necks narrower than about 2 * rings edges, which a conformal map would
+// blow up or shrink. A patch thinner than that is opened by as many rings as leave some
+// of it. *n_removed (may be NULL) gets the triangles dropped. CR_EEMPTY on an empty mesh.
+int cr_mesh_keep_open_patch(cr_mesh *m, int rings, int *n_removed);
 // Keeps the triangles with keep[t] != 0 and the vertices they use (attributes follow).
 int cr_mesh_keep_triangles(cr_mesh *m, const uint8_t *keep);
 // Taubin lambda/mu smoothing (umbrella operator, uniform weights): `iterations` pairs
@@ -195,6 +211,15 @@ int cr_mesh_probe(cr_mesh *m, const cr_volume *vol, double depth_mm, double step
 // keep their colour (grey 128 if the mesh had none). *n_visible may be NULL.
 int cr_mesh_texture(cr_mesh *m, const cr_image *photo, const cr_camera *cam,
                     const cr_pose *cam_from_world, double tol_mm, int *n_visible);
+// The same, colouring only vertices whose projection's nearest pixel is non-zero in
+// channel 0 of `mask` (the photo's size; NULL = every pixel): bone, drapes and
+// instruments outside the mask leave the mesh as it was. *n_visible counts coloured ones.
+int cr_mesh_texture_masked(cr_mesh *m, const cr_image *photo, const cr_image *mask,
+                           const cr_camera *cam, const cr_pose *cam_from_world, double tol_mm,
+                           int *n_visible);
+// Whether image point (x, y) (pixels, centres at integers) falls on a non-zero pixel of
+// channel 0 of `mask` (nearest pixel; 0 outside the image).
+int cr_mesh_mask_at(const cr_image *mask, double x, double y);
 
 // ---- cortex.c: the cortex mesh of a brain MRI ----
 
@@ -218,6 +243,18 @@ cr_mesh_cortex_options cr_mesh_cortex_defaults(void);
 int cr_mesh_build_cortex(const cr_volume *vol, const cr_mesh_cortex_options *opt, cr_mesh **out,
                          double *iso_used);
 
+// ---- distance.c ----
+
+typedef struct cr_mesh_distance {
+  double mean_a_to_b, mean_b_to_a; // mean over the vertices of one of the distance to the other
+  double mean;                     // symmetric mean surface distance: the average of the two
+  double rms;                      // root of the mean of the squared distances, both ways
+  double max_a_to_b, max_b_to_a, hausdorff; // maxima (the Hausdorff distance of the vertices)
+} cr_mesh_distance;
+// Distances between two surfaces (mm): from every vertex of one to the nearest point on a
+// triangle of the other, both ways. CR_EEMPTY if a mesh is empty.
+int cr_mesh_surface_distance(const cr_mesh *a, const cr_mesh *b, cr_mesh_distance *out);
+
 // ---- flatmap.c ----
 
 typedef enum cr_flat_method { CR_FLAT_PLANAR = 0, CR_FLAT_LSCM = 1 } cr_flat_method;
@@ -227,15 +264,18 @@ typedef struct cr_flat_stats {
   double angle_distortion; // area-weighted mean |ln(sigma1 / sigma2)| (0: conformal)
   double max_angle_ratio;  // max sigma1 / sigma2 over triangles
   int n_vertices, n_triangles;
-  int iterations; // LSCM conjugate-gradient iterations (at most 5000)
-  int converged;  // LSCM: relative residual reached 1e-12 (planar: 1)
+  int iterations; // 0: LSCM is solved directly (kept for callers of the former CG)
+  int converged;  // 1 when the map was computed
+  int n_flipped;  // non-degenerate triangles whose flat orientation differs from the map's
 } cr_flat_stats;
-// Flattens the mesh (a disk-like patch) into uv (2 per vertex, mm): planar projection
-// onto the camera's x-y axes (along the view direction), or LSCM (least-squares
-// conformal map, free boundary, two pinned vertices placed by the planar projection,
-// solved by preconditioned conjugate gradients on the normal equations) then rotated,
-// scaled to the total surface area and centred like the planar map. Vertices used by
-// no triangle get the planar position.
+// Flattens the mesh (a patch of any shape: holes and ragged boundaries are fine) into
+// uv (2 per vertex, mm): planar projection onto the camera's x-y axes (along the view
+// direction), or LSCM (least-squares conformal map, Levy et al. 2002: free boundary,
+// two pinned vertices placed by the planar projection, the normal equations solved by
+// CHOLMOD's sparse Cholesky) then scaled to the total surface area and centred like the
+// planar map. LSCM needs one edge-connected piece (CR_EINVAL otherwise: pieces joined
+// only at a vertex would turn freely; see cr_mesh_keep_largest_edge_component).
+// Vertices used by no non-degenerate triangle get the planar position.
 int cr_mesh_flatten(const cr_mesh *m, const cr_pose *cam_from_world, cr_flat_method method,
                     double *uv, cr_flat_stats *stats);
 // Distortion statistics of a given flat map (fills all fields but iterations).

@@ -34,11 +34,26 @@ int cr_mesh_probe(cr_mesh *m, const cr_volume *vol, double depth_mm, double step
   return 0;
 }
 
+int cr_mesh_mask_at(const cr_image *mask, double x, double y) {
+  long xi = lround(x), yi = lround(y);
+  if (xi < 0 || yi < 0 || xi >= mask->width || yi >= mask->height) return 0;
+  return cr_image_px(mask, (int)xi, (int)yi)[0] > 0;
+}
+
 int cr_mesh_texture(cr_mesh *m, const cr_image *photo, const cr_camera *cam,
                     const cr_pose *cam_from_world, double tol_mm, int *n_visible) {
+  return cr_mesh_texture_masked(m, photo, NULL, cam, cam_from_world, tol_mm, n_visible);
+}
+
+int cr_mesh_texture_masked(cr_mesh *m, const cr_image *photo, const cr_image *mask,
+                           const cr_camera *cam, const cr_pose *cam_from_world, double tol_mm,
+                           int *n_visible) {
   if (photo->width != cam->width || photo->height != cam->height)
     return cr_error(CR_EINVAL, "texture: photo is %dx%d but the camera is %dx%d", photo->width,
                     photo->height, cam->width, cam->height);
+  if (mask && (mask->width != photo->width || mask->height != photo->height))
+    return cr_error(CR_EINVAL, "texture: mask is %dx%d but the photo is %dx%d", mask->width,
+                    mask->height, photo->width, photo->height);
   if (photo->channels != 1 && photo->channels != 3 && photo->channels != 4)
     return cr_error(CR_EINVAL, "texture: photo has %d channels (need 1, 3 or 4)", photo->channels);
   if (!(tol_mm > 0)) return cr_error(CR_EINVAL, "texture: depth tolerance must be > 0 mm");
@@ -64,6 +79,8 @@ int cr_mesh_texture(cr_mesh *m, const cr_image *photo, const cr_camera *cam,
     // Occluded when the nearest surface at this pixel is clearly in front.
     float zbuf = r->depth[(size_t)y * r->width + x];
     if (isfinite(zbuf) && p[2] > zbuf + tol_mm) continue;
+    // Outside the mask (bone, drapes, instruments): not cortex, keep the old colour.
+    if (mask && !cr_mesh_mask_at(mask, p[0], p[1])) continue;
     for (int c = 0; c < 3; c++) {
       int pc = photo->channels == 1 ? 0 : c;
       float val = cr_image_sample(photo, p[0], p[1], pc, NAN);

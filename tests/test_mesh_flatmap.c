@@ -1,4 +1,5 @@
-// Flat maps: zero distortion for a plane, the analytic distortion of a hemisphere.
+// Flat maps: zero distortion for a plane, the analytic distortion of a hemisphere, the
+// conformal map of a disc and of a spherical cap, pieces and strips of ragged patches.
 #include "testutil.h"
 
 #include "core/error.h"
@@ -91,6 +92,7 @@ static void test_planar_patch_zero_distortion(void **state) {
   print_message("planar patch LSCM: area %.2e angle %.2e after %d iterations\n", st.area_distortion,
                 st.angle_distortion, st.iterations);
   assert_true(st.converged);
+  assert_int_equal(st.n_flipped, 0);
   assert_near(st.area_scale, 1, 1e-6);
   assert_near(st.area_distortion, 0, 1e-6);
   assert_near(st.angle_distortion, 0, 1e-6);
@@ -157,6 +159,197 @@ static void test_flat_image(void **state) {
   cr_mesh_free(m);
 }
 
+// Procrustes residual of uv against reference points ref (2 per vertex): the RMS
+// distance after the best similarity (rotation, scale, shift; no mirror), relative to
+// the reference's RMS radius.
+static double similarity_residual(const double *uv, const double *ref, int n) {
+  double cu[2] = {0, 0}, cr[2] = {0, 0};
+  for (int i = 0; i < n; i++)
+    for (int a = 0; a < 2; a++) cu[a] += uv[2 * i + a] / n, cr[a] += ref[2 * i + a] / n;
+  double sxx = 0, dot = 0, cross = 0, rr = 0;
+  for (int i = 0; i < n; i++) {
+    double ax = uv[2 * i] - cu[0], ay = uv[2 * i + 1] - cu[1];
+    double bx = ref[2 * i] - cr[0], by = ref[2 * i + 1] - cr[1];
+    sxx += ax * ax + ay * ay, dot += ax * bx + ay * by, cross += ax * by - ay * bx;
+    rr += bx * bx + by * by;
+  }
+  double a = dot / sxx, b = cross / sxx, e = 0; // ref ~ (a + ib) uv
+  for (int i = 0; i < n; i++) {
+    double ax = uv[2 * i] - cu[0], ay = uv[2 * i + 1] - cu[1];
+    double ex = a * ax - b * ay - (ref[2 * i] - cr[0]),
+           ey = b * ax + a * ay - (ref[2 * i + 1] - cr[1]);
+    e += ex * ex + ey * ey;
+  }
+  return sqrt(e / rr);
+}
+
+// A flat disc of irregular triangles, turned and tilted in space, maps onto itself up to
+// a similarity (the conformal map of a planar domain is the identity, whatever its
+// boundary), without flips.
+static void test_disc_maps_to_itself(void **state) {
+  int nr = 12, np = 40;
+  cr_mesh *m = cr_mesh_new(1 + nr * np, np + 2 * np * (nr - 1));
+  double *ref = malloc(sizeof(double) * 2 * m->n_vertices);
+  m->xyz[0] = m->xyz[1] = m->xyz[2] = 0, ref[0] = ref[1] = 0;
+  for (int i = 1; i <= nr; i++)
+    for (int j = 0; j < np; j++) {
+      double ph = 2 * M_PI * (j + 0.3 * (i % 2)) / np, r = 2.0 * i * (1 + 0.15 * sin(3 * ph));
+      int v = 1 + (i - 1) * np + j;
+      ref[2 * v] = r * cos(ph), ref[2 * v + 1] = r * sin(ph);
+      m->xyz[3 * v] = (float)ref[2 * v], m->xyz[3 * v + 1] = (float)ref[2 * v + 1],
+                 m->xyz[3 * v + 2] = 0;
+    }
+  int t = 0;
+  for (int j = 0; j < np; j++) {
+    int32_t q[3] = {0, 1 + j, 1 + (j + 1) % np};
+    memcpy(m->tri + 3 * t++, q, sizeof q);
+  }
+  for (int i = 1; i < nr; i++)
+    for (int j = 0; j < np; j++) {
+      int a = 1 + (i - 1) * np + j, b = 1 + (i - 1) * np + (j + 1) % np, c = a + np, d = b + np;
+      int32_t q[6] = {a, c, d, a, d, b};
+      memcpy(m->tri + 3 * t, q, sizeof q);
+      t += 2;
+    }
+  for (int v = 0; v < m->n_vertices; v++)
+    ref[2 * v] = m->xyz[3 * v], ref[2 * v + 1] = m->xyz[3 * v + 1];
+  double rv[3] = {0.5, -0.3, 1.1}, R[3][3], M[4][4];
+  cr_rotation_from_rvec(R, rv);
+  cr_mat4_identity(M);
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 3; c++) M[r][c] = R[r][c];
+  M[0][3] = 7, M[1][3] = -3, M[2][3] = 20;
+  assert_int_equal(cr_mesh_transform(m, M), 0);
+  double *uv = malloc(sizeof(double) * 2 * m->n_vertices);
+  cr_flat_stats st;
+  cr_pose pose = top_view();
+  // The map keeps the handedness of the camera's view: mirror the reference if the
+  // view (planar projection) mirrors the disc.
+  assert_int_equal(cr_mesh_flatten(m, &pose, CR_FLAT_PLANAR, uv, &st), 0);
+  double sa = 0, sb = 0;
+  for (int k = 0; k < m->n_triangles; k++) {
+    const int32_t *id = m->tri + 3 * k;
+    double *u[2] = {uv, ref};
+    for (int w = 0; w < 2; w++) {
+      const double *x = u[w];
+      double a = (x[2 * id[1]] - x[2 * id[0]]) * (x[2 * id[2] + 1] - x[2 * id[0] + 1]) -
+                 (x[2 * id[1] + 1] - x[2 * id[0] + 1]) * (x[2 * id[2]] - x[2 * id[0]]);
+      *(w ? &sb : &sa) += a;
+    }
+  }
+  if (sa * sb < 0)
+    for (int v = 0; v < m->n_vertices; v++) ref[2 * v + 1] = -ref[2 * v + 1];
+  assert_int_equal(cr_mesh_flatten(m, &pose, CR_FLAT_LSCM, uv, &st), 0);
+  double res = similarity_residual(uv, ref, m->n_vertices);
+  print_message("disc LSCM: similarity residual %.2e, flipped %d, angle %.2e, %d iterations\n", res,
+                st.n_flipped, st.angle_distortion, st.iterations);
+  assert_true(res < 1e-5);
+  assert_int_equal(st.n_flipped, 0);
+  assert_near(st.area_scale, 1, 1e-6);
+  free(uv), free(ref);
+  cr_mesh_free(m);
+}
+
+// A spherical cap of half-angle 60 degrees: its rotationally symmetric conformal map is
+// the stereographic projection, radius proportional to tan(theta / 2). The spectral map
+// (no pins to break the symmetry) finds it.
+static void test_cap_stereographic(void **state) {
+  double R = 40;
+  int nt = 40, np = 160;
+  cr_mesh *m = hemisphere(R, nt, np);
+  // Squash the hemisphere's rings onto 0..60 degrees.
+  for (int v = 1; v < m->n_vertices; v++) {
+    float *p = m->xyz + 3 * v;
+    int i = 1 + (v - 1) / np, j = (v - 1) % np;
+    double th = i * (M_PI / 3) / nt, ph = 2 * M_PI * j / np;
+    p[0] = (float)(R * sin(th) * cos(ph)), p[1] = (float)(R * sin(th) * sin(ph)),
+    p[2] = (float)(R * cos(th));
+  }
+  double *uv = malloc(sizeof(double) * 2 * m->n_vertices),
+         *ref = malloc(sizeof(double) * 2 * m->n_vertices);
+  for (int v = 0; v < m->n_vertices; v++) {
+    const float *p = m->xyz + 3 * v;
+    double th = acos(fmin(1, p[2] / R)), ph = atan2(p[1], p[0]), r = tan(th / 2);
+    ref[2 * v] = r * cos(ph), ref[2 * v + 1] = -r * sin(ph); // the camera's y is -world y
+  }
+  cr_flat_stats st;
+  cr_pose pose = top_view();
+  assert_int_equal(cr_mesh_flatten(m, &pose, CR_FLAT_LSCM, uv, &st), 0);
+  double res = similarity_residual(uv, ref, m->n_vertices);
+  print_message("cap LSCM: stereographic residual %.2e, angle %.4f, area %.4f, flipped %d\n", res,
+                st.angle_distortion, st.area_distortion, st.n_flipped);
+  assert_true(res < 2e-3);
+  assert_true(st.angle_distortion < 0.01);
+  assert_int_equal(st.n_flipped, 0);
+  // Planar projection of the same cap is far from conformal.
+  cr_flat_stats pl;
+  assert_int_equal(cr_mesh_flatten(m, &pose, CR_FLAT_PLANAR, uv, &pl), 0);
+  assert_true(pl.angle_distortion > 10 * st.angle_distortion);
+  free(uv), free(ref);
+  cr_mesh_free(m);
+}
+
+// Two triangles that share only a vertex are two edge-connected pieces: LSCM refuses
+// them (each would turn freely about the vertex), and keeping the larger piece works.
+static void test_bowtie_pieces(void **state) {
+  cr_mesh *m = cr_mesh_new(5, 2);
+  float xyz[15] = {0, 0, 0, 10, 0, 0, 0, 10, 0, -3, 0, 0, 0, -3, 0};
+  int32_t tri[6] = {0, 1, 2, 0, 3, 4};
+  memcpy(m->xyz, xyz, sizeof xyz), memcpy(m->tri, tri, sizeof tri);
+  int n = 0;
+  int32_t label[2];
+  assert_int_equal(cr_mesh_edge_components(m, 0, label, &n), 0);
+  assert_int_equal(n, 2);
+  assert_true(label[0] != label[1]);
+  double uv[10];
+  cr_pose pose = top_view();
+  assert_int_equal(cr_mesh_flatten(m, &pose, CR_FLAT_LSCM, uv, NULL), CR_EINVAL);
+  assert_non_null(strstr(cr_last_error(), "pieces"));
+  assert_int_equal(cr_mesh_keep_largest_edge_component(m, 0, &n), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(m->n_triangles, 1);
+  assert_int_equal(m->n_vertices, 3);
+  assert_near(m->xyz[3], 10, 0); // the big triangle
+  cr_mesh_free(m);
+}
+
+// A square grid with a one-triangle-wide strip hanging off it: opening by 2 rings cuts
+// the strip and gives back (nearly) the whole square.
+static void test_open_patch_cuts_strip(void **state) {
+  int g = 12, ls = 10;
+  int nv = (g + 1) * (g + 1) + 2 * ls, ntri = 2 * g * g + 2 * ls;
+  cr_mesh *m = cr_mesh_new(nv, ntri);
+  for (int j = 0; j <= g; j++)
+    for (int i = 0; i <= g; i++) {
+      float *p = m->xyz + 3 * (j * (g + 1) + i);
+      p[0] = (float)i, p[1] = (float)j, p[2] = 0;
+    }
+  int t = 0;
+  for (int j = 0; j < g; j++)
+    for (int i = 0; i < g; i++, t += 2) {
+      int a = j * (g + 1) + i, b = a + 1, c = a + g + 1, d = c + 1;
+      int32_t q[6] = {a, b, d, a, d, c};
+      memcpy(m->tri + 3 * t, q, sizeof q);
+    }
+  // The strip leaves the right edge at y = 6..7 and runs to x = g + ls.
+  int prev_lo = 6 * (g + 1) + g, prev_hi = 7 * (g + 1) + g, base = (g + 1) * (g + 1);
+  for (int k = 0; k < ls; k++) {
+    int lo = base + 2 * k, hi = lo + 1;
+    float *p = m->xyz + 3 * lo, *q = m->xyz + 3 * hi;
+    p[0] = q[0] = (float)(g + 1 + k), p[1] = 6, q[1] = 7, p[2] = q[2] = 0;
+    int32_t tr[6] = {prev_lo, lo, hi, prev_lo, hi, prev_hi};
+    memcpy(m->tri + 3 * t, tr, sizeof tr);
+    t += 2;
+    prev_lo = lo, prev_hi = hi;
+  }
+  int removed = -1;
+  assert_int_equal(cr_mesh_keep_open_patch(m, 2, &removed), 0);
+  print_message("opening: %d triangles removed (strip %d)\n", removed, 2 * ls);
+  assert_true(removed >= 2 * ls && removed <= 2 * ls + 8);
+  for (int v = 0; v < m->n_vertices; v++) assert_true(m->xyz[3 * v] <= g + 1e-6);
+  cr_mesh_free(m);
+}
+
 int main(void) {
   cr_gsl_quiet();
   const struct CMUnitTest tests[] = {
@@ -164,6 +357,10 @@ int main(void) {
       cmocka_unit_test(test_planar_patch_zero_distortion),
       cmocka_unit_test(test_hemisphere_analytic),
       cmocka_unit_test(test_flat_image),
+      cmocka_unit_test(test_disc_maps_to_itself),
+      cmocka_unit_test(test_cap_stereographic),
+      cmocka_unit_test(test_bowtie_pieces),
+      cmocka_unit_test(test_open_patch_cuts_strip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -169,10 +169,51 @@ static void test_probe_subsurface_layer(void **state) {
   cr_mesh_free(m);
 }
 
+// With a mask, only vertices that project onto its non-zero pixels take the photo's
+// colour: a photo that is red outside the mask leaves no red on the mesh, and the
+// vertices inside take the photo's green.
+static void test_texture_mask(void **state) {
+  cr_mesh *m = sphere_mesh();
+  cr_camera cam = cr_camera_from_fov(128, 96, 50);
+  double eye[3] = {C[0], C[1] - 80, C[2]}, up[3] = {0, 0, 1};
+  cr_pose pose;
+  assert_int_equal(cr_pose_look_at(&pose, eye, C, up), 0);
+  cr_image *photo = cr_image_new(cam.width, cam.height, 3),
+           *mask = cr_image_new(cam.width, cam.height, 1);
+  for (int y = 0; y < cam.height; y++)
+    for (int x = 0; x < cam.width; x++) {
+      int in = (x - 64) * (x - 64) + (y - 48) * (y - 48) < 20 * 20;
+      float *p = cr_image_px(photo, x, y);
+      p[0] = in ? 0 : 250, p[1] = in ? 200 : 0, p[2] = 0;
+      cr_image_px(mask, x, y)[0] = in ? 255 : 0;
+    }
+  int all = 0, inside = 0;
+  cr_mesh *m2 = cr_mesh_new(m->n_vertices, m->n_triangles);
+  memcpy(m2->xyz, m->xyz, sizeof(float) * 3 * m->n_vertices);
+  memcpy(m2->tri, m->tri, sizeof(int32_t) * 3 * m->n_triangles);
+  assert_int_equal(cr_mesh_texture(m2, photo, &cam, &pose, 1.0, &all), 0);
+  assert_int_equal(cr_mesh_texture_masked(m, photo, mask, &cam, &pose, 1.0, &inside), 0);
+  print_message("texture mask: %d of %d visible vertices inside the mask\n", inside, all);
+  assert_true(inside > 50 && inside < all / 2);
+  int red = 0, green = 0;
+  for (int v = 0; v < m->n_vertices; v++) {
+    red += m->rgb[3 * v] > 128;
+    green += m->rgb[3 * v + 1] > 150;
+  }
+  assert_int_equal(red, 0);
+  assert_true(green >= inside * 9 / 10);
+  cr_image *small = cr_image_new(10, 10, 1);
+  assert_int_equal(cr_mesh_texture_masked(m, photo, small, &cam, &pose, 1.0, NULL), CR_EINVAL);
+  cr_image_free(small), cr_image_free(photo), cr_image_free(mask);
+  cr_mesh_free(m2);
+  cr_mesh_free(m);
+}
+
 int main(void) {
   cr_gsl_quiet();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_texture_rerender),
+      cmocka_unit_test(test_texture_mask),
       cmocka_unit_test(test_probe_linear_field),
       cmocka_unit_test(test_probe_subsurface_layer),
   };
