@@ -4,6 +4,7 @@
 #include "core/rng.h"
 #include "experiments/synth.h"
 #include "experiments/trial_kinds.h"
+#include "registration/global.h"
 #include "registration/overlay.h"
 #include "registration/pipeline.h"
 
@@ -105,25 +106,7 @@ static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene,
   cr_pose start = t->start;
   if (!rc && look_at) rc = look_at_start(cfg, scene, t, cost, &ro, &start);
   cr_reg_result res;
-  static cr_reg_global_result gdbg;
-  if (getenv("CAMREG_GDEBUG")) ro.global = &gdbg;
   if (!rc) rc = cr_reg_register(cost, &m, &start, &ro, &res);
-  if (!rc && getenv("CAMREG_GDEBUG") && m.global) {
-    const cr_reg_global_result *g = &gdbg;
-    double cg, ct;
-    cr_reg_cost_eval(g->level, &t->gt, cost, &cg);
-    cr_reg_cost_eval(m.levels - 1, &t->gt, cost, &ct);
-    fprintf(stderr, "trial %ld: gt cost search %.4f top %.4f; %ld grid %.2fs refine %.2fs\n",
-            t->index, cg, ct, g->n_grid, g->seconds_search, g->seconds_refine);
-    for (int k = 0; k < g->n; k++) {
-      const cr_reg_global_hypothesis *h = &g->hyp[k];
-      fprintf(stderr, "  h%d score %.4f mtre %.1f -> refined %.4f mtre %.1f level %.4f%s\n", k,
-              h->score, cr_reg_mtre(&h->grid, &t->gt, (const double(*)[3])t->targets, t->n_targets),
-              h->refined_cost,
-              cr_reg_mtre(&h->refined, &t->gt, (const double(*)[3])t->targets, t->n_targets),
-              h->level_cost, k == g->winner ? " *" : "");
-    }
-  }
   if (!rc) out->final = res.final, out->evals = res.evals;
   if (!rc && images && t->index < images->n_images)
     rc = write_images(images, t, photo, cost, &res.final);
