@@ -5,6 +5,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/imgproc.h"
+#include "registration/global.h"
 #include "registration/itk_transform.h"
 #include "registration/overlay.h"
 #include "registration/register.h"
@@ -19,7 +20,8 @@
 
 static const char usage[] =
     "usage: camreg register --volume V --camera CAM.yml --photo P [--mask M]\n"
-    "                       (--init POSE.txt | --landmarks 2D.csv --landmarks-3d 3D.mrk.json)\n"
+    "                       (--init POSE.txt | --landmarks 2D.csv --landmarks-3d 3D.mrk.json |\n"
+    "                        --look-at X,Y,Z --focus-distance MM)\n"
     "                       [--mode M] [--metric NAME] [--optimizer NAME] -o POSE.txt [options]\n\n"
     "Finds the camera pose (cam_from_world) that makes a render of the volume match the photo:\n"
     "coarse-to-fine over an image pyramid, six parameters (rotation about a pivot, degrees,\n"
@@ -33,6 +35,14 @@ static const char usage[] =
     "      --init FILE         start pose (4x4 cam_from_world)\n"
     "      --landmarks FILE    2-D landmarks (CSV u,v) for a PnP start, with --landmarks-3d\n"
     "      --landmarks-3d FILE 3-D landmarks (Slicer .mrk.json/.fcsv or CSV, RAS mm)\n"
+    "      --look-at X,Y,Z     no start pose: the craniotomy centre (world RAS mm, on the "
+    "cortex);\n"
+    "                          the camera looks at it from --focus-distance, from any roll and "
+    "any\n"
+    "                          direction within --look-at-cone of the surface normal (global "
+    "search)\n"
+    "      --look-at-tol MM    how far the look-at point may be from the viewed point (default 5)\n"
+    "      --look-at-cone DEG  how far the view may be from the surface normal (default 40)\n"
     "      --pivot X,Y,Z       rotation centre (default: centroid of the surface seen)\n"
     "      --focus-distance MM the microscope's focus distance: camera centre to the cortex along\n"
     "                          the principal ray; adds the focus prior (--focus-weight) to the "
@@ -49,6 +59,8 @@ static const char usage[] =
 
 typedef struct reg_args {
   const char *volume, *camera, *photo, *mask, *init, *lm2, *lm3, *out, *tfm, *report, *overlay;
+  int look_at;
+  double look_at_world[3];
   cr_reg_method method;
   cr_reg_register_options ro;
 } reg_args;
@@ -74,6 +86,11 @@ static int parse_opt(int c, reg_args *a) {
   case 'F':
     return cli_parse_double("register", "--focus-distance", optarg, &a->ro.focus_distance_mm);
   case 'G': return cli_parse_double("register", "--focus-sigma", optarg, &a->ro.focus_sigma_mm);
+  case 'A':
+    a->look_at = 1;
+    return cli_parse_doubles("register", "--look-at", optarg, 3, a->look_at_world);
+  case 'K': return cli_parse_double("register", "--look-at-tol", optarg, &a->ro.look_at_mm);
+  case 'C': return cli_parse_double("register", "--look-at-cone", optarg, &a->ro.look_at_cone_deg);
   default:
     if (c >= CLI_METHOD_OPT) return cli_method_apply("register", &a->method, c, optarg);
     return -2;
@@ -84,9 +101,16 @@ static int parse_opt(int c, reg_args *a) {
 static int check_args(reg_args *a) {
   if (!a->volume || !a->camera || !a->photo || !a->out)
     return cli_usage_error("register", "--volume, --camera, --photo and --out are required");
-  if (!!a->init + !!(a->lm2 || a->lm3) != 1)
-    return cli_usage_error("register", "give either --init or --landmarks with --landmarks-3d");
-  if (!a->init && !(a->lm2 && a->lm3))
+  if (!!a->init + !!(a->lm2 || a->lm3) + a->look_at != 1)
+    return cli_usage_error("register",
+                           "give one of --init, --landmarks with --landmarks-3d, or --look-at");
+  if (a->look_at && !(a->ro.focus_distance_mm > 0))
+    return cli_usage_error("register", "--look-at needs --focus-distance");
+  if (a->look_at && a->ro.have_pivot)
+    return cli_usage_error("register", "--look-at is the pivot: leave out --pivot");
+  if (!(a->ro.look_at_mm >= 0) || !(a->ro.look_at_cone_deg >= 0 && a->ro.look_at_cone_deg <= 90))
+    return cli_usage_error("register", "--look-at-tol must be >= 0 mm, --look-at-cone 0..90 deg");
+  if (!a->init && !a->look_at && !(a->lm2 && a->lm3))
     return cli_usage_error("register", "--landmarks and --landmarks-3d go together");
   if (a->ro.focus_distance_mm != 0 && !(a->ro.focus_distance_mm > 0))
     return cli_usage_error("register",
@@ -117,6 +141,9 @@ static int parse(int argc, char **argv, reg_args *a) {
                                         {"prior-distance", 1, 0, 'D'},
                                         {"focus-distance", 1, 0, 'F'},
                                         {"focus-sigma", 1, 0, 'G'},
+                                        {"look-at", 1, 0, 'A'},
+                                        {"look-at-tol", 1, 0, 'K'},
+                                        {"look-at-cone", 1, 0, 'C'},
                                         {"help", 0, 0, 'h'}};
   struct option opts[128];
   const int n_fixed = (int)(sizeof fixed / sizeof fixed[0]);
@@ -146,6 +173,7 @@ static int parse(int argc, char **argv, reg_args *a) {
 
 // Start pose from --init, or PnP on the landmark pair.
 static int start_pose(const reg_args *a, const cr_camera *cam, cr_pose *pose) {
+  if (a->look_at) return 0; // from the cost (its surface level): look_at_start
   if (a->init) return cr_pose_read(a->init, pose);
   cr_landmarks *l2 = NULL, *l3 = NULL;
   double *X = NULL, *uv = NULL, rms;
@@ -167,6 +195,25 @@ static void progress(void *ctx, int level, int start, int evals, double cost) {
                (long)a->method.max_evals * (a->method.levels - 1 + a->method.starts));
 }
 
+static void global_progress(void *ctx, long done, long total) {
+  (void)ctx;
+  cli_progress("register: global search", done, total);
+}
+
+// --look-at: the start looks at the point from the focus distance along its surface normal.
+static int look_at_start(reg_args *a, const cr_volume *vol, cr_reg_cost *cost, cr_pose *start) {
+  double iso, normal[3];
+  int rc = cr_reg_cost_iso(cost, &iso);
+  if (!rc)
+    rc = cr_reg_look_at_start(vol, iso, a->look_at_world, a->ro.focus_distance_mm, start, normal);
+  if (rc) return rc;
+  a->ro.look_at = 1, a->ro.have_pivot = 1;
+  memcpy(a->ro.pivot_world, a->look_at_world, sizeof a->look_at_world);
+  fprintf(stderr, "look-at start: normal (%.3f, %.3f, %.3f) at (%g, %g, %g) mm\n", normal[0],
+          normal[1], normal[2], a->look_at_world[0], a->look_at_world[1], a->look_at_world[2]);
+  return 0;
+}
+
 // The prepared photo (grey) with the edges of the registered render in red.
 static int write_overlay(const char *path, cr_reg_cost *cost, const cr_pose *pose) {
   const cr_image *ren, *photo = cr_reg_cost_photo(cost, 0, 0);
@@ -180,7 +227,8 @@ static int write_overlay(const char *path, cr_reg_cost *cost, const cr_pose *pos
   return rc;
 }
 
-static int write_outputs(const reg_args *a, cr_reg_cost *cost, const cr_reg_result *res) {
+static int write_outputs(const reg_args *a, cr_reg_cost *cost, const cr_reg_result *res,
+                         const cr_reg_global_result *g) {
   char comment[256];
   snprintf(comment, sizeof comment, "camreg register: %s, %s, %s, cost %.6g, %d evaluations",
            a->method.mode->name, a->method.metric->name, res->optimizer, res->cost, res->evals);
@@ -191,6 +239,7 @@ static int write_outputs(const reg_args *a, cr_reg_cost *cost, const cr_reg_resu
     if (!extra) return cr_error(CR_ENOMEM, "%s: cannot format the report", a->report);
     cJSON_AddStringToObject(extra, "volume", a->volume);
     cJSON_AddStringToObject(extra, "photo", a->photo);
+    if (a->method.global) cJSON_AddItemToObject(extra, "global", cr_reg_global_json(g));
     rc = cr_reg_report_write(a->report, res, extra);
     cJSON_Delete(extra);
   }
@@ -223,10 +272,29 @@ static int run(int argc, char **argv) {
   }
   cr_reg_view view = cr_reg_view_mono(&cam, photo, mask);
   view.name = a.photo;
+  if (a.look_at) a.method.global = 1; // no start pose: the global stage is the start
   if (cr_status_of(cost = cr_reg_cost_new(&a.method, vol, NULL, &view, 1))) goto fail;
+  if (a.look_at && look_at_start(&a, vol, cost, &init)) goto fail;
   a.ro.progress = progress, a.ro.progress_ctx = &a;
+  a.ro.global_progress = global_progress;
+  cr_reg_global_result *g = calloc(1, sizeof *g);
+  if (!g) {
+    cr_error(CR_ENOMEM, "out of memory");
+    goto fail;
+  }
+  a.ro.global = g;
   cr_reg_result res;
-  if (cr_reg_register(cost, &a.method, &init, &a.ro, &res)) goto fail;
+  rc = cr_reg_register(cost, &a.method, &init, &a.ro, &res);
+  if (!rc && a.method.global)
+    fprintf(stderr,
+            "global: %ld grid poses on %dx%d views (%.2f s), %d hypotheses refined (%.2f s), "
+            "hypothesis %d won\n",
+            g->n_grid, g->width, g->height, g->seconds_search, g->n, g->seconds_refine, g->winner);
+  if (rc || write_outputs(&a, cost, &res, g)) {
+    free(g);
+    goto fail;
+  }
+  free(g);
   double focus_mm = NAN, focus_penalty = 0;
   if (a.ro.focus_distance_mm > 0 &&
       !cr_reg_cost_focus_penalty(cost, &res.final, &focus_mm, &focus_penalty))
@@ -236,7 +304,6 @@ static int run(int argc, char **argv) {
           "\nregistered: cost %.6g, %d evaluations, %.2f s; change at the pivot %.2f px "
           "in plane, %+.2f mm along the axis\n",
           res.cost, res.evals, res.seconds, res.inplane_px, res.along_mm);
-  if (write_outputs(&a, cost, &res)) goto fail;
   rc = 0;
   goto done;
 fail:

@@ -163,7 +163,8 @@ static const char *const photo_keys[] = {"vessel_contrast",
                                          "occluders",
                                          "supersample",
                                          NULL};
-static const char *const start_keys[] = {"bins_mm", "rotation_deg", "translation_mm", NULL};
+static const char *const start_keys[] = {"bins_mm", "rotation_deg", "translation_mm", "look_at_mm",
+                                         NULL};
 static const char *const top_keys[] = {"name",   "trial",      "volume",       "brain",   "camera",
                                        "views",  "photo",      "registration", "methods", "start",
                                        "trials", "success_mm", "seed",         NULL};
@@ -354,9 +355,16 @@ static int parse_start(const parse_ctx *p, const config_setting_t *root, cr_exp_
   config_setting_t *bins = config_setting_get_member(g, "bins_mm");
   int has_rot = config_setting_get_member(g, "rotation_deg") != NULL;
   int has_tr = config_setting_get_member(g, "translation_mm") != NULL;
-  if (bins && (has_rot || has_tr))
-    return perr(p, g, "start", "give either bins_mm or rotation_deg/translation_mm, not both");
-  if (bins) {
+  int has_look = config_setting_get_member(g, "look_at_mm") != NULL;
+  if (!!bins + (has_rot || has_tr) + has_look > 1)
+    return perr(p, g, "start",
+                "give one of bins_mm, rotation_deg/translation_mm or look_at_mm, not several");
+  if (has_look) {
+    c->start_mode = CR_EXP_START_LOOK_AT;
+    c->n_bins = 1, c->bins_mm[0] = 0;
+    if ((rc = get_num(p, g, "start.", "look_at_mm", 0, 50, &c->look_at_mm))) return rc;
+    c->bins_mm[1] = c->look_at_mm;
+  } else if (bins) {
     int n = 0;
     if ((rc = get_vec(p, g, "start.", "bins_mm", -(CR_EXP_MAX_BINS + 1), c->bins_mm, &n)))
       return rc;

@@ -54,8 +54,10 @@ typedef struct cr_exp_photo {
 } cr_exp_photo;
 
 typedef enum cr_exp_start_mode {
-  CR_EXP_START_BINS = 0,  // initial mTRE drawn uniformly inside bins_mm[b]..bins_mm[b+1]
-  CR_EXP_START_RANGES = 1 // each rotation (deg) / translation (mm) parameter uniform in +-range
+  CR_EXP_START_BINS = 0,   // initial mTRE drawn uniformly inside bins_mm[b]..bins_mm[b+1]
+  CR_EXP_START_RANGES = 1, // each rotation (deg) / translation (mm) parameter uniform in +-range
+  CR_EXP_START_LOOK_AT = 2 // no start pose: a look-at point within look_at_mm of the viewed point
+                           // and the focus distance (registration/global.h)
 } cr_exp_start_mode;
 
 typedef struct cr_exp_config {
@@ -88,6 +90,7 @@ typedef struct cr_exp_config {
   int n_bins; // bins: n_bins + 1 edges in bins_mm
   double bins_mm[CR_EXP_MAX_BINS + 1];
   double rot_range_deg, trans_range_mm;
+  double look_at_mm; // look-at mode: the clicked point's distance from the viewed point (at most)
   int n_trials;      // samples; each sample runs every method (default 20)
   double success_mm; // success threshold on final mTRE (default 2)
   uint64_t seed;     // default 1

@@ -220,6 +220,11 @@ static int draw_start(const cr_exp_config *cfg, cr_rng *r, cr_exp_trial *t) {
     t->bin_lo_mm = 2.0 * floor(m / 2.0), t->bin_hi_mm = t->bin_lo_mm + 2.0;
     return 0;
   }
+  if (cfg->start_mode == CR_EXP_START_LOOK_AT) { // the trial kind makes the look-at point
+    t->bin = 0, t->bin_lo_mm = 0, t->bin_hi_mm = cfg->look_at_mm;
+    t->start = t->gt; // not given to the method
+    return 0;
+  }
   t->bin = (int)(t->sample % cfg->n_bins);
   t->bin_lo_mm = cfg->bins_mm[t->bin], t->bin_hi_mm = cfg->bins_mm[t->bin + 1];
   double norm = 0;

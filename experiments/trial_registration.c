@@ -4,10 +4,15 @@
 #include "core/rng.h"
 #include "experiments/synth.h"
 #include "experiments/trial_kinds.h"
+#include "registration/global.h"
 #include "registration/overlay.h"
 #include "registration/pipeline.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <math.h>
 #include <string.h>
+#include "registration/global.h"
 #include <sys/stat.h>
 
 static cr_synth_options synth_params(const cr_exp_config *cfg, const cr_exp_trial *t) {
@@ -61,12 +66,40 @@ static int write_images(const cr_exp_image_options *images, const cr_exp_trial *
   return rc;
 }
 
+// The no-start mode: the user clicks the craniotomy centre in the MRI. It is drawn within
+// look_at_mm of the viewed point (where the true principal ray meets the cortex), across the
+// true optical axis, uniformly over the disc (from the photo's seed: every method of a
+// sample gets the same point). The method gets the point and the focus distance (ro).
+static int look_at_start(const cr_exp_config *cfg, const cr_exp_scene *scene, const cr_exp_trial *t,
+                         cr_reg_cost *cost, cr_reg_register_options *ro, cr_pose *start) {
+  double d, c[3], x[3], iso, normal[3];
+  int rc = cr_reg_cost_focus_distance(cost, &t->gt, &d);
+  if (!rc) rc = cr_reg_cost_iso(cost, &iso);
+  if (rc) return rc;
+  cr_rng rng = cr_rng_make(t->photo_seed, 0x6c6f6f6b6174ull /* "lookat" */);
+  const double r = cfg->look_at_mm * sqrt(cr_rng_uniform(&rng)),
+               phi = 2 * M_PI * cr_rng_uniform(&rng);
+  cr_pose_camera_centre(&t->gt, c);
+  for (int a = 0; a < 3; a++) // rows of R: the camera axes in world
+    x[a] = c[a] + d * t->gt.R[2][a] + r * (cos(phi) * t->gt.R[0][a] + sin(phi) * t->gt.R[1][a]);
+  rc = cr_reg_look_at_start(scene->volume, iso, x, ro->focus_distance_mm, start, normal);
+  if (rc) return rc;
+  ro->look_at = 1, ro->have_pivot = 1, ro->look_at_mm = cfg->look_at_mm;
+  memcpy(ro->pivot_world, x, sizeof x);
+  return 0;
+}
+
 static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene,
                           const cr_exp_trial *t, const cr_image *photo, const cr_image *mask,
                           const cr_exp_image_options *images, cr_exp_outcome *out) {
   const cr_exp_method *em = &cfg->methods[t->method];
   cr_reg_method m = em->reg;
   m.seed = (unsigned long)t->method_seed;
+  const int look_at = cfg->start_mode == CR_EXP_START_LOOK_AT;
+  if (look_at && !(em->focus_sigma_mm > 0))
+    return cr_error(CR_EINVAL, "method %s: the look-at start mode needs focus_sigma_mm > 0",
+                    em->name);
+  if (look_at) m.global = 1; // no start pose: the global stage is the start
   cr_reg_view view = cr_reg_view_mono(&scene->camera, photo, mask);
   cr_reg_cost *cost = NULL;
   int rc = cr_status_of(cost = cr_reg_cost_new(&m, scene->volume, NULL, &view, 1));
@@ -84,8 +117,10 @@ static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene,
     if (!rc) ro.focus_distance_mm = d + em->focus_sigma_mm * cr_rng_gaussian(&rng);
     ro.focus_sigma_mm = em->focus_sigma_mm;
   }
+  cr_pose start = t->start;
+  if (!rc && look_at) rc = look_at_start(cfg, scene, t, cost, &ro, &start);
   cr_reg_result res;
-  if (!rc) rc = cr_reg_register(cost, &m, &t->start, &ro, &res);
+  if (!rc) rc = cr_reg_register(cost, &m, &start, &ro, &res);
   if (!rc) out->final = res.final, out->evals = res.evals;
   if (!rc && images && t->index < images->n_images)
     rc = write_images(images, t, photo, mask, cost, &res.final);

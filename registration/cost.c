@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "registration/focus.h"
+#include "registration/global.h"
 #include "registration/pyramid.h"
 #include "render/render.h"
 
@@ -114,6 +115,11 @@ static int cost_new(cr_reg_cost **out, const cr_reg_method *method, const cr_vol
   if (!c) return cr_error(CR_ENOMEM, "registration cost: out of memory");
   c->vol = vol, c->method = *method, c->levels = method->levels, c->n_views = n_views;
   c->ref_camera = views[0].camera;
+  if (method->global) { // the global stage searches on coarser views than the loop uses
+    int g = cr_reg_global_level(views[0].camera.width, method->global_width) + 1;
+    if (g > CR_REG_MAX_LEVELS) g = CR_REG_MAX_LEVELS;
+    if (g > c->levels) c->levels = g;
+  }
   cr_render_options rp = cr_reg_method_render_options(method);
   rp.background = NAN;
   rc = cr_status_of(c->renderer = cr_renderer_new(vol, mesh, &rp));
@@ -248,6 +254,9 @@ int cr_reg_cost_n_views(const cr_reg_cost *c) {
 int cr_reg_cost_levels(const cr_reg_cost *c) {
   return c->levels;
 }
+const cr_volume *cr_reg_cost_volume(const cr_reg_cost *c) {
+  return c->vol;
+}
 
 // The renderer of surface points: the method's own when its mode finds a surface
 // (surface, probe, mesh), else a surface renderer of the same iso level and step.
@@ -273,6 +282,13 @@ int cr_reg_cost_pivot(cr_reg_cost *c, const cr_pose *pose, double pivot[3]) {
   if (!rc) rc = cr_render_surface_points(r, &c->ref_camera, pose, 4, NULL, 0, &n, pivot);
   if (rc == CR_EEMPTY)
     return cr_error(CR_EEMPTY, "the initial pose sees no part of the volume's surface");
+  return rc;
+}
+
+int cr_reg_cost_iso(cr_reg_cost *c, double *iso) {
+  cr_renderer *r;
+  int rc = surface_renderer(c, &r);
+  if (!rc) *iso = cr_renderer_options(r)->iso;
   return rc;
 }
 

@@ -73,7 +73,12 @@ const cr_image *cr_reg_cost_photo(const cr_reg_cost *c, int view, int level);
 const cr_camera *cr_reg_cost_camera(const cr_reg_cost *c, int view, int level);
 
 int cr_reg_cost_n_views(const cr_reg_cost *c);
+// Levels built: the method's, or more when its global stage needs coarser views.
 int cr_reg_cost_levels(const cr_reg_cost *c);
+// The volume the cost renders (borrowed; NULL for a mesh-only cost).
+const cr_volume *cr_reg_cost_volume(const cr_reg_cost *c);
+// The surface level (resolved) of the renderer that finds the pivot and focus distance.
+int cr_reg_cost_iso(cr_reg_cost *c, double *iso);
 
 // The default pivot (docs/design.md: "the centroid of the visible surface at the starting
 // pose"): the centroid of the surface points the reference camera sees at cam_from_world,

@@ -40,6 +40,14 @@ cr_reg_method cr_reg_method_defaults(void) {
   // sulcus, and a heavier prior traps the optimizer there (demo: 0.01 failed from a 2.4 mm
   // start, 56 % success; 0.001: 59 %, every start within 10 mm succeeded).
   m.focus_weight = 0.001;
+  // Global stage (docs/design.md, "Global stage"): measured on capture.cfg, see README.
+  m.global = 0;
+  m.global_box_deg = 30, m.global_box_mm = 30;
+  m.global_step_deg = 10, m.global_step_mm = 4;
+  m.global_tilt_deg = 0;
+  m.global_width = 48;
+  m.global_keep = 8;
+  m.global_evals = 150;
   return m;
 }
 
@@ -105,6 +113,20 @@ static const key_def keys[] = {
     {"focus-weight", "W",
      "weight of ((focus distance - reported) / sigma)^2, with a focus distance", K_DOUBLE,
      F(focus_weight), 0, 0, 1e6},
+    {"global", NULL, "global stage: coarse grid search in a box about the pivot, then refinement",
+     K_FLAG, F(global), NONE},
+    {"global-box", "D,MM", "global: half-width of the search box, degrees and mm", K_PAIR,
+     F(global_box_deg), F(global_box_mm), 0, 180},
+    {"global-step", "D,MM", "global: grid step of roll and of the in-plane translation", K_PAIR,
+     F(global_step_deg), F(global_step_mm), 0.1, 180},
+    {"global-tilt-step", "D", "global: tilt ring step in degrees, 0 = tilt left to refinement",
+     K_DOUBLE, F(global_tilt_deg), 0, 0, 90},
+    {"global-width", "PX", "global: width of the coarse views searched (32-64 px)", K_INT,
+     F(global_width), 0, 8, 4096},
+    {"global-keep", "K", "global: best grid hypotheses refined", K_INT, F(global_keep), 0, 1,
+     CR_REG_GLOBAL_MAX_KEEP},
+    {"global-evals", "N", "global: budget of each hypothesis' refinement on the coarse views",
+     K_INT, F(global_evals), 0, 1, 1e6},
     {"channel", "C", "photo channel: grey, r, g, b", K_CHANNEL, F(prep.channel), NONE},
     {"clahe", "CLIP", "CLAHE clip limit, 0 = off", K_DOUBLE, F(prep.clahe_clip), 0, 0, 1e3},
     {"clahe-tiles", "N", "CLAHE tiles per side", K_INT, F(prep.clahe_tiles), 0, 1, 64},
@@ -323,6 +345,9 @@ int cr_reg_method_check(const cr_reg_method *m) {
     return cr_error(CR_EINVAL, "vessel-sigma: MIN must not exceed MAX");
   if (!(m->metric_opt.canny_high >= m->metric_opt.canny_low))
     return cr_error(CR_EINVAL, "canny: LO must not exceed HI");
+  if (m->global && !(m->global_box_deg > 0) && !(m->global_box_mm > 0))
+    return cr_error(CR_EINVAL, "global-box %g,%g: the search box is empty", m->global_box_deg,
+                    m->global_box_mm);
   return 0;
 }
 

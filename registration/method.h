@@ -26,6 +26,8 @@
 extern "C" {
 #endif
 
+#define CR_REG_GLOBAL_MAX_KEEP 64 // hypotheses the global stage can keep
+
 typedef struct cr_reg_method {
   // rendering (render/render.h); each value replaces the mode's own default
   const cr_render_mode_type *mode; // default surface
@@ -58,6 +60,14 @@ typedef struct cr_reg_method {
   // focus prior: weight * ((focus distance - reported) / sigma)^2 when a focus distance is
   // given (cr_reg_register_options); the distance and sigma are the photo's
   double focus_weight;
+  // global stage (registration/global.h): a coarse search before the local optimizer
+  int global;                             // 1: run it
+  double global_box_deg, global_box_mm;   // half-widths of the search box about the pivot
+  double global_step_deg, global_step_mm; // grid steps: roll (and tilt rings), translation
+  double global_tilt_deg;                 // tilt ring step (0: tilt is left to refinement)
+  int global_width;                       // coarse view width (px): the search level
+  int global_keep;                        // hypotheses refined at the search level
+  int global_evals;                       // budget of each refinement at the search level
 } cr_reg_method;
 
 // The one place where method defaults live: surface mode (iso automatic, 1 mm smoothing,

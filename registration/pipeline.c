@@ -2,12 +2,14 @@
 #include "registration/pipeline.h"
 
 #include "core/error.h"
+#include "registration/global.h"
 
 #include <string.h>
 
 cr_reg_register_options cr_reg_register_defaults(void) {
   cr_reg_register_options o;
   memset(&o, 0, sizeof o);
+  o.look_at_mm = 5, o.look_at_cone_deg = 40;
   return o;
 }
 
@@ -39,6 +41,8 @@ int cr_reg_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_pose *st
   if (ro.focus_distance_mm != 0 &&
       (rc = cr_reg_cost_set_focus(cost, ro.focus_distance_mm, ro.focus_sigma_mm)))
     return rc;
+  if (ro.look_at && !ro.have_pivot)
+    return cr_error(CR_EINVAL, "look-at registration: the look-at point (pivot) is not given");
   if (!ro.have_pivot && (rc = cr_reg_cost_pivot(cost, start, ro.pivot_world))) return rc;
   for (int v = 0; v < cr_reg_cost_n_views(cost); v++) {
     long n_valid = 0;
@@ -47,6 +51,7 @@ int cr_reg_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_pose *st
       return cr_error(CR_EEMPTY,
                       "view %d: the start pose sees no part of the volume inside the mask", v);
   }
+  if (m->global || ro.look_at) return cr_reg_global_register(cost, m, start, &ro, ro.global, res);
   cr_reg_options o = cr_reg_method_loop_options(m, &ro);
   return cr_reg_run(cr_reg_cost_camera(cost, 0, 0), start, cr_reg_cost_eval, cost, &o, res);
 }

@@ -25,9 +25,18 @@ typedef struct cr_reg_register_options {
   double focus_sigma_mm;       // its stated error (mm, > 0)
   cr_reg_progress_fn progress; // may be NULL
   void *progress_ctx;
+  // global stage (registration/global.h; runs when the method's `global` key is on or
+  // look_at is set)
+  int look_at;             // 1: no start pose: the start looks at pivot_world (which must
+                           // be given) from its surface normal (cr_reg_look_at_start)
+  double look_at_mm;       // how far the look-at point may be from the viewed point
+  double look_at_cone_deg; // how far the view may be from the surface normal
+  struct cr_reg_global_result *global; // may be NULL: receives the global stage's hypotheses
+  // called during the global search with the grid poses scored of the total
+  void (*global_progress)(void *ctx, long done, long total);
 } cr_reg_register_options;
 
-// No pivot (automatic), no working distance, no progress.
+// No pivot (automatic), no working distance, no progress; look-at tolerances 5 mm, 40 deg.
 cr_reg_register_options cr_reg_register_defaults(void);
 
 // The loop options of a method (registration/register.h) with the pivot and prior distance
@@ -38,7 +47,8 @@ cr_reg_options cr_reg_method_loop_options(const cr_reg_method *m,
 // Registers: the pivot (given, or the centroid of the surface the reference view sees at
 // the start pose), a check that every view sees part of the volume inside its mask at the
 // start pose (CR_EEMPTY naming the view otherwise), then cr_reg_run on cr_reg_cost_eval
-// with the loop options of `m` (the method the cost was built with).
+// with the loop options of `m` (the method the cost was built with). With the method's
+// `global` key or ro->look_at, the global stage runs first (registration/global.h).
 int cr_reg_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_pose *start,
                     const cr_reg_register_options *ro, cr_reg_result *res);
 

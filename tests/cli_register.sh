@@ -70,6 +70,21 @@ awk 'NR == FNR && !/^#/ { for (j = 1; j <= 4; j++) a[++n] = $j; next }
      !/^#/ { for (j = 1; j <= 4; j++) { d = a[++m] - $j; if (d * d > 1e-6) bad = 1 } }
      END { exit bad }' truth.txt pnp.txt || fail "PnP start pose differs from the truth"
 
+# The global stage (a small box): the report lists the hypotheses, their scores, refined
+# costs and the winner; a progress line and a summary line on stderr.
+"$camreg" register "${common[@]}" -p photo.png --mask mask.png --init start.txt -o global.txt \
+  --report global.json --focus-distance 180 --global --global-box 10,8 --global-keep 2 \
+  --global-evals 20 2> log.txt || { cat log.txt; fail "global run"; }
+grep -q '"hypotheses":' global.json && grep -q '"refined_cost":' global.json &&
+  grep -q '"winner":[[:space:]]*true' global.json && grep -q '"grid_poses":[[:space:]]*75' global.json ||
+  fail "global.json lacks the hypotheses (3 rolls x 5 x 5 translations = 75 grid poses)"
+grep -q "global search" log.txt && grep -q "hypotheses refined" log.txt || fail "no global progress"
+# No start pose: the camera looks at a point of the phantom's top from the focus distance.
+"$camreg" register "${common[@]}" -p photo.png --mask mask.png --look-at 10,20,55 --focus-distance 180 \
+  --look-at-cone 10 --global-step 60,4 --global-keep 2 --global-evals 20 -o lookat.txt \
+  --report lookat.json 2> log.txt || { cat log.txt; fail "look-at run"; }
+grep -q '"look_at":' lookat.json || fail "lookat.json lacks the look-at point"
+
 # Identical results whatever the thread count (and for a fixed seed with restarts).
 for t in 1 2; do
   OMP_NUM_THREADS=$t "$camreg" register "${common[@]}" -p photo.png --mask mask.png --init start.txt \
@@ -104,6 +119,13 @@ expect_fail "focus behind the camera" "in front of the camera" "${common[@]}" -p
 expect_fail "focus sigma" "focus-sigma" "${common[@]}" -p photo.png --init start.txt --focus-distance 180 \
   --focus-sigma 0
 expect_fail "missing photo" "nothere.png" "${common[@]}" -p nothere.png --init start.txt
+expect_fail "look-at without focus" "needs --focus-distance" "${common[@]}" -p photo.png --look-at 10,20,55
+expect_fail "look-at outside" "outside the volume" "${common[@]}" -p photo.png --look-at 0,0,900 \
+  --focus-distance 180
+expect_fail "look-at on no surface" "on no surface" "${common[@]}" -p photo.png --look-at 0,0,80 \
+  --focus-distance 180
+expect_fail "empty search box" "search box is empty" "${common[@]}" -p photo.png --init start.txt \
+  --global --global-box 0,0
 "$camreg" register --help | grep -q "usage: camreg register" || fail "--help"
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -142,6 +142,17 @@ static void test_bad_values(void **state) {
                "registration.focus_sigma_mm");
 }
 
+// The no-start mode (issue 15): look_at_mm alone, not with bins or ranges.
+static void test_look_at_start_mode(void **state) {
+  cr_exp_config cfg;
+  assert_int_equal(
+      cr_exp_config_load(write_cfg("look.cfg", "start = { look_at_mm = 5.0; };\n"), &cfg), 0);
+  assert_int_equal(cfg.start_mode, CR_EXP_START_LOOK_AT);
+  assert_true(cfg.look_at_mm == 5.0 && cfg.n_bins == 1 && cfg.bins_mm[1] == 5.0);
+  expect_error("look1.cfg", "start = { look_at_mm = 5.0; bins_mm = [0.0, 5.0]; };\n", 1, "start");
+  expect_error("look2.cfg", "start = { look_at_mm = -1.0; };\n", 1, "start.look_at_mm");
+}
+
 static void test_missing_file(void **state) {
   (void)state;
   expect_error("miss1.cfg", "trials = 1;\nvolume = \"no_such_brain.nii.gz\";\n", 2, "volume");
@@ -169,6 +180,7 @@ int main(void) {
       cmocka_unit_test(test_hash_follows_content),
       cmocka_unit_test(test_unknown_key),
       cmocka_unit_test(test_bad_values),
+      cmocka_unit_test(test_look_at_start_mode),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_syntax_error_names_line),
   };

@@ -1,0 +1,422 @@
+// The global stage: grid search on coarse views, refinement of the best hypotheses, then
+// the local pipeline from the best (see global.h).
+#include "registration/global.h"
+
+#include "core/error.h"
+#include "core/mat.h"
+#include "registration/param.h"
+#include "registration/pyramid.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DEG (M_PI / 180.0)
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+int cr_reg_global_level(int camera_width, int width) {
+  int l = 0;
+  while (l + 1 < CR_REG_MAX_LEVELS && ceil(camera_width * ldexp(1.0, -l)) > width) l++;
+  return l;
+}
+
+// The searched region, half-widths about the start (0 = not searched).
+typedef struct box {
+  double tilt_deg, roll_deg, trans_mm, depth_mm;
+  double tilt_step, roll_step, trans_step, depth_step;
+} box;
+
+// A grid sample: its parameters about the pivot (registration/param.h) and its score.
+typedef struct sample {
+  double p[6];
+  double score;
+} sample;
+
+// Grid values 0, +-step, +-2 step, ... within +-half (a full turn for roll: no duplicate
+// of -180 and 180). Returns the count written to v (at most cap).
+static int axis_values(double half, double step, int full_turn, double *v, int cap) {
+  int n = 0;
+  v[n++] = 0;
+  if (!(half > 0) || !(step > 0)) return n;
+  for (int k = 1; n + 2 <= cap; k++) {
+    double x = k * step;
+    if (x > half + 1e-9) break;
+    if (full_turn && x >= 180 - 1e-9) {
+      v[n++] = 180;
+      break;
+    }
+    v[n++] = x, v[n++] = -x;
+  }
+  return n;
+}
+
+// Tilt directions: the optical axis, then rings every tilt_step up to tilt_deg with about
+// 2 pi k directions on ring k (as many as keep neighbours a ring step apart).
+static int tilt_values(const box *b, double (*t)[2], int cap) {
+  int n = 0;
+  t[n][0] = t[n][1] = 0, n++;
+  if (!(b->tilt_step > 0) || !(b->tilt_deg > 0)) return n;
+  for (int k = 1; k * b->tilt_step <= b->tilt_deg + 1e-9; k++) {
+    int m = (int)lround(2 * M_PI * k);
+    for (int j = 0; j < m && n < cap; j++) {
+      double a = 2 * M_PI * (j + 0.5 * (k % 2)) / m;
+      t[n][0] = k * b->tilt_step * cos(a), t[n][1] = k * b->tilt_step * sin(a), n++;
+    }
+  }
+  return n;
+}
+
+// Parameters of a tilt (rotation about an axis in the image plane, deg components) after
+// a roll about the optical axis (deg): the rotation vector of R_tilt * R_roll.
+static void rotation_params(const double tilt[2], double roll_deg, double p[3]) {
+  double rt[3] = {tilt[0] * DEG, tilt[1] * DEG, 0}, rr[3] = {0, 0, roll_deg * DEG};
+  double Rt[3][3], Rr[3][3], R[3][3], w[3];
+  cr_rotation_from_rvec(Rt, rt);
+  cr_rotation_from_rvec(Rr, rr);
+  cr_mat3_mul(R, (const double(*)[3])Rt, (const double(*)[3])Rr);
+  cr_rvec_from_rotation(w, (const double(*)[3])R);
+  for (int i = 0; i < 3; i++) p[i] = w[i] / DEG;
+}
+
+typedef struct search {
+  cr_reg_cost *cost;
+  const cr_reg_register_options *ro;
+  cr_reg_param par;
+  int level;
+  double focus_mm; // > 0: depth from the focus distance
+} search;
+
+// The pose of parameters p; with a focus distance, p[5] is first moved so that the
+// principal ray meets the surface at the reported distance (one step is exact while the
+// ray keeps hitting the same point, as a move along the optical axis does).
+static int grid_pose(search *s, double p[6], cr_pose *pose) {
+  *pose = cr_reg_param_to_pose(&s->par, p);
+  if (!(s->focus_mm > 0)) return 0;
+  double d;
+  int rc = cr_reg_cost_focus_distance(s->cost, pose, &d);
+  if (rc == CR_EEMPTY) return cr_error_clear(), 1; // nothing in focus: not a candidate
+  if (rc) return rc;
+  p[5] += s->focus_mm - d;
+  *pose = cr_reg_param_to_pose(&s->par, p);
+  return 0;
+}
+
+static int cmp_sample(const void *a, const void *b) {
+  double x = ((const sample *)a)->score, y = ((const sample *)b)->score;
+  return (x > y) - (x < y);
+}
+
+// Scores every grid pose; returns the samples sorted best first in *out (malloc'd).
+static int grid_search(search *s, const box *b, sample **out, long *n_out,
+                       cr_reg_global_result *g) {
+  enum { CAP = 512 };
+  double roll[CAP], tr[CAP], dz[CAP], (*tilt)[2] = malloc(CAP * sizeof *tilt);
+  if (!tilt) return cr_error(CR_ENOMEM, "global search: out of memory");
+  int nt = tilt_values(b, tilt, CAP);
+  int nr = axis_values(b->roll_deg, b->roll_step, 1, roll, CAP);
+  int nx = axis_values(b->trans_mm, b->trans_step, 0, tr, CAP);
+  int nz = s->focus_mm > 0 ? 1 : axis_values(b->depth_mm, b->depth_step, 0, dz, CAP);
+  if (s->focus_mm > 0) dz[0] = 0;
+  long total = (long)nt * nr * nx * nx * nz, n = 0, done = 0;
+  sample *smp = malloc((size_t)total * sizeof *smp);
+  if (!smp) return free(tilt), cr_error(CR_ENOMEM, "global search: out of memory");
+  int rc = 0;
+  for (int it = 0; it < nt && !rc; it++)
+    for (int ir = 0; ir < nr && !rc; ir++) {
+      double rot[3];
+      rotation_params(tilt[it], roll[ir], rot);
+      for (int ix = 0; ix < nx && !rc; ix++)
+        for (int iy = 0; iy < nx && !rc; iy++)
+          for (int iz = 0; iz < nz && !rc; iz++, done++) {
+            sample *q = &smp[n];
+            double p[6] = {rot[0], rot[1], rot[2], tr[ix], tr[iy], dz[iz]};
+            cr_pose pose;
+            int skip = grid_pose(s, p, &pose);
+            if (skip < 0) rc = skip;
+            if (skip) continue;
+            double c;
+            if ((rc = cr_reg_cost_eval(s->level, &pose, s->cost, &c))) break;
+            g->evals++;
+            if (!(c < 1e9)) continue; // a wall: sees nothing in the mask
+            memcpy(q->p, p, sizeof p), q->score = c, n++;
+            if (s->ro->global_progress && done % 256 == 0)
+              s->ro->global_progress(s->ro->progress_ctx, done, total);
+          }
+    }
+  free(tilt);
+  if (!rc && s->ro->global_progress) s->ro->global_progress(s->ro->progress_ctx, total, total);
+  g->n_grid = total;
+  if (!rc && n == 0)
+    rc = cr_error(CR_EEMPTY,
+                  "global search: no pose of the %ld-pose grid sees the volume in the "
+                  "mask (with the focus distance in focus)",
+                  total);
+  if (rc) return free(smp), rc;
+  qsort(smp, (size_t)n, sizeof *smp, cmp_sample); // ties keep no order; scores are exact
+  *out = smp, *n_out = n;
+  return 0;
+}
+
+// Keeps up to k samples, each at least one grid step from every better one kept (in
+// the parameters: degrees and mm).
+static int keep_distinct(const sample *smp, long n, const box *b, int k, sample *kept) {
+  double sep = fmax(b->trans_step, 1.0);
+  int m = 0;
+  for (long i = 0; i < n && m < k; i++) {
+    int close = 0;
+    for (int j = 0; j < m && !close; j++) {
+      double d2 = 0;
+      for (int a = 0; a < 6; a++) d2 += pow(smp[i].p[a] - kept[j].p[a], 2);
+      close = d2 < sep * sep;
+    }
+    if (!close) kept[m++] = smp[i];
+  }
+  return m;
+}
+
+// The cost at level + offset: runs cr_reg_run's single level on a coarser view.
+typedef struct shifted {
+  cr_reg_cost *cost;
+  int offset;
+} shifted;
+
+static int shifted_cost(int level, const cr_pose *pose, void *ctx, double *cost) {
+  const shifted *s = ctx;
+  return cr_reg_cost_eval(level + s->offset, pose, s->cost, cost);
+}
+
+// One local run at `level` from `from` with `evals`: the loop's options scaled to the level.
+static int refine_at(cr_reg_cost *cost, const cr_reg_options *base, int level, int evals,
+                     const cr_pose *from, cr_reg_result *r) {
+  cr_reg_options o = *base;
+  const double s = ldexp(1.0, level);
+  o.levels = 1, o.starts = 1, o.max_evals = evals;
+  o.step_deg *= s, o.step_mm *= s, o.xtol *= s;
+  o.progress = NULL;
+  shifted sh = {cost, level};
+  return cr_reg_run(cr_reg_cost_camera(cost, 0, 0), from, shifted_cost, &sh, &o, r);
+}
+
+static box box_of(const cr_reg_method *m, const cr_reg_register_options *ro, int focus) {
+  box b;
+  memset(&b, 0, sizeof b);
+  if (ro->look_at) {
+    b.tilt_deg = ro->look_at_cone_deg, b.roll_deg = 180, b.trans_mm = ro->look_at_mm;
+    b.tilt_step = m->global_tilt_deg > 0 ? m->global_tilt_deg : ro->look_at_cone_deg / 2;
+  } else {
+    b.tilt_deg = m->global_box_deg, b.roll_deg = m->global_box_deg, b.trans_mm = m->global_box_mm;
+    b.tilt_step = m->global_tilt_deg;
+  }
+  b.roll_step = m->global_step_deg, b.trans_step = m->global_step_mm;
+  // Depth has a broad basin (+-20 mm on the demo): three times the in-plane step.
+  b.depth_mm = focus ? 0 : (ro->look_at ? 0 : m->global_box_mm);
+  b.depth_step = 3 * m->global_step_mm;
+  return b;
+}
+
+int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_pose *start,
+                           const cr_reg_register_options *ro, cr_reg_global_result *g_out,
+                           cr_reg_result *res) {
+  const double t0 = now_s();
+  cr_reg_global_result gl, *g = g_out ? g_out : &gl;
+  memset(g, 0, sizeof *g);
+  memset(res, 0, sizeof *res);
+  search s;
+  memset(&s, 0, sizeof s);
+  s.cost = cost, s.ro = ro;
+  const cr_camera *cam0 = cr_reg_cost_camera(cost, 0, 0);
+  s.level = cr_reg_global_level(cam0->width, m->global_width);
+  if (s.level > cr_reg_cost_levels(cost) - 1) s.level = cr_reg_cost_levels(cost) - 1;
+  double unused;
+  s.focus_mm =
+      ro->focus_distance_mm > 0 && !cr_reg_cost_focus_penalty(cost, start, &unused, &unused)
+          ? ro->focus_distance_mm
+          : 0;
+  if (ro->look_at && !(s.focus_mm > 0))
+    return cr_error(CR_EINVAL, "look-at registration needs the focus distance");
+  box b = box_of(m, ro, s.focus_mm > 0);
+  if (!(b.tilt_deg > 0 || b.roll_deg > 0 || b.trans_mm > 0 || b.depth_mm > 0))
+    return cr_error(CR_EINVAL, "global search: the search box is empty");
+  cr_reg_param_init(&s.par, start, ro->pivot_world);
+  const cr_camera *cg = cr_reg_cost_camera(cost, 0, s.level);
+  g->level = s.level, g->width = cg->width, g->height = cg->height;
+  g->box_tilt_deg = b.tilt_step > 0 ? b.tilt_deg : 0, g->box_roll_deg = b.roll_deg;
+  g->box_mm = b.trans_mm, g->box_depth_mm = b.depth_mm;
+  g->look_at = ro->look_at;
+  if (ro->look_at) memcpy(g->look_at_world, ro->pivot_world, sizeof g->look_at_world);
+
+  // 1. grid search
+  sample *smp = NULL, kept[CR_REG_GLOBAL_MAX_KEEP];
+  long n = 0;
+  int rc = grid_search(&s, &b, &smp, &n, g);
+  if (rc) return rc;
+  g->seconds_search = now_s() - t0;
+  g->n = keep_distinct(smp, n, &b, m->global_keep, kept);
+  free(smp);
+
+  // 2. refinement of each hypothesis on the coarse views
+  const double t1 = now_s();
+  cr_reg_options base = cr_reg_method_loop_options(m, ro);
+  for (int k = 0; k < g->n && !rc; k++) {
+    cr_reg_global_hypothesis *h = &g->hyp[k];
+    h->grid = cr_reg_param_to_pose(&s.par, kept[k].p);
+    h->score = kept[k].score;
+    h->level_cost = NAN;
+    cr_reg_result r;
+    rc = refine_at(cost, &base, s.level, m->global_evals, &h->grid, &r);
+    g->evals += r.evals;
+    h->refined = r.final, h->refined_cost = r.cost;
+  }
+  g->seconds_refine = now_s() - t1;
+  if (rc) return rc;
+
+  // 3. the best `starts` refined hypotheses at the method's coarsest level; the best
+  // continues through the finer levels
+  int order[CR_REG_GLOBAL_MAX_KEEP];
+  for (int k = 0; k < g->n; k++) order[k] = k;
+  for (int i = 1; i < g->n; i++) // insertion sort by refined cost (stable: deterministic)
+    for (int j = i; j > 0 && g->hyp[order[j]].refined_cost < g->hyp[order[j - 1]].refined_cost;
+         j--) {
+      int t = order[j];
+      order[j] = order[j - 1], order[j - 1] = t;
+    }
+  const int top = m->levels - 1, n_run = g->n < m->starts ? g->n : m->starts;
+  const double t2 = now_s();
+  cr_reg_result best, r;
+  double best_cost = INFINITY;
+  long top_evals = 0;
+  memset(&best, 0, sizeof best);
+  for (int i = 0; i < n_run && !rc; i++) {
+    cr_reg_global_hypothesis *h = &g->hyp[order[i]];
+    rc = refine_at(cost, &base, top, m->max_evals, &h->refined, &r);
+    top_evals += r.evals;
+    if (rc) break;
+    h->level_cost = r.cost;
+    if (r.cost < best_cost) best_cost = r.cost, best = r, g->winner = order[i];
+    if (ro->progress) ro->progress(ro->progress_ctx, top, i, (int)(g->evals + top_evals), r.cost);
+  }
+  if (rc) return rc;
+  const double t3 = now_s();
+  cr_reg_result fine;
+  memset(&fine, 0, sizeof fine);
+  if (top > 0) {
+    base.levels = top, base.starts = 1;
+    base.max_evals = m->max_evals / 2 > 0 ? m->max_evals / 2 : 1;
+    if ((rc = cr_reg_run(cam0, &best.final, cr_reg_cost_eval, cost, &base, &fine))) return rc;
+  }
+  // The result: the search level (grid and refinements), the method's coarsest level (the
+  // hypotheses' runs) and the finer levels, from the real start.
+  *res = best;
+  cr_reg_level_stats *st = &res->level[0];
+  res->level[1] = *st;
+  res->level[1].evals = (int)top_evals, res->level[1].seconds = t3 - t2;
+  st->level = g->level, st->width = g->width, st->height = g->height;
+  st->evals = (int)g->evals, st->seconds = t2 - t0;
+  st->cost = g->hyp[order[0]].refined_cost;
+  res->nlevels = 2;
+  for (int i = 0; i < fine.nlevels && res->nlevels < CR_REG_MAX_LEVELS; i++)
+    res->level[res->nlevels++] = fine.level[i];
+  if (top > 0)
+    res->final = fine.final, res->cost = fine.cost, res->prior_penalty = fine.prior_penalty;
+  res->evals = (int)(g->evals + top_evals + fine.evals);
+  res->seconds = now_s() - t0;
+  res->start = *start;
+  res->best_start = g->winner;
+  if (cr_reg_pose_change_split(cam0, &res->start, &res->final, res->pivot_world, &res->inplane_px,
+                               &res->along_mm))
+    cr_error_clear(), res->inplane_px = res->along_mm = NAN;
+  return 0;
+}
+
+int cr_reg_look_at_start(const cr_volume *vol, double iso, const double x[3], double distance_mm,
+                         cr_pose *start, double normal[3]) {
+  if (!vol) return cr_error(CR_EINVAL, "look-at: needs the volume");
+  if (!(distance_mm > 0) || !isfinite(distance_mm))
+    return cr_error(CR_EINVAL, "look-at: the focus distance %g mm must be > 0", distance_mm);
+  double ijk[3];
+  cr_volume_world_to_voxel(vol, x, ijk);
+  for (int a = 0; a < 3; a++)
+    if (!(ijk[a] >= -0.5 && ijk[a] <= vol->dim[a] - 0.5))
+      return cr_error(CR_EINVAL, "look-at point (%g, %g, %g) mm is outside the volume", x[0], x[1],
+                      x[2]);
+  // Gradient of the volume smoothed by a Gaussian of sigma 6 mm (the brain's hull, not a
+  // sulcus wall): sum of w(r) I(x + r) r over a 2 mm grid within 3 sigma; and whether
+  // the iso level is crossed within 10 mm.
+  const double sigma = 6, h = 2, near = 10;
+  double grad[3] = {0, 0, 0}, lo = INFINITY, hi = -INFINITY;
+  const int k = (int)ceil(3 * sigma / h);
+  for (int dz = -k; dz <= k; dz++)
+    for (int dy = -k; dy <= k; dy++)
+      for (int dx = -k; dx <= k; dx++) {
+        double r[3] = {dx * h, dy * h, dz * h}, p[3], r2 = r[0] * r[0] + r[1] * r[1] + r[2] * r[2];
+        if (r2 > 9 * sigma * sigma) continue;
+        for (int a = 0; a < 3; a++) p[a] = x[a] + r[a];
+        double v = cr_volume_sample_linear(vol, p, 0.0f), w = exp(-0.5 * r2 / (sigma * sigma));
+        for (int a = 0; a < 3; a++) grad[a] += w * v * r[a];
+        if (r2 <= near * near) lo = fmin(lo, v), hi = fmax(hi, v);
+      }
+  if (!(lo < iso && hi > iso))
+    return cr_error(CR_EINVAL,
+                    "look-at point (%g, %g, %g) mm is on no surface: no iso level %g within %g mm",
+                    x[0], x[1], x[2], iso, near);
+  double g = cr_vec3_norm(grad);
+  if (!(g > 0))
+    return cr_error(CR_EINVAL, "look-at point (%g, %g, %g) mm: no surface normal", x[0], x[1],
+                    x[2]);
+  double eye[3], up[3] = {0, 0, 1};
+  for (int a = 0; a < 3; a++) normal[a] = -grad[a] / g, eye[a] = x[a] + distance_mm * normal[a];
+  if (fabs(normal[2]) > 0.9) up[0] = 1, up[2] = 0; // any roll: the search turns it
+  return cr_pose_look_at(start, eye, x, up);
+}
+
+static cJSON *pose_json(const cr_pose *p) {
+  double rvec[3], tvec[3];
+  cr_pose_to_rvec_tvec(p, rvec, tvec);
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddItemToObject(o, "rvec", cJSON_CreateDoubleArray(rvec, 3));
+  cJSON_AddItemToObject(o, "tvec", cJSON_CreateDoubleArray(tvec, 3));
+  return o;
+}
+
+cJSON *cr_reg_global_json(const cr_reg_global_result *g) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return NULL;
+  cJSON_AddNumberToObject(o, "level", g->level);
+  cJSON_AddNumberToObject(o, "width", g->width);
+  cJSON_AddNumberToObject(o, "height", g->height);
+  cJSON_AddNumberToObject(o, "grid_poses", (double)g->n_grid);
+  cJSON_AddNumberToObject(o, "evaluations", (double)g->evals);
+  cJSON_AddNumberToObject(o, "seconds_search", g->seconds_search);
+  cJSON_AddNumberToObject(o, "seconds_refine", g->seconds_refine);
+  cJSON *b = cJSON_AddObjectToObject(o, "box");
+  cJSON_AddNumberToObject(b, "tilt_deg", g->box_tilt_deg);
+  cJSON_AddNumberToObject(b, "roll_deg", g->box_roll_deg);
+  cJSON_AddNumberToObject(b, "inplane_mm", g->box_mm);
+  cJSON_AddNumberToObject(b, "depth_mm", g->box_depth_mm);
+  if (g->look_at) {
+    cJSON *l = cJSON_AddObjectToObject(o, "look_at");
+    cJSON_AddItemToObject(l, "point", cJSON_CreateDoubleArray(g->look_at_world, 3));
+  }
+  cJSON_AddNumberToObject(o, "winner", g->winner);
+  cJSON *hs = cJSON_AddArrayToObject(o, "hypotheses");
+  for (int k = 0; k < g->n; k++) {
+    const cr_reg_global_hypothesis *h = &g->hyp[k];
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "index", k);
+    cJSON_AddNumberToObject(j, "score", h->score);
+    cJSON_AddItemToObject(j, "grid_pose", pose_json(&h->grid));
+    cJSON_AddNumberToObject(j, "refined_cost", h->refined_cost);
+    cJSON_AddItemToObject(j, "refined_pose", pose_json(&h->refined));
+    cJSON_AddNumberToObject(j, "level_cost", h->level_cost); // NaN prints as null
+    cJSON_AddBoolToObject(j, "winner", k == g->winner);
+    cJSON_AddItemToArray(hs, j);
+  }
+  return o;
+}

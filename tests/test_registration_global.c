@@ -1,0 +1,184 @@
+// The global stage (registration/global.h) on the phantom, photos by the synthetic
+// appearance model (no inverse crime): from a start 25 mm and 20 deg off in the image plane
+// the local pipeline ends in another gyrus while the global stage finds the pose; a fixed
+// seed gives the same pose with 1 and 2 threads; the look-at start looks at its point
+// along the outward normal; bad inputs (empty box, look-at point outside the volume or on no
+// surface, no focus distance) give clear errors.
+// test-links: experiments registration optim
+#include "testutil.h"
+
+#include "core/error.h"
+#include "core/mat.h"
+#include "core/phantom.h"
+#include "experiments/synth.h"
+#include "registration/global.h"
+#include "registration/param.h"
+#include "registration/pipeline.h"
+
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+static cr_volume *vol;
+static cr_phantom_options pp;
+static cr_camera cam;
+static cr_pose truth;
+static const double target[3] = {10, 20, 50};
+static double pivot[3];
+static cr_image *photo, *mask;
+static double targets[64][3];
+static int n_targets;
+
+static int setup(void **state) {
+  cr_gsl_quiet();
+  pp = cr_phantom_defaults();
+  pp.dim[0] = 104, pp.dim[1] = 124, pp.dim[2] = 96; // 1.5 mm voxels
+  pp.spacing_mm[0] = pp.spacing_mm[1] = pp.spacing_mm[2] = 1.5;
+  if (cr_phantom_make(&pp, &vol)) return -1;
+  cam = (cr_camera){192, 192, 360, 360, 95.5, 95.5, {-0.05, 0, 0, 0, 0}};
+  double eye[3] = {10, 20, 230}, up[3] = {0, 1, 0};
+  cr_pose_look_at(&truth, eye, target, up);
+  photo = cr_image_new(192, 192, 3), mask = cr_image_new(192, 192, 1);
+  cr_synth_options sp = cr_synth_defaults();
+  if (cr_synth_photo(vol, &cam, &truth, target, &sp, photo, mask)) return -1;
+  // Targets: surface points on a 4 mm grid about the target (mTRE, docs/design.md).
+  for (int i = -3; i <= 4 && n_targets < 64; i++)
+    for (int j = -3; j <= 4 && n_targets < 64; j++) {
+      double p[3] = {target[0] + 4 * i, target[1] + 4 * j, 0};
+      p[2] = target[2] + 5 - cr_phantom_surface_distance(&pp, (double[3]){p[0], p[1], 55});
+      memcpy(targets[n_targets++], p, sizeof p);
+    }
+  for (int k = 0; k < n_targets; k++)
+    for (int a = 0; a < 3; a++) pivot[a] += targets[k][a] / n_targets;
+  return 0;
+}
+
+static int teardown(void **state) {
+  cr_volume_free(vol), cr_image_free(photo), cr_image_free(mask);
+  return 0;
+}
+
+static double mtre(const cr_pose *p) {
+  return cr_reg_mtre(p, &truth, (const double(*)[3])targets, n_targets);
+}
+
+// Registers from `start` with the focus distance of the true pose (sigma 0.5 mm), the
+// pivot automatic (from the start); with `look_at` non-NULL from that point instead.
+static int run(cr_reg_method *m, const cr_pose *start, const double *look_at,
+               cr_reg_global_result *g, cr_reg_result *res) {
+  cr_reg_view view = cr_reg_view_mono(&cam, photo, mask);
+  cr_reg_cost *cost;
+  assert_int_equal(cr_status_of(cost = cr_reg_cost_new(m, vol, NULL, &view, 1)), 0);
+  cr_reg_register_options ro = cr_reg_register_defaults();
+  assert_int_equal(cr_reg_cost_focus_distance(cost, &truth, &ro.focus_distance_mm), 0);
+  ro.focus_sigma_mm = 0.5;
+  ro.global = g;
+  cr_pose s = start ? *start : truth;
+  int rc = 0;
+  if (look_at) {
+    double iso, normal[3];
+    assert_int_equal(cr_reg_cost_iso(cost, &iso), 0);
+    rc = cr_reg_look_at_start(vol, iso, look_at, ro.focus_distance_mm, &s, normal);
+    ro.look_at = 1, ro.have_pivot = 1, ro.look_at_cone_deg = 0;
+    memcpy(ro.pivot_world, look_at, sizeof ro.pivot_world);
+  }
+  if (!rc) rc = cr_reg_register(cost, m, &s, &ro, res);
+  cr_reg_cost_free(cost);
+  return rc;
+}
+
+// 25 mm and 20 deg of roll off in the image plane (param.h, about the targets' centroid).
+static cr_pose far_start(void) {
+  cr_reg_param par;
+  cr_reg_param_init(&par, &truth, pivot);
+  const double x[6] = {0, 0, 20, 15, -20, 0};
+  return cr_reg_param_to_pose(&par, x);
+}
+
+static void test_global_finds_pose_local_does_not(void **state) {
+  cr_pose s = far_start();
+  cr_reg_method m = cr_reg_method_defaults();
+  cr_reg_result local, global;
+  cr_reg_global_result g;
+  assert_int_equal(run(&m, &s, NULL, NULL, &local), 0);
+  m.global = 1;
+  assert_int_equal(run(&m, &s, NULL, &g, &global), 0);
+  print_message("start mTRE %.2f mm: local %.2f mm, global %.2f mm (%ld grid poses on %dx%d, "
+                "winner %d of %d)\n",
+                mtre(&s), mtre(&local.final), mtre(&global.final), g.n_grid, g.width, g.height,
+                g.winner, g.n);
+  assert_true(mtre(&s) > 20);
+  assert_true(mtre(&local.final) > 2);
+  assert_true(mtre(&global.final) < 1);
+  // the report's facts: hypotheses sorted by grid score, the search on coarse views
+  assert_true(g.n >= 2 && g.width <= 48);
+  for (int k = 1; k < g.n; k++) assert_true(g.hyp[k - 1].score <= g.hyp[k].score);
+  assert_true(global.evals > local.evals);
+}
+
+static void test_same_pose_one_and_two_threads(void **state) {
+  cr_pose s = far_start();
+  cr_reg_method m = cr_reg_method_defaults();
+  m.global = 1, m.global_keep = 2, m.global_box_deg = 10, m.global_box_mm = 8;
+  m.global_evals = 40, m.max_evals = 100;
+  cr_reg_result r1, r2;
+  omp_set_num_threads(1);
+  assert_int_equal(run(&m, &s, NULL, NULL, &r1), 0);
+  omp_set_num_threads(2);
+  assert_int_equal(run(&m, &s, NULL, NULL, &r2), 0);
+  assert_memory_equal(&r1.final, &r2.final, sizeof r1.final);
+  assert_int_equal(r1.evals, r2.evals);
+}
+
+// The look-at start: at the focus distance from its point along the outward normal (on
+// the phantom's top, +z), looking at it; then the look-at search (the test's grid: any roll
+// every 20 deg, no tilt; the camera looks straight down at the truth).
+static void test_look_at(void **state) {
+  double iso = cr_render_auto_iso(vol), normal[3];
+  cr_pose s;
+  double x[3] = {target[0] + 3, target[1], 0};
+  x[2] = 55 - cr_phantom_surface_distance(&pp, (double[3]){x[0], x[1], 55});
+  assert_int_equal(cr_reg_look_at_start(vol, iso, x, 180, &s, normal), 0);
+  double xc[3], c[3];
+  cr_pose_apply(&s, x, xc);
+  cr_pose_camera_centre(&s, c);
+  assert_true(fabs(xc[0]) < 1e-9 && fabs(xc[1]) < 1e-9 && fabs(xc[2] - 180) < 1e-9);
+  assert_true(normal[2] > 0.8); // the top of the phantom faces +z
+  assert_true(c[2] > x[2] + 140);
+  cr_reg_method m = cr_reg_method_defaults();
+  m.global = 1, m.global_step_deg = 20; // a smaller grid for the test: rolls only
+  cr_reg_result res;
+  cr_reg_global_result g;
+  assert_int_equal(run(&m, NULL, x, &g, &res), 0);
+  print_message("look-at 3 mm off: mTRE %.2f mm (%ld grid poses, %.2f s)\n", mtre(&res.final),
+                g.n_grid, res.seconds);
+  assert_true(mtre(&res.final) < 2);
+}
+
+static void test_bad_inputs(void **state) {
+  double iso = cr_render_auto_iso(vol), normal[3];
+  cr_pose s;
+  const double outside[3] = {0, 0, 500}, empty[3] = {0, 0, 71}; // 13 mm above the top: no surface
+  assert_int_equal(cr_reg_look_at_start(vol, iso, outside, 180, &s, normal), CR_EINVAL);
+  assert_non_null(strstr(cr_last_error(), "outside the volume"));
+  assert_int_equal(cr_reg_look_at_start(vol, iso, empty, 180, &s, normal), CR_EINVAL);
+  assert_non_null(strstr(cr_last_error(), "on no surface"));
+  assert_int_equal(cr_reg_look_at_start(vol, iso, target, 0, &s, normal), CR_EINVAL);
+  cr_reg_method m = cr_reg_method_defaults();
+  assert_int_equal(cr_reg_method_set(&m, "global", "1"), 0);
+  assert_int_equal(cr_reg_method_set(&m, "global-box", "0,0"), 0);
+  assert_int_equal(cr_reg_method_check(&m), CR_EINVAL);
+  assert_non_null(strstr(cr_last_error(), "search box is empty"));
+  assert_int_equal(cr_reg_method_set(&m, "global-box", "-1,5"), CR_EINVAL);
+  assert_int_equal(cr_reg_method_set(&m, "global-keep", "0"), CR_EINVAL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_bad_inputs),
+      cmocka_unit_test(test_global_finds_pose_local_does_not),
+      cmocka_unit_test(test_same_pose_one_and_two_threads),
+      cmocka_unit_test(test_look_at),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
