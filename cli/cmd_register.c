@@ -20,11 +20,16 @@
 static const char usage[] =
     "usage: camreg register --volume V --camera CAM.yml --photo P [--mask M]\n"
     "                       (--init POSE.txt | --landmarks 2D.csv --landmarks-3d 3D.mrk.json)\n"
-    "                       [--mode M] [--metric NAME] [--optimizer NAME] -o POSE.txt [options]\n\n"
+    "                       [--view SPEC ...] [--mode M] [--metric NAME] -o POSE.txt [options]\n\n"
     "Finds the camera pose (cam_from_world) that makes a render of the volume match the photo:\n"
     "coarse-to-fine over an image pyramid, six parameters (rotation about a pivot, degrees,\n"
     "and translation in the camera frame, mm), optional restarts from perturbed poses. The\n"
     "render uses the camera's lens distortion, so the photo is used as taken.\n\n"
+    "Several views (a stereo microscope's second camera, photos from a tracked microscope)\n"
+    "pin the depth along the optical axis that one narrow-field view barely constrains: the\n"
+    "reference view is --camera/--photo/--mask, each --view adds one with its fixed transform\n"
+    "from the reference camera, and one pose (the reference's) is optimized on the sum of\n"
+    "the views' weighted costs.\n\n"
     "inputs:\n"
     "  -v, --volume FILE       MRI (NIfTI)\n"
     "  -c, --camera FILE       OpenCV camera YAML; the photo must have its size\n"
@@ -35,23 +40,70 @@ static const char usage[] =
     "      --landmarks-3d FILE 3-D landmarks (Slicer .mrk.json/.fcsv or CSV, RAS mm)\n"
     "      --pivot X,Y,Z       rotation centre (default: centroid of the surface seen)\n"
     "      --focus-distance MM the microscope's focus distance: camera centre to the cortex along\n"
-    "                          the principal ray; adds the focus prior (--focus-weight) to the "
-    "cost\n"
+    "                          the principal ray (> 0); adds the focus prior (--focus-weight)\n"
     "      --focus-sigma MM    its error (default 1)\n"
     "      --prior-distance MM working distance (camera depth of the pivot) for --prior-weight\n"
+    "more views (up to 15; comma-separated KEY=VALUE, file names without commas):\n"
+    "      --view camera=CAM.yml,photo=P.png[,mask=M.png][,weight=W]\n"
+    "             (,cam_from_ref=POSE.txt | ,tracked=POSE.txt)\n"
+    "                          cam_from_ref: the 4x4 transform from the reference camera to\n"
+    "                          this one (x_view = R x_ref + t, mm; a stereo rig's R, T);\n"
+    "                          tracked: this view's tracked pose cam_from_tracker (the\n"
+    "                          tracker's reading with the hand-eye transform applied), with\n"
+    "                          --tracked; weight of its cost (default 1)\n"
+    "      --tracked FILE      the reference view's tracked pose (cam_from_tracker): a view's\n"
+    "                          cam_from_ref = cam_from_tracker * inverse(this)\n"
     "outputs:\n"
-    "  -o, --out FILE          registered pose (4x4 + rvec/tvec)\n"
-    "      --tfm FILE          ITK transform of the camera for 3D Slicer (LPS, camera's place)\n"
-    "      --report FILE       JSON report (cost, evaluations, time per level, poses, method)\n"
-    "      --overlay FILE      PNG: prepared photo with the registered render's edges in red\n"
+    "  -o, --out FILE          registered pose of the reference camera (4x4 + rvec/tvec)\n"
+    "      --tfm FILE          ITK transform of the camera for 3D Slicer (LPS, camera's place);\n"
+    "                          view k > 0 to FILE_viewK.tfm\n"
+    "      --report FILE       JSON report (cost, evaluations, time per level, poses, method,\n"
+    "                          every view with its transform, pose and cost)\n"
+    "      --overlay FILE      PNG: prepared photo with the registered render's edges in red;\n"
+    "                          view k > 0 to FILE_viewK.png\n"
     "  -h, --help              this text\n\n"
     "method (the same keys as an experiment config's method group, e.g. max_evals = 500;):\n";
 
+// One --view: the values point into buf.
+typedef struct view_arg {
+  const char *camera, *photo, *mask, *cam_from_ref, *tracked;
+  double weight;
+  char buf[4 * 4096];
+} view_arg;
+
 typedef struct reg_args {
   const char *volume, *camera, *photo, *mask, *init, *lm2, *lm3, *out, *tfm, *report, *overlay;
+  const char *tracked;
+  int focus_given, n_extra;
+  view_arg extra[CR_REG_MAX_VIEWS - 1];
   cr_reg_method method;
   cr_reg_register_options ro;
 } reg_args;
+
+static int parse_view(const char *arg, reg_args *a) {
+  if (a->n_extra >= CR_REG_MAX_VIEWS - 1)
+    return cli_usage_error("register", "--view: at most %d views besides the reference",
+                           CR_REG_MAX_VIEWS - 1);
+  static const char *const keys[] = {"camera",       "photo",   "mask", "weight",
+                                     "cam_from_ref", "tracked", NULL};
+  view_arg *v = &a->extra[a->n_extra];
+  const char *val[6];
+  int rc = cli_parse_spec("register", "--view", arg, keys, val, v->buf, sizeof v->buf);
+  if (rc) return rc;
+  v->camera = val[0], v->photo = val[1], v->mask = val[2], v->weight = 1;
+  v->cam_from_ref = val[4], v->tracked = val[5];
+  if (val[3] && (rc = cli_parse_double("register", "--view weight=", val[3], &v->weight)))
+    return rc;
+  if (!(v->weight > 0))
+    return cli_usage_error("register", "--view %s: weight %g must be > 0", arg, v->weight);
+  if (!v->camera || !v->photo)
+    return cli_usage_error("register", "--view %s: needs camera= and photo=", arg);
+  if (!!v->cam_from_ref + !!v->tracked != 1)
+    return cli_usage_error("register",
+                           "--view %s: give exactly one of cam_from_ref= and tracked=", arg);
+  a->n_extra++;
+  return 0;
+}
 
 static int parse_opt(int c, reg_args *a) {
   switch (c) {
@@ -72,7 +124,10 @@ static int parse_opt(int c, reg_args *a) {
   case 'D':
     return cli_parse_double("register", "--prior-distance", optarg, &a->ro.prior_distance_mm);
   case 'F':
+    a->focus_given = 1;
     return cli_parse_double("register", "--focus-distance", optarg, &a->ro.focus_distance_mm);
+  case 'V': return parse_view(optarg, a);
+  case 'K': a->tracked = optarg; break;
   case 'G': return cli_parse_double("register", "--focus-sigma", optarg, &a->ro.focus_sigma_mm);
   default:
     if (c >= CLI_METHOD_OPT) return cli_method_apply("register", &a->method, c, optarg);
@@ -88,10 +143,17 @@ static int check_args(reg_args *a) {
     return cli_usage_error("register", "give either --init or --landmarks with --landmarks-3d");
   if (!a->init && !(a->lm2 && a->lm3))
     return cli_usage_error("register", "--landmarks and --landmarks-3d go together");
-  if (a->ro.focus_distance_mm != 0 && !(a->ro.focus_distance_mm > 0))
+  if (a->focus_given && !(a->ro.focus_distance_mm > 0))
     return cli_usage_error("register",
-                           "--focus-distance %g: the focus is in front of the camera (> 0 mm)",
+                           "--focus-distance %g: the focus lies in front of the camera (> 0 mm)",
                            a->ro.focus_distance_mm);
+  int need_tracked = 0;
+  for (int k = 0; k < a->n_extra; k++) need_tracked |= a->extra[k].tracked != NULL;
+  if (need_tracked && !a->tracked)
+    return cli_usage_error("register", "a --view with tracked= needs --tracked (the reference "
+                                       "view's tracked pose)");
+  if (a->tracked && !need_tracked)
+    return cli_usage_error("register", "--tracked is used only by a --view with tracked=");
   if (!(a->ro.focus_sigma_mm > 0)) return cli_usage_error("register", "--focus-sigma must be > 0");
   if (a->method.prior_weight > 0 && !(a->ro.prior_distance_mm > 0))
     return cli_usage_error("register", "--prior-weight needs --prior-distance > 0");
@@ -117,6 +179,8 @@ static int parse(int argc, char **argv, reg_args *a) {
                                         {"prior-distance", 1, 0, 'D'},
                                         {"focus-distance", 1, 0, 'F'},
                                         {"focus-sigma", 1, 0, 'G'},
+                                        {"view", 1, 0, 'V'},
+                                        {"tracked", 1, 0, 'K'},
                                         {"help", 0, 0, 'h'}};
   struct option opts[128];
   const int n_fixed = (int)(sizeof fixed / sizeof fixed[0]);
@@ -167,10 +231,19 @@ static void progress(void *ctx, int level, int start, int evals, double cost) {
                (long)a->method.max_evals * (a->method.levels - 1 + a->method.starts));
 }
 
-// The prepared photo (grey) with the edges of the registered render in red.
-static int write_overlay(const char *path, cr_reg_cost *cost, const cr_pose *pose) {
-  const cr_image *ren, *photo = cr_reg_cost_photo(cost, 0, 0);
-  int rc = cr_reg_cost_render(cost, 0, 0, pose, &ren, NULL);
+// PATH with "_viewK" before its extension for view k > 0 (PATH itself for view 0).
+static void view_path(const char *path, int k, char *out, size_t cap) {
+  const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+  if (k == 0 || !dot || (slash && dot < slash))
+    snprintf(out, cap, k ? "%s_view%d" : "%s", path, k);
+  else
+    snprintf(out, cap, "%.*s_view%d%s", (int)(dot - path), path, k, dot);
+}
+
+// The prepared photo (grey) of a view with the edges of its registered render in red.
+static int write_overlay(const char *path, cr_reg_cost *cost, int view, const cr_pose *pose) {
+  const cr_image *ren, *photo = cr_reg_cost_photo(cost, view, 0);
+  int rc = cr_reg_cost_render(cost, view, 0, pose, &ren, NULL);
   if (rc) return rc;
   cr_image *rgb = cr_image_new(photo->width, photo->height, 3);
   if (!rgb) return CR_ENOMEM;
@@ -192,12 +265,59 @@ static cJSON *method_json(const cr_reg_method *m) {
   return o;
 }
 
-static int write_outputs(const reg_args *a, cr_reg_cost *cost, const cr_reg_result *res) {
-  char comment[256];
+// The views as the registration saw them (loaded from the arguments).
+typedef struct views {
+  int n;
+  cr_reg_view v[CR_REG_MAX_VIEWS];
+  cr_image *photo[CR_REG_MAX_VIEWS], *mask[CR_REG_MAX_VIEWS];
+  const char *camera_path[CR_REG_MAX_VIEWS], *mask_path[CR_REG_MAX_VIEWS];
+} views;
+
+static void views_free(views *vs) {
+  for (int k = 0; k < vs->n; k++) cr_image_free(vs->photo[k]), cr_image_free(vs->mask[k]);
+}
+
+static cJSON *pose_json(const cr_pose *p) {
+  double M[4][4];
+  cr_pose_to_mat4(p, M);
+  cJSON *o = cJSON_CreateArray();
+  for (int i = 0; o && i < 4; i++) cJSON_AddItemToArray(o, cJSON_CreateDoubleArray(M[i], 4));
+  return o;
+}
+
+// Every view: its files, weight, transform from the reference, registered pose and cost.
+static cJSON *views_json(const views *vs, cr_reg_cost *cost, const cr_reg_result *res) {
+  cJSON *arr = cJSON_CreateArray();
+  for (int k = 0; arr && k < vs->n; k++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "photo", vs->v[k].name);
+    cJSON_AddStringToObject(o, "camera", vs->camera_path[k]);
+    if (vs->mask_path[k]) cJSON_AddStringToObject(o, "mask", vs->mask_path[k]);
+    cJSON_AddNumberToObject(o, "weight", vs->v[k].weight);
+    cJSON_AddItemToObject(o, "cam_from_ref", pose_json(&vs->v[k].cam_from_ref));
+    cr_pose final = cr_pose_compose(&vs->v[k].cam_from_ref, &res->final);
+    cJSON_AddItemToObject(o, "cam_from_world", pose_json(&final));
+    double c0 = NAN, c1 = NAN;
+    cr_reg_cost_eval_view(cost, k, 0, &res->start, &c0);
+    cr_reg_cost_eval_view(cost, k, 0, &res->final, &c1);
+    cJSON_AddNumberToObject(o, "start_cost", c0);
+    cJSON_AddNumberToObject(o, "final_cost", c1);
+    cJSON_AddItemToArray(arr, o);
+  }
+  return arr;
+}
+
+static int write_outputs(const reg_args *a, const views *vs, cr_reg_cost *cost,
+                         const cr_reg_result *res) {
+  char comment[256], path[4200];
   snprintf(comment, sizeof comment, "camreg register: %s, %s, %s, cost %.6g, %d evaluations",
            a->method.mode->name, a->method.metric->name, res->optimizer, res->cost, res->evals);
   int rc = cr_pose_write(a->out, &res->final, comment);
-  if (!rc && a->tfm) rc = cr_reg_itk_write_camera(a->tfm, &res->final);
+  for (int k = 0; !rc && a->tfm && k < vs->n; k++) {
+    cr_pose p = cr_pose_compose(&vs->v[k].cam_from_ref, &res->final);
+    view_path(a->tfm, k, path, sizeof path);
+    rc = cr_reg_itk_write_camera(path, &p);
+  }
   if (!rc && a->report) {
     cJSON *extra = cJSON_CreateObject();
     cJSON_AddStringToObject(extra, "metric", a->method.metric->name);
@@ -205,6 +325,7 @@ static int write_outputs(const reg_args *a, cr_reg_cost *cost, const cr_reg_resu
     cJSON_AddStringToObject(extra, "volume", a->volume);
     cJSON_AddStringToObject(extra, "photo", a->photo);
     cJSON_AddItemToObject(extra, "method", method_json(&a->method));
+    cJSON_AddItemToObject(extra, "views", views_json(vs, cost, res));
     double d0, d1, p1;
     if (a->ro.focus_distance_mm > 0 && !cr_reg_cost_focus_penalty(cost, &res->start, &d0, &p1) &&
         !cr_reg_cost_focus_penalty(cost, &res->final, &d1, &p1)) {
@@ -218,36 +339,76 @@ static int write_outputs(const reg_args *a, cr_reg_cost *cost, const cr_reg_resu
     rc = cr_reg_report_write(a->report, res, extra);
     cJSON_Delete(extra);
   }
-  if (!rc && a->overlay) rc = write_overlay(a->overlay, cost, &res->final);
+  for (int k = 0; !rc && a->overlay && k < vs->n; k++) {
+    view_path(a->overlay, k, path, sizeof path);
+    rc = write_overlay(path, cost, k, &res->final);
+  }
   return rc;
 }
 
+// One view's camera, photo and mask, with sizes checked against the camera.
+static int load_view(const char *cam_path, const char *photo_path, const char *mask_path,
+                     views *vs) {
+  int k = vs->n;
+  cr_camera cam;
+  if (cr_camera_read(cam_path, &cam) || cr_image_read(photo_path, &vs->photo[k], NULL) ||
+      (mask_path && cr_image_read(mask_path, &vs->mask[k], NULL))) {
+    vs->n++; // free what was read
+    return -1;
+  }
+  vs->n++;
+  const cr_image *ph = vs->photo[k], *mk = vs->mask[k];
+  if (ph->width != cam.width || ph->height != cam.height)
+    return cr_error(CR_EINVAL, "%s: photo is %dx%d but the camera %s is %dx%d", photo_path,
+                    ph->width, ph->height, cam_path, cam.width, cam.height);
+  if (mk && (mk->width != cam.width || mk->height != cam.height))
+    return cr_error(CR_EINVAL, "%s: mask is %dx%d but the camera %s is %dx%d", mask_path, mk->width,
+                    mk->height, cam_path, cam.width, cam.height);
+  vs->v[k] = cr_reg_view_mono(&cam, ph, mk);
+  vs->v[k].name = photo_path;
+  vs->camera_path[k] = cam_path, vs->mask_path[k] = mask_path;
+  return 0;
+}
+
+// The reference view and every --view, with its cam_from_ref and weight.
+static int load_views(const reg_args *a, views *vs) {
+  memset(vs, 0, sizeof *vs);
+  if (load_view(a->camera, a->photo, a->mask, vs)) return -1;
+  cr_pose ref_from_tracker = cr_pose_identity(), tracker_from_ref = cr_pose_identity();
+  if (a->tracked) {
+    if (cr_pose_read(a->tracked, &ref_from_tracker)) return -1;
+    tracker_from_ref = cr_pose_inverse(&ref_from_tracker);
+  }
+  for (int i = 0; i < a->n_extra; i++) {
+    const view_arg *e = &a->extra[i];
+    if (load_view(e->camera, e->photo, e->mask, vs)) return -1;
+    cr_reg_view *v = &vs->v[vs->n - 1];
+    v->weight = e->weight;
+    cr_pose p;
+    if (cr_pose_read(e->cam_from_ref ? e->cam_from_ref : e->tracked, &p)) return -1;
+    v->cam_from_ref = e->cam_from_ref ? p : cr_pose_compose(&p, &tracker_from_ref);
+  }
+  return 0;
+}
+
 static int run(int argc, char **argv) {
-  reg_args a;
+  static reg_args a; // large (one buffer per --view)
   int rc = parse(argc, argv, &a);
   if (rc) return rc < 0 ? 0 : rc;
-  cr_camera cam;
   cr_pose init;
   cr_volume *vol = NULL;
-  cr_image *photo = NULL, *mask = NULL;
   cr_reg_cost *cost = NULL;
-  if (cr_camera_read(a.camera, &cam) || cr_volume_load(a.volume, -1, &vol, NULL) ||
-      cr_image_read(a.photo, &photo, NULL) || (a.mask && cr_image_read(a.mask, &mask, NULL)) ||
-      start_pose(&a, &cam, &init))
+  views vs;
+  if (load_views(&a, &vs) || cr_volume_load(a.volume, -1, &vol, NULL) ||
+      start_pose(&a, &vs.v[0].camera, &init))
     goto fail;
-  if (photo->width != cam.width || photo->height != cam.height) {
-    cr_error(CR_EINVAL, "%s: photo is %dx%d but the camera %s is %dx%d", a.photo, photo->width,
-             photo->height, a.camera, cam.width, cam.height);
-    goto fail;
-  }
-  if (mask && (mask->width != cam.width || mask->height != cam.height)) {
-    cr_error(CR_EINVAL, "%s: mask is %dx%d but the camera %s is %dx%d", a.mask, mask->width,
-             mask->height, a.camera, cam.width, cam.height);
-    goto fail;
-  }
-  cr_reg_view view = cr_reg_view_mono(&cam, photo, mask);
-  view.name = a.photo;
-  if (cr_status_of(cost = cr_reg_cost_new(&a.method, vol, NULL, &view, 1))) goto fail;
+  for (int k = 0; k < vs.n && vs.n > 1; k++)
+    fprintf(stderr, "view %d: %s (%s, weight %g)\n", k, vs.v[k].name,
+            k == 0                        ? "reference"
+            : a.extra[k - 1].cam_from_ref ? "cam_from_ref given"
+                                          : "cam_from_ref from the tracked poses",
+            vs.v[k].weight);
+  if (cr_status_of(cost = cr_reg_cost_new(&a.method, vol, NULL, vs.v, vs.n))) goto fail;
   a.ro.progress = progress, a.ro.progress_ctx = &a;
   cr_reg_result res;
   if (cr_reg_register(cost, &a.method, &init, &a.ro, &res)) goto fail;
@@ -260,14 +421,14 @@ static int run(int argc, char **argv) {
           "\nregistered: cost %.6g, %d evaluations, %.2f s; change at the pivot %.2f px "
           "in plane, %+.2f mm along the axis\n",
           res.cost, res.evals, res.seconds, res.inplane_px, res.along_mm);
-  if (write_outputs(&a, cost, &res)) goto fail;
+  if (write_outputs(&a, &vs, cost, &res)) goto fail;
   rc = 0;
   goto done;
 fail:
   rc = cli_fail_last();
 done:
   cr_reg_cost_free(cost);
-  cr_image_free(photo), cr_image_free(mask);
+  views_free(&vs);
   cr_volume_free(vol);
   return rc;
 }

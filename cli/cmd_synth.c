@@ -21,6 +21,11 @@ static const char usage[] =
     "from the sub-surface MRI signal, wet highlights, uneven light, colour cast, craniotomy\n"
     "opening with bone and drapes, instruments, 2x supersampling, blur, noise and JPEG; the\n"
     "camera's lens distortion is applied. The pose file is copied beside as ground truth.\n\n"
+    "More views of the same scene (a stereo microscope, a tracked microscope moved): each\n"
+    "--view adds a camera; vessels, texture, albedo, the opening and the instruments are\n"
+    "attached to the surface, so every photo agrees on them; one light sits on the\n"
+    "reference camera (--camera at --pose); each camera has its own lens distortion, noise,\n"
+    "blur, vignetting and highlights.\n\n"
     "options:\n"
     "  -v, --volume FILE    MRI (NIfTI)\n"
     "  -c, --camera FILE    OpenCV camera YAML\n"
@@ -42,6 +47,11 @@ static const char usage[] =
     "  --blur PX            blur sigma, pixels (default 0.7)\n"
     "  --jpeg Q             JPEG quality 1..100, 0 = none (default 92)\n"
     "  --seed N             random seed (default 1)\n"
+    "  --view camera=CAM.yml,out=PHOTO.png[,mask=MASK.png](,pose=POSE.txt | ,cam_from_ref=T.txt)\n"
+    "                       one more camera (repeat, up to 15): pose is its cam_from_world\n"
+    "                       (these files serve camreg register as tracked= poses, with\n"
+    "                       --tracked = --pose: the synthetic tracker frame is the world);\n"
+    "                       cam_from_ref its transform from the reference camera (a rig's R, T)\n"
     "  -h, --help           this text\n";
 
 // The opening's centre: the centroid of the surface seen in the central third of the view.
@@ -63,18 +73,62 @@ static int default_target(const cr_volume *vol, const cr_camera *cam, const cr_p
   return rc;
 }
 
+// One --view: camera, photo and mask files and its pose (values point into buf).
+typedef struct view_arg {
+  const char *camera, *out, *mask, *pose, *cam_from_ref;
+  char buf[4 * 4096];
+} view_arg;
+
+static int parse_view(const char *arg, view_arg *v) {
+  static const char *const keys[] = {"camera", "out", "mask", "pose", "cam_from_ref", NULL};
+  const char *val[5];
+  int rc = cli_parse_spec("synth", "--view", arg, keys, val, v->buf, sizeof v->buf);
+  if (rc) return rc;
+  v->camera = val[0], v->out = val[1], v->mask = val[2], v->pose = val[3], v->cam_from_ref = val[4];
+  if (!v->camera || !v->out)
+    return cli_usage_error("synth", "--view %s: needs camera= and out=", arg);
+  if (!!v->pose + !!v->cam_from_ref != 1)
+    return cli_usage_error("synth", "--view %s: give exactly one of pose= and cam_from_ref=", arg);
+  return 0;
+}
+
+// Writes a photo and (if asked) its mask as 0/255.
+static int write_photo(const char *out, const char *mask_path, cr_image *photo, cr_image *mask) {
+  int rc = cr_image_write(out, photo, 8);
+  if (!rc && mask_path) {
+    for (int y = 0; y < mask->height; y++)
+      for (int x = 0; x < mask->width; x++) cr_image_px(mask, x, y)[0] *= 255;
+    rc = cr_image_write(mask_path, mask, 8);
+  }
+  return rc;
+}
+
 static int run(int argc, char **argv) {
-  static const struct option opts[] = {{"volume", 1, 0, 'v'},   {"camera", 1, 0, 'c'},
-                                       {"pose", 1, 0, 'P'},     {"out", 1, 0, 'o'},
-                                       {"mask", 1, 0, 'M'},     {"gt-pose", 1, 0, 'G'},
-                                       {"target", 1, 0, 'T'},   {"iso", 1, 0, 'I'},
-                                       {"opening", 1, 0, 'O'},  {"occluders", 1, 0, 'N'},
-                                       {"vessels", 1, 0, 'w'},  {"sulci", 1, 0, 's'},
-                                       {"specular", 1, 0, 'p'}, {"illumination", 1, 0, 'l'},
-                                       {"cast", 1, 0, 'k'},     {"noise", 1, 0, 'n'},
-                                       {"blur", 1, 0, 'b'},     {"light-tilt", 1, 0, 't'},
-                                       {"jpeg", 1, 0, 'j'},     {"seed", 1, 0, 'S'},
-                                       {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
+  static const struct option opts[] = {{"volume", 1, 0, 'v'},
+                                       {"camera", 1, 0, 'c'},
+                                       {"pose", 1, 0, 'P'},
+                                       {"out", 1, 0, 'o'},
+                                       {"mask", 1, 0, 'M'},
+                                       {"gt-pose", 1, 0, 'G'},
+                                       {"target", 1, 0, 'T'},
+                                       {"iso", 1, 0, 'I'},
+                                       {"opening", 1, 0, 'O'},
+                                       {"occluders", 1, 0, 'N'},
+                                       {"vessels", 1, 0, 'w'},
+                                       {"sulci", 1, 0, 's'},
+                                       {"specular", 1, 0, 'p'},
+                                       {"illumination", 1, 0, 'l'},
+                                       {"cast", 1, 0, 'k'},
+                                       {"noise", 1, 0, 'n'},
+                                       {"blur", 1, 0, 'b'},
+                                       {"light-tilt", 1, 0, 't'},
+                                       {"jpeg", 1, 0, 'j'},
+                                       {"seed", 1, 0, 'S'},
+                                       {"view", 1, 0, 'V'},
+                                       {"help", 0, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  static view_arg extra[CR_SYNTH_MAX_VIEWS - 1];
+  int n_extra = 0;
   const char *vol_path = NULL, *cam_path = NULL, *pose_path = NULL, *out = NULL, *mask_path = NULL,
              *gt_path = NULL;
   cr_synth_options sp = cr_synth_defaults();
@@ -109,6 +163,11 @@ static int run(int argc, char **argv) {
     case 'S':
       rc = cli_parse_int("synth", "--seed", optarg, 0, 2147483647, &seed), sp.seed = (uint64_t)seed;
       break;
+    case 'V':
+      if (n_extra >= CR_SYNTH_MAX_VIEWS - 1)
+        return cli_usage_error("synth", "--view: at most %d more views", CR_SYNTH_MAX_VIEWS - 1);
+      rc = parse_view(optarg, &extra[n_extra++]);
+      break;
     case 'h': fputs(usage, stdout); return 0;
     default: return cli_usage_error("synth", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
@@ -117,28 +176,40 @@ static int run(int argc, char **argv) {
   if (optind < argc) return cli_usage_error("synth", "unexpected argument '%s'", argv[optind]);
   if (!vol_path || !cam_path || !pose_path || !out)
     return cli_usage_error("synth", "--volume, --camera, --pose and -o are required");
-  cr_camera cam;
-  cr_pose pose;
   cr_volume *vol = NULL;
-  if (cr_camera_read(cam_path, &cam) || cr_pose_read(pose_path, &pose) ||
-      cr_volume_load(vol_path, -1, &vol, NULL))
-    return cli_fail_last();
-  cr_image *photo = cr_image_new(cam.width, cam.height, 3),
-           *mask = cr_image_new(cam.width, cam.height, 1);
-  rc = photo && mask ? 0 : CR_ENOMEM;
-  if (!rc && !have_target) rc = default_target(vol, &cam, &pose, sp.iso, target);
-  if (!rc) rc = cr_synth_photo(vol, &cam, &pose, target, &sp, photo, mask);
-  if (!rc) rc = cr_image_write(out, photo, 8);
-  if (!rc && mask_path) {
-    for (int y = 0; y < mask->height; y++)
-      for (int x = 0; x < mask->width; x++) cr_image_px(mask, x, y)[0] *= 255;
-    rc = cr_image_write(mask_path, mask, 8);
+  cr_synth_view views[CR_SYNTH_MAX_VIEWS];
+  cr_image *photos[CR_SYNTH_MAX_VIEWS] = {0}, *masks[CR_SYNTH_MAX_VIEWS] = {0};
+  int n = 1 + n_extra;
+  rc = cr_camera_read(cam_path, &views[0].camera) ||
+       cr_pose_read(pose_path, &views[0].cam_from_world) ||
+       cr_volume_load(vol_path, -1, &vol, NULL);
+  for (int k = 1; k < n && !rc; k++) {
+    const view_arg *e = &extra[k - 1];
+    cr_pose p;
+    rc = cr_camera_read(e->camera, &views[k].camera) ||
+         cr_pose_read(e->pose ? e->pose : e->cam_from_ref, &p);
+    views[k].cam_from_world = e->pose ? p : cr_pose_compose(&p, &views[0].cam_from_world);
   }
-  if (!rc && gt_path) rc = cr_pose_write(gt_path, &pose, "ground truth of a camreg synth photo");
-  cr_image_free(photo), cr_image_free(mask), cr_volume_free(vol);
+  for (int k = 0; k < n && !rc; k++) {
+    photos[k] = cr_image_new(views[k].camera.width, views[k].camera.height, 3);
+    masks[k] = cr_image_new(views[k].camera.width, views[k].camera.height, 1);
+    if (!photos[k] || !masks[k]) rc = cr_error(CR_ENOMEM, "out of memory");
+  }
+  if (!rc && !have_target)
+    rc = default_target(vol, &views[0].camera, &views[0].cam_from_world, sp.iso, target);
+  if (!rc) rc = cr_synth_photos(vol, views, n, target, &sp, photos, masks);
+  for (int k = 0; k < n && !rc; k++)
+    rc = write_photo(k ? extra[k - 1].out : out, k ? extra[k - 1].mask : mask_path, photos[k],
+                     masks[k]);
+  if (!rc && gt_path)
+    rc = cr_pose_write(gt_path, &views[0].cam_from_world, "ground truth of a camreg synth photo");
+  for (int k = 0; k < n; k++) cr_image_free(photos[k]), cr_image_free(masks[k]);
+  cr_volume_free(vol);
   if (rc) return cli_fail_last();
-  fprintf(stderr, "wrote %s (%dx%d)%s%s\n", out, cam.width, cam.height, mask_path ? ", mask " : "",
-          mask_path ? mask_path : "");
+  for (int k = 0; k < n; k++)
+    fprintf(stderr, "wrote %s (%dx%d)%s%s\n", k ? extra[k - 1].out : out, views[k].camera.width,
+            views[k].camera.height, (k ? extra[k - 1].mask : mask_path) ? ", mask " : "",
+            (k ? extra[k - 1].mask : mask_path) ? (k ? extra[k - 1].mask : mask_path) : "");
   return 0;
 }
 
