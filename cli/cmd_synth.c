@@ -24,7 +24,8 @@ static const char usage[] =
     "More views of the same scene (a stereo microscope, a tracked microscope moved): each\n"
     "--view adds a camera; vessels, texture, albedo, the opening and the instruments are\n"
     "attached to the surface, so every photo agrees on them; one light sits on the\n"
-    "reference camera (--camera at --pose); each camera has its own lens distortion, noise,\n"
+    "reference camera (--camera at --pose) unless a view has light=own; each camera has its\n"
+    "own lens distortion, noise,\n"
     "blur, vignetting and highlights.\n\n"
     "options:\n"
     "  -v, --volume FILE    MRI (NIfTI)\n"
@@ -48,10 +49,13 @@ static const char usage[] =
     "  --jpeg Q             JPEG quality 1..100, 0 = none (default 92)\n"
     "  --seed N             random seed (default 1)\n"
     "  --view camera=CAM.yml,out=PHOTO.png[,mask=MASK.png](,pose=POSE.txt | ,cam_from_ref=T.txt)\n"
+    "         [,light=ref|own]\n"
     "                       one more camera (repeat, up to 15): pose is its cam_from_world\n"
     "                       (these files serve camreg register as tracked= poses, with\n"
     "                       --tracked = --pose: the synthetic tracker frame is the world);\n"
-    "                       cam_from_ref its transform from the reference camera (a rig's R, T)\n"
+    "                       cam_from_ref its transform from the reference camera (a rig's R, T);\n"
+    "                       light=own: lit by the light on this camera (a tracked microscope\n"
+    "                       moved with its light), default ref: the light on the reference\n"
     "  -h, --help           this text\n";
 
 // The opening's centre: the centroid of the surface seen in the central third of the view.
@@ -76,15 +80,20 @@ static int default_target(const cr_volume *vol, const cr_camera *cam, const cr_p
 // One --view: camera, photo and mask files and its pose (values point into buf).
 typedef struct view_arg {
   const char *camera, *out, *mask, *pose, *cam_from_ref;
+  int own_light;
   char buf[4 * 4096];
 } view_arg;
 
 static int parse_view(const char *arg, view_arg *v) {
-  static const char *const keys[] = {"camera", "out", "mask", "pose", "cam_from_ref", NULL};
-  const char *val[5];
+  static const char *const keys[] = {"camera",       "out",   "mask", "pose",
+                                     "cam_from_ref", "light", NULL};
+  const char *val[6];
   int rc = cli_parse_spec("synth", "--view", arg, keys, val, v->buf, sizeof v->buf);
   if (rc) return rc;
   v->camera = val[0], v->out = val[1], v->mask = val[2], v->pose = val[3], v->cam_from_ref = val[4];
+  if (val[5] && strcmp(val[5], "ref") && strcmp(val[5], "own"))
+    return cli_usage_error("synth", "--view %s: light= is ref or own", arg);
+  v->own_light = val[5] && !strcmp(val[5], "own");
   if (!v->camera || !v->out)
     return cli_usage_error("synth", "--view %s: needs camera= and out=", arg);
   if (!!v->pose + !!v->cam_from_ref != 1)
@@ -180,6 +189,7 @@ static int run(int argc, char **argv) {
   cr_synth_view views[CR_SYNTH_MAX_VIEWS];
   cr_image *photos[CR_SYNTH_MAX_VIEWS] = {0}, *masks[CR_SYNTH_MAX_VIEWS] = {0};
   int n = 1 + n_extra;
+  views[0].own_light = 0;
   rc = cr_camera_read(cam_path, &views[0].camera) ||
        cr_pose_read(pose_path, &views[0].cam_from_world) ||
        cr_volume_load(vol_path, -1, &vol, NULL);
@@ -189,6 +199,7 @@ static int run(int argc, char **argv) {
     rc = cr_camera_read(e->camera, &views[k].camera) ||
          cr_pose_read(e->pose ? e->pose : e->cam_from_ref, &p);
     views[k].cam_from_world = e->pose ? p : cr_pose_compose(&p, &views[0].cam_from_world);
+    views[k].own_light = e->own_light;
   }
   for (int k = 0; k < n && !rc; k++) {
     photos[k] = cr_image_new(views[k].camera.width, views[k].camera.height, 3);

@@ -133,7 +133,7 @@ typedef struct tool {
 typedef struct scene {
   cr_pose ref;           // reference cam_from_world
   double target_ref[3];  // opening centre in the reference camera frame
-  double light_world[3]; // unit direction towards the light (on the reference camera)
+  double light_cam[3];   // unit direction towards the light in its camera's frame
   double gain[3];        // colour cast
   double spot_ref[2];    // centre of the light spot (reference frame x, y, mm)
   double spot_radius_mm; // where the spot's falloff reaches its full strength
@@ -150,8 +150,8 @@ static void draw_scene(const cr_synth_options *p, const cr_camera *cam, const cr
   s->ref = *pose;
   double tilt = p->light_tilt_deg * M_PI / 180 * (0.8 + 0.4 * cr_rng_uniform(rng));
   double az = 2 * M_PI * cr_rng_uniform(rng);
-  double light_cam[3] = {sin(tilt) * cos(az), sin(tilt) * sin(az), -cos(tilt)}; // camera side
-  cr_mat3_apply_transpose(s->light_world, pose->R, light_cam);
+  s->light_cam[0] = sin(tilt) * cos(az), s->light_cam[1] = sin(tilt) * sin(az);
+  s->light_cam[2] = -cos(tilt); // camera side
   for (int c = 0; c < 3; c++) s->gain[c] = 1 + p->colour_cast * cr_rng_gaussian(rng);
   cr_pose_apply(pose, target, s->target_ref);
   double depth = s->target_ref[2] > 1 ? s->target_ref[2] : 1, mm_per_px = depth / cam->fx;
@@ -222,15 +222,16 @@ static double cloth(const double X[3]) {
 }
 
 static void shade_pixels(const cr_synth_options *p, const cr_volume *vol, const cr_camera *cam,
-                         const cr_pose *pose, const frame *f, const scene *s, cr_image *rgb,
-                         cr_image *mask) {
+                         const cr_pose *pose, const cr_pose *body, const frame *f, const scene *s,
+                         cr_image *rgb, cr_image *mask) {
   const double cortex[3] = {0.86, 0.52, 0.47}, vessel[3] = {0.50, 0.07, 0.10};
   const double bone[3] = {0.85, 0.80, 0.66}, drape[3] = {0.16, 0.42, 0.45};
   double C[3], ref_axis[3], ref_c[3], zr[3] = {0, 0, 1};
   cr_pose_camera_centre(pose, C);
   cr_pose_camera_centre(&s->ref, ref_c);
   cr_mat3_apply_transpose(ref_axis, s->ref.R, zr);
-  double rmax = hypot(cam->width, cam->height) * 0.6;
+  double rmax = hypot(cam->width, cam->height) * 0.6, light[3];
+  cr_mat3_apply_transpose(light, body->R, s->light_cam); // the light rides on `body`
   for (int y = 0; y < cam->height; y++)
     for (int x = 0; x < cam->width; x++) {
       double col[3], rc_[3], d[3], X[3], spot_mm, tshade;
@@ -261,10 +262,9 @@ static void shade_pixels(const cr_synth_options *p, const cr_volume *vol, const 
         double cav =
             p->sulcus_darkening > 0 ? smoothstep(0.05, 0.45, occlusion(vol, s->iso, Xf, Nf)) : 0;
         double occl = 1 - 0.6 * p->sulcus_darkening * cav;
-        // Blinn-Phong: the light on the reference camera, the viewer along -d.
-        double lam = fmax(0, cr_vec3_dot(nw, s->light_world));
-        double half[3] = {s->light_world[0] - d[0], s->light_world[1] - d[1],
-                          s->light_world[2] - d[2]};
+        // Blinn-Phong: the light on the microscope body, the viewer along -d.
+        double lam = fmax(0, cr_vec3_dot(nw, light));
+        double half[3] = {light[0] - d[0], light[1] - d[1], light[2] - d[2]};
         cr_vec3_normalize(half);
         double spec = p->specular * 0.8 * pow(fmax(0, cr_vec3_dot(nw, half)), 80);
         for (int c = 0; c < 3; c++)
@@ -278,9 +278,9 @@ static void shade_pixels(const cr_synth_options *p, const cr_volume *vol, const 
       if (cover)
         for (int c = 0; c < 3; c++) col[c] = tshade;
       double ds = spot_mm / s->spot_radius_mm, dv = hypot(x - cam->cx, y - cam->cy) / rmax;
-      double light = (1 - p->illumination * 0.3 * ds * ds) * (1 - p->vignetting * 0.2 * dv * dv);
+      double lum = (1 - p->illumination * 0.3 * ds * ds) * (1 - p->vignetting * 0.2 * dv * dv);
       for (int c = 0; c < 3; c++)
-        cr_image_px(rgb, x, y)[c] = (float)(255 * col[c] * s->gain[c] * light);
+        cr_image_px(rgb, x, y)[c] = (float)(255 * col[c] * s->gain[c] * lum);
       if (mask) cr_image_px(mask, x, y)[0] = (open && !cover) ? 1.0f : 0.0f;
     }
 }
@@ -352,7 +352,8 @@ static int one_view(const cr_volume *vol, cr_renderer *r, const cr_synth_view *v
   if (!rc) {
     // The noise of view v: sub-stream 1 + v (view 0's is the mono photo's).
     cr_rng noise_rng = cr_rng_split(root, 1 + (uint64_t)v);
-    shade_pixels(p, vol, &big, &view->cam_from_world, &f, s, rgb, bmask);
+    const cr_pose *body = view->own_light ? &view->cam_from_world : &s->ref;
+    shade_pixels(p, vol, &big, &view->cam_from_world, body, &f, s, rgb, bmask);
     rc = finish_photo(p, rgb, bmask, &noise_rng, photo, mask);
   }
   cr_image_free(rgb), cr_image_free(bmask);
@@ -387,6 +388,6 @@ int cr_synth_photos(const cr_volume *vol, const cr_synth_view *views, int n_view
 int cr_synth_photo(const cr_volume *vol, const cr_camera *cam, const cr_pose *cam_from_world,
                    const double target_world[3], const cr_synth_options *p, cr_image *photo,
                    cr_image *mask) {
-  cr_synth_view view = {*cam, *cam_from_world};
+  cr_synth_view view = {*cam, *cam_from_world, 0};
   return cr_synth_photos(vol, &view, 1, target_world, p, &photo, mask ? &mask : NULL);
 }

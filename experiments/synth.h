@@ -13,9 +13,10 @@
 // (sampled in the volume around the point), the opening (an ellipse in the reference
 // camera's frame), bone and drape texture, the light spot, and the instruments (3-D
 // shafts, intersected with each view's rays). One light sits on the microscope body,
-// fixed to the reference camera (view 0), so Lambert shading is the same in every view;
-// only the specular highlight follows each camera, as it does in reality. Per camera:
-// lens distortion, vignetting, noise, blur and JPEG.
+// fixed to the reference camera (view 0), so Lambert shading is the same in every view of
+// a rig; only the specular highlight follows each camera, as it does in reality. A view
+// marked own_light (a tracked microscope moved to another place) carries that light along. Per
+// camera: lens distortion, vignetting, noise, blur and JPEG.
 #ifndef CR_SYNTH_H
 #define CR_SYNTH_H
 
@@ -61,6 +62,9 @@ cr_synth_options cr_synth_defaults(void);
 typedef struct cr_synth_view {
   cr_camera camera;
   cr_pose cam_from_world;
+  int own_light; // 0: lit by the light on the reference camera (one microscope body: a stereo
+                 // rig's second camera); 1: by the same light on this camera (the tracked
+                 // microscope moved, its light with it). View 0 is lit by its own either way.
 } cr_synth_view;
 
 // Makes the photos of n_views (1..CR_SYNTH_MAX_VIEWS) cameras looking at one scene.

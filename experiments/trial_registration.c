@@ -129,6 +129,9 @@ int cr_exp_trial_registration(const cr_exp_config *cfg, const cr_exp_scene *scen
   for (int v = 0; v < n && !rc; v++) {
     sv[v].camera = *cam;
     sv[v].cam_from_world = cr_pose_compose(&cam_from_ref[v], &t->gt);
+    // A tracked microscope moved to its second place takes its light along; a stereo
+    // rig's cameras share the light on the body.
+    sv[v].own_light = v > 0 && cfg->methods[t->method].views.kind == CR_EXP_VIEWS_TRACKED;
     photos[v] = cr_image_new(cam->width, cam->height, 3);
     masks[v] = cr_image_new(cam->width, cam->height, 1);
     if (!photos[v] || !masks[v]) rc = cr_error(CR_ENOMEM, "out of memory");

@@ -190,9 +190,10 @@ static double cross_view_difference(const cr_synth_view *v, const cr_synth_optio
 // occlusion, the light on the reference camera and its spot are attached to the world),
 // once the effects that belong to each camera (highlights, vignetting, noise) are off.
 // The texture is fine enough that a correspondence 2 px off differs clearly, and the
-// highlights (which follow each camera) do too.
+// highlights (which follow each camera) and a light moved with the camera do too.
 static void test_views_agree_on_the_surface(void **state) {
   cr_synth_view v[2];
+  memset(v, 0, sizeof v);
   v[0].camera = cam, v[0].cam_from_world = pose;
   // The second camera 20 deg around the target, with its own size and distortion.
   v[1].camera = cr_camera_from_fov(144, 112, 27);
@@ -214,12 +215,17 @@ static void test_views_agree_on_the_surface(void **state) {
   print_message("2 px off: %.2f grey; with highlights: %.2f grey\n", off, spec);
   assert_true(off > 3 * same);
   assert_true(spec > 2 * same);
+  // A tracked microscope moved 20 deg with its light: the shading changes, the albedo not.
+  p.specular = 0, v[1].own_light = 1;
+  double moved = cross_view_difference(v, &p, 0, &n);
+  print_message("light moved with the second camera: %.2f grey\n", moved);
+  assert_true(moved > 2 * same);
 }
 
 // View 0 of a list is the mono photo; a list checks every view's size and visibility.
 static void test_view_list(void **state) {
   cr_synth_options p = cr_synth_defaults();
-  cr_synth_view v[2] = {{cam, pose}, {cam, pose}};
+  cr_synth_view v[2] = {{cam, pose, 0}, {cam, pose, 0}};
   cr_image *a = photo_of(&p, NULL), *ph[2], *small = cr_image_new(10, 10, 3);
   for (int i = 0; i < 2; i++) ph[i] = cr_image_new(cam.width, cam.height, 3);
   assert_int_equal(cr_synth_photos(phantom, v, 2, target, &p, ph, NULL), 0);
