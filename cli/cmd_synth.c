@@ -58,25 +58,6 @@ static const char usage[] =
     "                       moved with its light), default ref: the light on the reference\n"
     "  -h, --help           this text\n";
 
-// The opening's centre: the centroid of the surface seen in the central third of the view.
-static int default_target(const cr_volume *vol, const cr_camera *cam, const cr_pose *pose,
-                          double iso, double target[3]) {
-  cr_render_options rp = cr_render_defaults(&cr_render_mode_surface);
-  rp.iso = iso;
-  cr_renderer *r;
-  int rc = cr_status_of(r = cr_renderer_new(vol, NULL, &rp));
-  if (rc) return rc;
-  cr_camera centre = *cam;
-  // A camera that sees only the middle third: crop by shifting the principal point.
-  centre.width = cam->width / 3 > 0 ? cam->width / 3 : 1;
-  centre.height = cam->height / 3 > 0 ? cam->height / 3 : 1;
-  centre.cx -= cam->width / 3, centre.cy -= cam->height / 3;
-  int n;
-  rc = cr_render_surface_points(r, &centre, pose, 2, NULL, 0, &n, target);
-  cr_renderer_free(r);
-  return rc;
-}
-
 // One --view: camera, photo and mask files and its pose (values point into buf).
 typedef struct view_arg {
   const char *camera, *out, *mask, *pose, *cam_from_ref;
@@ -207,7 +188,7 @@ static int run(int argc, char **argv) {
     if (!photos[k] || !masks[k]) rc = cr_error(CR_ENOMEM, "out of memory");
   }
   if (!rc && !have_target)
-    rc = default_target(vol, &views[0].camera, &views[0].cam_from_world, sp.iso, target);
+    rc = cr_synth_default_target(vol, &views[0].camera, &views[0].cam_from_world, sp.iso, target);
   if (!rc) rc = cr_synth_photos(vol, views, n, target, &sp, photos, masks);
   for (int k = 0; k < n && !rc; k++)
     rc = write_photo(k ? extra[k - 1].out : out, k ? extra[k - 1].mask : mask_path, photos[k],

@@ -36,9 +36,51 @@ int cvw_fs_write(const char *path, const cvw_fs_entry *e, int n, char *err, size
       fs << e[i].name
          << cv::Mat(e[i].rows, e[i].cols, CV_64F, const_cast<double *>(e[i].data)).clone();
       break;
+    case CVW_FS_OTHER: set_err(err, errlen, "cannot write an entry of type OTHER"); return -1;
     }
   }
   fs.release();
+  return 0;
+  CVW_CATCH
+}
+
+int cvw_fs_read(const char *path, cvw_fs_value *values, int n, char *err, size_t errlen) {
+  CVW_TRY
+  cv::FileStorage fs(path, cv::FileStorage::READ);
+  if (!fs.isOpened()) {
+    set_err(err, errlen, "cannot parse as OpenCV FileStorage (YAML/XML/JSON)");
+    return -1;
+  }
+  for (int i = 0; i < n; i++) {
+    cvw_fs_value *v = &values[i];
+    cv::FileNode node = fs[v->name];
+    v->found = !node.empty();
+    v->type = CVW_FS_OTHER;
+    v->rows = v->cols = 0;
+    v->rval = 0;
+    v->sval[0] = 0;
+    if (!v->found) continue;
+    if (node.isInt() || node.isReal()) {
+      v->type = node.isInt() ? CVW_FS_INT : CVW_FS_REAL;
+      v->rval = node.isInt() ? (double)(int)node : (double)node;
+    } else if (node.isString()) {
+      v->type = CVW_FS_STRING;
+      std::snprintf(v->sval, sizeof v->sval, "%s", ((std::string)node).c_str());
+    } else if (node.isMap() && node["data"].isSeq()) {
+      cv::Mat m;
+      node >> m;
+      if (m.empty() || m.channels() != 1) continue; // OTHER: not a plain matrix
+      if (m.total() > 16) {
+        set_err(err, errlen, std::string("key ") + v->name + " is a matrix of more than 16 values");
+        return -1;
+      }
+      m.convertTo(m, CV_64F);
+      v->type = CVW_FS_MATRIX;
+      v->rows = m.rows;
+      v->cols = m.cols;
+      for (int k = 0; k < (int)m.total(); k++) v->data[k] = m.at<double>(k / m.cols, k % m.cols);
+    }
+  }
   return 0;
   CVW_CATCH
 }
