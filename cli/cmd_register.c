@@ -3,6 +3,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "core/atomic_file.h"
+#include "core/rig.h"
 #include "core/error.h"
 #include "core/imgproc.h"
 #include "registration/itk_transform.h"
@@ -43,6 +44,11 @@ static const char usage[] =
     "                          the principal ray (> 0); adds the focus prior (--focus-weight)\n"
     "      --focus-sigma MM    its error (default 1)\n"
     "      --prior-distance MM working distance (camera depth of the pivot) for --prior-weight\n"
+    "a stereo microscope (the rig file of camreg calibrate --stereo; its left camera is the\n"
+    "reference, replacing --camera):\n"
+    "      --rig FILE          rig file (M1 D1 M2 D2 R T, sizes): x_right = R x_left + T\n"
+    "      --photo2 FILE       the right camera's photo (its size)\n"
+    "      --mask2 FILE        its mask;  --weight2 W  weight of its cost (default 1)\n"
     "more views (up to 15; comma-separated KEY=VALUE, file names without commas):\n"
     "      --view camera=CAM.yml,photo=P.png[,mask=M.png][,weight=W]\n"
     "             (,cam_from_ref=POSE.txt | ,tracked=POSE.txt)\n"
@@ -73,7 +79,8 @@ typedef struct view_arg {
 
 typedef struct reg_args {
   const char *volume, *camera, *photo, *mask, *init, *lm2, *lm3, *out, *tfm, *report, *overlay;
-  const char *tracked;
+  const char *tracked, *rig, *photo2, *mask2;
+  double weight2;
   int focus_given, n_extra;
   view_arg extra[CR_REG_MAX_VIEWS - 1];
   cr_reg_method method;
@@ -128,6 +135,10 @@ static int parse_opt(int c, reg_args *a) {
     return cli_parse_double("register", "--focus-distance", optarg, &a->ro.focus_distance_mm);
   case 'V': return parse_view(optarg, a);
   case 'K': a->tracked = optarg; break;
+  case 'X': a->rig = optarg; break;
+  case 'Y': a->photo2 = optarg; break;
+  case 'Z': a->mask2 = optarg; break;
+  case 'W': return cli_parse_double("register", "--weight2", optarg, &a->weight2);
   case 'G': return cli_parse_double("register", "--focus-sigma", optarg, &a->ro.focus_sigma_mm);
   default:
     if (c >= CLI_METHOD_OPT) return cli_method_apply("register", &a->method, c, optarg);
@@ -137,8 +148,19 @@ static int parse_opt(int c, reg_args *a) {
 }
 
 static int check_args(reg_args *a) {
-  if (!a->volume || !a->camera || !a->photo || !a->out)
-    return cli_usage_error("register", "--volume, --camera, --photo and --out are required");
+  if (!a->volume || !(a->camera || a->rig) || !a->photo || !a->out)
+    return cli_usage_error("register", "--volume, --camera (or --rig), --photo and --out are "
+                                       "required");
+  if (a->camera && a->rig)
+    return cli_usage_error("register", "give either --camera or --rig (its left camera is the "
+                                       "reference)");
+  if (!!a->rig != !!a->photo2) return cli_usage_error("register", "--rig and --photo2 go together");
+  if ((a->mask2 || a->weight2 != 1) && !a->rig)
+    return cli_usage_error("register", "--mask2 and --weight2 need --rig");
+  if (!(a->weight2 > 0)) return cli_usage_error("register", "--weight2 must be > 0");
+  if (a->n_extra + !!a->rig > CR_REG_MAX_VIEWS - 1)
+    return cli_usage_error("register", "at most %d views besides the reference",
+                           CR_REG_MAX_VIEWS - 1);
   if (!!a->init + !!(a->lm2 || a->lm3) != 1)
     return cli_usage_error("register", "give either --init or --landmarks with --landmarks-3d");
   if (!a->init && !(a->lm2 && a->lm3))
@@ -181,6 +203,10 @@ static int parse(int argc, char **argv, reg_args *a) {
                                         {"focus-sigma", 1, 0, 'G'},
                                         {"view", 1, 0, 'V'},
                                         {"tracked", 1, 0, 'K'},
+                                        {"rig", 1, 0, 'X'},
+                                        {"photo2", 1, 0, 'Y'},
+                                        {"mask2", 1, 0, 'Z'},
+                                        {"weight2", 1, 0, 'W'},
                                         {"help", 0, 0, 'h'}};
   struct option opts[128];
   const int n_fixed = (int)(sizeof fixed / sizeof fixed[0]);
@@ -190,6 +216,7 @@ static int parse(int argc, char **argv, reg_args *a) {
   a->method = cr_reg_method_defaults();
   a->ro = cr_reg_register_defaults();
   a->ro.focus_sigma_mm = 1;
+  a->weight2 = 1;
   optind = 1;
   opterr = 0;
   int c, rc;
@@ -322,12 +349,15 @@ static int write_outputs(const reg_args *a, const views *vs, cr_reg_cost *cost,
   return rc;
 }
 
-// One view's camera, photo and mask, with sizes checked against the camera.
-static int load_view(const char *cam_path, const char *photo_path, const char *mask_path,
-                     views *vs) {
+// One view's camera (from cam_path, or *given, named cam_path), photo and mask, with sizes
+// checked against the camera.
+static int load_view(const char *cam_path, const cr_camera *given, const char *photo_path,
+                     const char *mask_path, views *vs) {
   int k = vs->n;
   cr_camera cam;
-  if (cr_camera_read(cam_path, &cam) || cr_image_read(photo_path, &vs->photo[k], NULL) ||
+  if (given) cam = *given;
+  if ((!given && cr_camera_read(cam_path, &cam)) ||
+      cr_image_read(photo_path, &vs->photo[k], NULL) ||
       (mask_path && cr_image_read(mask_path, &vs->mask[k], NULL))) {
     vs->n++; // free what was read
     return -1;
@@ -349,7 +379,19 @@ static int load_view(const char *cam_path, const char *photo_path, const char *m
 // The reference view and every --view, with its cam_from_ref and weight.
 static int load_views(const reg_args *a, views *vs) {
   memset(vs, 0, sizeof *vs);
-  if (load_view(a->camera, a->photo, a->mask, vs)) return -1;
+  cr_rig rig;
+  char left[4200], right[4200];
+  if (a->rig) {
+    if (cr_rig_read(a->rig, &rig)) return -1;
+    snprintf(left, sizeof left, "%s (left camera)", a->rig);
+    snprintf(right, sizeof right, "%s (right camera)", a->rig);
+  }
+  if (load_view(a->rig ? left : a->camera, a->rig ? &rig.left : NULL, a->photo, a->mask, vs))
+    return -1;
+  if (a->rig) { // the rig's right camera: x_right = R x_left + T
+    if (load_view(right, &rig.right, a->photo2, a->mask2, vs)) return -1;
+    vs->v[1].cam_from_ref = rig.right_from_left, vs->v[1].weight = a->weight2;
+  }
   cr_pose ref_from_tracker = cr_pose_identity(), tracker_from_ref = cr_pose_identity();
   if (a->tracked) {
     if (cr_pose_read(a->tracked, &ref_from_tracker)) return -1;
@@ -357,7 +399,7 @@ static int load_views(const reg_args *a, views *vs) {
   }
   for (int i = 0; i < a->n_extra; i++) {
     const view_arg *e = &a->extra[i];
-    if (load_view(e->camera, e->photo, e->mask, vs)) return -1;
+    if (load_view(e->camera, NULL, e->photo, e->mask, vs)) return -1;
     cr_reg_view *v = &vs->v[vs->n - 1];
     v->weight = e->weight;
     cr_pose p;
@@ -380,9 +422,10 @@ static int run(int argc, char **argv) {
     goto fail;
   for (int k = 0; k < vs.n && vs.n > 1; k++)
     fprintf(stderr, "view %d: %s (%s, weight %g)\n", k, vs.v[k].name,
-            k == 0                        ? "reference"
-            : a.extra[k - 1].cam_from_ref ? "cam_from_ref given"
-                                          : "cam_from_ref from the tracked poses",
+            k == 0                                  ? "reference"
+            : a.rig && k == 1                       ? "the rig's right camera"
+            : a.extra[k - 1 - !!a.rig].cam_from_ref ? "cam_from_ref given"
+                                                    : "cam_from_ref from the tracked poses",
             vs.v[k].weight);
   if (cr_status_of(cost = cr_reg_cost_new(&a.method, vol, NULL, vs.v, vs.n))) goto fail;
   a.ro.progress = progress, a.ro.progress_ctx = &a;

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/image.h"
 #include "core/pose.h"
+#include "core/rig.h"
 #include "core/volume.h"
 #include "experiments/synth.h"
 #include "render/render.h"
@@ -48,6 +49,10 @@ static const char usage[] =
     "  --blur PX            blur sigma, pixels (default 0.7)\n"
     "  --jpeg Q             JPEG quality 1..100, 0 = none (default 92)\n"
     "  --seed N             random seed (default 1)\n"
+    "  --rig FILE --out2 PHOTO [--mask2 MASK]\n"
+    "                       a stereo rig (camreg calibrate --stereo): its left camera replaces\n"
+    "                       --camera, the right camera's photo (lit by the light on the left\n"
+    "                       camera, the microscope body) goes to --out2\n"
     "  --view camera=CAM.yml,out=PHOTO.png[,mask=MASK.png](,pose=POSE.txt | ,cam_from_ref=T.txt)\n"
     "         [,light=ref|own]\n"
     "                       one more camera (repeat, up to 15): pose is its cam_from_world\n"
@@ -94,29 +99,20 @@ static int write_photo(const char *out, const char *mask_path, cr_image *photo, 
 }
 
 static int run(int argc, char **argv) {
-  static const struct option opts[] = {{"volume", 1, 0, 'v'},
-                                       {"camera", 1, 0, 'c'},
-                                       {"pose", 1, 0, 'P'},
-                                       {"out", 1, 0, 'o'},
-                                       {"mask", 1, 0, 'M'},
-                                       {"gt-pose", 1, 0, 'G'},
-                                       {"target", 1, 0, 'T'},
-                                       {"iso", 1, 0, 'I'},
-                                       {"opening", 1, 0, 'O'},
-                                       {"occluders", 1, 0, 'N'},
-                                       {"vessels", 1, 0, 'w'},
-                                       {"sulci", 1, 0, 's'},
-                                       {"specular", 1, 0, 'p'},
-                                       {"illumination", 1, 0, 'l'},
-                                       {"cast", 1, 0, 'k'},
-                                       {"noise", 1, 0, 'n'},
-                                       {"blur", 1, 0, 'b'},
-                                       {"light-tilt", 1, 0, 't'},
-                                       {"jpeg", 1, 0, 'j'},
-                                       {"seed", 1, 0, 'S'},
-                                       {"view", 1, 0, 'V'},
-                                       {"help", 0, 0, 'h'},
-                                       {0, 0, 0, 0}};
+  static const struct option opts[] = {{"volume", 1, 0, 'v'},   {"camera", 1, 0, 'c'},
+                                       {"pose", 1, 0, 'P'},     {"out", 1, 0, 'o'},
+                                       {"mask", 1, 0, 'M'},     {"gt-pose", 1, 0, 'G'},
+                                       {"target", 1, 0, 'T'},   {"iso", 1, 0, 'I'},
+                                       {"opening", 1, 0, 'O'},  {"occluders", 1, 0, 'N'},
+                                       {"vessels", 1, 0, 'w'},  {"sulci", 1, 0, 's'},
+                                       {"specular", 1, 0, 'p'}, {"illumination", 1, 0, 'l'},
+                                       {"cast", 1, 0, 'k'},     {"noise", 1, 0, 'n'},
+                                       {"blur", 1, 0, 'b'},     {"light-tilt", 1, 0, 't'},
+                                       {"jpeg", 1, 0, 'j'},     {"seed", 1, 0, 'S'},
+                                       {"view", 1, 0, 'V'},     {"help", 0, 0, 'h'},
+                                       {"rig", 1, 0, 'r'},      {"out2", 1, 0, '2'},
+                                       {"mask2", 1, 0, 'm'},    {0, 0, 0, 0}};
+  const char *rig_path = NULL, *out2 = NULL, *mask2 = NULL;
   static view_arg extra[CR_SYNTH_MAX_VIEWS - 1];
   int n_extra = 0;
   const char *vol_path = NULL, *cam_path = NULL, *pose_path = NULL, *out = NULL, *mask_path = NULL,
@@ -158,23 +154,45 @@ static int run(int argc, char **argv) {
         return cli_usage_error("synth", "--view: at most %d more views", CR_SYNTH_MAX_VIEWS - 1);
       rc = parse_view(optarg, &extra[n_extra++]);
       break;
+    case 'r': rig_path = optarg; break;
+    case '2': out2 = optarg; break;
+    case 'm': mask2 = optarg; break;
     case 'h': fputs(usage, stdout); return 0;
     default: return cli_usage_error("synth", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
     if (rc) return rc;
   }
   if (optind < argc) return cli_usage_error("synth", "unexpected argument '%s'", argv[optind]);
-  if (!vol_path || !cam_path || !pose_path || !out)
-    return cli_usage_error("synth", "--volume, --camera, --pose and -o are required");
+  if (!vol_path || !(cam_path || rig_path) || !pose_path || !out)
+    return cli_usage_error("synth", "--volume, --camera (or --rig), --pose and -o are required");
+  if (cam_path && rig_path) return cli_usage_error("synth", "give either --camera or --rig");
+  if (!!rig_path != !!out2) return cli_usage_error("synth", "--rig and --out2 go together");
+  if (mask2 && !rig_path) return cli_usage_error("synth", "--mask2 needs --rig");
+  if (rig_path && n_extra >= CR_SYNTH_MAX_VIEWS - 1)
+    return cli_usage_error("synth", "at most %d more views", CR_SYNTH_MAX_VIEWS - 1);
+  int rig_view = rig_path ? 1 + n_extra : -1; // the right camera: the last view
+  if (rig_path) {
+    memset(&extra[n_extra], 0, sizeof extra[n_extra]);
+    extra[n_extra].out = out2, extra[n_extra].mask = mask2, extra[n_extra].camera = rig_path;
+    n_extra++;
+  }
   cr_volume *vol = NULL;
   cr_synth_view views[CR_SYNTH_MAX_VIEWS];
   cr_image *photos[CR_SYNTH_MAX_VIEWS] = {0}, *masks[CR_SYNTH_MAX_VIEWS] = {0};
   int n = 1 + n_extra;
   views[0].own_light = 0;
-  rc = cr_camera_read(cam_path, &views[0].camera) ||
-       cr_pose_read(pose_path, &views[0].cam_from_world) ||
+  cr_rig rig;
+  rc = rig_path ? cr_rig_read(rig_path, &rig) : cr_camera_read(cam_path, &views[0].camera);
+  if (rig_path && !rc) views[0].camera = rig.left;
+  rc = rc || cr_pose_read(pose_path, &views[0].cam_from_world) ||
        cr_volume_load(vol_path, -1, &vol, NULL);
+  if (rig_path && !rc) {
+    views[rig_view].camera = rig.right, views[rig_view].own_light = 0;
+    views[rig_view].cam_from_world =
+        cr_pose_compose(&rig.right_from_left, &views[0].cam_from_world);
+  }
   for (int k = 1; k < n && !rc; k++) {
+    if (k == rig_view) continue;
     const view_arg *e = &extra[k - 1];
     cr_pose p;
     rc = cr_camera_read(e->camera, &views[k].camera) ||

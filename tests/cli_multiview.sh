@@ -62,6 +62,32 @@ got=$(tr -d ' \n\t' < report.json | grep -o '"cam_from_ref":\[\[[^]]*' | sed -n 
 "$camreg" register "${common[@]}" --view camera=cam.yml,photo=p1.png,cam_from_ref=rel.txt,weight=0.5 \
   -o pose2.txt 2> log.txt || { cat log.txt; fail "cam_from_ref run"; }
 
+# A stereo rig file (OpenCV's stereo keys; R, T = rel.txt): synth --rig writes the right
+# photo, register --rig --photo2 uses it with the rig's left camera as the reference.
+awk 'NR <= 3 { r[NR] = $1 ", " $2 ", " $3; t[NR] = $4 }
+  END {
+    m = "!!opencv-matrix\n   rows: 3\n   cols: 3\n   dt: d\n   data: [ 180., 0., 47.5, 0., 180., 39.5, 0., 0., 1. ]"
+    d = "!!opencv-matrix\n   rows: 1\n   cols: 5\n   dt: d\n   data: [ 0., 0., 0., 0., 0. ]"
+    print "%YAML:1.0\n---\nimage_width: 96\nimage_height: 80"
+    print "M1: " m "\nD1: " d "\nM2: " m "\nD2: " d
+    print "R: !!opencv-matrix\n   rows: 3\n   cols: 3\n   dt: d\n   data: [ " r[1] ", " r[2] ", " r[3] " ]"
+    print "T: !!opencv-matrix\n   rows: 3\n   cols: 1\n   dt: d\n   data: [ " t[1] ", " t[2] ", " t[3] " ]"
+  }' rel.txt > rig.yml
+"$camreg" synth --volume ph.nii.gz --rig rig.yml --pose truth.txt -o l.png --mask lm.png \
+  --out2 r.png --mask2 rm.png 2> log.txt || { cat log.txt; fail "synth --rig"; }
+cmp -s p0.png l.png || fail "synth --rig: the left photo differs from the --camera one"
+"$camreg" register -v ph.nii.gz --rig rig.yml -p l.png --mask lm.png --photo2 r.png --mask2 rm.png \
+  --init start.txt --levels 2 --max-evals 15 -o rig_pose.txt --report rig.json 2> log.txt \
+  || { cat log.txt; fail "register --rig"; }
+grep -q "the rig's right camera" log.txt || fail "register --rig: no right view listed"
+[ "$(grep -c '"cam_from_ref":' rig.json)" -eq 2 ] || fail "rig.json does not list two views"
+awk '/^T:/ { skip = 5 } skip > 0 { skip--; next } { print }' rig.yml > rig_noT.yml
+rm -f out.txt
+if "$camreg" register -v ph.nii.gz --rig rig_noT.yml -p l.png --photo2 r.png --init start.txt \
+  -o out.txt 2> err.txt; then fail "rig without T: succeeded"; fi
+grep -q "T" err.txt && grep -q "rig_noT.yml" err.txt || { fail "rig without T: message"; cat err.txt; }
+[ ! -e out.txt ] || fail "rig without T: left an output file"
+
 # expect_fail NAME PATTERN ARGS...: non-zero exit, message matching PATTERN, no out.txt.
 expect_fail() {
   local name="$1" pattern="$2"
