@@ -7,6 +7,7 @@
 #include "core/mat.h"
 #include "core/rng.h"
 #include "experiments/synth.h"
+#include "experiments/view_set.h"
 #include "registration/register.h"
 #include "registration/pipeline.h"
 
@@ -27,6 +28,10 @@ static const char usage[] =
     "options:\n"
     "  --volume FILE --camera FILE --pose FILE   real-cost benchmark inputs\n"
     "  --modes LIST       render modes, comma separated (default: the method's --mode)\n"
+    "  --view-sets LIST   with --volume: mono, stereo, tracked, comma separated (default\n"
+    "                     mono): stereo adds a second camera --baseline MM (25) along x,\n"
+    "                     converging at the truth's pivot depth; tracked adds the camera\n"
+    "                     turned --view-angle DEG (30) about that point, with its light\n"
     "  --optimizers LIST  (default nelder-mead,powell,cmaes,bfgs)\n"
     "  --trials N         starts per optimizer (default 5; 1 with --volume)\n"
     "  --start DEG,MM     initial error (default 10,10)\n"
@@ -89,9 +94,9 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 typedef struct bench_args {
-  const char *volume, *camera, *pose, *modes, *optimizers;
+  const char *volume, *camera, *pose, *modes, *optimizers, *view_sets;
   int trials;
-  double deg, mm, landscape;
+  double deg, mm, landscape, baseline_mm, view_angle_deg;
   cr_reg_method method;
 } bench_args;
 
@@ -168,10 +173,64 @@ static int for_each_optimizer(const bench *b, const bench_args *a, const char *l
   return 0;
 }
 
-// Synthesizes the photo at the truth and benchmarks every mode with the real cost.
+// The cameras of a view set about the truth (experiments/view_set.h): their cam_from_ref and
+// whether each carries its own light. Returns the number of views, 0 for an unknown name.
+static int view_set(const bench *b, const bench_args *a, const char *name, cr_pose *cam_from_ref,
+                    int *own_light) {
+  double pc[3];
+  cr_pose_apply(&b->truth, b->pivot, pc);
+  cam_from_ref[0] = cr_pose_identity(), own_light[0] = own_light[1] = 0;
+  cr_exp_view_kind kind;
+  if (cr_exp_view_kind_parse(name, &kind)) return 0;
+  if (kind == CR_EXP_VIEWS_MONO) return 1;
+  if (kind == CR_EXP_VIEWS_STEREO)
+    cam_from_ref[1] = cr_exp_stereo_right_from_left(a->baseline_mm, pc[2]);
+  else
+    cam_from_ref[1] = cr_exp_turned_from_ref(a->view_angle_deg, pc[2]), own_light[1] = 1;
+  return 2;
+}
+
+// Synthesizes the views of one view set at the truth and benchmarks a mode on them.
+static int bench_views(bench *b, const bench_args *a, const cr_volume *vol, const char *mode,
+                       const char *set) {
+  cr_pose cam_from_ref[2];
+  int own[2], n = view_set(b, a, set, cam_from_ref, own), rc = 0;
+  if (!n) return cli_fail_last();
+  cr_synth_view sv[2];
+  cr_image *photo[2] = {0}, *mask[2] = {0};
+  cr_reg_view views[2];
+  for (int v = 0; v < n && !rc; v++) {
+    sv[v].camera = b->cam, sv[v].own_light = own[v];
+    sv[v].cam_from_world = cr_pose_compose(&cam_from_ref[v], &b->truth);
+    photo[v] = cr_image_new(b->cam.width, b->cam.height, 3);
+    mask[v] = cr_image_new(b->cam.width, b->cam.height, 1);
+    if (!photo[v] || !mask[v]) rc = cr_error(CR_ENOMEM, "out of memory");
+  }
+  cr_synth_options spp = cr_synth_defaults();
+  if (!rc) rc = cr_synth_photos(vol, sv, n, b->pivot, &spp, photo, mask);
+  cr_reg_method method = a->method;
+  if (!rc) rc = cr_reg_method_set(&method, "mode", mode);
+  for (int v = 0; v < n; v++) {
+    views[v] = cr_reg_view_mono(&b->cam, photo[v], mask[v]);
+    views[v].cam_from_ref = cam_from_ref[v];
+  }
+  cr_reg_cost *cost = NULL;
+  if (!rc) rc = cr_status_of(cost = cr_reg_cost_new(&method, vol, NULL, views, n));
+  if (rc) rc = cli_fail_last();
+  char label[64];
+  snprintf(label, sizeof label, "%s/%s %dx%d %s", mode, method.metric->name, b->cam.width,
+           b->cam.height, set);
+  if (!rc)
+    rc = a->landscape > 0 ? landscape(b, a, method.levels, cr_reg_cost_eval, cost)
+                          : for_each_optimizer(b, a, label, cr_reg_cost_eval, cost);
+  cr_reg_cost_free(cost);
+  for (int v = 0; v < n; v++) cr_image_free(photo[v]), cr_image_free(mask[v]);
+  return rc;
+}
+
+// Benchmarks every mode and view set with the real cost on photos synthesized at the truth.
 static int real_cost(bench *b, const bench_args *a) {
   cr_volume *vol = NULL;
-  cr_image *photo = NULL, *mask = NULL;
   int rc = 1;
   if (cr_camera_read(a->camera, &b->cam) || cr_pose_read(a->pose, &b->truth) ||
       cr_volume_load(a->volume, -1, &vol, NULL))
@@ -181,54 +240,39 @@ static int real_cost(bench *b, const bench_args *a) {
   double xyz[3 * 4000];
   int n = 0;
   if (cr_status_of(sr = cr_renderer_new(vol, NULL, &sp)) ||
-      cr_render_surface_points(sr, &b->cam, &b->truth, 8, xyz, 4000, &n, b->pivot))
+      cr_render_surface_points(sr, &b->cam, &b->truth, 8, xyz, 4000, &n, b->pivot)) {
+    rc = cli_fail_last();
     goto done;
+  }
   b->n_targets = n < 400 ? n : 400;
   for (int i = 0; i < b->n_targets; i++) // spread the targets over all seen points
     memcpy(b->targets[i], xyz + 3 * (size_t)(i * (long)n / b->n_targets), sizeof b->targets[i]);
-  photo = cr_image_new(b->cam.width, b->cam.height, 3),
-  mask = cr_image_new(b->cam.width, b->cam.height, 1);
-  cr_synth_options spp = cr_synth_defaults();
-  if (!photo || !mask || cr_synth_photo(vol, &b->cam, &b->truth, b->pivot, &spp, photo, mask))
-    goto done;
-  char modes[128];
+  char modes[128], sets[128];
   snprintf(modes, sizeof modes, "%s", a->modes);
-  for (char *save = NULL, *m = strtok_r(modes, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
-    cr_reg_method method = a->method;
-    if (cr_reg_method_set(&method, "mode", m)) goto done;
-    cr_reg_view view = cr_reg_view_mono(&b->cam, photo, mask);
-    cr_reg_cost *cost = NULL;
-    if (cr_status_of(cost = cr_reg_cost_new(&method, vol, NULL, &view, 1))) goto done;
-    char label[64];
-    snprintf(label, sizeof label, "%s/%s %dx%d", m, method.metric->name, b->cam.width,
-             b->cam.height);
-    int bad = a->landscape > 0 ? landscape(b, a, method.levels, cr_reg_cost_eval, cost)
-                               : for_each_optimizer(b, a, label, cr_reg_cost_eval, cost);
-    cr_reg_cost_free(cost);
-    if (bad) goto done_quiet;
-  }
   rc = 0;
-  goto done_quiet;
+  for (char *s1 = NULL, *m = strtok_r(modes, ",", &s1); m && !rc; m = strtok_r(NULL, ",", &s1)) {
+    snprintf(sets, sizeof sets, "%s", a->view_sets);
+    for (char *s2 = NULL, *v = strtok_r(sets, ",", &s2); v && !rc; v = strtok_r(NULL, ",", &s2))
+      rc = bench_views(b, a, vol, m, v);
+  }
 done:
-  rc = cli_fail_last();
-done_quiet:
   cr_renderer_free(sr);
-  cr_image_free(photo), cr_image_free(mask);
   cr_volume_free(vol);
   return rc;
 }
 
 static int parse(int argc, char **argv, bench_args *a) {
   static const struct option fixed[] = {
-      {"volume", 1, 0, 'v'}, {"camera", 1, 0, 'c'},     {"pose", 1, 0, 'p'},
-      {"modes", 1, 0, 'M'},  {"optimizers", 1, 0, 'z'}, {"trials", 1, 0, 'n'},
-      {"start", 1, 0, 's'},  {"landscape", 1, 0, 'L'},  {"help", 0, 0, 'h'}};
+      {"volume", 1, 0, 'v'},   {"camera", 1, 0, 'c'},     {"pose", 1, 0, 'p'},
+      {"modes", 1, 0, 'M'},    {"optimizers", 1, 0, 'z'}, {"trials", 1, 0, 'n'},
+      {"start", 1, 0, 's'},    {"landscape", 1, 0, 'L'},  {"view-sets", 1, 0, 'V'},
+      {"baseline", 1, 0, 'B'}, {"view-angle", 1, 0, 'A'}, {"help", 0, 0, 'h'}};
   struct option opts[128];
   memcpy(opts, fixed, sizeof fixed);
   cli_method_options(opts, (int)(sizeof fixed / sizeof fixed[0]),
                      (int)(sizeof opts / sizeof opts[0]));
-  *a = (bench_args){NULL, NULL, NULL, NULL, "nelder-mead,powell,cmaes,bfgs",
-                    0,    10,   10,   0,    cr_reg_method_defaults()};
+  *a = (bench_args){NULL, NULL, NULL, NULL, "nelder-mead,powell,cmaes,bfgs", "mono", 0, 10,
+                    10,   0,    25,   30,   cr_reg_method_defaults()};
   optind = 1, opterr = 0;
   int c, rc = 0;
   double v[2];
@@ -239,6 +283,13 @@ static int parse(int argc, char **argv, bench_args *a) {
     case 'p': a->pose = optarg; break;
     case 'M': a->modes = optarg; break;
     case 'z': a->optimizers = optarg; break;
+    case 'V': a->view_sets = optarg; break;
+    case 'B':
+      rc = cli_parse_double("bench-registration", "--baseline", optarg, &a->baseline_mm);
+      break;
+    case 'A':
+      rc = cli_parse_double("bench-registration", "--view-angle", optarg, &a->view_angle_deg);
+      break;
     case 'n':
       rc = cli_parse_int("bench-registration", "--trials", optarg, 1, 64, &a->trials);
       break;
@@ -267,6 +318,12 @@ static int parse(int argc, char **argv, bench_args *a) {
   if (!!a->volume + !!a->camera + !!a->pose != 0 && !(a->volume && a->camera && a->pose))
     return cli_usage_error("bench-registration", "--volume, --camera and --pose go together");
   if (!a->modes) a->modes = a->method.mode->name;
+  char sets[128];
+  snprintf(sets, sizeof sets, "%s", a->view_sets);
+  cr_exp_view_kind kind;
+  for (char *s = NULL, *v = strtok_r(sets, ",", &s); v; v = strtok_r(NULL, ",", &s))
+    if (cr_exp_view_kind_parse(v, &kind))
+      return cli_usage_error("bench-registration", "--view-sets: %s", cr_last_error());
   if (!a->trials) a->trials = a->volume ? 1 : 5;
   return 0;
 }

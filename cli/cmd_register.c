@@ -3,6 +3,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "core/atomic_file.h"
+#include "core/rig.h"
 #include "core/error.h"
 #include "core/imgproc.h"
 #include "registration/global.h"
@@ -22,11 +23,16 @@ static const char usage[] =
     "usage: camreg register --volume V --camera CAM.yml --photo P [--mask M]\n"
     "                       (--init POSE.txt | --landmarks 2D.csv --landmarks-3d 3D.mrk.json |\n"
     "                        --look-at X,Y,Z --focus-distance MM)\n"
-    "                       [--mode M] [--metric NAME] [--optimizer NAME] -o POSE.txt [options]\n\n"
+    "                       [--view SPEC ...] [--mode M] [--metric NAME] -o POSE.txt [options]\n\n"
     "Finds the camera pose (cam_from_world) that makes a render of the volume match the photo:\n"
     "coarse-to-fine over an image pyramid, six parameters (rotation about a pivot, degrees,\n"
     "and translation in the camera frame, mm), optional restarts from perturbed poses. The\n"
     "render uses the camera's lens distortion, so the photo is used as taken.\n\n"
+    "Several views (a stereo microscope's second camera, photos from a tracked microscope)\n"
+    "pin the depth along the optical axis that one narrow-field view barely constrains: the\n"
+    "reference view is --camera/--photo/--mask, each --view adds one with its fixed transform\n"
+    "from the reference camera, and one pose (the reference's) is optimized on the sum of\n"
+    "the views' weighted costs.\n\n"
     "inputs:\n"
     "  -v, --volume FILE       MRI (NIfTI)\n"
     "  -c, --camera FILE       OpenCV camera YAML; the photo must have its size\n"
@@ -45,25 +51,78 @@ static const char usage[] =
     "      --look-at-cone DEG  how far the view may be from the surface normal (default 40)\n"
     "      --pivot X,Y,Z       rotation centre (default: centroid of the surface seen)\n"
     "      --focus-distance MM the microscope's focus distance: camera centre to the cortex along\n"
-    "                          the principal ray; adds the focus prior (--focus-weight) to the "
-    "cost\n"
+    "                          the principal ray (> 0); adds the focus prior (--focus-weight)\n"
     "      --focus-sigma MM    its error (default 1)\n"
     "      --prior-distance MM working distance (camera depth of the pivot) for --prior-weight\n"
+    "a stereo microscope (the rig file of camreg calibrate --stereo; its left camera is the\n"
+    "reference, replacing --camera):\n"
+    "      --rig FILE          rig file (M1 D1 M2 D2 R T, sizes): x_right = R x_left + T\n"
+    "      --photo2 FILE       the right camera's photo (its size)\n"
+    "      --mask2 FILE        its mask;  --weight2 W  weight of its cost (default 1)\n"
+    "more views (up to 15; comma-separated KEY=VALUE, file names without commas):\n"
+    "      --view camera=CAM.yml,photo=P.png[,mask=M.png][,weight=W]\n"
+    "             (,cam_from_ref=POSE.txt | ,tracked=POSE.txt)\n"
+    "                          cam_from_ref: the 4x4 transform from the reference camera to\n"
+    "                          this one (x_view = R x_ref + t, mm; a stereo rig's R, T);\n"
+    "                          tracked: this view's tracked pose cam_from_tracker (the\n"
+    "                          tracker's reading with the hand-eye transform applied), with\n"
+    "                          --tracked; weight of its cost (default 1)\n"
+    "      --tracked FILE      the reference view's tracked pose (cam_from_tracker): a view's\n"
+    "                          cam_from_ref = cam_from_tracker * inverse(this)\n"
     "outputs:\n"
-    "  -o, --out FILE          registered pose (4x4 + rvec/tvec)\n"
-    "      --tfm FILE          ITK transform of the camera for 3D Slicer (LPS, camera's place)\n"
-    "      --report FILE       JSON report (cost, evaluations, time per level, poses, method)\n"
-    "      --overlay FILE      PNG: prepared photo with the registered render's edges in red\n"
+    "  -o, --out FILE          registered pose of the reference camera (4x4 + rvec/tvec)\n"
+    "      --tfm FILE          ITK transform of the camera for 3D Slicer (LPS, camera's place);\n"
+    "                          view k > 0 to FILE_viewK.tfm\n"
+    "      --report FILE       JSON report (cost, evaluations, time per level, poses, method,\n"
+    "                          every view with its transform, pose and cost)\n"
+    "      --overlay FILE      PNG: prepared photo with the registered render's edges in red;\n"
+    "                          view k > 0 to FILE_viewK.png\n"
     "  -h, --help              this text\n\n"
     "method (the same keys as an experiment config's method group, e.g. max_evals = 500;):\n";
+
+// One --view: the values point into buf.
+typedef struct view_arg {
+  const char *camera, *photo, *mask, *cam_from_ref, *tracked;
+  double weight;
+  char buf[4 * 4096];
+} view_arg;
 
 typedef struct reg_args {
   const char *volume, *camera, *photo, *mask, *init, *lm2, *lm3, *out, *tfm, *report, *overlay;
   int look_at;
   double look_at_world[3];
+  const char *tracked, *rig, *photo2, *mask2;
+  double weight2;
+  int focus_given, n_extra;
+  view_arg extra[CR_REG_MAX_VIEWS - 1];
   cr_reg_method method;
   cr_reg_register_options ro;
 } reg_args;
+
+static int parse_view(const char *arg, reg_args *a) {
+  if (a->n_extra >= CR_REG_MAX_VIEWS - 1)
+    return cli_usage_error("register", "--view: at most %d views besides the reference",
+                           CR_REG_MAX_VIEWS - 1);
+  static const char *const keys[] = {"camera",       "photo",   "mask", "weight",
+                                     "cam_from_ref", "tracked", NULL};
+  view_arg *v = &a->extra[a->n_extra];
+  const char *val[6];
+  int rc = cli_parse_spec("register", "--view", arg, keys, val, v->buf, sizeof v->buf);
+  if (rc) return rc;
+  v->camera = val[0], v->photo = val[1], v->mask = val[2], v->weight = 1;
+  v->cam_from_ref = val[4], v->tracked = val[5];
+  if (val[3] && (rc = cli_parse_double("register", "--view weight=", val[3], &v->weight)))
+    return rc;
+  if (!(v->weight > 0))
+    return cli_usage_error("register", "--view %s: weight %g must be > 0", arg, v->weight);
+  if (!v->camera || !v->photo)
+    return cli_usage_error("register", "--view %s: needs camera= and photo=", arg);
+  if (!!v->cam_from_ref + !!v->tracked != 1)
+    return cli_usage_error("register",
+                           "--view %s: give exactly one of cam_from_ref= and tracked=", arg);
+  a->n_extra++;
+  return 0;
+}
 
 static int parse_opt(int c, reg_args *a) {
   switch (c) {
@@ -84,12 +143,19 @@ static int parse_opt(int c, reg_args *a) {
   case 'D':
     return cli_parse_double("register", "--prior-distance", optarg, &a->ro.prior_distance_mm);
   case 'F':
+    a->focus_given = 1;
     return cli_parse_double("register", "--focus-distance", optarg, &a->ro.focus_distance_mm);
+  case 'V': return parse_view(optarg, a);
+  case 'K': a->tracked = optarg; break;
+  case 'X': a->rig = optarg; break;
+  case 'Y': a->photo2 = optarg; break;
+  case 'Z': a->mask2 = optarg; break;
+  case 'W': return cli_parse_double("register", "--weight2", optarg, &a->weight2);
   case 'G': return cli_parse_double("register", "--focus-sigma", optarg, &a->ro.focus_sigma_mm);
   case 'A':
     a->look_at = 1;
     return cli_parse_doubles("register", "--look-at", optarg, 3, a->look_at_world);
-  case 'K': return cli_parse_double("register", "--look-at-tol", optarg, &a->ro.look_at_mm);
+  case 'U': return cli_parse_double("register", "--look-at-tol", optarg, &a->ro.look_at_mm);
   case 'C': return cli_parse_double("register", "--look-at-cone", optarg, &a->ro.look_at_cone_deg);
   default:
     if (c >= CLI_METHOD_OPT) return cli_method_apply("register", &a->method, c, optarg);
@@ -99,8 +165,19 @@ static int parse_opt(int c, reg_args *a) {
 }
 
 static int check_args(reg_args *a) {
-  if (!a->volume || !a->camera || !a->photo || !a->out)
-    return cli_usage_error("register", "--volume, --camera, --photo and --out are required");
+  if (!a->volume || !(a->camera || a->rig) || !a->photo || !a->out)
+    return cli_usage_error("register", "--volume, --camera (or --rig), --photo and --out are "
+                                       "required");
+  if (a->camera && a->rig)
+    return cli_usage_error("register", "give either --camera or --rig (its left camera is the "
+                                       "reference)");
+  if (!!a->rig != !!a->photo2) return cli_usage_error("register", "--rig and --photo2 go together");
+  if ((a->mask2 || a->weight2 != 1) && !a->rig)
+    return cli_usage_error("register", "--mask2 and --weight2 need --rig");
+  if (!(a->weight2 > 0)) return cli_usage_error("register", "--weight2 must be > 0");
+  if (a->n_extra + !!a->rig > CR_REG_MAX_VIEWS - 1)
+    return cli_usage_error("register", "at most %d views besides the reference",
+                           CR_REG_MAX_VIEWS - 1);
   if (!!a->init + !!(a->lm2 || a->lm3) + a->look_at != 1)
     return cli_usage_error("register",
                            "give one of --init, --landmarks with --landmarks-3d, or --look-at");
@@ -112,10 +189,17 @@ static int check_args(reg_args *a) {
     return cli_usage_error("register", "--look-at-tol must be >= 0 mm, --look-at-cone 0..90 deg");
   if (!a->init && !a->look_at && !(a->lm2 && a->lm3))
     return cli_usage_error("register", "--landmarks and --landmarks-3d go together");
-  if (a->ro.focus_distance_mm != 0 && !(a->ro.focus_distance_mm > 0))
+  if (a->focus_given && !(a->ro.focus_distance_mm > 0))
     return cli_usage_error("register",
-                           "--focus-distance %g: the focus is in front of the camera (> 0 mm)",
+                           "--focus-distance %g: the focus lies in front of the camera (> 0 mm)",
                            a->ro.focus_distance_mm);
+  int need_tracked = 0;
+  for (int k = 0; k < a->n_extra; k++) need_tracked |= a->extra[k].tracked != NULL;
+  if (need_tracked && !a->tracked)
+    return cli_usage_error("register", "a --view with tracked= needs --tracked (the reference "
+                                       "view's tracked pose)");
+  if (a->tracked && !need_tracked)
+    return cli_usage_error("register", "--tracked is used only by a --view with tracked=");
   if (!(a->ro.focus_sigma_mm > 0)) return cli_usage_error("register", "--focus-sigma must be > 0");
   if (a->method.prior_weight > 0 && !(a->ro.prior_distance_mm > 0))
     return cli_usage_error("register", "--prior-weight needs --prior-distance > 0");
@@ -142,8 +226,14 @@ static int parse(int argc, char **argv, reg_args *a) {
                                         {"focus-distance", 1, 0, 'F'},
                                         {"focus-sigma", 1, 0, 'G'},
                                         {"look-at", 1, 0, 'A'},
-                                        {"look-at-tol", 1, 0, 'K'},
+                                        {"look-at-tol", 1, 0, 'U'},
                                         {"look-at-cone", 1, 0, 'C'},
+                                        {"view", 1, 0, 'V'},
+                                        {"tracked", 1, 0, 'K'},
+                                        {"rig", 1, 0, 'X'},
+                                        {"photo2", 1, 0, 'Y'},
+                                        {"mask2", 1, 0, 'Z'},
+                                        {"weight2", 1, 0, 'W'},
                                         {"help", 0, 0, 'h'}};
   struct option opts[128];
   const int n_fixed = (int)(sizeof fixed / sizeof fixed[0]);
@@ -153,6 +243,7 @@ static int parse(int argc, char **argv, reg_args *a) {
   a->method = cr_reg_method_defaults();
   a->ro = cr_reg_register_defaults();
   a->ro.focus_sigma_mm = 1;
+  a->weight2 = 1;
   optind = 1;
   opterr = 0;
   int c, rc;
@@ -214,10 +305,19 @@ static int look_at_start(reg_args *a, const cr_volume *vol, cr_reg_cost *cost, c
   return 0;
 }
 
-// The prepared photo (grey) with the edges of the registered render in red.
-static int write_overlay(const char *path, cr_reg_cost *cost, const cr_pose *pose) {
-  const cr_image *ren, *photo = cr_reg_cost_photo(cost, 0, 0);
-  int rc = cr_reg_cost_render(cost, 0, 0, pose, &ren, NULL);
+// PATH with "_viewK" before its extension for view k > 0 (PATH itself for view 0).
+static void view_path(const char *path, int k, char *out, size_t cap) {
+  const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+  if (k == 0 || !dot || (slash && dot < slash))
+    snprintf(out, cap, k ? "%s_view%d" : "%s", path, k);
+  else
+    snprintf(out, cap, "%.*s_view%d%s", (int)(dot - path), path, k, dot);
+}
+
+// The prepared photo (grey) of a view with the edges of its registered render in red.
+static int write_overlay(const char *path, cr_reg_cost *cost, int view, const cr_pose *pose) {
+  const cr_image *ren, *photo = cr_reg_cost_photo(cost, view, 0);
+  int rc = cr_reg_cost_render(cost, view, 0, pose, &ren, NULL);
   if (rc) return rc;
   cr_image *rgb = cr_image_new(photo->width, photo->height, 3);
   if (!rgb) return CR_ENOMEM;
@@ -227,53 +327,156 @@ static int write_overlay(const char *path, cr_reg_cost *cost, const cr_pose *pos
   return rc;
 }
 
-static int write_outputs(const reg_args *a, cr_reg_cost *cost, const cr_reg_result *res,
-                         const cr_reg_global_result *g) {
-  char comment[256];
+// The views as the registration saw them (loaded from the arguments).
+typedef struct views {
+  int n;
+  cr_reg_view v[CR_REG_MAX_VIEWS];
+  cr_image *photo[CR_REG_MAX_VIEWS], *mask[CR_REG_MAX_VIEWS];
+  const char *camera_path[CR_REG_MAX_VIEWS], *mask_path[CR_REG_MAX_VIEWS];
+} views;
+
+static void views_free(views *vs) {
+  for (int k = 0; k < vs->n; k++) cr_image_free(vs->photo[k]), cr_image_free(vs->mask[k]);
+}
+
+static cJSON *pose_json(const cr_pose *p) {
+  double M[4][4];
+  cr_pose_to_mat4(p, M);
+  cJSON *o = cJSON_CreateArray();
+  for (int i = 0; o && i < 4; i++) cJSON_AddItemToArray(o, cJSON_CreateDoubleArray(M[i], 4));
+  return o;
+}
+
+// Every view: its files, weight, transform from the reference, registered pose and cost.
+static cJSON *views_json(const views *vs, cr_reg_cost *cost, const cr_reg_result *res) {
+  cJSON *arr = cJSON_CreateArray();
+  for (int k = 0; arr && k < vs->n; k++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "photo", vs->v[k].name);
+    cJSON_AddStringToObject(o, "camera", vs->camera_path[k]);
+    if (vs->mask_path[k]) cJSON_AddStringToObject(o, "mask", vs->mask_path[k]);
+    cJSON_AddNumberToObject(o, "weight", vs->v[k].weight);
+    cJSON_AddItemToObject(o, "cam_from_ref", pose_json(&vs->v[k].cam_from_ref));
+    cr_pose final = cr_pose_compose(&vs->v[k].cam_from_ref, &res->final);
+    cJSON_AddItemToObject(o, "cam_from_world", pose_json(&final));
+    double c0 = NAN, c1 = NAN;
+    cr_reg_cost_eval_view(cost, k, 0, &res->start, &c0);
+    cr_reg_cost_eval_view(cost, k, 0, &res->final, &c1);
+    cJSON_AddNumberToObject(o, "start_cost", c0);
+    cJSON_AddNumberToObject(o, "final_cost", c1);
+    cJSON_AddItemToArray(arr, o);
+  }
+  return arr;
+}
+
+static int write_outputs(const reg_args *a, const views *vs, cr_reg_cost *cost,
+                         const cr_reg_result *res, const cr_reg_global_result *g) {
+  char comment[256], path[4200];
   snprintf(comment, sizeof comment, "camreg register: %s, %s, %s, cost %.6g, %d evaluations",
            a->method.mode->name, a->method.metric->name, res->optimizer, res->cost, res->evals);
   int rc = cr_pose_write(a->out, &res->final, comment);
-  if (!rc && a->tfm) rc = cr_reg_itk_write_camera(a->tfm, &res->final);
+  for (int k = 0; !rc && a->tfm && k < vs->n; k++) {
+    cr_pose p = cr_pose_compose(&vs->v[k].cam_from_ref, &res->final);
+    view_path(a->tfm, k, path, sizeof path);
+    rc = cr_reg_itk_write_camera(path, &p);
+  }
   if (!rc && a->report) {
     cJSON *extra = cr_reg_register_report_extra(cost, &a->method, &a->ro, res);
     if (!extra) return cr_error(CR_ENOMEM, "%s: cannot format the report", a->report);
     cJSON_AddStringToObject(extra, "volume", a->volume);
     cJSON_AddStringToObject(extra, "photo", a->photo);
     if (a->method.global) cJSON_AddItemToObject(extra, "global", cr_reg_global_json(g));
+    cJSON_AddItemToObject(extra, "views", views_json(vs, cost, res));
     rc = cr_reg_report_write(a->report, res, extra);
     cJSON_Delete(extra);
   }
-  if (!rc && a->overlay) rc = write_overlay(a->overlay, cost, &res->final);
+  for (int k = 0; !rc && a->overlay && k < vs->n; k++) {
+    view_path(a->overlay, k, path, sizeof path);
+    rc = write_overlay(path, cost, k, &res->final);
+  }
   return rc;
 }
 
+// One view's camera (from cam_path, or *given, named cam_path), photo and mask, with sizes
+// checked against the camera.
+static int load_view(const char *cam_path, const cr_camera *given, const char *photo_path,
+                     const char *mask_path, views *vs) {
+  int k = vs->n;
+  cr_camera cam;
+  if (given) cam = *given;
+  if ((!given && cr_camera_read(cam_path, &cam)) ||
+      cr_image_read(photo_path, &vs->photo[k], NULL) ||
+      (mask_path && cr_image_read(mask_path, &vs->mask[k], NULL))) {
+    vs->n++; // free what was read
+    return -1;
+  }
+  vs->n++;
+  const cr_image *ph = vs->photo[k], *mk = vs->mask[k];
+  if (ph->width != cam.width || ph->height != cam.height)
+    return cr_error(CR_EINVAL, "%s: photo is %dx%d but the camera %s is %dx%d", photo_path,
+                    ph->width, ph->height, cam_path, cam.width, cam.height);
+  if (mk && (mk->width != cam.width || mk->height != cam.height))
+    return cr_error(CR_EINVAL, "%s: mask is %dx%d but the camera %s is %dx%d", mask_path, mk->width,
+                    mk->height, cam_path, cam.width, cam.height);
+  vs->v[k] = cr_reg_view_mono(&cam, ph, mk);
+  vs->v[k].name = photo_path;
+  vs->camera_path[k] = cam_path, vs->mask_path[k] = mask_path;
+  return 0;
+}
+
+// The reference view and every --view, with its cam_from_ref and weight.
+static int load_views(const reg_args *a, views *vs) {
+  memset(vs, 0, sizeof *vs);
+  cr_rig rig;
+  char left[4200], right[4200];
+  if (a->rig) {
+    if (cr_rig_read(a->rig, &rig)) return -1;
+    snprintf(left, sizeof left, "%s (left camera)", a->rig);
+    snprintf(right, sizeof right, "%s (right camera)", a->rig);
+  }
+  if (load_view(a->rig ? left : a->camera, a->rig ? &rig.left : NULL, a->photo, a->mask, vs))
+    return -1;
+  if (a->rig) { // the rig's right camera: x_right = R x_left + T
+    if (load_view(right, &rig.right, a->photo2, a->mask2, vs)) return -1;
+    vs->v[1].cam_from_ref = rig.right_from_left, vs->v[1].weight = a->weight2;
+  }
+  cr_pose ref_from_tracker = cr_pose_identity(), tracker_from_ref = cr_pose_identity();
+  if (a->tracked) {
+    if (cr_pose_read(a->tracked, &ref_from_tracker)) return -1;
+    tracker_from_ref = cr_pose_inverse(&ref_from_tracker);
+  }
+  for (int i = 0; i < a->n_extra; i++) {
+    const view_arg *e = &a->extra[i];
+    if (load_view(e->camera, NULL, e->photo, e->mask, vs)) return -1;
+    cr_reg_view *v = &vs->v[vs->n - 1];
+    v->weight = e->weight;
+    cr_pose p;
+    if (cr_pose_read(e->cam_from_ref ? e->cam_from_ref : e->tracked, &p)) return -1;
+    v->cam_from_ref = e->cam_from_ref ? p : cr_pose_compose(&p, &tracker_from_ref);
+  }
+  return 0;
+}
+
 static int run(int argc, char **argv) {
-  reg_args a;
+  static reg_args a; // large (one buffer per --view)
   int rc = parse(argc, argv, &a);
   if (rc) return rc < 0 ? 0 : rc;
-  cr_camera cam;
   cr_pose init;
   cr_volume *vol = NULL;
-  cr_image *photo = NULL, *mask = NULL;
   cr_reg_cost *cost = NULL;
-  if (cr_camera_read(a.camera, &cam) || cr_volume_load(a.volume, -1, &vol, NULL) ||
-      cr_image_read(a.photo, &photo, NULL) || (a.mask && cr_image_read(a.mask, &mask, NULL)) ||
-      start_pose(&a, &cam, &init))
+  views vs;
+  if (load_views(&a, &vs) || cr_volume_load(a.volume, -1, &vol, NULL) ||
+      start_pose(&a, &vs.v[0].camera, &init))
     goto fail;
-  if (photo->width != cam.width || photo->height != cam.height) {
-    cr_error(CR_EINVAL, "%s: photo is %dx%d but the camera %s is %dx%d", a.photo, photo->width,
-             photo->height, a.camera, cam.width, cam.height);
-    goto fail;
-  }
-  if (mask && (mask->width != cam.width || mask->height != cam.height)) {
-    cr_error(CR_EINVAL, "%s: mask is %dx%d but the camera %s is %dx%d", a.mask, mask->width,
-             mask->height, a.camera, cam.width, cam.height);
-    goto fail;
-  }
-  cr_reg_view view = cr_reg_view_mono(&cam, photo, mask);
-  view.name = a.photo;
+  for (int k = 0; k < vs.n && vs.n > 1; k++)
+    fprintf(stderr, "view %d: %s (%s, weight %g)\n", k, vs.v[k].name,
+            k == 0                                  ? "reference"
+            : a.rig && k == 1                       ? "the rig's right camera"
+            : a.extra[k - 1 - !!a.rig].cam_from_ref ? "cam_from_ref given"
+                                                    : "cam_from_ref from the tracked poses",
+            vs.v[k].weight);
   if (a.look_at) a.method.global = 1; // no start pose: the global stage is the start
-  if (cr_status_of(cost = cr_reg_cost_new(&a.method, vol, NULL, &view, 1))) goto fail;
+  if (cr_status_of(cost = cr_reg_cost_new(&a.method, vol, NULL, vs.v, vs.n))) goto fail;
   if (a.look_at && look_at_start(&a, vol, cost, &init)) goto fail;
   a.ro.progress = progress, a.ro.progress_ctx = &a;
   a.ro.global_progress = global_progress;
@@ -290,7 +493,7 @@ static int run(int argc, char **argv) {
             "global: %ld grid poses on %dx%d views (%.2f s), %d hypotheses refined (%.2f s), "
             "hypothesis %d won\n",
             g->n_grid, g->width, g->height, g->seconds_search, g->n, g->seconds_refine, g->winner);
-  if (rc || write_outputs(&a, cost, &res, g)) {
+  if (rc || write_outputs(&a, &vs, cost, &res, g)) {
     free(g);
     goto fail;
   }
@@ -310,7 +513,7 @@ fail:
   rc = cli_fail_last();
 done:
   cr_reg_cost_free(cost);
-  cr_image_free(photo), cr_image_free(mask);
+  views_free(&vs);
   cr_volume_free(vol);
   return rc;
 }

@@ -114,3 +114,31 @@ int cli_method_apply(const char *cmd, cr_reg_method *m, int val, const char *arg
     return cli_usage_error(cmd, "--%s", cr_last_error());
   return 0;
 }
+
+int cli_parse_spec(const char *cmd, const char *opt, const char *s, const char *const *keys,
+                   const char **values, char *buf, size_t cap) {
+  int n_keys = 0;
+  while (keys[n_keys]) values[n_keys++] = NULL;
+  if (strlen(s) >= cap) return cli_usage_error(cmd, "%s: argument too long", opt);
+  memcpy(buf, s, strlen(s) + 1);
+  for (char *item = buf, *next; item; item = next) {
+    next = strchr(item, ',');
+    if (next) *next++ = 0;
+    char *eq = strchr(item, '=');
+    if (!eq) return cli_usage_error(cmd, "%s: '%s' is not KEY=VALUE", opt, item);
+    *eq = 0;
+    int k = 0;
+    while (k < n_keys && strcmp(item, keys[k])) k++;
+    if (k == n_keys) {
+      char known[256] = "";
+      for (int i = 0; i < n_keys; i++)
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
+                 keys[i]);
+      return cli_usage_error(cmd, "%s: unknown key '%s' (known: %s)", opt, item, known);
+    }
+    if (values[k]) return cli_usage_error(cmd, "%s: key '%s' given twice", opt, item);
+    if (!eq[1]) return cli_usage_error(cmd, "%s: key '%s' has no value", opt, item);
+    values[k] = eq + 1;
+  }
+  return 0;
+}

@@ -22,6 +22,13 @@ int cli_parse_int(const char *cmd, const char *opt, const char *s, int lo, int h
 // A list of n comma-separated numbers, e.g. "0,0,1".
 int cli_parse_doubles(const char *cmd, const char *opt, const char *s, int n, double *out);
 
+// Splits an option argument of the form KEY=VALUE[,KEY=VALUE...] (camreg register's --view
+// camera=c.yml,photo=p.png) into values[k] for the NULL-terminated `keys`; absent keys stay
+// NULL. The values point into buf (a copy of s, cap bytes). A usage error naming the option
+// for an item without '=', an unknown or repeated key, or an empty value.
+int cli_parse_spec(const char *cmd, const char *opt, const char *s, const char *const *keys,
+                   const char **values, char *buf, size_t cap);
+
 // A progress line on stderr, redrawn in place on a terminal, and printed every 10%
 // otherwise. `label` like "render"; done/total counts.
 void cli_progress(const char *label, long done, long total);

@@ -280,14 +280,44 @@ static int setting_text(const config_setting_t *s, char *buf, size_t cap) {
   }
 }
 
-// Reads the method group g over *m (which holds the defaults): name and focus_sigma_mm
-// are the experiment's; every other key is a registration-method key (method.h).
+// The experiment's keys of a method group that choose its view set (view_set.h).
+static const char *const view_set_keys[] = {
+    "view_set",     "baseline_mm", "converge_mm", "view_angle_deg",
+    "aim_sigma_mm", "view_weight", NULL};
+
+static int is_view_key(const char *key) {
+  for (const char *const *k = view_set_keys; *k; k++)
+    if (!strcmp(key, *k)) return 1;
+  return 0;
+}
+
+static int parse_view_set(const parse_ctx *p, const config_setting_t *g, const char *pre,
+                          cr_exp_view_set *v) {
+  char name[16] = "", full[96];
+  int rc;
+  if ((rc = get_str(p, g, pre, "view_set", name, sizeof name)) ||
+      (rc = get_num(p, g, pre, "baseline_mm", 0.1, 1000, &v->baseline_mm)) ||
+      (rc = get_num(p, g, pre, "converge_mm", 0, 1e5, &v->converge_mm)) ||
+      (rc = get_num(p, g, pre, "view_angle_deg", -90, 90, &v->angle_deg)) ||
+      (rc = get_num(p, g, pre, "aim_sigma_mm", 0, 1000, &v->aim_sigma_mm)) ||
+      (rc = get_num(p, g, pre, "view_weight", 1e-6, 1e6, &v->weight)))
+    return rc;
+  snprintf(full, sizeof full, "%sview_set", pre);
+  if (name[0] && cr_exp_view_kind_parse(name, &v->kind))
+    return perr(p, config_setting_get_member(g, "view_set"), full, "%s", cr_last_error());
+  return 0;
+}
+
+// Reads the method group g over *m (which holds the defaults): name, focus_sigma_mm and
+// the view-set keys are the experiment's; every other key is a registration-method key
+// (method.h).
 static int parse_method(const parse_ctx *p, const config_setting_t *g, const char *pre,
                         cr_exp_method *m) {
   int rc;
   char full[96], value[512];
   if ((rc = get_str(p, g, pre, "name", m->name, sizeof m->name)) ||
-      (rc = get_num(p, g, pre, "focus_sigma_mm", -1, 1000, &m->focus_sigma_mm)))
+      (rc = get_num(p, g, pre, "focus_sigma_mm", -1, 1000, &m->focus_sigma_mm)) ||
+      (rc = parse_view_set(p, g, pre, &m->views)))
     return rc;
   if (m->focus_sigma_mm == 0) {
     snprintf(full, sizeof full, "%sfocus_sigma_mm", pre);
@@ -297,7 +327,8 @@ static int parse_method(const parse_ctx *p, const config_setting_t *g, const cha
   for (int i = 0; i < config_setting_length(g); i++) {
     config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
     const char *key = config_setting_name(s);
-    if (!key || !strcmp(key, "name") || !strcmp(key, "focus_sigma_mm")) continue;
+    if (!key || !strcmp(key, "name") || !strcmp(key, "focus_sigma_mm") || is_view_key(key))
+      continue;
     snprintf(full, sizeof full, "%s%s", pre, key);
     if (!strcmp(key, "restarts"))
       return perr(p, s, full, "unknown key: write starts = restarts + 1 (the start pose counts)");
@@ -442,6 +473,7 @@ cr_exp_config cr_exp_config_defaults(void) {
   snprintf(c->methods[0].name, sizeof c->methods[0].name, "default");
   c->methods[0].reg = cr_reg_method_defaults();
   c->methods[0].focus_sigma_mm = -1;
+  c->methods[0].views = cr_exp_view_set_defaults();
   c->start_mode = CR_EXP_START_BINS;
   c->n_bins = 4;
   for (int i = 0; i <= 4; i++) c->bins_mm[i] = 5.0 * i;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/camera.h"
+#include "experiments/view_set.h"
 #include "registration/method.h"
 
 #ifdef __cplusplus
@@ -34,6 +35,9 @@ typedef struct cr_exp_method {
                               // method gets the focus distance at the true pose + N(0, sigma)
                               // with this sigma, as a microscope reports it (weight: the
                               // method's focus_weight)
+  cr_exp_view_set views;      // the cameras that see each trial (view_set.h): keys view_set,
+                              // baseline_mm, converge_mm, view_angle_deg, aim_sigma_mm,
+                              // view_weight of the method group
 } cr_exp_method;
 
 // Photo synthesis strengths (0 = effect off, 1 = realistic); read by the appearance-model

@@ -91,7 +91,9 @@ static void run_one(run_state *s, long index) {
     t.n_targets = 0, t.gt = t.start = cr_pose_identity();
   } else
     status = s->fn(s->cfg, s->scene, &t, s->opt->trial_ctx, &out);
-  cr_exp_evaluate_row(s->cfg, s->scene, &t, status, &out, now_s() - t0, &row);
+  double wall = now_s() - t0;
+  cr_exp_evaluate_row(s->cfg, s->scene, &t, status, &out, out.seconds > 0 ? out.seconds : wall,
+                      &row);
   int len = cr_exp_row_format(&row, line, sizeof line);
 #pragma omp critical(cr_exp_append)
   {

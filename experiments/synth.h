@@ -1,11 +1,22 @@
 // Synthetic intraoperative photos with a known pose, made by an appearance model that
 // registration does not use (no inverse crime, docs/design.md): coloured tissue (pink
-// cortex, sulci darkened by cavity occlusion, red/dark vessels from the volume's
-// sub-surface signal), wet specular highlights from an off-axis light, uneven
+// cortex, sulci darkened by ambient occlusion, red/dark vessels from the volume's
+// sub-surface signal), wet specular highlights from a near-coaxial light, uneven
 // illumination and vignetting, a colour cast, an elliptical craniotomy opening with bone
 // and drapes around it, instruments as occluders, rendered at 2x and downsampled, then
 // blur, noise, and JPEG compression. The geometry (rays, lens distortion) is the
 // camera's own, so the photo is seen exactly from the ground-truth pose.
+//
+// Several views of one scene (a stereo rig, tracked views) agree: everything that belongs
+// to the scene is a function of the world point a pixel sees, not of the pixel: vessel
+// colour (the volume's signal, normalized once from the reference view), ambient occlusion
+// (sampled in the volume around the point), the opening (an ellipse in the reference
+// camera's frame), bone and drape texture, the light spot, and the instruments (3-D
+// shafts, intersected with each view's rays). One light sits on the microscope body,
+// fixed to the reference camera (view 0), so Lambert shading is the same in every view of
+// a rig; only the specular highlight follows each camera, as it does in reality. A view
+// marked own_light (a tracked microscope moved to another place) carries that light along. Per
+// camera: lens distortion, vignetting, noise, blur and JPEG.
 #ifndef CR_SYNTH_H
 #define CR_SYNTH_H
 
@@ -29,7 +40,8 @@ typedef struct cr_synth_options {
   double specular;         // wet highlights
   double light_tilt_deg;   // angle between the light and the optical axis (a surgical
                            // microscope's illumination is near-coaxial: ~5 deg)
-  double illumination;     // uneven light and vignetting
+  double illumination;     // uneven light (a spot attached to the scene)
+  double vignetting;       // darkening towards each photo's corners
   double colour_cast;      // random per-channel gain (std dev of the gain)
   double noise_sigma;      // Gaussian noise, grey levels of 255
   double blur_px;          // Gaussian blur sigma, output pixels
@@ -44,8 +56,30 @@ typedef struct cr_synth_options {
 // blur 0.7 px, JPEG 92, opening radius 35 mm, 1 occluder, seed 1.
 cr_synth_options cr_synth_defaults(void);
 
-// Makes a photo of `vol` seen by `cam` at cam_from_world. `target_world` (mm) is the
-// point the opening is centred on (typically the view's look-at point on the cortex).
+#define CR_SYNTH_MAX_VIEWS 16
+
+// One camera of a scene: its intrinsics (own size and distortion) and its pose.
+typedef struct cr_synth_view {
+  cr_camera camera;
+  cr_pose cam_from_world;
+  int own_light; // 0: lit by the light on the reference camera (one microscope body: a stereo
+                 // rig's second camera); 1: by the same light on this camera (the tracked
+                 // microscope moved, its light with it). View 0 is lit by its own either way.
+} cr_synth_view;
+
+// Makes the photos of n_views (1..CR_SYNTH_MAX_VIEWS) cameras looking at one scene.
+// View 0 is the reference: the microscope body that carries the light, and the frame in
+// which the opening, the light spot and the instruments are drawn. photos[v] (3 channels)
+// and masks[v] (1 channel; masks or masks[v] may be NULL) must have view v's camera size.
+// Scene draws come from sub-streams of `seed` shared by all views, the noise of view v from
+// its own sub-stream, so view 0 of a list is the photo cr_synth_photo makes. CR_EINVAL on
+// bad sizes or parameters, CR_EEMPTY (naming the view) if a view sees no cortex.
+int cr_synth_photos(const cr_volume *vol, const cr_synth_view *views, int n_views,
+                    const double target_world[3], const cr_synth_options *params,
+                    cr_image *const *photos, cr_image *const *masks);
+
+// Makes a photo of `vol` seen by `cam` at cam_from_world (a list of one view). `target_world` (mm)
+// is the point the opening is centred on (typically the view's look-at point on the cortex).
 // Outputs (caller-owned, camera-sized): photo 3 channels RGB 0..255; mask (may be NULL)
 // 1 channel, 1 inside the opening where the cortex is seen unoccluded, else 0.
 // Fails with CR_EINVAL on bad sizes or parameters, CR_EEMPTY if the cortex is not seen.

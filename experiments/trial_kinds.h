@@ -14,8 +14,10 @@ extern "C" {
 
 // What a trial function returns besides its status.
 typedef struct cr_exp_outcome {
-  cr_pose final; // registered cam_from_world
-  long evals;    // cost-function (metric) evaluations
+  cr_pose final;  // registered cam_from_world
+  long evals;     // cost-function (metric) evaluations
+  double seconds; // wall time of the method's own work (building the cost, registering), the
+                  // CSV's time_s; 0: the runner times the whole trial (drawing, photo included)
 } cr_exp_outcome;
 
 // The work of one trial. Must be a pure function of its inputs (draw randomness only
@@ -34,11 +36,14 @@ int cr_exp_trial_identity(const cr_exp_config *cfg, const cr_exp_scene *scene,
 // max_evals * levels): exercises optimizers and evaluation without rendering.
 int cr_exp_trial_synthetic(const cr_exp_config *cfg, const cr_exp_scene *scene,
                            const cr_exp_trial *trial, void *ctx, cr_exp_outcome *out);
-// registration: the real trial. Synthesizes the photo of the sample at the ground truth
-// (experiments/synth.h, strengths from cfg->photo, opening radius opening_mm / 2), builds
-// the method's cost (registration/cost.h) and registers from the start pose
-// (registration/pipeline.h: pivot = centroid of the surface seen at the start pose).
-// Needs a volume. Allocates (photo, renderer, metric). ctx: cr_exp_image_options or NULL.
+// registration: the real trial. Synthesizes the photos of the method's view set
+// (experiments/view_set.h: the reference camera, plus a stereo or tracked second view) at
+// the ground truth from one scene (experiments/synth.h, strengths from cfg->photo, opening
+// radius opening_mm / 2), builds the method's cost over those views (registration/cost.h,
+// each with its cam_from_ref) and registers from the start pose (registration/pipeline.h:
+// pivot = centroid of the surface seen at the start pose). Its time is that of building
+// the cost and registering. Needs a volume. Allocates (photos, renderer, metric).
+// ctx: cr_exp_image_options or NULL.
 int cr_exp_trial_registration(const cr_exp_config *cfg, const cr_exp_scene *scene,
                               const cr_exp_trial *trial, void *ctx, cr_exp_outcome *out);
 

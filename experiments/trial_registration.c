@@ -1,5 +1,5 @@
-// Trial kind "registration": synthetic photo at the ground truth -> the method's cost
-// -> register from the start pose.
+// Trial kind "registration": synthetic photos of the method's views at the ground truth
+// -> the method's cost over those views -> register from the start pose.
 #include "core/error.h"
 #include "core/rng.h"
 #include "experiments/synth.h"
@@ -14,6 +14,7 @@
 #include <string.h>
 #include "registration/global.h"
 #include <sys/stat.h>
+#include <time.h>
 
 static cr_synth_options synth_params(const cr_exp_config *cfg, const cr_exp_trial *t) {
   cr_synth_options sp = cr_synth_defaults();
@@ -22,7 +23,8 @@ static cr_synth_options synth_params(const cr_exp_config *cfg, const cr_exp_tria
   sp.vessel_contrast = ph->vessel_contrast;
   sp.sulcus_darkening = ph->sulcus_darkening;
   sp.specular = ph->specular;
-  sp.illumination = ph->illumination > ph->vignetting ? ph->illumination : ph->vignetting;
+  sp.illumination = ph->illumination;
+  sp.vignetting = ph->vignetting;
   sp.colour_cast = ph->colour_cast;
   sp.noise_sigma = ph->noise;
   sp.blur_px = ph->blur_px;
@@ -89,9 +91,34 @@ static int look_at_start(const cr_exp_config *cfg, const cr_exp_scene *scene, co
   return 0;
 }
 
-static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene,
-                          const cr_exp_trial *t, const cr_image *photo, const cr_image *mask,
-                          const cr_exp_image_options *images, cr_exp_outcome *out) {
+// The cameras of the method's view set (view_set.h): cam_from_ref of each, view 0 the
+// reference (identity). What a rig or tracker calibration gives a user.
+static int trial_views(const cr_exp_config *cfg, const cr_exp_method *em, const cr_exp_trial *t,
+                       cr_pose *cam_from_ref) {
+  cam_from_ref[0] = cr_pose_identity();
+  const cr_exp_view_set *vs = &em->views;
+  if (vs->kind == CR_EXP_VIEWS_STEREO) {
+    double d = vs->converge_mm > 0 ? vs->converge_mm : 0.5 * (cfg->dist_min_mm + cfg->dist_max_mm);
+    cam_from_ref[1] = cr_exp_stereo_right_from_left(vs->baseline_mm, d);
+    return 2;
+  }
+  if (vs->kind == CR_EXP_VIEWS_TRACKED) {
+    // Turned about the point it was aimed at: the trial's look-at point, re-aimed within
+    // aim_sigma_mm along the axis (drawn from the photo's seed: the same for every method).
+    double p[3];
+    cr_pose_apply(&t->gt, t->surface_point, p);
+    cr_rng rng = cr_rng_make(t->photo_seed, 0x61696dull /* "aim" */);
+    cam_from_ref[1] =
+        cr_exp_turned_from_ref(vs->angle_deg, p[2] + vs->aim_sigma_mm * cr_rng_gaussian(&rng));
+    return 2;
+  }
+  return 1;
+}
+
+static int register_photos(const cr_exp_config *cfg, const cr_exp_scene *scene,
+                           const cr_exp_trial *t, int n_views, const cr_pose *cam_from_ref,
+                           cr_image *const *photos, cr_image *const *masks,
+                           const cr_exp_image_options *images, cr_exp_outcome *out) {
   const cr_exp_method *em = &cfg->methods[t->method];
   cr_reg_method m = em->reg;
   m.seed = (unsigned long)t->method_seed;
@@ -100,9 +127,17 @@ static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene,
     return cr_error(CR_EINVAL, "method %s: the look-at start mode needs focus_sigma_mm > 0",
                     em->name);
   if (look_at) m.global = 1; // no start pose: the global stage is the start
-  cr_reg_view view = cr_reg_view_mono(&scene->camera, photo, mask);
+  cr_reg_view views[CR_SYNTH_MAX_VIEWS];
+  for (int v = 0; v < n_views; v++) {
+    views[v] = cr_reg_view_mono(&scene->camera, photos[v], masks[v]);
+    views[v].cam_from_ref = cam_from_ref[v];
+    views[v].weight = v ? em->views.weight : 1;
+    views[v].name = v ? cr_exp_view_kind_name(em->views.kind) : "reference";
+  }
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   cr_reg_cost *cost = NULL;
-  int rc = cr_status_of(cost = cr_reg_cost_new(&m, scene->volume, NULL, &view, 1));
+  int rc = cr_status_of(cost = cr_reg_cost_new(&m, scene->volume, NULL, views, n_views));
   if (rc) return rc;
   // The pivot is cr_reg_register's default (docs/design.md): the centroid of the surface
   // seen at the start pose.
@@ -121,9 +156,11 @@ static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene,
   if (!rc && look_at) rc = look_at_start(cfg, scene, t, cost, &ro, &start);
   cr_reg_result res;
   if (!rc) rc = cr_reg_register(cost, &m, &start, &ro, &res);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
   if (!rc) out->final = res.final, out->evals = res.evals;
+  out->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
   if (!rc && images && t->index < images->n_images)
-    rc = write_images(images, t, photo, mask, cost, &res.final);
+    rc = write_images(images, t, photos[0], masks[0], cost, &res.final);
   cr_reg_cost_free(cost);
   return rc;
 }
@@ -132,15 +169,29 @@ int cr_exp_trial_registration(const cr_exp_config *cfg, const cr_exp_scene *scen
                               const cr_exp_trial *t, void *ctx, cr_exp_outcome *out) {
   if (!scene->volume) return cr_error(CR_EINVAL, "trial kind 'registration' needs a volume");
   const cr_camera *cam = &scene->camera;
-  cr_image *photo = cr_image_new(cam->width, cam->height, 3);
-  cr_image *mask = cr_image_new(cam->width, cam->height, 1);
-  int rc = photo && mask ? 0 : cr_error(CR_ENOMEM, "out of memory");
+  cr_pose cam_from_ref[CR_SYNTH_MAX_VIEWS];
+  int n = trial_views(cfg, &cfg->methods[t->method], t, cam_from_ref), rc = 0;
+  // Every view from the same scene at the same ground truth (experiments/synth.h); view 0
+  // is the photo a mono method of the sample gets.
+  cr_synth_view sv[CR_SYNTH_MAX_VIEWS];
+  cr_image *photos[CR_SYNTH_MAX_VIEWS] = {0}, *masks[CR_SYNTH_MAX_VIEWS] = {0};
+  for (int v = 0; v < n && !rc; v++) {
+    sv[v].camera = *cam;
+    sv[v].cam_from_world = cr_pose_compose(&cam_from_ref[v], &t->gt);
+    // A tracked microscope moved to its second place takes its light along; a stereo
+    // rig's cameras share the light on the body.
+    sv[v].own_light = v > 0 && cfg->methods[t->method].views.kind == CR_EXP_VIEWS_TRACKED;
+    photos[v] = cr_image_new(cam->width, cam->height, 3);
+    masks[v] = cr_image_new(cam->width, cam->height, 1);
+    if (!photos[v] || !masks[v]) rc = cr_error(CR_ENOMEM, "out of memory");
+  }
   if (!rc) {
     cr_synth_options sp = synth_params(cfg, t);
-    rc = cr_synth_photo(scene->volume, cam, &t->gt, t->surface_point, &sp, photo, mask);
+    rc = cr_synth_photos(scene->volume, sv, n, t->surface_point, &sp, photos, masks);
   }
-  if (!rc) rc = register_photo(cfg, scene, t, photo, mask, (const cr_exp_image_options *)ctx, out);
-  cr_image_free(photo);
-  cr_image_free(mask);
+  if (!rc)
+    rc = register_photos(cfg, scene, t, n, cam_from_ref, photos, masks,
+                         (const cr_exp_image_options *)ctx, out);
+  for (int v = 0; v < n; v++) cr_image_free(photos[v]), cr_image_free(masks[v]);
   return rc;
 }

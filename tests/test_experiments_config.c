@@ -140,6 +140,33 @@ static void test_bad_values(void **state) {
   expect_error("bad12.cfg", "registration = {\n  step = [1.0];\n};\n", 2, "registration.step");
   expect_error("bad13.cfg", "registration = {\n  focus_sigma_mm = 0.0;\n};\n", 2,
                "registration.focus_sigma_mm");
+  expect_error("bad14.cfg", "methods = (\n { view_set = \"trinocular\"; }\n);\n", 2,
+               "methods[0].view_set");
+  expect_error("bad15.cfg", "methods = (\n { view_set = \"stereo\"; baseline_mm = -5.0; }\n);\n", 2,
+               "methods[0].baseline_mm");
+}
+
+// View sets are method keys: each method its own, the registration group's the default.
+static void test_view_sets(void **state) {
+  (void)state;
+  const char *path = write_cfg(
+      "views.cfg",
+      "registration = { view_weight = 0.5; };\n"
+      "methods = ( { name = \"m\"; },\n"
+      "  { name = \"s\"; view_set = \"stereo\"; baseline_mm = 30.0; converge_mm = 220.0; },\n"
+      "  { name = \"t\"; view_set = \"tracked\"; view_angle_deg = -20.0; aim_sigma_mm = 0.0; } "
+      ");\n");
+  cr_exp_config cfg;
+  assert_int_equal(cr_exp_config_load(path, &cfg), 0);
+  assert_int_equal(cfg.methods[0].views.kind, CR_EXP_VIEWS_MONO);
+  assert_int_equal(cfg.methods[1].views.kind, CR_EXP_VIEWS_STEREO);
+  assert_near(cfg.methods[1].views.baseline_mm, 30, 0);
+  assert_near(cfg.methods[1].views.converge_mm, 220, 0);
+  assert_near(cfg.methods[1].views.weight, 0.5, 0);
+  assert_int_equal(cfg.methods[2].views.kind, CR_EXP_VIEWS_TRACKED);
+  assert_near(cfg.methods[2].views.angle_deg, -20, 0);
+  assert_near(cfg.methods[2].views.aim_sigma_mm, 0, 0);
+  assert_near(cfg.methods[2].views.baseline_mm, 25, 0); // default kept
 }
 
 // The no-start mode (issue 15): look_at_mm alone, not with bins or ranges.
@@ -181,6 +208,7 @@ int main(void) {
       cmocka_unit_test(test_unknown_key),
       cmocka_unit_test(test_bad_values),
       cmocka_unit_test(test_look_at_start_mode),
+      cmocka_unit_test(test_view_sets),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_syntax_error_names_line),
   };

@@ -1,6 +1,7 @@
 // The registration trial end to end on a small phantom (synthetic photo -> render cost ->
 // registration loop): runs without error, stays inside its budget, and gives the same
-// rows for 1 and 2 threads (the renderer's and metrics' own OpenMP included).
+// rows for 1 and 2 threads (the renderer's and metrics' own OpenMP included), a two-view
+// (stereo) method included.
 #include "testutil.h"
 
 #include "core/error.h"
@@ -50,7 +51,7 @@ static void test_registration_trial_on_phantom(void **state) {
           "registration = { mode = \"probe\"; metric = \"ncc\"; optimizer = \"powell\"; levels = 1;"
           " max_evals = 40; starts = 1; };\n"
           "methods = ( { name = \"probe\"; }, { name = \"mesh\"; mode = \"mesh\"; metric = "
-          "\"ngf\"; } );\n"
+          "\"ngf\"; },\n { name = \"stereo\"; view_set = \"stereo\"; baseline_mm = 25.0; } );\n"
           "start = { bins_mm = [2.0, 3.0]; };\ntrials = 2;\nseed = 4;\n",
           nii);
   fclose(f);
@@ -58,8 +59,8 @@ static void test_registration_trial_on_phantom(void **state) {
   assert_int_equal(cr_exp_config_load(cfg_path, &cfg), 0);
   long n1, n2;
   cr_exp_row *a = run_rows(&cfg, "r1", 1, &n1), *b = run_rows(&cfg, "r2", 2, &n2);
-  assert_int_equal(n1, 4); // 2 samples x 2 methods (ray-cast probe, mesh raster)
-  assert_int_equal(n2, 4);
+  assert_int_equal(n1, 6); // 2 samples x 3 methods (ray-cast probe, mesh raster, stereo)
+  assert_int_equal(n2, 6);
   int mesh_rows = 0;
   for (long i = 0; i < n1; i++) {
     if (a[i].status) print_error("trial %ld: status %d\n", a[i].trial, a[i].status);
@@ -75,6 +76,8 @@ static void test_registration_trial_on_phantom(void **state) {
     assert_string_equal(la, lb);
   }
   assert_int_equal(mesh_rows, 2);
+  // The stereo method's evaluations count both views' renders as one cost evaluation.
+  assert_true(a[2].evals > 0 && !strcmp(a[2].method, "stereo"));
   free(a);
   free(b);
 }

@@ -1,5 +1,5 @@
 # Figures of one experiment; called by make_figures.sh with work (per-method data
-# files m<k>.dat: init final time success; b<k>.dat: bin_centre success% n; names),
+# files m<k>.dat: init final time success depth inplane; b<k>.dat: bin_centre success% n; names),
 # outdir and thr (success threshold, mm).
 names = system("cat " . work . "/names | tr '\\n' ' '")
 n = words(names)
@@ -15,6 +15,16 @@ set logscale y
 plot for [k=1:n] work . "/m" . k . ".dat" using 1:($2 > 1e-4 ? $2 : 1e-4) with points pt 7 ps 0.6 title word(names, k), \
      thr with lines dt 2 lc rgb "black" title sprintf("success < %g mm", thr)
 unset logscale y
+
+set output outdir . "/error_split.png"
+set title "Final error split: along the true optical axis vs in the image plane"
+set xlabel "in-plane error (mm)"
+set ylabel "depth error (mm)"
+set logscale xy
+plot for [k=1:n] work . "/m" . k . ".dat" using ($6 > 1e-3 ? $6 : 1e-3):($5 > 1e-3 ? $5 : 1e-3) with points pt 7 ps 0.6 title word(names, k), \
+     x with lines dt 2 lc rgb "gray" title "depth = in-plane", \
+     thr with lines dt 2 lc rgb "black" title sprintf("%g mm", thr)
+unset logscale xy
 
 set output outdir . "/success_rate.png"
 set title "Success rate vs initial mTRE (capture range: >= 95 %)"

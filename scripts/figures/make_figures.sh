@@ -6,6 +6,8 @@
 #   success_rate.png      success rate vs initial mTRE bin per method (capture range:
 #                         the curve stays >= 95% up to it)
 #   time_per_method.png   wall time per trial, box plot per method
+#   error_split.png       final depth error (along the true optical axis) against the
+#                         in-plane error per trial, one colour per method (log-log)
 #   montage.png           with DIR/images (camreg experiment run --images N): photos and
 #                         overlays of the registered renders' edges, up to 6 trials
 # SUCCESS_MM (default 2) draws the success threshold. Needs gnuplot (Debian gnuplot-nox).
@@ -19,14 +21,14 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# Per method: data rows (init, final, time, success, bin_lo, bin_hi) and success per bin.
+# Per method: data rows (init, final, time, success, depth, in-plane) and success per bin.
 # Rows sorted by trial, so methods come in config order (trial % n_methods).
 { grep -m 1 -v '^#' "$csv"; grep -v '^#' "$csv" | tail -n +2 | sort -t, -k1,1n; } | awk -F, -v out="$work" '
   NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
   $0 != "" {
     m = $(col["method"]); if (!(m in seen)) { seen[m] = ++nm; name[nm] = m }
     k = seen[m]
-    print $(col["init_mtre_mm"]), $(col["final_mtre_mm"]), $(col["time_s"]), $(col["success"]) > (out "/m" k ".dat")
+    print $(col["init_mtre_mm"]), $(col["final_mtre_mm"]), $(col["time_s"]), $(col["success"]), $(col["depth_err_mm"]), $(col["inplane_err_mm"]) > (out "/m" k ".dat")
     b = $(col["bin_hi_mm"]); key = k SUBSEP b
     if (!(key in n)) { lo[key] = $(col["bin_lo_mm"]); bins[k] = bins[k] " " b }
     n[key]++; s[key] += $(col["success"])
@@ -44,7 +46,7 @@ trap 'rm -rf "$work"' EXIT
 few=0
 for f in "$work"/m*.dat; do [ "$(wc -l < "$f")" -lt 3 ] && few=1; done
 gnuplot -e "work='$work'; outdir='$dir'; thr=$thr; few=$few" "$here/experiment.gnuplot"
-for f in mtre_scatter success_rate time_per_method; do echo "$dir/$f.png"; done
+for f in mtre_scatter success_rate time_per_method error_split; do echo "$dir/$f.png"; done
 
 # Montage: one row per trial, photo left, overlay right (first 6 trials with images).
 mapfile -t overlays < <(ls "$dir"/images/trial_*_overlay.png 2>/dev/null | head -n 6)
