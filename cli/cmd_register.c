@@ -333,6 +333,7 @@ typedef struct views {
   cr_reg_view v[CR_REG_MAX_VIEWS];
   cr_image *photo[CR_REG_MAX_VIEWS], *mask[CR_REG_MAX_VIEWS];
   const char *camera_path[CR_REG_MAX_VIEWS], *mask_path[CR_REG_MAX_VIEWS];
+  char rig_left[4200], rig_right[4200]; // "rig.yml (left camera)": named by camera_path[0..1]
 } views;
 
 static void views_free(views *vs) {
@@ -428,11 +429,11 @@ static int load_view(const char *cam_path, const cr_camera *given, const char *p
 static int load_views(const reg_args *a, views *vs) {
   memset(vs, 0, sizeof *vs);
   cr_rig rig;
-  char left[4200], right[4200];
+  char *left = vs->rig_left, *right = vs->rig_right;
   if (a->rig) {
     if (cr_rig_read(a->rig, &rig)) return -1;
-    snprintf(left, sizeof left, "%s (left camera)", a->rig);
-    snprintf(right, sizeof right, "%s (right camera)", a->rig);
+    snprintf(left, sizeof vs->rig_left, "%s (left camera)", a->rig);
+    snprintf(right, sizeof vs->rig_right, "%s (right camera)", a->rig);
   }
   if (load_view(a->rig ? left : a->camera, a->rig ? &rig.left : NULL, a->photo, a->mask, vs))
     return -1;

@@ -112,16 +112,19 @@ static void test_default_from_10mm_10deg(void **state) {
   }
 }
 
-// The other optimizers need a larger budget (1000 evaluations at the coarsest level);
-// with it Powell and CMA-ES reach 0.5 mm here too, though less reliably than Nelder-Mead
-// over many starts (README, "Registration accuracy"). BFGS differentiates the render cost
-// by finite differences and stalls on its sub-voxel roughness: on this phantom it ended
-// at 0.45 mm (phantom drawn by the old splitmix hashes) and 0.65 mm (Philox), and over
-// other phantom seeds above 0.5 mm in about half the starts with either generator, so
-// its bound is 1 mm, still half the success threshold.
+// The other optimizers need a larger budget (1000 evaluations at the coarsest level).
+// On the photo of the image-space appearance model Powell and CMA-ES reached 0.5 mm here;
+// on the surface-attached model (larger opening, sulci darkened by ambient occlusion) this
+// start ends at 0.71 mm (Powell), 1.62 mm (CMA-ES) and 0.52 mm (BFGS), while Nelder-Mead,
+// the default, stays under 0.4 mm (README, "Registration accuracy"). Powell's line searches
+// along single parameters stop in the shallow coupled rotation/translation valley; CMA-ES
+// spends its budget on the coarsest level's population. BFGS differentiates the render
+// cost by finite differences and stalls on its sub-voxel roughness (over other phantom
+// seeds above 0.5 mm in about half the starts). So the bounds are 1 mm for Powell and BFGS
+// (half the 2 mm success threshold) and the success threshold itself for CMA-ES.
 static void test_other_optimizers_from_5mm_5deg(void **state) {
   const cr_opt_type *opts[3] = {cr_opt_powell, cr_opt_cmaes, cr_opt_bfgs};
-  const double bound_mm[3] = {0.5, 0.5, 1.0};
+  const double bound_mm[3] = {1.0, 2.0, 1.0};
   for (int k = 0; k < 3; k++) {
     cr_pose s = start_pose(5, 5, 2);
     double m0 = cr_reg_mtre(&s, &truth, (const double(*)[3])targets, n_targets);

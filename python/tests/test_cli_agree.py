@@ -88,7 +88,7 @@ def test_register_matches_cli(scene, tmp_path):
         assert rep[k] == want[k], k
     strip = [{k: v for k, v in lv.items() if k != "seconds"} for lv in rep["levels"]]
     assert strip == [{k: v for k, v in lv.items() if k != "seconds"} for lv in want["levels"]]
-    assert set(want) - set(rep) == {"volume", "photo"}
+    assert set(want) - set(rep) == {"volume", "photo", "views"}  # files: CLI only
     # The budget: 2 starts x 30 at the coarse level, then max(30 / 2, 40) at the fine one.
     assert 0 < rep["evaluations"] <= 2 * 30 + 40
 

@@ -30,7 +30,16 @@ def test_example_runs(monkeypatch, capsys):
     scope = {}
     exec(compile(example(), "README.md", "exec"), scope)
     assert capsys.readouterr().out.strip()
-    pose, truth, start = scope["pose"], scope["truth"], scope["start"]
-    err = np.linalg.norm(pose.centre - truth.centre)
-    print(f"camera centre {err:.2f} mm from the truth")
-    assert err < 2.0 < np.linalg.norm(start.centre - truth.centre), err
+    pose, truth, start, report = scope["pose"], scope["truth"], scope["start"], scope["report"]
+    # Accuracy as camreg measures it: where a cortex point seen by the true camera lands when
+    # mapped back through the registered pose (target registration error at the pivot, the
+    # centroid of the cortex seen, and 20 mm around it). The camera centre itself is not the
+    # measure: a turn of 1 degree about the cortex moves it 3 mm and the photo hardly at all.
+    pivot = np.asarray(report["pivot"])
+    points = pivot + np.array([[0, 0, 0], [20, 0, 0], [-20, 0, 0], [0, 20, 0], [0, -20, 0]])
+
+    def tre(p):
+        return np.mean(np.linalg.norm(p.inverse().apply(truth.apply(points)) - points, axis=1))
+
+    print(f"cortex {tre(pose):.2f} mm from the truth (start {tre(start):.2f} mm)")
+    assert tre(pose) < 1.0 < 3.0 < tre(start), (tre(pose), tre(start))
