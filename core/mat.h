@@ -36,6 +36,16 @@ static inline double cr_vec3_normalize(double a[3]) {
   return n;
 }
 
+// Two unit vectors e1, e2 completing the unit vector a to a right-handed orthonormal frame
+// (a, e1, e2), a function of a alone: the same a gives the same frame everywhere.
+static inline void cr_vec3_frame(const double a[3], double e1[3], double e2[3]) {
+  double h[3] = {1, 0, 0};
+  if (a[0] > 0.9 || a[0] < -0.9) h[0] = 0, h[1] = 1;
+  cr_vec3_cross(e1, a, h);
+  cr_vec3_normalize(e1);
+  cr_vec3_cross(e2, a, e1);
+}
+
 // out = A * x for a 3x3 matrix.
 static inline void cr_mat3_apply(double out[3], const double A[3][3], const double x[3]) {
   double r0 = A[0][0] * x[0] + A[0][1] * x[1] + A[0][2] * x[2];

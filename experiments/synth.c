@@ -95,23 +95,13 @@ static double smoothstep(double a, double b, double x) {
   return t * t * (3 - 2 * t);
 }
 
-// Two unit vectors completing the unit vector a to an orthonormal frame (a function of a
-// alone, so a point's occlusion samples are the same in every view).
-static void frame_of(const double a[3], double e1[3], double e2[3]) {
-  double h[3] = {1, 0, 0};
-  if (fabs(a[0]) > 0.9) h[0] = 0, h[1] = 1;
-  cr_vec3_cross(e1, a, h);
-  cr_vec3_normalize(e1);
-  cr_vec3_cross(e2, a, e1);
-}
-
 // Ambient occlusion (0..1) of the surface point X with outward normal N: the fraction of
 // tissue among 16 volume samples 2 and 4 mm away over the hemisphere about N. High in a
 // sulcus (the opposite bank is near), zero on a gyral crown. A function of the world point.
 static double occlusion(const cr_volume *vol, double iso, const float X[3], const float N[3]) {
   double n[3] = {N[0], N[1], N[2]}, e1[3], e2[3], sum = 0;
   if (cr_vec3_normalize(n) == 0) return 0;
-  frame_of(n, e1, e2);
+  cr_vec3_frame(n, e1, e2);
   static const double el[2] = {0.35, 0.9}; // elevations above the tangent plane (rad)
   for (int k = 0; k < 4; k++)
     for (int e = 0; e < 2; e++)

@@ -79,19 +79,10 @@ void cr_exp_scene_free(cr_exp_scene *s) {
   free(s);
 }
 
-// Two unit vectors e1, e2 completing the unit vector a to an orthonormal frame.
-static void frame_of(const double a[3], double e1[3], double e2[3]) {
-  double h[3] = {1, 0, 0};
-  if (fabs(a[0]) > 0.9) h[0] = 0, h[1] = 1;
-  cr_vec3_cross(e1, a, h);
-  cr_vec3_normalize(e1);
-  cr_vec3_cross(e2, a, e1);
-}
-
 // A direction uniform on the spherical cap of half-angle cone_deg about unit a.
 static void cone_direction(cr_rng *r, const double a[3], double cone_deg, double out[3]) {
   double e1[3], e2[3];
-  frame_of(a, e1, e2);
+  cr_vec3_frame(a, e1, e2);
   double cmin = cos(cone_deg * M_PI / 180.0);
   double ct = 1.0 - cr_rng_uniform(r) * (1.0 - cmin), st = sqrt(fmax(0, 1 - ct * ct));
   double phi = 2.0 * M_PI * cr_rng_uniform(r);
@@ -115,7 +106,7 @@ static void ellipsoid_point(const cr_exp_scene *s, const double d[3], double p[3
 // point (tangent plane), projected radially onto the ellipsoid.
 static void make_targets(const cr_exp_scene *s, cr_exp_trial *t, double rad) {
   double e1[3], e2[3];
-  frame_of(t->surface_normal, e1, e2);
+  cr_vec3_frame(t->surface_normal, e1, e2);
   double golden = M_PI * (3.0 - sqrt(5.0));
   for (int a = 0; a < 3; a++) t->pivot[a] = 0;
   for (int k = 0; k < t->n_targets; k++) {
@@ -167,7 +158,7 @@ static int draw_gt(const cr_exp_config *cfg, const cr_exp_scene *s, cr_rng *r, c
   cone_direction(r, t->surface_normal, cfg->view_cone_deg, w);
   double dist = cfg->dist_min_mm + (cfg->dist_max_mm - cfg->dist_min_mm) * cr_rng_uniform(r);
   for (int a = 0; a < 3; a++) eye[a] = t->surface_point[a] + dist * w[a];
-  frame_of(w, e1, e2);
+  cr_vec3_frame(w, e1, e2);
   int rc = cr_pose_look_at(&t->gt, eye, t->surface_point, e1);
   if (rc) return rc;
   // Roll about the optical axis: rotate the camera frame about its z axis.

@@ -6,22 +6,7 @@ camreg="$1"
 source "$(dirname "${BASH_SOURCE[0]}")/lib_cli.sh"
 cd "$tmp"
 "$camreg" phantom -o ph.nii.gz --size 70,84,64 --spacing 2.5 2>/dev/null || fail "phantom"
-cat > cam.yml <<'YML'
-%YAML:1.0
----
-image_width: 96
-image_height: 96
-camera_matrix: !!opencv-matrix
-   rows: 3
-   cols: 3
-   dt: d
-   data: [ 200., 0., 47.5, 0., 200., 47.5, 0., 0., 1. ]
-distortion_coefficients: !!opencv-matrix
-   rows: 1
-   cols: 5
-   dt: d
-   data: [ 0., 0., 0., 0., 0. ]
-YML
+write_camera cam.yml 96 96 200. 47.5 47.5
 printf "1 0 0 0\n0 -1 0 0\n0 0 -1 230\n0 0 0 1\n" > truth.txt
 "$camreg" synth -v ph.nii.gz -c cam.yml --pose truth.txt -o photo.png --mask mask.png --occluders 0 2>/dev/null || fail "synth"
 "$camreg" landscape -v ph.nii.gz -c cam.yml -p photo.png --mask mask.png --pose truth.txt -o land \

@@ -7,22 +7,7 @@ camreg="$1"
 source "$(dirname "${BASH_SOURCE[0]}")/lib_cli.sh"
 cd "$tmp" || exit 1
 
-cat > cam.yml <<'YML'
-%YAML:1.0
----
-image_width: 96
-image_height: 80
-camera_matrix: !!opencv-matrix
-   rows: 3
-   cols: 3
-   dt: d
-   data: [ 180., 0., 47.5, 0., 180., 39.5, 0., 0., 1. ]
-distortion_coefficients: !!opencv-matrix
-   rows: 1
-   cols: 5
-   dt: d
-   data: [ 0., 0., 0., 0., 0. ]
-YML
+write_camera cam.yml 96 80 180. 47.5 39.5
 # The reference looks down at the top of the phantom from 230 mm; the second camera is
 # the reference turned 20 deg about its y axis through the point 172 mm in front of it
 # (cam_from_ref = Ry^T (x - c), c = (-d sin a, 0, d - d cos a)); view1.txt is its

@@ -7,22 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib_cli.sh"
 dir="$tmp"
 cd "$dir" || exit 1
 
-cat > cam.yml <<'YML'
-%YAML:1.0
----
-image_width: 96
-image_height: 80
-camera_matrix: !!opencv-matrix
-   rows: 3
-   cols: 3
-   dt: d
-   data: [ 180., 0., 47.5, 0., 180., 39.5, 0., 0., 1. ]
-distortion_coefficients: !!opencv-matrix
-   rows: 1
-   cols: 5
-   dt: d
-   data: [ 0., 0., 0., 0., 0. ]
-YML
+write_camera cam.yml 96 80 180. 47.5 39.5
 # Looking down at the top of the phantom from 180 mm above it.
 printf '1 0 0 -10\n0 -1 0 20\n0 0 -1 230\n0 0 0 1\n' > truth.txt
 printf '1 0 0 -8\n0 -1 0 19\n0 0 -1 231\n0 0 0 1\n' > start.txt

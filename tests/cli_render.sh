@@ -6,22 +6,7 @@ camreg="$1"
 source "$(dirname "${BASH_SOURCE[0]}")/lib_cli.sh"
 
 check "phantom" 0 "$camreg" phantom -o "$tmp/v.nii.gz" --size 48,56,44 --spacing 3.5
-cat > "$tmp/cam.yml" <<'YML'
-%YAML:1.0
----
-image_width: 64
-image_height: 48
-camera_matrix: !!opencv-matrix
-   rows: 3
-   cols: 3
-   dt: d
-   data: [ 110., 0., 31.5, 0., 110., 23.5, 0., 0., 1. ]
-distortion_coefficients: !!opencv-matrix
-   rows: 5
-   cols: 1
-   dt: d
-   data: [ -0.1, 0.01, 0., 0., 0. ]
-YML
+write_camera "$tmp/cam.yml" 64 48 110. 31.5 23.5 -0.1 0.01
 # camera 250 mm posterior of the origin (y = -250) looking at it (+y), superior up
 cat > "$tmp/pose.txt" <<'POSE'
 1 0 0 0

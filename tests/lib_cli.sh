@@ -18,3 +18,21 @@ expect_err() { # expect_err DESCRIPTION PATTERN: the last check's stderr holds P
 }
 exists() { [ -s "$1" ] || { echo "FAIL: $1 not written"; fails=$((fails + 1)); }; }
 absent() { [ -e "$1" ] && { echo "FAIL: $1 written on failure"; fails=$((fails + 1)); }; }
+write_camera() { # write_camera FILE W H F CX CY [K1 K2]: an OpenCV camera YAML (fx = fy = F)
+  cat > "$1" <<YML
+%YAML:1.0
+---
+image_width: $2
+image_height: $3
+camera_matrix: !!opencv-matrix
+   rows: 3
+   cols: 3
+   dt: d
+   data: [ $4, 0., $5, 0., $4, $6, 0., 0., 1. ]
+distortion_coefficients: !!opencv-matrix
+   rows: 5
+   cols: 1
+   dt: d
+   data: [ ${7:-0.}, ${8:-0.}, 0., 0., 0. ]
+YML
+}

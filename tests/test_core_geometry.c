@@ -219,6 +219,29 @@ static void test_pose_file_round_trip_and_errors(void **state) {
   assert_int_equal(cr_pose_write("/nonexistent-dir/p.txt", &p, NULL), CR_EIO);
 }
 
+// cr_vec3_frame: (a, e1, e2) orthonormal and right-handed (a x e1 = e2, e1 x e2 = a) for
+// seeded random directions and the axis cases on either side of its switch at |a_x| = 0.9.
+static void test_vec3_frame(void **state) {
+  cr_rng rng = cr_rng_make(11, 0);
+  for (int k = 0; k < 200; k++) {
+    double a[3], e1[3], e2[3];
+    cr_rng_unit_vector(&rng, a);
+    if (k == 0) a[0] = 1, a[1] = a[2] = 0;
+    if (k == 1) a[0] = -1, a[1] = a[2] = 0;
+    if (k == 2) a[0] = 0, a[1] = 0, a[2] = -1;
+    cr_vec3_normalize(a);
+    cr_vec3_frame(a, e1, e2);
+    assert_near(cr_vec3_norm(e1), 1, 1e-12);
+    assert_near(cr_vec3_norm(e2), 1, 1e-12);
+    assert_near(cr_vec3_dot(a, e1), 0, 1e-12);
+    assert_near(cr_vec3_dot(a, e2), 0, 1e-12);
+    assert_near(cr_vec3_dot(e1, e2), 0, 1e-12);
+    double c[3];
+    cr_vec3_cross(c, e1, e2);
+    for (int i = 0; i < 3; i++) assert_near(c[i], a[i], 1e-12);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rodrigues_analytic),
@@ -230,6 +253,7 @@ int main(void) {
       cmocka_unit_test(test_camera_yaml_round_trip_and_opencv_file),
       cmocka_unit_test(test_camera_bad_files),
       cmocka_unit_test(test_pose_file_round_trip_and_errors),
+      cmocka_unit_test(test_vec3_frame),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
