@@ -5,6 +5,7 @@
 // The working-distance prior is on, at the true focus distance of the pivot: a single
 // narrow-field view fixes depth only weakly (README, "Depth").
 // test-links: experiments registration optim
+#include "phantom_scene.h"
 #include "testutil.h"
 
 #include "core/error.h"
@@ -30,16 +31,8 @@ static double targets[64][3];
 static int n_targets;
 
 static int setup(void **state) {
-  cr_phantom_options pp = cr_phantom_defaults();
-  pp.dim[0] = 104, pp.dim[1] = 124, pp.dim[2] = 96; // 1.5 mm voxels
-  pp.spacing_mm[0] = pp.spacing_mm[1] = pp.spacing_mm[2] = 1.5;
-  if (cr_phantom_make(&pp, &vol)) return -1;
-  cam = (cr_camera){192, 192, 360, 360, 95.5, 95.5, {-0.05, 0, 0, 0, 0}};
-  double eye[3] = {10, 20, 230}, up[3] = {0, 1, 0};
-  cr_pose_look_at(&truth, eye, target, up);
-  photo = cr_image_new(192, 192, 3), mask = cr_image_new(192, 192, 1);
-  cr_synth_options sp = cr_synth_defaults();
-  if (cr_synth_photo(vol, &cam, &truth, target, &sp, photo, mask)) return -1;
+  cr_phantom_options pp;
+  if (cr_test_phantom_scene(target, &pp, &vol, &cam, &truth, &photo, &mask)) return -1;
   // Targets: a grid of surface points around the pivot (world), as the mTRE of docs/design.md.
   for (int i = -3; i <= 4 && n_targets < 64; i++)
     for (int j = -3; j <= 4 && n_targets < 64; j++) {

@@ -13,18 +13,7 @@
 // Marching-cubes sphere of radius r about c, 0.5 mm voxels.
 static cr_mesh *sphere(double r, const double c[3]) {
   int n = 64;
-  double M[4][4];
-  cr_mat4_identity(M);
-  for (int a = 0; a < 3; a++) M[a][a] = 0.5, M[a][3] = c[a] - 0.5 * (n - 1) / 2.0;
-  cr_volume *v = cr_volume_new(n, n, n, M);
-  for (int k = 0; k < n; k++)
-    for (int j = 0; j < n; j++)
-      for (int i = 0; i < n; i++) {
-        double ijk[3] = {i, j, k}, w[3], d[3];
-        cr_volume_voxel_to_world(v, ijk, w);
-        cr_vec3_sub(d, w, c);
-        v->data[cr_volume_index(v, i, j, k)] = (float)(r - cr_vec3_norm(d));
-      }
+  cr_volume *v = cr_test_sphere_sdf(c, r, n, 0.5);
   cr_mesh *m = NULL;
   assert_int_equal(cr_mesh_marching_cubes(v, 0.0f, 0, &m), 0);
   cr_volume_free(v);

@@ -15,18 +15,7 @@ static const double C[3] = {3.2, -4.1, 7.7}, RS = 20.0;
 // MC sphere of radius RS on a grid of `h` mm voxels.
 static cr_mesh *sphere_mesh_h(double h) {
   int n = (int)ceil(47 / h) + 1;
-  double M[4][4];
-  cr_mat4_identity(M);
-  for (int a = 0; a < 3; a++) M[a][a] = h, M[a][3] = C[a] - 0.5 * (n - 1) * h;
-  cr_volume *v = cr_volume_new(n, n, n, M);
-  for (int k = 0; k < n; k++)
-    for (int j = 0; j < n; j++)
-      for (int i = 0; i < n; i++) {
-        double ijk[3] = {i, j, k}, w[3], d[3];
-        cr_volume_voxel_to_world(v, ijk, w);
-        cr_vec3_sub(d, w, C);
-        v->data[cr_volume_index(v, i, j, k)] = (float)(RS - cr_vec3_norm(d));
-      }
+  cr_volume *v = cr_test_sphere_sdf(C, RS, n, h);
   cr_mesh *m = NULL;
   assert_int_equal(cr_mesh_marching_cubes(v, 0.0f, 0, &m), 0);
   cr_volume_free(v);

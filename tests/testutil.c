@@ -1,6 +1,7 @@
 #include "testutil.h"
 
 #include "core/error.h"
+#include "core/mat.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -78,5 +79,21 @@ cr_volume *cr_test_small_phantom(const char *orientation, double oblique_deg) {
   p.oblique_deg = oblique_deg;
   cr_volume *v = NULL;
   if (cr_phantom_make(&p, &v)) fprintf(stderr, "phantom: %s\n", cr_last_error());
+  return v;
+}
+
+cr_volume *cr_test_sphere_sdf(const double c[3], double r, int n, double h) {
+  double M[4][4];
+  cr_mat4_identity(M);
+  for (int a = 0; a < 3; a++) M[a][a] = h, M[a][3] = c[a] - 0.5 * (n - 1) * h;
+  cr_volume *v = cr_volume_new(n, n, n, M);
+  for (int k = 0; v && k < n; k++)
+    for (int j = 0; j < n; j++)
+      for (int i = 0; i < n; i++) {
+        double ijk[3] = {i, j, k}, w[3], d[3];
+        cr_volume_voxel_to_world(v, ijk, w);
+        cr_vec3_sub(d, w, c);
+        v->data[cr_volume_index(v, i, j, k)] = (float)(r - cr_vec3_norm(d));
+      }
   return v;
 }

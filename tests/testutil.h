@@ -31,6 +31,9 @@ const char *cr_test_camreg(void);
 
 // A small phantom (2.5 mm voxels, 64x76x60) with the given orientation and oblique angle.
 cr_volume *cr_test_small_phantom(const char *orientation, double oblique_deg);
+// Signed distance to a sphere (radius r mm, centre c world mm; positive inside) on an n^3
+// grid of h mm voxels centred on c: its 0 iso-surface is the sphere (marching cubes).
+cr_volume *cr_test_sphere_sdf(const double c[3], double r, int n, double h);
 
 // Asserts |a - b| <= tol with a readable message.
 #define assert_near(a, b, tol)                                                                     \
