@@ -208,6 +208,7 @@ static int read_markups_json(const char *path, cr_landmarks *l) {
 }
 
 static int read_any(const char *path, int dim, cr_landmarks **out) {
+  cr_atomic_note_input(path); // a command may not write over what it reads
   *out = NULL;
   cr_landmarks *l = calloc(1, sizeof *l);
   if (!l) return cr_error(CR_ENOMEM, "out of memory");

@@ -120,6 +120,7 @@ void cr_volume_minmax(const cr_volume *vol, float *min, float *max) {
   size_t n = cr_volume_count(vol);
   for (size_t i = 0; i < n; i++) {
     float x = vol->data[i];
+    if (!isfinite(x)) continue; // NaN (missing) and inf (refused by the reader) ignored
     if (x < lo) lo = x;
     if (x > hi) hi = x;
   }
@@ -137,7 +138,7 @@ float cr_volume_otsu_level(const cr_volume *vol) {
   const double scale = NB / ((double)hi - lo);
   for (size_t i = 0; i < n; i++) {
     float v = vol->data[i];
-    if (isnan(v)) continue;
+    if (!isfinite(v)) continue;
     int b = (int)((v - lo) * scale);
     hist[b >= NB ? NB - 1 : b] += 1;
   }

@@ -332,6 +332,7 @@ int cr_mesh_write(const char *path, const cr_mesh *m, cr_mesh_space space, int a
 }
 
 int cr_mesh_read(const char *path, cr_mesh **out, cr_mesh_space *space_found) {
+  cr_atomic_note_input(path); // a command may not write over what it reads
   *out = NULL;
   int fmt = mesh_format(path);
   if (fmt < 0) return fmt;

@@ -53,7 +53,7 @@ static int cmp_corner(const void *a, const void *b) {
 // Welds the 3 * nt corners (exactly equal coordinates share a vertex).
 static int stl_weld(stl_corner *c, size_t nt, const char *path, cr_mesh **out) {
   size_t n = 3 * nt;
-  qsort(c, n, sizeof *c, cmp_corner);
+  if (n) qsort(c, n, sizeof *c, cmp_corner); // c is NULL for an empty file
   mio_builder mb = {0};
   mb.xyz = malloc(n * 3 * sizeof(float) + 1);
   mb.tri = malloc(n * sizeof(int32_t) + 1);
