@@ -250,6 +250,12 @@ int cr_landmarks_match(const cr_landmarks *a, const cr_landmarks *b, double **X,
     return cr_error(CR_ENOMEM, "out of memory");
   }
   int by_label = a->has_labels && b->has_labels;
+  for (int i = 0; by_label && i < a->n; i++)
+    for (int k = 0; k < i; k++)
+      if (!strcmp(a->label[i], a->label[k])) {
+        free(x), free(u);
+        return cr_error(CR_EINVAL, "3-D label \"%s\" appears twice", a->label[i]);
+      }
   for (int i = 0; i < a->n; i++) {
     int j = i;
     if (by_label) {

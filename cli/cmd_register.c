@@ -232,8 +232,8 @@ static int run(int argc, char **argv) {
   cr_image *photo = NULL, *mask = NULL;
   cr_reg_cost *cost = NULL;
   if (cr_camera_read(a.camera, &cam) || cr_volume_load(a.volume, -1, &vol, NULL) ||
-      cr_image_read(a.photo, &photo, NULL) || (a.mask && cr_image_read(a.mask, &mask, NULL)) ||
-      start_pose(&a, &cam, &init))
+      cr_volume_check_contrast(vol, a.volume) || cr_image_read(a.photo, &photo, NULL) ||
+      (a.mask && cr_image_read(a.mask, &mask, NULL)) || start_pose(&a, &cam, &init))
     goto fail;
   if (photo->width != cam.width || photo->height != cam.height) {
     cr_error(CR_EINVAL, "%s: photo is %dx%d but the camera %s is %dx%d", a.photo, photo->width,

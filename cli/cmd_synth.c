@@ -121,7 +121,7 @@ static int run(int argc, char **argv) {
   cr_pose pose;
   cr_volume *vol = NULL;
   if (cr_camera_read(cam_path, &cam) || cr_pose_read(pose_path, &pose) ||
-      cr_volume_load(vol_path, -1, &vol, NULL))
+      cr_volume_load(vol_path, -1, &vol, NULL) || cr_volume_check_contrast(vol, vol_path))
     return cli_fail_last();
   cr_image *photo = cr_image_new(cam.width, cam.height, 3),
            *mask = cr_image_new(cam.width, cam.height, 1);

@@ -128,6 +128,26 @@ void cr_volume_minmax(const cr_volume *vol, float *min, float *max) {
   *min = lo, *max = hi;
 }
 
+int cr_volume_check_contrast(const cr_volume *vol, const char *path) {
+  float lo = INFINITY, hi = -INFINITY;
+  size_t n = cr_volume_count(vol), finite = 0;
+  for (size_t i = 0; i < n; i++) {
+    float x = vol->data[i];
+    if (!isfinite(x)) continue;
+    finite++;
+    lo = x < lo ? x : lo, hi = x > hi ? x : hi;
+  }
+  if (!finite)
+    return cr_error(CR_EINVAL, "%s: the volume has no finite voxel (all NaN): nothing to render",
+                    path);
+  if (!(hi > lo))
+    return cr_error(CR_EINVAL,
+                    "%s: the volume is constant (every voxel is %g): nothing to render or "
+                    "register",
+                    path, lo);
+  return CR_OK;
+}
+
 float cr_volume_otsu_level(const cr_volume *vol) {
   float lo, hi;
   cr_volume_minmax(vol, &lo, &hi);

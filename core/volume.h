@@ -55,6 +55,10 @@ void cr_volume_minmax(const cr_volume *vol, float *min, float *max);
 // ignored): the level that best separates the volume into two classes (for an MRI, the
 // brain from the background). The minimum when the volume is constant.
 float cr_volume_otsu_level(const cr_volume *vol);
+// Refuses (CR_EINVAL, naming `path`) a volume with no finite voxel or whose finite voxels
+// all have one value: nothing to render or register (a registration on it would return
+// its start pose with a perfect cost). Rendering and registration commands call it.
+int cr_volume_check_contrast(const cr_volume *vol, const char *path);
 // World bounding box of the voxel grid, from the outer faces of the edge voxels
 // (centres +- half a voxel), as lo[3], hi[3] in mm.
 void cr_volume_world_bounds(const cr_volume *vol, double lo[3], double hi[3]);
