@@ -305,6 +305,8 @@ static int vtk_polygons(mio_buf *b, mio_builder *mb) {
   if ((rc = mio_number(b, &n, "the polygon count")) ||
       (rc = mio_number(b, &size, "the polygon list size")))
     return rc;
+  if (!(n >= 0 && n <= (double)b->size)) // each polygon takes at least 2 bytes
+    return cr_error(CR_EFORMAT, "%s: bad polygon count %g", b->path, n);
   for (long p = 0; p < (long)n; p++) {
     double cnt, x;
     if ((rc = mio_number(b, &cnt, "a polygon size"))) return rc;
