@@ -1,5 +1,5 @@
-// Private to core: the NIfTI header checks that run before libnifti reads a file. libnifti
-// is lenient where nibabel is strict (a .nii without magic read as ANALYZE, vox_offset
+// Private to core/ (nifti_io.c): the NIfTI header checks that run before libnifti reads a file.
+// libnifti is lenient where nibabel is strict (a .nii without magic read as ANALYZE, vox_offset
 // below the header moved to 352, zero pixdim turned into 1, a big-endian header refused
 // by a raw dims check); camreg reads files as nibabel does and refuses the rest with a
 // message naming the field.
