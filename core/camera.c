@@ -152,6 +152,30 @@ static int check_int_key(const char *path, const char *key, int got) {
   return CR_OK;
 }
 
+// What OpenCV's FileStorage parsers cannot be given safely (OpenCV 4.6 reads past the end
+// of a truncated XML declaration and stops at NUL bytes): checked on the raw text first.
+static int check_camera_text(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return cr_error(CR_EIO, "%s: cannot open camera file", path);
+  static _Thread_local char buf[1 << 20];
+  size_t n = fread(buf, 1, sizeof buf, f);
+  int more = fgetc(f) != EOF;
+  fclose(f);
+  if (more) return cr_error(CR_EFORMAT, "%s: over 1 MB: not a camera file", path);
+  if (memchr(buf, 0, n))
+    return cr_error(CR_EFORMAT, "%s: binary data (NUL bytes): not a YAML/XML/JSON camera file",
+                    path);
+  size_t i = 0;
+  while (i < n && strchr(" \t\r\n", buf[i])) i++;
+  if (n - i >= 5 && !memcmp(buf + i, "<?xml", 5)) {
+    const char *end = NULL;
+    for (size_t k = i; k + 1 < n && !end; k++)
+      if (buf[k] == '?' && buf[k + 1] == '>') end = buf + k;
+    if (!end) return cr_error(CR_EFORMAT, "%s: XML declaration not closed (\"?>\")", path);
+  }
+  return CR_OK;
+}
+
 int cr_camera_read(const char *path, cr_camera *cam) {
   cr_atomic_note_input(path); // a command may not write over what it reads
   memset(cam, 0, sizeof *cam);
@@ -159,6 +183,7 @@ int cr_camera_read(const char *path, cr_camera *cam) {
   int ndist = 0;
   char err[512];
   if (!cr_file_exists(path)) return cr_error(CR_EIO, "%s: camera file not found", path);
+  if (check_camera_text(path)) return cr_last_status();
   if (cvw_camera_read(path, K, dist, &ndist, &cam->width, &cam->height, err, sizeof err))
     return cr_error(CR_EFORMAT, "%s: %s", path, err);
   if (check_int_key(path, "image_width", cam->width) ||

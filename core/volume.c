@@ -159,7 +159,7 @@ float cr_volume_otsu_level(const cr_volume *vol) {
   for (size_t i = 0; i < n; i++) {
     float v = vol->data[i];
     if (!isfinite(v)) continue;
-    int b = (int)((v - lo) * scale);
+    int b = (int)(((double)v - lo) * scale); // double: v - lo may overflow a float
     hist[b >= NB ? NB - 1 : b] += 1;
   }
   double total = 0, sum_all = 0;

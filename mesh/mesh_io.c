@@ -222,6 +222,10 @@ static int read_ply(mio_buf *b, cr_mesh **out, int *space) {
   int seen_vertex = 0;
   for (int i = 0; i < nel && !rc; i++) {
     if (!strcmp(el[i].name, "vertex")) {
+      if (seen_vertex) {
+        rc = cr_error(CR_EFORMAT, "%s: two PLY vertex elements", b->path);
+        break;
+      }
       rc = ply_read_vertices(&r, &el[i], &mb);
       seen_vertex = 1;
     } else if (!strcmp(el[i].name, "face")) {
