@@ -145,6 +145,44 @@ int cvw_calibrate(int n_views, const int *n_points, const double *object_points,
   CVW_CATCH
 }
 
+int cvw_stereo_calibrate(int n_views, const int *n_points, const double *object_points,
+                         const double *image_points1, const double *image_points2, int width,
+                         int height, const double K1[9], const double dist1[5], const double K2[9],
+                         const double dist2[5], double R[9], double T[3], double *per_view_rms,
+                         double *rms, char *err, size_t errlen) {
+  CVW_TRY
+  // Float points, as cvw_calibrate gives calibrateCamera: the same corners in both.
+  std::vector<std::vector<cv::Point3f>> obj(n_views);
+  std::vector<std::vector<cv::Point2f>> img1(n_views), img2(n_views);
+  size_t k = 0;
+  for (int v = 0; v < n_views; v++) {
+    for (int i = 0; i < n_points[v]; i++, k++) {
+      obj[v].emplace_back((float)object_points[3 * k], (float)object_points[3 * k + 1],
+                          (float)object_points[3 * k + 2]);
+      img1[v].emplace_back((float)image_points1[2 * k], (float)image_points1[2 * k + 1]);
+      img2[v].emplace_back((float)image_points2[2 * k], (float)image_points2[2 * k + 1]);
+    }
+  }
+  cv::Mat Km1(3, 3, CV_64F), Km2(3, 3, CV_64F), D1(1, 5, CV_64F), D2(1, 5, CV_64F);
+  for (int i = 0; i < 9; i++)
+    Km1.at<double>(i / 3, i % 3) = K1[i], Km2.at<double>(i / 3, i % 3) = K2[i];
+  for (int i = 0; i < 5; i++) D1.at<double>(0, i) = dist1[i], D2.at<double>(0, i) = dist2[i];
+  cv::Mat Rm, Tm, E, F, pve;
+  *rms = cv::stereoCalibrate(
+      obj, img1, img2, Km1, D1, Km2, D2, cv::Size(width, height), Rm, Tm, E, F, pve,
+      cv::CALIB_FIX_INTRINSIC,
+      cv::TermCriteria(cv::TermCriteria::COUNT + cv::TermCriteria::EPS, 100, DBL_EPSILON));
+  Rm.convertTo(Rm, CV_64F);
+  Tm.convertTo(Tm, CV_64F);
+  pve.convertTo(pve, CV_64F);
+  for (int i = 0; i < 9; i++) R[i] = Rm.at<double>(i / 3, i % 3);
+  for (int i = 0; i < 3; i++) T[i] = Tm.at<double>(i);
+  for (int v = 0; v < n_views; v++)
+    per_view_rms[2 * v] = pve.at<double>(v, 0), per_view_rms[2 * v + 1] = pve.at<double>(v, 1);
+  return 0;
+  CVW_CATCH
+}
+
 int cvw_solve_pnp(const double *X, const double *uv, int n, const double K[9], const double dist[5],
                   double ransac_px, double rvec[3], double tvec[3], unsigned char *inliers,
                   char *err, size_t errlen) {

@@ -49,6 +49,16 @@ int cvw_calibrate(int n_views, const int *n_points, const double *object_points,
                   const double *image_points, int width, int height, int flags, double K[9],
                   double dist[5], double *rvecs, double *tvecs, double std_intrinsics[18],
                   double *per_view_rms, double *rms, char *err, size_t errlen);
+// cv::stereoCalibrate with CALIB_FIX_INTRINSIC: the intrinsics K1/dist1 (left) and
+// K2/dist2 (right) stay fixed, only right_from_left (R row-major, T) and the board poses
+// are optimized. n_views pairs with n_points[v] points each, the same object points seen
+// in both images; points concatenated over views as for cvw_calibrate. Outputs R, T, the
+// per-view RMS (2 * n_views: left, right) and the overall RMS.
+int cvw_stereo_calibrate(int n_views, const int *n_points, const double *object_points,
+                         const double *image_points1, const double *image_points2, int width,
+                         int height, const double K1[9], const double dist1[5], const double K2[9],
+                         const double dist2[5], double R[9], double T[3], double *per_view_rms,
+                         double *rms, char *err, size_t errlen);
 // cv::solvePnP (SOLVEPNP_ITERATIVE from an EPnP start, or SOLVEPNP_SQPNP) or
 // cv::solvePnPRansac when ransac_px > 0; then solvePnPRefineLM on the inliers.
 // inliers (n bytes, may be NULL) gets 1 for inliers.

@@ -99,7 +99,8 @@ static int read_table(const char *path, int dim, int fcsv, cr_landmarks *l) {
     if (!*s) continue;
     if (*s == '#') {
       char *cs = strstr(s, "CoordinateSystem");
-      if (fcsv && cs && (strstr(cs, "1") || strstr(cs, "LPS"))) lps = 1;
+      // .fcsv: "# CoordinateSystem = 1" or "= LPS"; a CSV may say so in a comment too.
+      if (cs && dim == 3 && (strstr(cs, "1") || strstr(cs, "LPS"))) lps = 1;
       if (fcsv && (cs = strstr(s, "columns")) && (cs = strchr(cs, '='))) {
         int nf = split(cs + 1, f, 64), x = find_col(f, nf, "x", NULL);
         if (x >= 0)

@@ -2,8 +2,9 @@
 //
 // 3-D points (world RAS mm) come from 3D Slicer markups (.mrk.json, LPS or RAS), legacy
 // Slicer .fcsv (CoordinateSystem 0/RAS or 1/LPS) or CSV (x,y,z or label,x,y,z; an
-// optional header row). 2-D points (pixels, OpenCV convention: pixel centres at integer
-// u, v) come from CSV (u,v or label,u,v). Lines starting with '#' are comments.
+// optional header row; RAS unless a comment line says "# CoordinateSystem = LPS"). 2-D points
+// (pixels, OpenCV convention: pixel centres at integer u, v) come from CSV (u,v or label,u,v).
+// Lines starting with '#' are comments.
 #ifndef CR_CALIB_LANDMARKS_H
 #define CR_CALIB_LANDMARKS_H
 

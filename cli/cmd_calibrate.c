@@ -1,20 +1,37 @@
-// camreg calibrate: camera intrinsics from chessboard photos.
+// camreg calibrate: camera intrinsics from chessboard photos; with --stereo, a stereo rig
+// from left/right pairs.
 #include "calib/chessboard.h"
+#include "calib/stereo.h"
 #include "cli/command.h"
 #include "cli/common.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/rig.h"
 
 #include <getopt.h>
+#include <glob.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
-    "usage: camreg calibrate -o CAMERA.yml [options] PHOTO...\n\n"
+    "usage: camreg calibrate -o CAMERA.yml [options] PHOTO...\n"
+    "       camreg calibrate --stereo -o RIG.yml --left 'L*.jpg' --right 'R*.jpg' [options]\n\n"
     "Calibrates a camera from photos of a chessboard: detects the inner corners (sub-pixel),\n"
     "runs OpenCV's calibrateCamera (k1,k2,p1,p2,k3) and writes the file OpenCV's calibration\n"
     "sample writes, plus the standard deviations of the intrinsics. Photos without a complete\n"
     "board are skipped with a warning.\n\n"
+    "With --stereo: a stereo rig from photo pairs taken at the same time by the left and\n"
+    "the right camera. --left and --right each take a glob pattern (quote it) or a file\n"
+    "name, may be repeated, and are paired by order (sorted within a pattern): left\n"
+    "photo i with right photo i. Each camera is calibrated on the pairs with a board in\n"
+    "both photos (with --reject: the same outlier rejection as above, per camera), then\n"
+    "OpenCV's stereoCalibrate with the intrinsics fixed gives R, T (x_right = R x_left\n"
+    "+ T, in --square units). Writes the rig file RIG.yml (OpenCV's stereo keys M1 D1 M2\n"
+    "D2 R T E F, sizes, rms) and one calibration file per camera, RIG_left.yml and\n"
+    "RIG_right.yml (same extension); all files or none. Prints the stereo RMS, the\n"
+    "baseline |T| and the rotation angle between the cameras.\n\n"
     "options:\n"
     "  -o, --out FILE        calibration file (.yml, .xml or .json)\n"
     "  -b, --board CxR       inner corners per row and column (default 9x6)\n"
@@ -28,6 +45,12 @@ static const char usage[] =
     "      --fix-principal   principal point at the image centre\n"
     "      --draw DIR        write each photo with the detected corners to DIR/<name>.png\n"
     "      --plot FILE.png   write a bar plot of the per-view RMS (red: rejected)\n"
+    "      --stereo          stereo calibration (see above)\n"
+    "      --left PATTERN    left photos (--stereo); repeatable\n"
+    "      --right PATTERN   right photos (--stereo); repeatable\n"
+    "      --corners FILE    (--stereo) CSV of the detected corners of the pairs used:\n"
+    "                        side,pair,photo,corner,col,row,x_mm,y_mm,u,v,used_camera,\n"
+    "                        used_stereo (written with the other outputs)\n"
     "  -h, --help            this text\n";
 
 static const char *base_name(const char *p) {
@@ -98,7 +121,219 @@ static void print_table(const cr_calib_views *v, const cr_calib_result *r) {
   }
 }
 
-static int run(int argc, char **argv) {
+// Usage errors of the options both modes share.
+static int check_options(const cr_calib_options *opt) {
+  if (!(opt->square_mm > 0)) return cli_usage_error("calibrate", "--square must be positive");
+  if (!(opt->view_k > 1) || !(opt->corner_k > 0))
+    return cli_usage_error("calibrate", "--view-k must be > 1 and --corner-k > 0");
+  if ((opt->flags & CR_CALIB_FIX_ASPECT) && !(opt->aspect > 0))
+    return cli_usage_error("calibrate", "--fix-aspect must be positive");
+  return 0;
+}
+
+// ---- --stereo ----
+
+// Photos named by --left or --right patterns, in order.
+typedef struct photo_list {
+  char **paths;
+  int n, cap;
+} photo_list;
+
+static void photo_list_free(photo_list *l) {
+  for (int i = 0; i < l->n; i++) free(l->paths[i]);
+  free(l->paths);
+}
+
+// Appends the files matching `pattern` (sorted, as glob(3) returns them).
+static int photo_list_add(photo_list *l, const char *side, const char *pattern) {
+  glob_t g;
+  int rc = glob(pattern, 0, NULL, &g);
+  if (rc == GLOB_NOMATCH) {
+    globfree(&g);
+    return cli_fail("calibrate", "--%s '%s' matches no file", side, pattern);
+  }
+  if (rc) {
+    globfree(&g);
+    return cli_fail("calibrate", "--%s '%s': cannot list the matching files", side, pattern);
+  }
+  for (size_t i = 0; i < g.gl_pathc; i++) {
+    if (l->n == l->cap) {
+      int cap = l->cap ? 2 * l->cap : 32;
+      char **p = realloc(l->paths, sizeof *p * cap);
+      if (!p) {
+        globfree(&g);
+        return cli_fail("calibrate", "out of memory");
+      }
+      l->paths = p, l->cap = cap;
+    }
+    if (!(l->paths[l->n++] = strdup(g.gl_pathv[i]))) {
+      l->n--;
+      globfree(&g);
+      return cli_fail("calibrate", "out of memory");
+    }
+  }
+  globfree(&g);
+  return 0;
+}
+
+// "rig.yml" -> "rig_left.yml": `suffix` before the extension.
+static void side_path(char *dst, size_t len, const char *path, const char *suffix) {
+  const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+  if (!dot || (slash && dot < slash)) dot = path + strlen(path);
+  snprintf(dst, len, "%.*s%s%s", (int)(dot - path), path, suffix, dot);
+}
+
+static void write_corners_csv(FILE *f, const cr_calib_views *const side[2],
+                              const cr_stereo_result *r, const cr_calib_options *opt) {
+  const cr_calib_result *cam[2] = {&r->left, &r->right};
+  const char *names[2] = {"left", "right"};
+  int nc = opt->cols * opt->rows;
+  fputs("side,pair,photo,corner,col,row,x_mm,y_mm,u,v,used_camera,used_stereo\n", f);
+  for (int s = 0; s < 2; s++)
+    for (int i = 0; i < side[s]->n; i++) {
+      if (!side[s]->found[i]) continue;
+      for (int k = 0; k < nc; k++) {
+        size_t q = (size_t)i * nc + k;
+        const double *uv = side[s]->corners + 2 * q;
+        fprintf(f, "%s,%d,%s,%d,%d,%d,%.9g,%.9g,%.9f,%.9f,%d,%d\n", names[s], i + 1,
+                side[s]->names[i], k, k % opt->cols, k / opt->cols,
+                (k % opt->cols) * opt->square_mm, (k / opt->cols) * opt->square_mm, uv[0], uv[1],
+                cam[s]->view_used[i] && cam[s]->corner_used[q], r->corner_used[q]);
+      }
+    }
+}
+
+// Writes the rig, both calibration files and the corners (if asked) to temporary names,
+// and renames them only when all were written.
+static int write_stereo_outputs(const char *out, const char *corners, const cr_calib_views *lv,
+                                const cr_calib_views *rv, const cr_calib_options *opt,
+                                const cr_stereo_result *r) {
+  char lpath[4096], rpath[4096];
+  side_path(lpath, sizeof lpath, out, "_left");
+  side_path(rpath, sizeof rpath, out, "_right");
+  const char *paths[4] = {out, lpath, rpath, corners};
+  int n = corners ? 4 : 3, begun = 0, rc = 0;
+  cr_atomic_file af[4];
+  for (; begun < n && !rc; begun++)
+    if ((rc = cr_atomic_begin(&af[begun], paths[begun], begun == 3))) break;
+  if (!rc) rc = cr_rig_write(af[0].tmp_path, &r->rig);
+  if (!rc) rc = cr_calib_write(af[1].tmp_path, lv, opt, &r->left);
+  if (!rc) rc = cr_calib_write(af[2].tmp_path, rv, opt, &r->right);
+  if (!rc && corners) write_corners_csv(af[3].fp, (const cr_calib_views *const[2]){lv, rv}, r, opt);
+  int committed = 0;
+  for (int k = 0; k < begun; k++) {
+    if (!rc && !(rc = cr_atomic_commit(&af[k])))
+      committed++;
+    else
+      cr_atomic_abort(&af[k]);
+  }
+  if (rc) {
+    // A rename that failed after others succeeded: take those back too (all or none).
+    for (int k = 0; k < committed; k++) remove(paths[k]);
+    return cli_fail_last();
+  }
+  for (int k = 0; k < n; k++) fprintf(stderr, "wrote %s\n", paths[k]);
+  return 0;
+}
+
+static void print_stereo(const cr_calib_views *lv, const cr_calib_views *rv,
+                         const cr_stereo_result *r, int n_photos) {
+  printf("pairs used %d of %d with a board in both photos (%d pairs); corners %d per side\n",
+         r->n_used, r->n_pairs, n_photos, r->corners_used);
+  printf("left camera:  RMS %.4f px  fx %.3f fy %.3f cx %.3f cy %.3f  k1 %.5f k2 %.5f\n",
+         r->left.rms, r->rig.left.fx, r->rig.left.fy, r->rig.left.cx, r->rig.left.cy,
+         r->rig.left.dist[0], r->rig.left.dist[1]);
+  printf("right camera: RMS %.4f px  fx %.3f fy %.3f cx %.3f cy %.3f  k1 %.5f k2 %.5f\n",
+         r->right.rms, r->rig.right.fx, r->rig.right.fy, r->rig.right.cx, r->rig.right.cy,
+         r->rig.right.dist[0], r->rig.right.dist[1]);
+  printf("stereo RMS %.4f px\n", r->rig.rms);
+  const double *t = r->rig.right_from_left.t;
+  printf("baseline %.4f mm (|T|, in --square units), T = [%.4f %.4f %.4f]\n",
+         cr_rig_baseline_mm(&r->rig), t[0], t[1], t[2]);
+  printf("rotation between the cameras %.4f deg\n", cr_rig_angle_deg(&r->rig));
+  printf("per pair (stereo RMS left, right; px):\n");
+  for (int i = 0; i < lv->n; i++) {
+    if (!lv->found[i]) continue;
+    if (r->pair_used[i])
+      printf("  %-30s %-30s %.4f %.4f\n", lv->names[i], rv->names[i], r->pair_rms_left[i],
+             r->pair_rms_right[i]);
+    else
+      printf("  %-30s %-30s rejected\n", lv->names[i], rv->names[i]);
+  }
+}
+
+static int run_stereo(const cr_calib_options *opt, const photo_list *L, const photo_list *R,
+                      const char *out, const char *corners, const char *draw) {
+  if (L->n != R->n)
+    return cli_fail("calibrate",
+                    "--left gives %d photos but --right gives %d: stereo pairs need one of each "
+                    "(left photo i pairs with right photo i)",
+                    L->n, R->n);
+  cr_calib_views *lv = cr_calib_views_new(L->n, opt->cols, opt->rows);
+  cr_calib_views *rv = lv ? cr_calib_views_new(R->n, opt->cols, opt->rows) : NULL;
+  cr_stereo_result r;
+  int rc = 0, any = 0;
+  if (!lv || !rv) {
+    rc = cli_fail_last();
+    goto done;
+  }
+  if ((rc = detect_all(lv, L->paths, draw)) || (rc = detect_all(rv, R->paths, draw))) goto done;
+  // Only pairs with a board on both sides: each side's calibration file then lists
+  // the same pairs as the rig.
+  for (int i = 0; i < lv->n; i++) {
+    if (lv->found[i] != rv->found[i])
+      fprintf(stderr, "warning: pair %d (%s, %s): no board in %s, pair dropped\n", i + 1,
+              lv->names[i], rv->names[i], lv->found[i] ? rv->names[i] : lv->names[i]);
+    lv->found[i] = rv->found[i] = lv->found[i] && rv->found[i];
+    any += lv->found[i];
+  }
+  if (!any) {
+    rc = cli_fail("calibrate",
+                  "no pair has a complete %dx%d board in both photos (check --board: it counts "
+                  "inner corners)",
+                  opt->cols, opt->rows);
+    goto done;
+  }
+  if (cr_calib_stereo(lv, rv, opt, &r)) {
+    rc = cli_fail_last();
+    goto done;
+  }
+  print_stereo(lv, rv, &r, L->n);
+  rc = write_stereo_outputs(out, corners, lv, rv, opt, &r);
+  cr_stereo_result_free(&r);
+done:
+  cr_calib_views_free(lv);
+  cr_calib_views_free(rv);
+  return rc;
+}
+
+// Usage errors of the inputs and outputs of one mode or the other.
+static int check_mode(int stereo, int n_positional, const photo_list *L, const photo_list *R,
+                      const char *out, const char *plot, const char *corners) {
+  if (!stereo) {
+    if (L->n || R->n || corners)
+      return cli_usage_error("calibrate", "--left, --right and --corners need --stereo");
+    if (!out) return cli_usage_error("calibrate", "an output file is required (-o CAMERA.yml)");
+    if (!n_positional) return cli_usage_error("calibrate", "no photos given");
+    return 0;
+  }
+  if (!out) return cli_usage_error("calibrate", "an output file is required (-o RIG.yml)");
+  if (n_positional)
+    return cli_usage_error("calibrate",
+                           "with --stereo the photos are given by --left and --right (quote "
+                           "patterns: --left 'left*.jpg')");
+  if (!L->n || !R->n)
+    return cli_usage_error("calibrate", "--stereo needs --left and --right photos");
+  if (plot) return cli_usage_error("calibrate", "--plot is not available with --stereo");
+  if (!(cr_path_has_suffix(out, ".yml") || cr_path_has_suffix(out, ".yaml") ||
+        cr_path_has_suffix(out, ".xml") || cr_path_has_suffix(out, ".json")))
+    return cli_usage_error("calibrate", "the rig file %s must end in .yml, .yaml, .xml or .json",
+                           out);
+  return 0;
+}
+
+// The command; the photo lists of --left/--right belong to run(), which frees them.
+static int run_with_lists(int argc, char **argv, photo_list *lefts, photo_list *rights) {
   static const struct option opts[] = {{"out", required_argument, 0, 'o'},
                                        {"board", required_argument, 0, 'b'},
                                        {"square", required_argument, 0, 's'},
@@ -111,11 +346,15 @@ static int run(int argc, char **argv) {
                                        {"fix-principal", no_argument, 0, 'P'},
                                        {"draw", required_argument, 0, 'd'},
                                        {"plot", required_argument, 0, 'p'},
+                                       {"stereo", no_argument, 0, 'S'},
+                                       {"left", required_argument, 0, 'L'},
+                                       {"right", required_argument, 0, 'R'},
+                                       {"corners", required_argument, 0, 'c'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   cr_calib_options opt = cr_calib_defaults();
-  const char *out = NULL, *draw = NULL, *plot = NULL;
-  int c, rc;
+  const char *out = NULL, *draw = NULL, *plot = NULL, *corners = NULL;
+  int c, rc, stereo = 0;
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "o:b:s:h", opts, NULL)) != -1) {
@@ -147,18 +386,21 @@ static int run(int argc, char **argv) {
     case 'P': opt.flags |= CR_CALIB_FIX_PRINCIPAL; break;
     case 'd': draw = optarg; break;
     case 'p': plot = optarg; break;
+    case 'S': stereo = 1; break;
+    case 'L':
+    case 'R':
+      if (photo_list_add(c == 'L' ? lefts : rights, c == 'L' ? "left" : "right", optarg)) return 1;
+      break;
+    case 'c': corners = optarg; break;
     case 'h': fputs(usage, stdout); return 0;
     default:
       return cli_usage_error("calibrate", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
-  if (!out) return cli_usage_error("calibrate", "an output file is required (-o CAMERA.yml)");
-  if (optind >= argc) return cli_usage_error("calibrate", "no photos given");
-  if (!(opt.square_mm > 0)) return cli_usage_error("calibrate", "--square must be positive");
-  if (!(opt.view_k > 1) || !(opt.corner_k > 0))
-    return cli_usage_error("calibrate", "--view-k must be > 1 and --corner-k > 0");
-  if ((opt.flags & CR_CALIB_FIX_ASPECT) && !(opt.aspect > 0))
-    return cli_usage_error("calibrate", "--fix-aspect must be positive");
+  if ((rc = check_mode(stereo, argc - optind, lefts, rights, out, plot, corners)) ||
+      (rc = check_options(&opt)))
+    return rc;
+  if (stereo) return run_stereo(&opt, lefts, rights, out, corners, draw);
   cr_calib_views *v = cr_calib_views_new(argc - optind, opt.cols, opt.rows);
   if (!v) return cli_fail_last();
   cr_calib_result r;
@@ -187,6 +429,14 @@ static int run(int argc, char **argv) {
   cr_calib_result_free(&r);
 done:
   cr_calib_views_free(v);
+  return rc;
+}
+
+static int run(int argc, char **argv) {
+  photo_list lefts = {0}, rights = {0};
+  int rc = run_with_lists(argc, argv, &lefts, &rights);
+  photo_list_free(&lefts);
+  photo_list_free(&rights);
   return rc;
 }
 

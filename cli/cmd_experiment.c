@@ -4,6 +4,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "experiments/config.h"
+#include "experiments/report.h"
 #include "experiments/results.h"
 #include "experiments/runner.h"
 
@@ -20,7 +21,8 @@ static const char usage[] =
     "usage: camreg experiment run CONFIG -o DIR [--shard K/N] [--threads T] [--limit N] [--images "
     "N]\n"
     "       camreg experiment merge DIR_OR_CSV... -o DIR\n"
-    "       camreg experiment summary DIR_OR_CSV\n\n"
+    "       camreg experiment summary DIR_OR_CSV\n"
+    "       camreg experiment report DIR_OR_CSV -o report.html [--title T] [--max-images N]\n\n"
     "run      runs the trials of an experiment config (experiments/configs/README.md) in\n"
     "         parallel and appends one row per trial to DIR/results.csv (with --shard K/N:\n"
     "         DIR/results-shardK-of-N.csv, trials t with t %% N == K-1) as each completes;\n"
@@ -30,7 +32,12 @@ static const char usage[] =
     "         every trial exactly once; a folder stands for its results-shard*.csv files\n"
     "         (or its results.csv if it has none), so 'merge OUT -o OUT' works in place.\n"
     "summary  prints per method: trials, failures, success rate, median and 90th\n"
-    "         percentile final mTRE (mm), capture range (mm), median time (s), evaluations.\n\n"
+    "         percentile final mTRE (mm), capture range (mm), median time (s), evaluations.\n"
+    "report   writes one self-contained HTML page (no external file or URL): the config,\n"
+    "         the summary per method with the depth / in-plane error split, figures (inline\n"
+    "         SVG), the photos and registered overlays of trials run with --images (inline\n"
+    "         PNG) and a sortable table of every trial. A folder of shards works without\n"
+    "         merging (DIR/results.csv if present, else its results-shard*.csv).\n\n"
     "options:\n"
     "  -o, --out DIR        output folder (created if missing)\n"
     "      --shard K/N      run only shard K of N (1-based)\n"
@@ -38,7 +45,11 @@ static const char usage[] =
     "      --limit N        stop after N new trials (the rest on a later run)\n"
     "      --images N       registration trials 0..N-1 also write DIR/images/trial_NNNN_photo.png\n"
     "                       and _overlay.png (registered render's edges on the photo): the\n"
-    "                       montage of scripts/figures/make_figures.sh\n"
+    "                       montage of scripts/figures/make_figures.sh and the report; also\n"
+    "                       _mask.png (the opening), _pose.txt (registered pose) and\n"
+    "                       camera.yml, what camreg overlay needs\n"
+    "      --title T        report: page title (default: the folder)\n"
+    "      --max-images N   report: embed at most N trials' images (default 24)\n"
     "  -h, --help           this text\n";
 
 typedef struct progress_state {
@@ -253,10 +264,42 @@ static int cmd_summary(int argc, char **argv) {
   return print_summary_of(csv);
 }
 
+static int cmd_report(int argc, char **argv) {
+  static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                       {"title", required_argument, 0, 't'},
+                                       {"max-images", required_argument, 0, 'm'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  cr_exp_report_options ro = cr_exp_report_defaults();
+  const char *out = NULL;
+  int c, rc;
+  while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'o': out = optarg; break;
+    case 't': ro.title = optarg; break;
+    case 'm':
+      if ((rc = cli_parse_int("experiment", "--max-images", optarg, 0, 100000, &ro.max_images)))
+        return rc;
+      break;
+    case 'h': fputs(usage, stdout); return 0;
+    default:
+      return cli_usage_error("experiment", "unknown or incomplete option '%s'", argv[optind - 1]);
+    }
+  }
+  if (!out) return cli_usage_error("experiment", "report needs an output file (-o report.html)");
+  if (optind + 1 != argc)
+    return cli_usage_error("experiment", "report takes exactly one results folder or CSV");
+  if (!cr_path_has_suffix(out, ".html") && !cr_path_has_suffix(out, ".htm"))
+    return cli_usage_error("experiment", "-o %s: the report is an .html file", out);
+  if (cr_exp_report_write(argv[optind], out, &ro)) return cli_fail_last();
+  fprintf(stderr, "wrote %s\n", out);
+  return 0;
+}
+
 static int run(int argc, char **argv) {
   optind = 1;
   opterr = 0;
-  if (argc < 2) return cli_usage_error("experiment", "expects run, merge or summary");
+  if (argc < 2) return cli_usage_error("experiment", "expects run, merge, summary or report");
   const char *sub = argv[1];
   if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) return fputs(usage, stdout), 0;
   for (int i = 2; i < argc; i++)
@@ -265,8 +308,11 @@ static int run(int argc, char **argv) {
   if (!strcmp(sub, "run")) return cmd_run(argc - 1, argv + 1, NULL);
   if (!strcmp(sub, "merge")) return cmd_merge(argc - 1, argv + 1, NULL);
   if (!strcmp(sub, "summary")) return cmd_summary(argc - 1, argv + 1);
-  return cli_usage_error("experiment", "unknown subcommand '%s' (run, merge, summary)", sub);
+  if (!strcmp(sub, "report")) return cmd_report(argc - 1, argv + 1);
+  return cli_usage_error("experiment", "unknown subcommand '%s' (run, merge, summary, report)",
+                         sub);
 }
 
 const cr_command cr_command_experiment = {
-    "experiment", "run experiment configs, merge shards, summarize results", run};
+    "experiment", "run experiment configs, merge shards, summarize results, write the HTML report",
+    run};

@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
@@ -190,7 +191,12 @@ static int print_metric(const cr_metric_type *t, const cr_image *f, const cr_ima
   int rc = cr_metric_eval(m, mv, &value);
   cr_metric_free(m);
   if (rc) return cli_fail_last();
-  printf("%s %.10g (%s is better)\n", t->name, value, t->larger_is_better ? "larger" : "smaller");
+  // The shortest of 15 or 17 digits that reads back as the same double: scripts (and the
+  // Python module's tests) can compare values exactly.
+  char text[40];
+  snprintf(text, sizeof text, "%.15g", value);
+  if (strtod(text, NULL) != value) snprintf(text, sizeof text, "%.17g", value);
+  printf("%s %s (%s is better)\n", t->name, text, t->larger_is_better ? "larger" : "smaller");
   return 0;
 }
 

@@ -180,18 +180,6 @@ static int write_overlay(const char *path, cr_reg_cost *cost, const cr_pose *pos
   return rc;
 }
 
-// The method as a JSON object: every key with its value as cr_reg_method_set takes it.
-static cJSON *method_json(const cr_reg_method *m) {
-  cJSON *o = cJSON_CreateObject();
-  for (int i = 0; o && i < cr_reg_method_key_count(); i++) {
-    const char *name;
-    char value[128];
-    cr_reg_method_key_info(i, &name, NULL, NULL);
-    if (!cr_reg_method_get(m, name, value, sizeof value)) cJSON_AddStringToObject(o, name, value);
-  }
-  return o;
-}
-
 static int write_outputs(const reg_args *a, cr_reg_cost *cost, const cr_reg_result *res) {
   char comment[256];
   snprintf(comment, sizeof comment, "camreg register: %s, %s, %s, cost %.6g, %d evaluations",
@@ -199,22 +187,10 @@ static int write_outputs(const reg_args *a, cr_reg_cost *cost, const cr_reg_resu
   int rc = cr_pose_write(a->out, &res->final, comment);
   if (!rc && a->tfm) rc = cr_reg_itk_write_camera(a->tfm, &res->final);
   if (!rc && a->report) {
-    cJSON *extra = cJSON_CreateObject();
-    cJSON_AddStringToObject(extra, "metric", a->method.metric->name);
-    cJSON_AddStringToObject(extra, "mode", a->method.mode->name);
+    cJSON *extra = cr_reg_register_report_extra(cost, &a->method, &a->ro, res);
+    if (!extra) return cr_error(CR_ENOMEM, "%s: cannot format the report", a->report);
     cJSON_AddStringToObject(extra, "volume", a->volume);
     cJSON_AddStringToObject(extra, "photo", a->photo);
-    cJSON_AddItemToObject(extra, "method", method_json(&a->method));
-    double d0, d1, p1;
-    if (a->ro.focus_distance_mm > 0 && !cr_reg_cost_focus_penalty(cost, &res->start, &d0, &p1) &&
-        !cr_reg_cost_focus_penalty(cost, &res->final, &d1, &p1)) {
-      cJSON *f = cJSON_AddObjectToObject(extra, "focus");
-      cJSON_AddNumberToObject(f, "reported_mm", a->ro.focus_distance_mm);
-      cJSON_AddNumberToObject(f, "sigma_mm", a->ro.focus_sigma_mm);
-      cJSON_AddNumberToObject(f, "start_mm", d0);
-      cJSON_AddNumberToObject(f, "final_mm", d1);
-      cJSON_AddNumberToObject(f, "final_penalty", p1);
-    }
     rc = cr_reg_report_write(a->report, res, extra);
     cJSON_Delete(extra);
   }

@@ -2,6 +2,7 @@
 // any mode of the renderer's mode table.
 #include "cli/command.h"
 #include "cli/common.h"
+#include "cli/labels.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/mat.h"
@@ -82,6 +83,9 @@ static void print_usage(void) {
     const cr_render_mode_type *t = cr_render_mode_at(i);
     printf("  %-9s %s\n", t->name, t->summary ? t->summary : "");
   }
+  printf("  %-9s %s\n", "label",
+         "a label map (--labels) projected below the surface hits onto the photo; its own "
+         "options: 'camreg render -m label --help'");
   fputs(usage_tail, stdout);
 }
 
@@ -323,7 +327,18 @@ static void default_pivot(const render_args *a, cr_renderer *r, const cr_volume 
   for (int k = 0; k < 3; k++) pivot[k] = 0.5 * (lo[k] + hi[k]);
 }
 
+// -m label is not a row of the mode table (it reads a second volume): cli/labels.c.
+static int wants_labels(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if ((!strcmp(argv[i], "-m") || !strcmp(argv[i], "--mode")) && i + 1 < argc)
+      return !strcmp(argv[i + 1], "label");
+    if (!strcmp(argv[i], "--mode=label") || !strcmp(argv[i], "-mlabel")) return 1;
+  }
+  return 0;
+}
+
 static int run(int argc, char **argv) {
+  if (wants_labels(argc, argv)) return cli_labels_run("render", argc, argv, 0);
   render_args a;
   int rc = parse(argc, argv, &a);
   if (rc) return rc < 0 ? 0 : rc;

@@ -7,7 +7,6 @@
 #include "core/pose.h"
 #include "core/volume.h"
 #include "experiments/synth.h"
-#include "render/render.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -43,25 +42,6 @@ static const char usage[] =
     "  --jpeg Q             JPEG quality 1..100, 0 = none (default 92)\n"
     "  --seed N             random seed (default 1)\n"
     "  -h, --help           this text\n";
-
-// The opening's centre: the centroid of the surface seen in the central third of the view.
-static int default_target(const cr_volume *vol, const cr_camera *cam, const cr_pose *pose,
-                          double iso, double target[3]) {
-  cr_render_options rp = cr_render_defaults(&cr_render_mode_surface);
-  rp.iso = iso;
-  cr_renderer *r;
-  int rc = cr_status_of(r = cr_renderer_new(vol, NULL, &rp));
-  if (rc) return rc;
-  cr_camera centre = *cam;
-  // A camera that sees only the middle third: crop by shifting the principal point.
-  centre.width = cam->width / 3 > 0 ? cam->width / 3 : 1;
-  centre.height = cam->height / 3 > 0 ? cam->height / 3 : 1;
-  centre.cx -= cam->width / 3, centre.cy -= cam->height / 3;
-  int n;
-  rc = cr_render_surface_points(r, &centre, pose, 2, NULL, 0, &n, target);
-  cr_renderer_free(r);
-  return rc;
-}
 
 static int run(int argc, char **argv) {
   static const struct option opts[] = {{"volume", 1, 0, 'v'},   {"camera", 1, 0, 'c'},
@@ -126,7 +106,7 @@ static int run(int argc, char **argv) {
   cr_image *photo = cr_image_new(cam.width, cam.height, 3),
            *mask = cr_image_new(cam.width, cam.height, 1);
   rc = photo && mask ? 0 : CR_ENOMEM;
-  if (!rc && !have_target) rc = default_target(vol, &cam, &pose, sp.iso, target);
+  if (!rc && !have_target) rc = cr_synth_default_target(vol, &cam, &pose, sp.iso, target);
   if (!rc) rc = cr_synth_photo(vol, &cam, &pose, target, &sp, photo, mask);
   if (!rc) rc = cr_image_write(out, photo, 8);
   if (!rc && mask_path) {

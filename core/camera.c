@@ -152,30 +152,6 @@ static int check_int_key(const char *path, const char *key, int got) {
   return CR_OK;
 }
 
-// What OpenCV's FileStorage parsers cannot be given safely (OpenCV 4.6 reads past the end
-// of a truncated XML declaration and stops at NUL bytes): checked on the raw text first.
-static int check_camera_text(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return cr_error(CR_EIO, "%s: cannot open camera file", path);
-  static _Thread_local char buf[1 << 20];
-  size_t n = fread(buf, 1, sizeof buf, f);
-  int more = fgetc(f) != EOF;
-  fclose(f);
-  if (more) return cr_error(CR_EFORMAT, "%s: over 1 MB: not a camera file", path);
-  if (memchr(buf, 0, n))
-    return cr_error(CR_EFORMAT, "%s: binary data (NUL bytes): not a YAML/XML/JSON camera file",
-                    path);
-  size_t i = 0;
-  while (i < n && strchr(" \t\r\n", buf[i])) i++;
-  if (n - i >= 5 && !memcmp(buf + i, "<?xml", 5)) {
-    const char *end = NULL;
-    for (size_t k = i; k + 1 < n && !end; k++)
-      if (buf[k] == '?' && buf[k + 1] == '>') end = buf + k;
-    if (!end) return cr_error(CR_EFORMAT, "%s: XML declaration not closed (\"?>\")", path);
-  }
-  return CR_OK;
-}
-
 int cr_camera_read(const char *path, cr_camera *cam) {
   cr_atomic_note_input(path); // a command may not write over what it reads
   memset(cam, 0, sizeof *cam);
@@ -183,30 +159,35 @@ int cr_camera_read(const char *path, cr_camera *cam) {
   int ndist = 0;
   char err[512];
   if (!cr_file_exists(path)) return cr_error(CR_EIO, "%s: camera file not found", path);
-  if (check_camera_text(path)) return cr_last_status();
+  if (cr_fs_check_text(path)) return cr_last_status();
   if (cvw_camera_read(path, K, dist, &ndist, &cam->width, &cam->height, err, sizeof err))
     return cr_error(CR_EFORMAT, "%s: %s", path, err);
   if (check_int_key(path, "image_width", cam->width) ||
       check_int_key(path, "image_height", cam->height))
     return cr_last_status();
-  if (K[1] != 0 || K[3] != 0 || K[6] != 0 || K[7] != 0 || K[8] != 1)
-    return cr_error(CR_EFORMAT, "%s: camera_matrix is not of the form [fx 0 cx; 0 fy cy; 0 0 1]",
-                    path);
-  cam->fx = K[0], cam->cx = K[2], cam->fy = K[4], cam->cy = K[5];
-  if (ndist != 0 && ndist != 4 && ndist != 5 && ndist != 8 && ndist != 12 && ndist != 14)
-    return cr_error(CR_EFORMAT,
-                    "%s: distortion_coefficients has %d values (expected 4, 5, 8, 12 or 14)", path,
-                    ndist);
-  for (int i = 5; i < ndist; i++)
-    if (dist[i] != 0)
-      return cr_error(
-          CR_EUNSUPPORTED,
-          "%s: distortion coefficient %d is non-zero; only k1,k2,p1,p2,k3 are supported", path,
-          i + 1);
-  for (int i = 0; i < 5 && i < ndist; i++) cam->dist[i] = dist[i];
-  int rc = cr_camera_validate(cam);
+  int rc = cr_camera_from_opencv(cam, K, dist, ndist, cam->width, cam->height, "camera_matrix");
   if (rc) cr_error_prefix(path);
   return rc;
+}
+
+int cr_camera_from_opencv(cr_camera *cam, const double K[9], const double *dist, int ndist,
+                          int width, int height, const char *what) {
+  memset(cam, 0, sizeof *cam);
+  cam->width = width, cam->height = height;
+  if (K[1] != 0 || K[3] != 0 || K[6] != 0 || K[7] != 0 || K[8] != 1)
+    return cr_error(CR_EFORMAT, "%s is not of the form [fx 0 cx; 0 fy cy; 0 0 1]", what);
+  cam->fx = K[0], cam->cx = K[2], cam->fy = K[4], cam->cy = K[5];
+  if (ndist != 0 && ndist != 4 && ndist != 5 && ndist != 8 && ndist != 12 && ndist != 14)
+    return cr_error(CR_EFORMAT, "the distortion of %s has %d values (expected 4, 5, 8, 12 or 14)",
+                    what, ndist);
+  for (int i = 5; i < ndist; i++)
+    if (dist[i] != 0)
+      return cr_error(CR_EUNSUPPORTED,
+                      "distortion coefficient %d of %s is non-zero; only k1,k2,p1,p2,k3 are "
+                      "supported",
+                      i + 1, what);
+  for (int i = 0; i < 5 && i < ndist; i++) cam->dist[i] = dist[i];
+  return cr_camera_validate(cam);
 }
 
 int cr_camera_write(const char *path, const cr_camera *cam) {

@@ -52,6 +52,13 @@ cr_camera cr_camera_scaled(const cr_camera *cam, double scale);
 int cr_camera_read(const char *path, cr_camera *cam);
 // Writes those four keys, atomically.
 int cr_camera_write(const char *path, const cr_camera *cam);
+// The camera of an OpenCV camera matrix K (row-major, must be [fx 0 cx; 0 fy cy; 0 0 1]),
+// `ndist` distortion coefficients (0, 4, 5, 8, 12 or 14; those past k3 must be 0) and
+// image size, validated (cr_camera_validate). `what` names the matrix in messages
+// ("camera_matrix", "M1"); the caller adds the file name (CR_EFORMAT / CR_EINVAL /
+// CR_EUNSUPPORTED).
+int cr_camera_from_opencv(cr_camera *cam, const double K[9], const double *dist, int ndist,
+                          int width, int height, const char *what);
 
 #ifdef __cplusplus
 }

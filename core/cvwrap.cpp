@@ -36,6 +36,7 @@ int cvw_fs_write(const char *path, const cvw_fs_entry *e, int n, char *err, size
       fs << e[i].name
          << cv::Mat(e[i].rows, e[i].cols, CV_64F, const_cast<double *>(e[i].data)).clone();
       break;
+    case CVW_FS_OTHER: set_err(err, errlen, "cannot write an entry of type OTHER"); return -1;
     }
   }
   fs.release();
@@ -99,6 +100,41 @@ static int read_numbers(const cv::FileNode &n, const char *key, int max_count, d
     out[i] = (double)v;
   }
   return 0;
+}
+
+int cvw_fs_read(const char *path, cvw_fs_value *values, int n, char *err, size_t errlen) {
+  CVW_TRY
+  cv::FileStorage fs(path, cv::FileStorage::READ);
+  if (!fs.isOpened()) {
+    set_err(err, errlen, "cannot parse as OpenCV FileStorage (YAML/XML/JSON)");
+    return -1;
+  }
+  for (int i = 0; i < n; i++) {
+    cvw_fs_value *v = &values[i];
+    cv::FileNode node = fs[v->name];
+    v->found = !node.empty();
+    v->type = CVW_FS_OTHER;
+    v->rows = v->cols = 0;
+    v->rval = 0;
+    v->sval[0] = 0;
+    if (!v->found) continue;
+    if (node.isInt() || node.isReal()) {
+      v->type = node.isInt() ? CVW_FS_INT : CVW_FS_REAL;
+      v->rval = node.isInt() ? (double)(int)node : (double)node;
+    } else if (node.isString()) {
+      v->type = CVW_FS_STRING;
+      std::snprintf(v->sval, sizeof v->sval, "%s", ((std::string)node).c_str());
+    } else if (node.isMap() && node["data"].isSeq()) {
+      // Without cv::Mat (read_numbers): sizes and dt checked before anything is read.
+      int r, c;
+      if (read_numbers(node, v->name, 16, v->data, &r, &c, err, errlen)) return -1;
+      v->type = CVW_FS_MATRIX;
+      v->rows = r;
+      v->cols = c;
+    }
+  }
+  return 0;
+  CVW_CATCH
 }
 
 int cvw_camera_read(const char *path, double K[9], double dist[14], int *ndist, int *width,

@@ -19,7 +19,13 @@ extern "C" {
 #endif
 
 // ---- FileStorage (YAML / XML / JSON by the file extension) ----
-typedef enum cvw_fs_type { CVW_FS_INT, CVW_FS_REAL, CVW_FS_STRING, CVW_FS_MATRIX } cvw_fs_type;
+typedef enum cvw_fs_type {
+  CVW_FS_INT,
+  CVW_FS_REAL,
+  CVW_FS_STRING,
+  CVW_FS_MATRIX,
+  CVW_FS_OTHER, // cvw_fs_read only: a node of another kind
+} cvw_fs_type;
 typedef struct cvw_fs_entry {
   const char *name;
   cvw_fs_type type;
@@ -31,6 +37,22 @@ typedef struct cvw_fs_entry {
 } cvw_fs_entry;
 // Writes the entries, in order, to `path` (which must keep the format's extension).
 int cvw_fs_write(const char *path, const cvw_fs_entry *entries, int n, char *err, size_t errlen);
+// One key read by cvw_fs_read: `name` is the input, the rest is filled. Scalars and
+// strings by their node type; an opencv-matrix (any depth, converted to double) of at
+// most 16 values as MATRIX; other nodes (sequences, maps) as found with type OTHER.
+typedef struct cvw_fs_value {
+  const char *name;
+  int found;        // 1 if the key is present
+  cvw_fs_type type; // CVW_FS_INT, _REAL, _STRING, _MATRIX or _OTHER
+  int rows, cols;   // MATRIX
+  double data[16];  // MATRIX, row-major
+  double rval;      // INT and REAL: the number
+  char sval[128];   // STRING (truncated to fit)
+} cvw_fs_value;
+// Reads the top-level keys named in values[0..n-1] from a FileStorage file. A missing
+// key is not an error (found = 0); an unparsable file or a matrix of more than 16
+// values is.
+int cvw_fs_read(const char *path, cvw_fs_value *values, int n, char *err, size_t errlen);
 // Reads the four camera keys. `dist` must hold 14 values; *ndist gets the count (0 if
 // the key is absent).
 int cvw_camera_read(const char *path, double K[9], double dist[14], int *ndist, int *width,

@@ -248,41 +248,92 @@ static void set_header_affine(nifti_image *nim, const double A[4][4]) {
   nim->xyz_units = NIFTI_UNITS_MM;
 }
 
-// Writes a float32 NIfTI-1 of dims (nx, ny, nz, 1, nc) from planar data, atomically.
-static int write_float_nifti(const char *path, const float *planar, int nx, int ny, int nz, int nc,
-                             const double A[4][4], const char *descrip) {
+// Writes a NIfTI-1 of dims (nx, ny, nz, 1, nc) from planar float data, atomically, as
+// float32 (bits 32) or as unsigned integers (bits 8 or 16: values rounded, and an error
+// if any lies outside the type's range or is not finite). nc > 1 gets `intent`.
+static int write_nifti(const char *path, const float *planar, int nx, int ny, int nz, int nc,
+                       const double A[4][4], const char *descrip, int intent, int bits) {
   if (!(cr_path_has_suffix(path, ".nii") || cr_path_has_suffix(path, ".nii.gz")))
     return cr_error(CR_EINVAL, "%s: NIfTI output must end in .nii or .nii.gz", path);
+  const size_t count = (size_t)nx * ny * nz * nc;
+  void *ints = NULL;
+  if (bits == 8 || bits == 16) {
+    const double top = bits == 8 ? 255 : 65535;
+    ints = malloc(count * (bits / 8));
+    if (!ints) return cr_error(CR_ENOMEM, "%s: out of memory", path);
+    for (size_t i = 0; i < count; i++) {
+      double v = nearbyint(planar[i]);
+      if (!(v >= 0 && v <= top)) {
+        free(ints);
+        return cr_error(CR_EINVAL,
+                        "%s: value %g does not fit %d-bit unsigned integers (use 32 bits, float)",
+                        path, (double)planar[i], bits);
+      }
+      if (bits == 8)
+        ((uint8_t *)ints)[i] = (uint8_t)v;
+      else
+        ((uint16_t *)ints)[i] = (uint16_t)v;
+    }
+  } else if (bits != 32) {
+    return cr_error(CR_EINVAL, "%s: NIfTI bit depth %d (8, 16 or 32)", path, bits);
+  }
   cr_atomic_file af;
   int rc = cr_atomic_begin(&af, path, 0);
-  if (rc) return rc;
+  if (rc) {
+    free(ints);
+    return rc;
+  }
   int64_t dims[8] = {nc > 1 ? 5 : 3, nx, ny, nz, 1, nc, 1, 1};
   nifti_set_debug_level(0);
-  nifti_image *nim = nifti_make_new_nim(dims, DT_FLOAT32, 0);
+  nifti_image *nim = nifti_make_new_nim(dims,
+                                        bits == 8    ? DT_UINT8
+                                        : bits == 16 ? DT_UINT16
+                                                     : DT_FLOAT32,
+                                        0);
   if (!nim) {
+    free(ints);
     cr_atomic_abort(&af);
     return cr_error(CR_ENOMEM, "%s: cannot create NIfTI header", path);
   }
   nim->nifti_type = NIFTI_FTYPE_NIFTI1_1;
-  if (nc > 1) nim->intent_code = NIFTI_INTENT_VECTOR;
+  if (nc > 1) nim->intent_code = intent;
   set_header_affine(nim, A);
   snprintf(nim->descrip, sizeof nim->descrip, "%s", descrip);
   if (nifti_set_filenames(nim, af.tmp_path, 0, 1) != 0) {
     nifti_image_free(nim);
+    free(ints);
     cr_atomic_abort(&af);
     return cr_error(CR_EIO, "%s: bad NIfTI file name", path);
   }
-  nim->data = (void *)planar; // borrowed: detached again before nifti_image_free
+  nim->data = ints ? ints : (void *)planar; // borrowed: detached again before nifti_image_free
   znzFile fp = nifti_image_write_hdr_img(nim, 3, "wb"); // 3: write data, leave open
   int ok = !znz_isnull(fp);
   if (ok) znzclose(fp);
   nim->data = NULL;
   nifti_image_free(nim);
+  free(ints);
   if (!ok) {
     cr_atomic_abort(&af);
     return cr_error(CR_EIO, "%s: writing NIfTI failed", path);
   }
   return cr_atomic_commit(&af);
+}
+
+static int write_float_nifti(const char *path, const float *planar, int nx, int ny, int nz, int nc,
+                             const double A[4][4], const char *descrip) {
+  return write_nifti(path, planar, nx, ny, nz, nc, A, descrip, NIFTI_INTENT_VECTOR, 32);
+}
+
+int cr_volume_save_as(const char *path, const cr_volume *vol, int bits) {
+  return write_nifti(path, vol->data, vol->dim[0], vol->dim[1], vol->dim[2], 1,
+                     vol->world_from_voxel, "camreg volume", 0, bits);
+}
+
+int cr_volume_save_vectors(const char *path, const cr_volume *grid, const float *planar, int nc,
+                           int intent_code, const char *descrip) {
+  if (nc < 2 || nc > 16) return cr_error(CR_EINVAL, "%s: %d vector components", path, nc);
+  return write_nifti(path, planar, grid->dim[0], grid->dim[1], grid->dim[2], nc,
+                     grid->world_from_voxel, descrip ? descrip : "camreg vectors", intent_code, 32);
 }
 
 int cr_volume_save(const char *path, const cr_volume *vol) {

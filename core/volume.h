@@ -84,6 +84,19 @@ int cr_volume_file_count(const char *path, long *n_volumes);
 // Written atomically.
 int cr_volume_save(const char *path, const cr_volume *vol);
 
+// Saves as NIfTI-1 like cr_volume_save, with `bits` 32 (float32), 16 (uint16) or 8
+// (uint8): values are rounded; one that is not finite or does not fit the type is
+// CR_EINVAL (nothing written). Keeps 16-bit data 16-bit.
+int cr_volume_save_as(const char *path, const cr_volume *vol, int bits);
+
+// Saves a vector field on grid's voxels (grid's dims and voxel->world; its data are not
+// used) as a float32 NIfTI-1 of dims (nx, ny, nz, 1, nc) with `intent_code` (1006
+// NIFTI_INTENT_DISPVECT, 1007 NIFTI_INTENT_VECTOR, ...). `planar` holds nc * count
+// floats, component-major (all of component 0, then 1, ...), x fastest. The values are
+// written as given: the caller chooses their frame.
+int cr_volume_save_vectors(const char *path, const cr_volume *grid, const float *planar, int nc,
+                           int intent_code, const char *descrip);
+
 #ifdef __cplusplus
 }
 #endif

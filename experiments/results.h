@@ -76,6 +76,24 @@ int cr_exp_results_read(const char *path, cr_exp_meta *meta, cr_exp_row **rows, 
 // are re-formatted from their parsed values, which reproduces the input text exactly.
 int cr_exp_merge(const char *const *paths, int n_paths, const char *out_path);
 
+// The summary of one method's rows (a failed trial counts as infinitely wrong in the
+// error quantiles).
+typedef struct cr_exp_method_summary {
+  char method[48];
+  long trials, failed, successes;
+  double success_pct;          // 100 * successes / trials
+  double median_mm, p90_mm;    // final mTRE
+  double capture_mm;           // cr_exp_capture_range over the method's bins (95%)
+  double median_s, mean_evals; // wall time, cost evaluations
+  double median_depth_mm;      // error split (docs/design.md): along the optical axis
+  double median_inplane_mm, median_inplane_px; // and across it
+} cr_exp_method_summary;
+
+// Summarizes rows per method, in order of first appearance by trial index (rows need
+// not be sorted). *out is malloc'ed (free it), *n_methods its length (0 for no rows).
+int cr_exp_summarize(const cr_exp_row *rows, long n_rows, cr_exp_method_summary **out,
+                     int *n_methods);
+
 // Prints the summary table per method (in order of first appearance by trial index):
 // trials, failures (status != 0), success rate, median and 90th percentile final mTRE,
 // capture range (bins by their upper edge, success rate >= 95%), median time.

@@ -297,3 +297,21 @@ int cr_synth_photo(const cr_volume *vol, const cr_camera *cam, const cr_pose *ca
   frame_free(&f);
   return rc;
 }
+
+int cr_synth_default_target(const cr_volume *vol, const cr_camera *cam,
+                            const cr_pose *cam_from_world, double iso, double target_world[3]) {
+  cr_render_options rp = cr_render_defaults(&cr_render_mode_surface);
+  rp.iso = iso;
+  cr_renderer *r;
+  int rc = cr_status_of(r = cr_renderer_new(vol, NULL, &rp));
+  if (rc) return rc;
+  cr_camera centre = *cam;
+  // A camera that sees only the middle third: crop by shifting the principal point.
+  centre.width = cam->width / 3 > 0 ? cam->width / 3 : 1;
+  centre.height = cam->height / 3 > 0 ? cam->height / 3 : 1;
+  centre.cx -= cam->width / 3, centre.cy -= cam->height / 3;
+  int n;
+  rc = cr_render_surface_points(r, &centre, cam_from_world, 2, NULL, 0, &n, target_world);
+  cr_renderer_free(r);
+  return rc;
+}

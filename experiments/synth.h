@@ -53,6 +53,13 @@ int cr_synth_photo(const cr_volume *vol, const cr_camera *cam, const cr_pose *ca
                    const double target_world[3], const cr_synth_options *params, cr_image *photo,
                    cr_image *mask);
 
+// The default centre of the opening for a view: the centroid of the cortex (surface
+// render at `iso`, NaN = Otsu) seen in the central third of the image, every 2nd pixel.
+// CR_EEMPTY when the centre of the view sees no surface. `camreg synth` and the Python
+// module use it when no target is given.
+int cr_synth_default_target(const cr_volume *vol, const cr_camera *cam,
+                            const cr_pose *cam_from_world, double iso, double target_world[3]);
+
 #ifdef __cplusplus
 }
 #endif

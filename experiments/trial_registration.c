@@ -30,7 +30,8 @@ static cr_synth_options synth_params(const cr_exp_config *cfg, const cr_exp_tria
 
 // The trial's photo and its overlay at the registered pose, for the montage figure.
 static int write_images(const cr_exp_image_options *images, const cr_exp_trial *t,
-                        const cr_image *photo, cr_reg_cost *cost, const cr_pose *final) {
+                        const cr_image *photo, const cr_image *mask, cr_reg_cost *cost,
+                        const cr_pose *final) {
   char path[4200];
   snprintf(path, sizeof path, "%s/images", images->dir);
   mkdir(path, 0777); // exists already for all but the first trial; writing reports failures
@@ -44,6 +45,19 @@ static int write_images(const cr_exp_image_options *images, const cr_exp_trial *
   snprintf(path, sizeof path, "%s/images/trial_%04ld_overlay.png", images->dir, t->index);
   if (!rc) rc = cr_image_write(path, rgb, 8);
   cr_image_free(rgb);
+  // the opening's mask (0/255), the registered pose and the camera: what `camreg overlay`
+  // needs to draw labels on the photo (every trial writes the same camera file, atomically)
+  cr_image *m8 = rc ? NULL : cr_image_new(mask->width, mask->height, 1);
+  if (!rc && !m8) rc = CR_ENOMEM;
+  for (size_t i = 0; !rc && i < (size_t)mask->width * mask->height; i++)
+    m8->data[i] = mask->data[i * (size_t)mask->channels] != 0 ? 255.0f : 0.0f;
+  snprintf(path, sizeof path, "%s/images/trial_%04ld_mask.png", images->dir, t->index);
+  if (!rc) rc = cr_image_write(path, m8, 8);
+  cr_image_free(m8);
+  snprintf(path, sizeof path, "%s/images/trial_%04ld_pose.txt", images->dir, t->index);
+  if (!rc) rc = cr_pose_write(path, final, "registered cam_from_world (camreg experiment)");
+  snprintf(path, sizeof path, "%s/images/camera.yml", images->dir);
+  if (!rc) rc = cr_camera_write(path, cr_reg_cost_camera(cost, 0, 0));
   return rc;
 }
 
@@ -74,7 +88,7 @@ static int register_photo(const cr_exp_config *cfg, const cr_exp_scene *scene,
   if (!rc) rc = cr_reg_register(cost, &m, &t->start, &ro, &res);
   if (!rc) out->final = res.final, out->evals = res.evals;
   if (!rc && images && t->index < images->n_images)
-    rc = write_images(images, t, photo, cost, &res.final);
+    rc = write_images(images, t, photo, mask, cost, &res.final);
   cr_reg_cost_free(cost);
   return rc;
 }

@@ -42,6 +42,17 @@ cr_reg_options cr_reg_method_loop_options(const cr_reg_method *m,
 int cr_reg_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_pose *start,
                     const cr_reg_register_options *ro, cr_reg_result *res);
 
+// The report items a pipeline run adds to cr_reg_report_write's (its `extra`, a cJSON
+// object the caller cJSON_Deletes; NULL when out of memory): "metric" and "mode" names,
+// "method" (every method key with its value as cr_reg_method_set takes it) and, when
+// `ro` gave a focus distance, "focus" {reported_mm, sigma_mm, start_mm, final_mm,
+// final_penalty} measured on `cost` at res->start and res->final. `camreg register` adds
+// the file names; the Python module returns it as the report dict.
+struct cJSON;
+struct cJSON *cr_reg_register_report_extra(cr_reg_cost *cost, const cr_reg_method *m,
+                                           const cr_reg_register_options *ro,
+                                           const cr_reg_result *res);
+
 #ifdef __cplusplus
 }
 #endif

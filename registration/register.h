@@ -86,6 +86,9 @@ int cr_reg_run(const cr_camera *camera, const cr_pose *cam_from_world_init, cr_r
 // not consumed.
 struct cJSON;
 int cr_reg_report_write(const char *path, const cr_reg_result *res, const struct cJSON *extra);
+// The same report as a cJSON object (the caller cJSON_Deletes it), NULL when out of
+// memory: for callers that hand the report on rather than write it (the Python module).
+struct cJSON *cr_reg_report_json(const cr_reg_result *res, const struct cJSON *extra);
 
 #ifdef __cplusplus
 }

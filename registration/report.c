@@ -19,7 +19,7 @@ static cJSON *pose_json(const cr_pose *p) {
 }
 
 // cJSON prints NaN/inf as null, which is what JSON readers expect.
-static cJSON *build(const cr_reg_result *r, const cJSON *extra) {
+cJSON *cr_reg_report_json(const cr_reg_result *r, const cJSON *extra) {
   cJSON *root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "optimizer", r->optimizer);
   cJSON_AddNumberToObject(root, "final_cost", r->cost);
@@ -51,7 +51,7 @@ static cJSON *build(const cr_reg_result *r, const cJSON *extra) {
 }
 
 int cr_reg_report_write(const char *path, const cr_reg_result *res, const cJSON *extra) {
-  cJSON *root = build(res, extra);
+  cJSON *root = cr_reg_report_json(res, extra);
   char *text = root ? cJSON_Print(root) : NULL;
   cJSON_Delete(root);
   if (!text) return cr_error(CR_ENOMEM, "%s: cannot format the report", path);

@@ -18,5 +18,16 @@ cam="$CAMREG_ROOT/experiments/configs/camera_320x240.yml"
 log "registration experiment (experiments/configs/demo.cfg) -> $out"
 "$camreg" experiment run "$CAMREG_ROOT/experiments/configs/demo.cfg" -o "$out" --images 6
 bash "$CAMREG_ROOT/scripts/figures/make_figures.sh" "$out" >/dev/null
+"$camreg" experiment report "$out" -o "$out/report.html" --title "camreg demo (Colin27)" 2>/dev/null
+# The AAL atlas (mricron-data, Colin27's space) on trial 0's photo at its registered pose.
+img="$out/images"
+if [ -s "$img/trial_0000_pose.txt" ] && [ -s "$img/trial_0000_mask.png" ]; then
+  log "AAL atlas labels on trial 0's registered photo -> $out/trial_0000_aal.png"
+  "$camreg" overlay -v "$data/ch2bet.nii.gz" --labels "$data/atlases/aal.nii.gz" \
+    -c "$img/camera.yml" -p "$img/trial_0000_pose.txt" --photo "$img/trial_0000_photo.png" \
+    --mask "$img/trial_0000_mask.png" -o "$out/trial_0000_aal.png" --label-image "$out/trial_0000_aal_labels.png" \
+    >"$out/trial_0000_aal.txt" 2>/dev/null
+fi
 log "results: $out/results.csv"
 log "figures: $out/mtre_scatter.png $out/success_rate.png $out/time_per_method.png $out/montage.png"
+log "report (one HTML file, opens offline): $out/report.html"

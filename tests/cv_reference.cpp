@@ -28,6 +28,18 @@ int cvref_project_points(const double *X, int n, const double rvec[3], const dou
   CVW_CATCH
 }
 
+int cvref_compose_rt(const double r1[3], const double t1[3], const double r2[3], const double t2[3],
+                     double r3[3], double t3[3], char *err, size_t errlen) {
+  CVW_TRY
+  cv::Mat a(3, 1, CV_64F, const_cast<double *>(r1)), b(3, 1, CV_64F, const_cast<double *>(t1));
+  cv::Mat c(3, 1, CV_64F, const_cast<double *>(r2)), d(3, 1, CV_64F, const_cast<double *>(t2));
+  cv::Mat ro, to;
+  cv::composeRT(a, b, c, d, ro, to);
+  for (int i = 0; i < 3; i++) r3[i] = ro.at<double>(i), t3[i] = to.at<double>(i);
+  return 0;
+  CVW_CATCH
+}
+
 int cvref_undistort_points(const double *uv, int n, const double K[9], const double dist[5],
                            double *xn, char *err, size_t errlen) {
   CVW_TRY

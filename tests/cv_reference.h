@@ -15,6 +15,9 @@ extern "C" {
 int cvref_project_points(const double *X, int n, const double rvec[3], const double tvec[3],
                          const double K[9], const double dist[5], double *uv, char *err,
                          size_t errlen);
+// cv::composeRT: the pose (r3, t3) = (r2, t2) ∘ (r1, t1), i.e. x -> R2 (R1 x + t1) + t2.
+int cvref_compose_rt(const double r1[3], const double t1[3], const double r2[3], const double t2[3],
+                     double r3[3], double t3[3], char *err, size_t errlen);
 // cv::undistortPoints: n distorted pixels -> n normalized coordinates (x/z, y/z).
 int cvref_undistort_points(const double *uv, int n, const double K[9], const double dist[5],
                            double *xn, char *err, size_t errlen);
