@@ -198,8 +198,13 @@ int cr_atomic_commit(cr_atomic_file *af) {
   umask(mask);
   chmod(af->tmp_path, 0666 & ~mask);
   pthread_mutex_lock(&reg_lock);
-  int parked = 0;
-  if (group_active)
+  int parked = 0, nested = 0;
+  // A write whose destination is another atomic write's temporary file (a command that
+  // writes through a library writer into its own temporary name) is renamed at once;
+  // only the outermost file waits for the group.
+  for (int i = 0; i < CR_ATOMIC_MAX && !nested; i++)
+    if (tmp_used[i] && !strcmp(tmp_reg[i], af->final_path)) nested = 1;
+  if (group_active && !nested)
     for (int i = 0; i < CR_ATOMIC_MAX && !parked; i++)
       if (tmp_used[i] && !strcmp(tmp_reg[i], af->tmp_path)) tmp_parked[i] = parked = 1;
   pthread_mutex_unlock(&reg_lock);
