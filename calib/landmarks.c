@@ -209,6 +209,7 @@ static int read_markups_json(const char *path, cr_landmarks *l) {
 }
 
 static int read_any(const char *path, int dim, cr_landmarks **out) {
+  cr_atomic_note_input(path); // a command may not write over what it reads
   *out = NULL;
   cr_landmarks *l = calloc(1, sizeof *l);
   if (!l) return cr_error(CR_ENOMEM, "out of memory");
@@ -250,6 +251,12 @@ int cr_landmarks_match(const cr_landmarks *a, const cr_landmarks *b, double **X,
     return cr_error(CR_ENOMEM, "out of memory");
   }
   int by_label = a->has_labels && b->has_labels;
+  for (int i = 0; by_label && i < a->n; i++)
+    for (int k = 0; k < i; k++)
+      if (!strcmp(a->label[i], a->label[k])) {
+        free(x), free(u);
+        return cr_error(CR_EINVAL, "3-D label \"%s\" appears twice", a->label[i]);
+      }
   for (int i = 0; i < a->n; i++) {
     int j = i;
     if (by_label) {

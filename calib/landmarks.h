@@ -36,9 +36,16 @@ void cr_landmarks_free(cr_landmarks *l);
 int cr_landmarks_match(const cr_landmarks *pts3, const cr_landmarks *pts2, double **X, double **uv,
                        int *n);
 
+// Conditioning of a point set: the RMS spread (standard deviation) of the points along
+// their principal axes, largest first, s[0..dim-1] (mm for 3-D, px for 2-D); `use` (may
+// be NULL) selects points. Collinear points have s[1] ~ 0, coplanar 3-D points s[2] ~ 0.
+int cr_calib_point_spread(const double *p, int n, int dim, const unsigned char *use, double s[3]);
+
 // Pose from >= 4 correspondences with known intrinsics: OpenCV solvePnP (SQPnP) or,
 // with ransac_px > 0, solvePnPRansac with that inlier threshold, then Levenberg-Marquardt
-// refinement on the inliers. err_px (n, may be NULL): per-point reprojection error;
+// refinement on the inliers. Collinear 3-D or 2-D points (all of them, or RANSAC's
+// inliers: second spread < 1% of the first) and fewer than 4 inliers are CR_EINVAL: the
+// pose would not be determined. err_px (n, may be NULL): per-point reprojection error;
 // inliers (n, may be NULL). *rms_px: RMS over the inliers.
 int cr_calib_pnp(const double *X, const double *uv, int n, const cr_camera *cam, double ransac_px,
                  cr_pose *cam_from_world, double *err_px, unsigned char *inliers, double *rms_px);

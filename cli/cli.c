@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include "cli/command.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/version.h"
 
@@ -38,8 +39,21 @@ int cr_cli_main(int argc, char **argv) {
     printf("camreg %s\n", CR_VERSION_STRING);
     return 0;
   }
-  for (int i = 0; command_table[i]; i++)
-    if (!strcmp(argv[1], command_table[i]->name)) return command_table[i]->run(argc - 1, argv + 1);
+  for (int i = 0; command_table[i]; i++) {
+    if (strcmp(argv[1], command_table[i]->name)) continue;
+    // Every output of a command is committed together, only when the command succeeds;
+    // an interrupted command removes its temporary files. `experiment` writes its
+    // results as trials finish (resumable), so it commits file by file.
+    cr_atomic_install_signal_cleanup();
+    int grouped = strcmp(argv[1], "experiment") != 0;
+    if (grouped) cr_atomic_group_begin();
+    int rc = command_table[i]->run(argc - 1, argv + 1);
+    if (grouped && cr_atomic_group_end(rc == 0) != 0) {
+      fprintf(stderr, "camreg: %s\n", cr_last_error());
+      rc = 1;
+    }
+    return rc;
+  }
   fprintf(stderr, "camreg: unknown command '%s'; see 'camreg --help'\n", argv[1]);
   return 2;
 }

@@ -98,6 +98,11 @@ static int run(int argc, char **argv) {
     print_point_errors(l3, err, n);
     printf("fx %.3f fy %.3f cx %.3f cy %.3f k1 %.5f k2 %.5f, RMS %.4f px over %d points\n", cam.fx,
            cam.fy, cam.cx, cam.cy, cam.dist[0], cam.dist[1], rms, n);
+    double s3[3], s2[3];
+    if (!cr_calib_point_spread(X, n, 3, NULL, s3) && !cr_calib_point_spread(uv, n, 2, NULL, s2))
+      printf("conditioning: point spread %.3g, %.3g, %.3g mm (3-D principal axes; DLT needs the "
+             "third > 1%% of the first), %.3g, %.3g px (image)\n",
+             s3[0], s3[1], s3[2], s2[0], s2[1]);
     fprintf(stderr, "wrote %s and %s\n", out, posef);
   }
   cr_landmarks_free(l3), cr_landmarks_free(l2);

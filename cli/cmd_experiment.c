@@ -79,11 +79,38 @@ static void progress(long done, long total, void *vctx) {
   fflush(stderr);
 }
 
+static int cmp_long(const void *a, const void *b) {
+  long x = *(const long *)a, y = *(const long *)b;
+  return (x > y) - (x < y);
+}
+
+// The smallest trial number that appears more than once, or -1.
+static long first_duplicate_trial(const cr_exp_row *rows, long n) {
+  long *t = malloc((size_t)(n + 1) * sizeof *t), dup = -1;
+  if (!t) return -1;
+  for (long i = 0; i < n; i++) t[i] = rows[i].trial;
+  qsort(t, (size_t)n, sizeof *t, cmp_long);
+  for (long i = 1; i < n && dup < 0; i++)
+    if (t[i] == t[i - 1]) dup = t[i];
+  free(t);
+  return dup;
+}
+
 static int print_summary_of(const char *csv) {
   cr_exp_meta meta;
   cr_exp_row *rows;
   long n;
   if (cr_exp_results_read(csv, &meta, &rows, &n, NULL)) return cli_fail_last();
+  // A trial counted twice would weigh twice in every rate and median: refused, as run
+  // (resume) and merge refuse it.
+  long dup = first_duplicate_trial(rows, n);
+  if (dup >= 0) {
+    free(rows);
+    return cli_fail("experiment",
+                    "%s: trial %ld appears twice (a file joined by hand? camreg experiment merge "
+                    "joins shards)",
+                    csv, dup);
+  }
   int rc = cr_exp_summary_print(stdout, rows, n);
   free(rows);
   if (rc) return cli_fail_last();

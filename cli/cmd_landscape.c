@@ -240,7 +240,10 @@ static int run(int argc, char **argv) {
       if ((rc = cr_atomic_commit(&af))) rc = cli_fail_last();
     }
   }
+  // gnuplot reads the CSV under its final name: place the outputs so far, then draw.
+  if (!rc && (rc = cr_atomic_group_end(1))) rc = cli_fail_last();
   if (!rc) {
+    cr_atomic_group_begin();
     if (plot(a.out, nm, names))
       fprintf(
           stderr,

@@ -148,7 +148,8 @@ static int run(int argc, char **argv) {
   if (rc) return rc < 0 ? 0 : rc;
   cr_camera cam;
   cr_volume *vol = NULL;
-  if (cr_camera_read(a.camera, &cam) || cr_volume_load(a.volume, -1, &vol, NULL))
+  if (cr_camera_read(a.camera, &cam) || cr_volume_load(a.volume, -1, &vol, NULL) ||
+      cr_volume_check_contrast(vol, a.volume))
     return cli_fail_last();
   if (a.scale != 1) cam = cr_camera_scaled(&cam, a.scale);
   if (!a.have_pivot) {

@@ -85,6 +85,11 @@ static int run(int argc, char **argv) {
     int m = 0;
     for (int i = 0; i < n; i++) m += in[i];
     printf("inliers %d of %d, RMS %.4f px\n", m, n, rms);
+    double s3[3], s2[3];
+    if (!cr_calib_point_spread(X, n, 3, in, s3) && !cr_calib_point_spread(uv, n, 2, in, s2))
+      printf("conditioning: inlier spread %.3g, %.3g, %.3g mm (3-D principal axes), %.3g, %.3g px "
+             "(image)\n",
+             s3[0], s3[1], s3[2], s2[0], s2[1]);
     fprintf(stderr, "wrote %s\n", out);
   }
   cr_landmarks_free(l3), cr_landmarks_free(l2);

@@ -467,7 +467,7 @@ static int run(int argc, char **argv) {
   cr_reg_cost *cost = NULL;
   views vs;
   if (load_views(&a, &vs) || cr_volume_load(a.volume, -1, &vol, NULL) ||
-      start_pose(&a, &vs.v[0].camera, &init))
+      cr_volume_check_contrast(vol, a.volume) || start_pose(&a, &vs.v[0].camera, &init))
     goto fail;
   for (int k = 0; k < vs.n && vs.n > 1; k++)
     fprintf(stderr, "view %d: %s (%s, weight %g)\n", k, vs.v[k].name,

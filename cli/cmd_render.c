@@ -40,6 +40,8 @@ static const char usage_tail[] =
     "optional with --mesh unless --probe needs it.\n\n"
     "options:\n"
     "  -v, --volume FILE        NIfTI volume\n"
+    "      --volume-index N     volume N (0-based) of a 4-D file (time points, vector\n"
+    "                           components)\n"
     "  -c, --camera FILE        OpenCV camera YAML (camera_matrix, distortion, size)\n"
     "  -p, --pose FILE          cam_from_world 4x4 pose file\n"
     "  -m, --mode M             one of the modes above (default surface)\n"
@@ -90,7 +92,7 @@ static void print_usage(void) {
 typedef struct render_args {
   const char *volume, *camera, *pose, *out, *depth, *xyz, *normal, *preview, *mesh;
   cr_render_options p;
-  int colour, have_pivot, smooth_given;
+  int colour, have_pivot, smooth_given, volume_index;
   double scale, pivot[3];
 } render_args;
 
@@ -122,6 +124,7 @@ static const struct option opts[] = {{"volume", required_argument, 0, 'v'},
                                      {"smooth", required_argument, 0, 'k'},
                                      {"probe", no_argument, 0, 'R'},
                                      {"surface-smooth", required_argument, 0, 'G'},
+                                     {"volume-index", required_argument, 0, 'Y'},
                                      {0, 0, 0, 0}};
 static const char short_opts[] = "v:c:p:m:o:h";
 
@@ -152,11 +155,16 @@ static int parse(int argc, char **argv, render_args *a) {
   if ((rc = parse_mode(argc, argv, &mode))) return rc;
   a->p = cr_render_defaults(mode);
   a->scale = 1;
+  a->volume_index = -1;
   cr_render_options tfp = a->p;
   optind = 1;
   while ((c = getopt_long(argc, argv, short_opts, opts, NULL)) != -1) {
     switch (c) {
     case 'v': a->volume = optarg; break;
+    case 'Y':
+      if ((rc = cli_parse_int("render", "--volume-index", optarg, 0, 1 << 30, &a->volume_index)))
+        return rc;
+      break;
     case 'c': a->camera = optarg; break;
     case 'p': a->pose = optarg; break;
     case 'm': break; // read first
@@ -343,7 +351,9 @@ static int run(int argc, char **argv) {
   unsigned char *hit = NULL;
   if (cr_camera_read(a.camera, &cam) || cr_pose_read(a.pose, &P)) return cli_fail_last();
   if (a.scale != 1) cam = cr_camera_scaled(&cam, a.scale);
-  if (a.volume && cr_volume_load(a.volume, -1, &vol, NULL)) goto fail;
+  if (a.volume && (cr_volume_load(a.volume, a.volume_index, &vol, NULL) ||
+                   cr_volume_check_contrast(vol, a.volume)))
+    goto fail;
   if (a.mesh && cr_mesh_read(a.mesh, &mesh, NULL)) goto fail;
   if (cr_status_of(r = cr_renderer_new(vol, mesh, &a.p))) {
     if (!a.mesh && a.volume) cr_error_prefix(a.volume);

@@ -185,7 +185,7 @@ static int run(int argc, char **argv) {
   rc = rig_path ? cr_rig_read(rig_path, &rig) : cr_camera_read(cam_path, &views[0].camera);
   if (rig_path && !rc) views[0].camera = rig.left;
   rc = rc || cr_pose_read(pose_path, &views[0].cam_from_world) ||
-       cr_volume_load(vol_path, -1, &vol, NULL);
+       cr_volume_load(vol_path, -1, &vol, NULL) || cr_volume_check_contrast(vol, vol_path);
   if (rig_path && !rc) {
     views[rig_view].camera = rig.right, views[rig_view].own_light = 0;
     views[rig_view].cam_from_world =

@@ -11,7 +11,7 @@ extern "C" {
 
 typedef struct cr_atomic_file {
   char final_path[4096];
-  char tmp_path[4096]; // same folder, ".crtmp-XXXXXX-" + final base name (same extension)
+  char tmp_path[4096]; // same folder, ".crtmp-PID-XXXXXX-" + final base name (same extension)
   FILE *fp;            // open for writing when begin was asked for a stream, else NULL
 } cr_atomic_file;
 
@@ -28,6 +28,22 @@ void cr_atomic_abort(cr_atomic_file *af);
 
 // True if `path` names an existing regular file.
 int cr_file_exists(const char *path);
+
+// Outputs committed together (every camreg command but `experiment` runs in one group):
+// between cr_atomic_group_begin and cr_atomic_group_end, cr_atomic_commit checks and
+// keeps the temporary file instead of renaming it; cr_atomic_group_end(1) renames them
+// all, cr_atomic_group_end(0) removes them all, so a command that fails half-way leaves
+// none of its outputs. Inside a group, cr_atomic_note_input records a file the command
+// reads (the readers call it) and cr_atomic_begin refuses that file as an output.
+// cr_atomic_begin also removes temporary files left in the output's folder by camreg
+// processes that no longer exist (killed with SIGKILL); by hand: find DIR -name '.crtmp-*'
+// -delete while no camreg runs. Not for library callers that read their outputs back.
+void cr_atomic_group_begin(void);
+int cr_atomic_group_end(int commit);
+void cr_atomic_note_input(const char *path);
+// Removes every temporary file (in a group or being written) on SIGINT, SIGTERM and
+// SIGHUP, then dies of the signal as before. The command-line front end installs it.
+void cr_atomic_install_signal_cleanup(void);
 // Lower-case comparison of the end of `path` with `suffix` (e.g. ".nii.gz").
 int cr_path_has_suffix(const char *path, const char *suffix);
 

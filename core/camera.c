@@ -6,6 +6,8 @@
 #include "core/error.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 cr_camera cr_camera_from_fov(int width, int height, double fov_x_deg) {
@@ -24,15 +26,37 @@ int cr_camera_has_distortion(const cr_camera *cam) {
 }
 
 int cr_camera_validate(const cr_camera *cam) {
-  if (cam->width <= 0 || cam->height <= 0)
-    return cr_error(CR_EINVAL, "camera image size %dx%d is not positive", cam->width, cam->height);
+  // One policy for every camera (files, command lines, configs): the ranges below hold
+  // for any real camera; values outside them are typos or corrupt files, and would make
+  // the renderer's pixel loops, ray tables and distortion inversion meaningless.
+  if (cam->width <= 0 || cam->height <= 0 || cam->width > CR_CAMERA_MAX_SIZE ||
+      cam->height > CR_CAMERA_MAX_SIZE)
+    return cr_error(CR_EINVAL, "camera image size %dx%d is out of range (1..%d pixels)", cam->width,
+                    cam->height, CR_CAMERA_MAX_SIZE);
   if (!(cam->fx > 0 && cam->fy > 0 && isfinite(cam->fx) && isfinite(cam->fy)))
     return cr_error(CR_EINVAL, "camera focal lengths fx=%g fy=%g must be positive", cam->fx,
                     cam->fy);
+  if (!(cam->fx >= 1e-3 && cam->fx <= 1e8))
+    return cr_error(CR_EINVAL, "camera fx = %g px is out of range (1e-3..1e8)", cam->fx);
+  if (!(cam->fy >= 1e-3 && cam->fy <= 1e8))
+    return cr_error(CR_EINVAL, "camera fy = %g px is out of range (1e-3..1e8)", cam->fy);
   if (!isfinite(cam->cx) || !isfinite(cam->cy))
     return cr_error(CR_EINVAL, "camera principal point is not finite");
-  for (int i = 0; i < 5; i++)
-    if (!isfinite(cam->dist[i])) return cr_error(CR_EINVAL, "camera distortion is not finite");
+  if (fabs(cam->cx - 0.5 * cam->width) > 10.0 * cam->width)
+    return cr_error(CR_EINVAL, "camera cx = %g px is more than 10 image widths from the image",
+                    cam->cx);
+  if (fabs(cam->cy - 0.5 * cam->height) > 10.0 * cam->height)
+    return cr_error(CR_EINVAL, "camera cy = %g px is more than 10 image heights from the image",
+                    cam->cy);
+  static const char *names[5] = {"k1", "k2", "p1", "p2", "k3"};
+  for (int i = 0; i < 5; i++) {
+    if (!isfinite(cam->dist[i]))
+      return cr_error(CR_EINVAL, "camera distortion %s is not finite", names[i]);
+    double bound = (i == 2 || i == 3) ? 1.0 : 1000.0;
+    if (fabs(cam->dist[i]) > bound)
+      return cr_error(CR_EINVAL, "camera distortion %s = %g is out of range (|%s| <= %g)", names[i],
+                      cam->dist[i], names[i], bound);
+  }
   return CR_OK;
 }
 
@@ -107,14 +131,40 @@ cr_camera cr_camera_scaled(const cr_camera *cam, double scale) {
   return c;
 }
 
+// OpenCV's parsers wrap an integer that does not fit an int (image_width: 99999999999
+// reads as 1215752191): find the key's number in the file text and compare.
+static int check_int_key(const char *path, const char *key, int got) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return CR_OK;
+  char buf[65536];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  for (const char *p = strstr(buf, key); p; p = strstr(p + 1, key)) {
+    const char *q = p + strlen(key);
+    while (*q && strchr("\"': \t>", *q)) q++;
+    char *end;
+    double v = strtod(q, &end);
+    if (end != q && v != (double)got)
+      return cr_error(CR_EFORMAT, "%s: %s = %.*s is out of range (1..%d)", path, key,
+                      (int)(end - q), q, CR_CAMERA_MAX_SIZE);
+  }
+  return CR_OK;
+}
+
 int cr_camera_read(const char *path, cr_camera *cam) {
+  cr_atomic_note_input(path); // a command may not write over what it reads
   memset(cam, 0, sizeof *cam);
   double K[9], dist[14];
   int ndist = 0;
   char err[512];
   if (!cr_file_exists(path)) return cr_error(CR_EIO, "%s: camera file not found", path);
+  if (cr_fs_check_text(path)) return cr_last_status();
   if (cvw_camera_read(path, K, dist, &ndist, &cam->width, &cam->height, err, sizeof err))
     return cr_error(CR_EFORMAT, "%s: %s", path, err);
+  if (check_int_key(path, "image_width", cam->width) ||
+      check_int_key(path, "image_height", cam->height))
+    return cr_last_status();
   int rc = cr_camera_from_opencv(cam, K, dist, ndist, cam->width, cam->height, "camera_matrix");
   if (rc) cr_error_prefix(path);
   return rc;

@@ -21,7 +21,11 @@ cr_camera cr_camera_from_fov(int width, int height, double fov_x_deg);
 // True if any distortion coefficient is non-zero.
 int cr_camera_has_distortion(const cr_camera *cam);
 
-// Checks size > 0, focal lengths > 0 and finite values; CR_EINVAL with a reason.
+// The largest image side camreg accepts, pixels.
+#define CR_CAMERA_MAX_SIZE 100000
+// Checks every value is finite and in range: size 1..CR_CAMERA_MAX_SIZE, fx and fy in
+// 1e-3..1e8 px, the principal point within 10 image sizes of the image, |k1|, |k2|,
+// |k3| <= 1000 and |p1|, |p2| <= 1. CR_EINVAL naming the value otherwise.
 int cr_camera_validate(const cr_camera *cam);
 
 // Applies lens distortion to normalized coordinates (x/z, y/z): OpenCV's model.

@@ -44,6 +44,64 @@ int cvw_fs_write(const char *path, const cvw_fs_entry *e, int n, char *err, size
   CVW_CATCH
 }
 
+// Reads a matrix node (OpenCV's "!!opencv-matrix" map with rows, cols, dt and data, or a
+// plain sequence of numbers) without cv::Mat: rows and cols are checked against `max`
+// values before anything is read, and dt must name one channel ("2d" or "3d" would be
+// multi-channel elements that do not fit a camera matrix). 0, or -1 with a reason
+// naming `key`.
+static int read_numbers(const cv::FileNode &n, const char *key, int max_count, double *out,
+                        int *rows, int *cols, char *err, size_t errlen) {
+  cv::FileNode data = n;
+  *rows = *cols = 0;
+  if (n.isMap()) {
+    cv::FileNode rn = n["rows"], cn = n["cols"], dn = n["dt"];
+    if (!rn.isInt() || !cn.isInt()) {
+      set_err(err, errlen, std::string(key) + ": rows and cols must be integers");
+      return -1;
+    }
+    int r = (int)rn, c = (int)cn;
+    if (r < 1 || c < 1 || r > max_count || c > max_count || (long)r * c > max_count) {
+      set_err(err, errlen,
+              std::string(key) + ": " + std::to_string(r) + "x" + std::to_string(c) +
+                  " is not a size it can have (at most " + std::to_string(max_count) + " values)");
+      return -1;
+    }
+    if (!dn.empty()) {
+      std::string dt = dn.isString() ? (std::string)dn : std::string("?");
+      if (dt.size() != 1 || std::string("ucwsifdh").find(dt[0]) == std::string::npos) {
+        set_err(err, errlen,
+                std::string(key) + ": dt \"" + dt +
+                    "\" is not a single-channel element type (u c w s i f d)");
+        return -1;
+      }
+    }
+    *rows = r, *cols = c;
+    data = n["data"];
+  }
+  if (!data.isSeq()) {
+    set_err(err, errlen, std::string(key) + ": data is not a sequence of numbers");
+    return -1;
+  }
+  size_t count = data.size();
+  if (*rows == 0) *rows = 1, *cols = (int)(count <= (size_t)max_count ? count : 0);
+  if (count != (size_t)*rows * *cols || count == 0 || count > (size_t)max_count) {
+    set_err(err, errlen,
+            std::string(key) + ": data holds " + std::to_string(count) + " values, expected " +
+                std::to_string((long)*rows * *cols));
+    return -1;
+  }
+  for (size_t i = 0; i < count; i++) {
+    cv::FileNode v = data[(int)i];
+    if (!v.isInt() && !v.isReal()) {
+      set_err(err, errlen,
+              std::string(key) + ": value " + std::to_string(i + 1) + " is not a number");
+      return -1;
+    }
+    out[i] = (double)v;
+  }
+  return 0;
+}
+
 int cvw_fs_read(const char *path, cvw_fs_value *values, int n, char *err, size_t errlen) {
   CVW_TRY
   cv::FileStorage fs(path, cv::FileStorage::READ);
@@ -67,18 +125,12 @@ int cvw_fs_read(const char *path, cvw_fs_value *values, int n, char *err, size_t
       v->type = CVW_FS_STRING;
       std::snprintf(v->sval, sizeof v->sval, "%s", ((std::string)node).c_str());
     } else if (node.isMap() && node["data"].isSeq()) {
-      cv::Mat m;
-      node >> m;
-      if (m.empty() || m.channels() != 1) continue; // OTHER: not a plain matrix
-      if (m.total() > 16) {
-        set_err(err, errlen, std::string("key ") + v->name + " is a matrix of more than 16 values");
-        return -1;
-      }
-      m.convertTo(m, CV_64F);
+      // Without cv::Mat (read_numbers): sizes and dt checked before anything is read.
+      int r, c;
+      if (read_numbers(node, v->name, 16, v->data, &r, &c, err, errlen)) return -1;
       v->type = CVW_FS_MATRIX;
-      v->rows = m.rows;
-      v->cols = m.cols;
-      for (int k = 0; k < (int)m.total(); k++) v->data[k] = m.at<double>(k / m.cols, k % m.cols);
+      v->rows = r;
+      v->cols = c;
     }
   }
   return 0;
@@ -88,7 +140,17 @@ int cvw_fs_read(const char *path, cvw_fs_value *values, int n, char *err, size_t
 int cvw_camera_read(const char *path, double K[9], double dist[14], int *ndist, int *width,
                     int *height, char *err, size_t errlen) {
   CVW_TRY
-  cv::FileStorage fs(path, cv::FileStorage::READ);
+  cv::FileStorage fs;
+  try {
+    fs.open(path, cv::FileStorage::READ);
+  } catch (const cv::Exception &e) {
+    // OpenCV's parser names only its own function ("parseValue"): say what it means.
+    std::string why = cr_cv::reason(e);
+    set_err(err, errlen,
+            "syntax error: not a valid OpenCV FileStorage file (YAML/XML/JSON)" +
+                (why != e.func && !why.empty() ? " (" + why + ")" : std::string()));
+    return -1;
+  }
   if (!fs.isOpened()) {
     set_err(err, errlen, "cannot parse as OpenCV FileStorage (YAML/XML/JSON)");
     return -1;
@@ -98,29 +160,21 @@ int cvw_camera_read(const char *path, double K[9], double dist[14], int *ndist, 
     set_err(err, errlen, "missing key camera_matrix");
     return -1;
   }
-  cv::Mat Km;
-  kn >> Km;
-  if (Km.rows != 3 || Km.cols != 3) {
+  int r, c;
+  if (read_numbers(kn, "camera_matrix", 9, K, &r, &c, err, errlen)) return -1;
+  if (r * c != 9 || (r != 3 && r != 1 && c != 1)) {
     set_err(err, errlen, "camera_matrix is not 3x3");
     return -1;
   }
-  Km.convertTo(Km, CV_64F);
-  for (int i = 0; i < 9; i++) K[i] = Km.at<double>(i / 3, i % 3);
   *ndist = 0;
   cv::FileNode dn = fs["distortion_coefficients"];
   if (!dn.empty()) {
-    cv::Mat D;
-    dn >> D;
-    if (!D.empty()) {
-      if (D.total() > 14 || (D.rows != 1 && D.cols != 1)) {
-        set_err(err, errlen, "distortion_coefficients is not a vector of at most 14 values");
-        return -1;
-      }
-      D.convertTo(D, CV_64F);
-      D = D.reshape(1, 1);
-      *ndist = (int)D.total();
-      for (int i = 0; i < *ndist; i++) dist[i] = D.at<double>(0, i);
+    if (read_numbers(dn, "distortion_coefficients", 14, dist, &r, &c, err, errlen)) return -1;
+    if (r != 1 && c != 1) {
+      set_err(err, errlen, "distortion_coefficients is not a vector of at most 14 values");
+      return -1;
     }
+    *ndist = r * c;
   }
   cv::FileNode wn = fs["image_width"], hn = fs["image_height"];
   if (wn.empty() || hn.empty() || !wn.isInt() || !hn.isInt()) {

@@ -18,6 +18,24 @@ int cr_error(int code, const char *fmt, ...) {
   return code;
 }
 
+static cr_warning_handler warning_handler;
+
+void cr_set_warning_handler(cr_warning_handler handler) {
+  warning_handler = handler;
+}
+
+void cr_warning(const char *fmt, ...) {
+  char msg[CR_ERROR_LEN];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (warning_handler)
+    warning_handler(msg);
+  else
+    fprintf(stderr, "camreg: warning: %s\n", msg);
+}
+
 const char *cr_last_error(void) {
   return last_error;
 }

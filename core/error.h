@@ -46,6 +46,13 @@ static inline int cr_status_of(const void *object) {
 // Prefixes the current message with "context: " (for callers adding the file name).
 void cr_error_prefix(const char *context);
 
+// Warnings: input camreg accepts but whose meaning it had to assume (an ANALYZE header's
+// orientation, ...). cr_warning formats the message and hands it to the handler: by
+// default it is printed as "camreg: warning: <message>" on stderr; a program or test may
+// install its own (NULL restores the default). Thread-safe as long as the handler is.
+typedef void (*cr_warning_handler)(const char *message);
+void cr_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cr_set_warning_handler(cr_warning_handler handler);
 // Clears the message.
 void cr_error_clear(void);
 

@@ -12,6 +12,11 @@ extern "C" {
 // renames it to `path`. CR_EIO with the file name on failure; no partial file remains.
 int cr_fs_write(const char *path, const cvw_fs_entry *entries, int n);
 
+// Checks the raw text of a FileStorage file before OpenCV's parser sees it (OpenCV 4.6
+// crashes on some inputs the fuzzer found): at most 1 MB, no NUL byte, a closed XML
+// declaration. 0, or CR_EIO / CR_EFORMAT naming the file.
+int cr_fs_check_text(const char *path);
+
 #ifdef __cplusplus
 }
 #endif

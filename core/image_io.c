@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 int cr_image_read(const char *path, cr_image **out, int *bits) {
+  cr_atomic_note_input(path); // a command may not write over what it reads
   *out = NULL;
   if (!cr_file_exists(path)) return cr_error(CR_EIO, "%s: image file not found", path);
   float *data;

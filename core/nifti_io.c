@@ -3,14 +3,17 @@
 #include "core/error.h"
 #include "core/image.h"
 #include "core/mat.h"
+#include "core/nifti_check.h"
 #include "core/volume.h"
 
 #include <nifti2_io.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 static const char *datatype_name(int dt) {
   switch (dt) {
@@ -66,33 +69,39 @@ static void best_affine(const nifti_image *nim, double A[4][4]) {
   }
 }
 
-// libnifti silently turns a zero dimension into 1, which would read a corrupt header as
-// a thinner volume: check the raw header first.
-static int check_raw_dims(const char *path) {
-  int nver = 0;
-  void *hdr = nifti_read_header(path, &nver, 1);
-  if (!hdr) return cr_error(CR_EFORMAT, "%s: not a readable NIfTI-1/NIfTI-2 file", path);
-  int64_t dim[8] = {0};
-  if (nver == 2) {
-    for (int d = 0; d < 8; d++) dim[d] = ((nifti_2_header *)hdr)->dim[d];
-  } else {
-    for (int d = 0; d < 8; d++) dim[d] = ((nifti_1_header *)hdr)->dim[d];
+// Reads volume `index` (n voxels) of the file's data in native byte order; NULL if the
+// file is short. zlib reads plain and gzip files alike.
+static void *read_volume_data(const nifti_image *nim, int index, size_t n) {
+  size_t bytes = n * (size_t)nim->nbyper;
+  unsigned char *buf = malloc(bytes ? bytes : 1);
+  gzFile gz = buf ? gzopen(nim->iname, "rb") : NULL;
+  int ok = gz != NULL;
+  if (ok) gzbuffer(gz, 1 << 17);
+  int64_t off = nim->iname_offset + (int64_t)index * (int64_t)bytes;
+  ok = ok && gzseek(gz, (z_off_t)off, SEEK_SET) == (z_off_t)off;
+  for (size_t done = 0; ok && done < bytes;) {
+    size_t chunk = bytes - done > (1u << 30) ? (1u << 30) : bytes - done;
+    int got = gzread(gz, buf + done, (unsigned)chunk);
+    ok = got > 0;
+    done += got > 0 ? (size_t)got : 0;
   }
-  free(hdr);
-  if (dim[0] < 1 || dim[0] > 7)
-    return cr_error(CR_EFORMAT, "%s: invalid number of dimensions %lld", path, (long long)dim[0]);
-  for (int d = 1; d <= dim[0]; d++)
-    if (dim[d] < 1)
-      return cr_error(CR_EFORMAT, "%s: dimension %d has size %lld (zero-sized)", path, d,
-                      (long long)dim[d]);
-  return CR_OK;
+  if (gz) gzclose(gz);
+  if (!ok) {
+    free(buf);
+    return NULL;
+  }
+  if (nim->byteorder != nifti_short_order() && nim->swapsize > 1)
+    nifti_swap_Nbytes(bytes / (size_t)nim->swapsize, nim->swapsize, buf);
+  return buf;
 }
 
 int cr_volume_load(const char *path, int volume_index, cr_volume **out, const char **dtname) {
+  cr_atomic_note_input(path); // a command may not write over what it reads
   *out = NULL;
   if (!cr_file_exists(path)) return cr_error(CR_EIO, "%s: volume file not found", path);
   nifti_set_debug_level(0);
-  int rc = check_raw_dims(path);
+  cr_nifti_info info;
+  int rc = cr_nifti_check(path, &info);
   if (rc) return rc;
   nifti_image *nim = nifti_image_read(path, 0);
   if (!nim) return cr_error(CR_EFORMAT, "%s: not a readable NIfTI-1/NIfTI-2 file", path);
@@ -136,26 +145,60 @@ int cr_volume_load(const char *path, int volume_index, cr_volume **out, const ch
     goto done;
   }
   if (volume_index < 0) volume_index = 0;
-  if (nifti_image_load(nim) != 0 || !nim->data) {
-    rc = cr_error(CR_EFORMAT, "%s: image data truncated or unreadable", path);
-    goto done;
-  }
   double A[4][4];
   best_affine(nim, A);
+  // Voxel sizes and position in a range any scanner or resampling gives: a size of
+  // 1e-38 mm or an offset of 1e30 mm is a corrupt header, and would overflow the
+  // renderer's and smoother's index arithmetic.
+  for (int c = 0; c < 3; c++) {
+    double len = sqrt(A[0][c] * A[0][c] + A[1][c] * A[1][c] + A[2][c] * A[2][c]);
+    if (!(len >= 1e-5 && len <= 1e5)) {
+      rc = cr_error(CR_EFORMAT, "%s: voxel size %g mm along axis %d is out of range (1e-5..1e5 mm)",
+                    path, len, c + 1);
+      goto done;
+    }
+    if (!(fabs(A[c][3]) <= 1e7)) {
+      rc = cr_error(CR_EFORMAT, "%s: origin %g mm (axis %d) is out of range (|x| <= 1e7 mm)", path,
+                    A[c][3], c + 1);
+      goto done;
+    }
+  }
   cr_volume *vol = cr_volume_new((int)nx, (int)ny, (int)nz, (const double(*)[4])A);
   if (!vol) {
     cr_error_prefix(path);
     rc = CR_EINVAL;
     goto done;
   }
+  // The data of the one volume asked for, read here rather than by nifti_image_load:
+  // libnifti reads every volume of a 4-D file and silently turns NaN and inf into 0.
+  size_t n = (size_t)nx * ny * nz;
+  void *raw = read_volume_data(nim, volume_index, n);
+  if (!raw) {
+    rc = cr_error(CR_EFORMAT, "%s: image data truncated or unreadable", nim->iname);
+    cr_volume_free(vol);
+    goto done;
+  }
   double slope = nim->scl_slope, inter = nim->scl_inter;
   int scale = slope != 0 && isfinite(slope);
   if (!isfinite(inter)) inter = 0;
-  size_t n = (size_t)nx * ny * nz, base = (size_t)volume_index * n;
   for (size_t i = 0; i < n; i++) {
-    double v = raw_value(nim->data, nim->datatype, base + i);
-    vol->data[i] = (float)(scale ? v * slope + inter : v);
+    double v = raw_value(raw, nim->datatype, i);
+    v = scale ? v * slope + inter : v;
+    // NaN stays NaN (missing data; renderers, histograms and metrics skip it). A value
+    // float32 cannot hold (inf, or 1e300 in a float64 file) has no meaning here.
+    if (isinf(v) || fabs(v) > FLT_MAX) {
+      size_t k = i / ((size_t)nx * ny), j = (i / nx) % ny;
+      rc = cr_error(CR_EFORMAT,
+                    "%s: voxel (%zu, %zu, %zu) = %g (after scl_slope %g, scl_inter %g) is not a "
+                    "finite float32 value",
+                    path, i % nx, j, k, v, scale ? slope : 1.0, scale ? inter : 0.0);
+      cr_volume_free(vol);
+      free(raw);
+      goto done;
+    }
+    vol->data[i] = (float)v;
   }
+  free(raw);
   *out = vol;
 done:
   nifti_image_free(nim);
@@ -166,7 +209,8 @@ int cr_volume_file_count(const char *path, long *n_volumes) {
   *n_volumes = 0;
   if (!cr_file_exists(path)) return cr_error(CR_EIO, "%s: volume file not found", path);
   nifti_set_debug_level(0);
-  int rc = check_raw_dims(path);
+  cr_nifti_info info;
+  int rc = cr_nifti_check(path, &info);
   if (rc) return rc;
   nifti_image *nim = nifti_image_read(path, 0);
   if (!nim) return cr_error(CR_EFORMAT, "%s: not a readable NIfTI-1/NIfTI-2 file", path);

@@ -124,38 +124,49 @@ void cr_pose_difference(const cr_pose *a, const cr_pose *b, double *angle_deg, d
 }
 
 int cr_pose_read(const char *path, cr_pose *out) {
+  cr_atomic_note_input(path); // a command may not write over what it reads
   FILE *f = fopen(path, "r");
   if (!f) return cr_error(CR_EIO, "%s: cannot open pose file (%s)", path, strerror(errno));
   double M[4][4];
-  int row = 0, lineno = 0;
-  char line[1024];
-  while (row < 4 && fgets(line, sizeof line, f)) {
+  int row = 0, lineno = 0, rc = CR_OK;
+  // Whole lines of any length (getline): a long comment must not spill into a row.
+  char *line = NULL;
+  size_t cap = 0;
+  while (getline(&line, &cap, f) >= 0) {
     lineno++;
     char *p = line;
     while (*p == ' ' || *p == '\t') p++;
     if (*p == '#' || *p == '\n' || *p == '\r' || *p == '\0') continue;
-    for (int j = 0; j < 4; j++) {
+    if (row == 4) {
+      rc = cr_error(CR_EFORMAT, "%s:%d: more than 4 rows in the pose matrix", path, lineno);
+      break;
+    }
+    for (int j = 0; j < 4 && !rc; j++) {
       char *end;
       errno = 0;
       M[row][j] = strtod(p, &end);
-      if (end == p || errno == ERANGE || !isfinite(M[row][j])) {
-        fclose(f);
-        return cr_error(CR_EFORMAT, "%s:%d: expected 4 numbers per row of the 4x4 pose matrix",
-                        path, lineno);
-      }
+      if (end == p || errno == ERANGE || !isfinite(M[row][j]))
+        rc = cr_error(CR_EFORMAT,
+                      "%s:%d: row %d, column %d: %s (each row of the 4x4 pose matrix is 4 "
+                      "finite numbers on one line)",
+                      path, lineno, row + 1, j + 1,
+                      end == p ? "not a number" : "not a finite double");
       p = end;
     }
+    if (rc) break;
     while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
     if (*p != '\0' && *p != '#') {
-      fclose(f);
-      return cr_error(CR_EFORMAT, "%s:%d: more than 4 numbers in a pose matrix row", path, lineno);
+      rc = cr_error(CR_EFORMAT, "%s:%d: more than 4 numbers in a pose matrix row", path, lineno);
+      break;
     }
     row++;
   }
+  free(line);
   fclose(f);
+  if (rc) return rc;
   if (row < 4)
     return cr_error(CR_EFORMAT, "%s: expected a 4x4 pose matrix, found %d rows", path, row);
-  int rc = cr_pose_from_mat4(out, (const double(*)[4])M);
+  rc = cr_pose_from_mat4(out, (const double(*)[4])M);
   if (rc) cr_error_prefix(path);
   return rc;
 }

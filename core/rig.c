@@ -121,6 +121,8 @@ int cr_rig_read(const char *path, cr_rig *rig) {
   memset(rig, 0, sizeof *rig);
   rig->rms = NAN;
   if (!cr_file_exists(path)) return cr_error(CR_EIO, "%s: rig file not found", path);
+  cr_atomic_note_input(path); // a command may not write over what it reads
+  if (cr_fs_check_text(path)) return cr_last_status();
   static const char *names[K_COUNT] = {
       "image_width", "image_height", "image_width2", "image_height2", "M1", "D1", "M2", "D2", "R",
       "T",           "rms",          "units"};

@@ -120,11 +120,32 @@ void cr_volume_minmax(const cr_volume *vol, float *min, float *max) {
   size_t n = cr_volume_count(vol);
   for (size_t i = 0; i < n; i++) {
     float x = vol->data[i];
+    if (!isfinite(x)) continue; // NaN (missing) and inf (refused by the reader) ignored
     if (x < lo) lo = x;
     if (x > hi) hi = x;
   }
   if (lo > hi) lo = hi = 0;
   *min = lo, *max = hi;
+}
+
+int cr_volume_check_contrast(const cr_volume *vol, const char *path) {
+  float lo = INFINITY, hi = -INFINITY;
+  size_t n = cr_volume_count(vol), finite = 0;
+  for (size_t i = 0; i < n; i++) {
+    float x = vol->data[i];
+    if (!isfinite(x)) continue;
+    finite++;
+    lo = x < lo ? x : lo, hi = x > hi ? x : hi;
+  }
+  if (!finite)
+    return cr_error(CR_EINVAL, "%s: the volume has no finite voxel (all NaN): nothing to render",
+                    path);
+  if (!(hi > lo))
+    return cr_error(CR_EINVAL,
+                    "%s: the volume is constant (every voxel is %g): nothing to render or "
+                    "register",
+                    path, lo);
+  return CR_OK;
 }
 
 float cr_volume_otsu_level(const cr_volume *vol) {
@@ -137,8 +158,8 @@ float cr_volume_otsu_level(const cr_volume *vol) {
   const double scale = NB / ((double)hi - lo);
   for (size_t i = 0; i < n; i++) {
     float v = vol->data[i];
-    if (isnan(v)) continue;
-    int b = (int)((v - lo) * scale);
+    if (!isfinite(v)) continue;
+    int b = (int)(((double)v - lo) * scale); // double: v - lo may overflow a float
     hist[b >= NB ? NB - 1 : b] += 1;
   }
   double total = 0, sum_all = 0;

@@ -49,12 +49,16 @@ float cr_volume_sample_nearest_ijk(const cr_volume *vol, double i, double j, dou
 float cr_volume_sample_linear(const cr_volume *vol, const double xyz[3], float outside);
 float cr_volume_sample_nearest(const cr_volume *vol, const double xyz[3], float outside);
 
-// Minimum and maximum value (NaN ignored).
+// Minimum and maximum value (NaN and infinite values ignored).
 void cr_volume_minmax(const cr_volume *vol, float *min, float *max);
-// Otsu's threshold on a 256-bin histogram of the values between min and max (NaN
+// Otsu's threshold on a 256-bin histogram of the values between min and max (NaN and inf
 // ignored): the level that best separates the volume into two classes (for an MRI, the
 // brain from the background). The minimum when the volume is constant.
 float cr_volume_otsu_level(const cr_volume *vol);
+// Refuses (CR_EINVAL, naming `path`) a volume with no finite voxel or whose finite voxels
+// all have one value: nothing to render or register (a registration on it would return
+// its start pose with a perfect cost). Rendering and registration commands call it.
+int cr_volume_check_contrast(const cr_volume *vol, const char *path);
 // World bounding box of the voxel grid, from the outer faces of the edge voxels
 // (centres +- half a voxel), as lo[3], hi[3] in mm.
 void cr_volume_world_bounds(const cr_volume *vol, double lo[3], double hi[3]);

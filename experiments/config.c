@@ -92,6 +92,23 @@ static int get_int(const parse_ctx *p, const config_setting_t *g, const char *pr
   return 0;
 }
 
+// Optional whole number in [lo, hi] that may exceed an int (a seed): written as an
+// integer, or as a float with no fraction (1.0; 1.5 is an error, not 1).
+static int get_whole(const parse_ctx *p, const config_setting_t *g, const char *pre,
+                     const char *key, double lo, double hi, double *out) {
+  double v = *out;
+  int rc = get_num(p, g, pre, key, lo, hi, &v);
+  if (rc) return rc;
+  config_setting_t *s = config_setting_get_member(g, key);
+  if (s && v != floor(v)) {
+    char full[128];
+    snprintf(full, sizeof full, "%s%s", pre, key);
+    return perr(p, s, full, "%g is not a whole number", v);
+  }
+  *out = v;
+  return 0;
+}
+
 // Optional array/list of exactly n numbers (n < 0: 2..-n numbers, count in *count).
 static int get_vec(const parse_ctx *p, const config_setting_t *g, const char *pre, const char *key,
                    int n, double *out, int *count) {
@@ -424,7 +441,7 @@ static int parse_root(const parse_ctx *p, const config_setting_t *root, cr_exp_c
       (rc = parse_methods(p, root, c)) || (rc = parse_start(p, root, c)) ||
       (rc = get_int(p, root, "", "trials", 1, 10000000, &c->n_trials)) ||
       (rc = get_num(p, root, "", "success_mm", 1e-6, 1e6, &c->success_mm)) ||
-      (rc = get_num(p, root, "", "seed", 0, 9007199254740991.0, &seed)))
+      (rc = get_whole(p, root, "", "seed", 0, 9007199254740991.0, &seed)))
     return rc;
   c->seed = (uint64_t)seed;
   config_setting_t *b;

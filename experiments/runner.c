@@ -122,9 +122,17 @@ int cr_exp_run(const cr_exp_config *cfg, const char *out_dir, const cr_exp_run_o
   int rc = s.fn ? 0 : cr_exp_trial_lookup(cfg->trial_kind, &s.fn);
   if (!rc && s.fn == cr_exp_trial_registration && !cfg->volume_path[0])
     rc = cr_error(CR_EINVAL, "%s: trial kind 'registration' needs a volume", cfg->path);
+  // The scene (volume, mesh, ...) first: a config whose volume cannot be loaded leaves
+  // no folder, config copy or header-only results file that would refuse the corrected
+  // config as "another config".
+  cr_exp_scene *scene = NULL;
+  if (!rc) rc = cr_status_of(scene = cr_exp_scene_new(cfg));
   if (!rc) rc = prepare_dir(out_dir);
   if (!rc) rc = copy_config(cfg->path, out_dir);
-  if (rc) return rc;
+  if (rc) {
+    cr_exp_scene_free(scene);
+    return rc;
+  }
   cr_exp_meta meta = {.config_hash = cfg->hash,
                       .total = cr_exp_config_units(cfg),
                       .shard_k = opt->shard_k,
@@ -134,10 +142,8 @@ int cr_exp_run(const cr_exp_config *cfg, const char *out_dir, const cr_exp_run_o
   cr_exp_results_path(out_dir, opt->shard_k, opt->shard_n, stats->csv_path, sizeof stats->csv_path);
   unsigned char *done = malloc((size_t)meta.total);
   long *todo = malloc((size_t)meta.total * sizeof *todo), n_todo = 0, n_done = 0;
-  cr_exp_scene *scene = NULL;
   if (!done || !todo) rc = cr_error(CR_ENOMEM, "out of memory");
   if (!rc) rc = cr_exp_results_open(stats->csv_path, &meta, done, &n_done, &s.res);
-  if (!rc) rc = cr_status_of(scene = cr_exp_scene_new(cfg));
   if (!rc) {
     for (long t = opt->shard_k - 1; t < meta.total; t += opt->shard_n)
       if (!done[t]) todo[n_todo++] = t;

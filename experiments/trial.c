@@ -49,6 +49,7 @@ static int scene_new(const cr_exp_config *cfg, cr_exp_scene **out) {
   int rc = 0;
   if (cfg->volume_path[0]) {
     rc = cr_volume_load(cfg->volume_path, -1, &s->volume, NULL);
+    if (!rc) rc = cr_volume_check_contrast(s->volume, cfg->volume_path);
     if (!rc && !cfg->has_brain) {
       rc = cr_exp_fit_ellipsoid(s->volume, cfg->volume_threshold, s->centre, s->radii);
       if (rc) cr_error_prefix(cfg->volume_path);

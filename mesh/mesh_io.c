@@ -162,6 +162,8 @@ static int ply_read_vertices(ply_reader *r, const ply_elem *e, mio_builder *mb) 
       int rc;
       if (e->list_count[p] != P_BAD) { // a list property we do not use: skip it
         if ((rc = ply_value(r, (ply_type)e->list_count[p], &cnt))) return rc;
+        if (!(cnt >= 0 && cnt <= 1e6))
+          return cr_error(CR_EFORMAT, "%s: a list property of %g values", r->b->path, cnt);
         for (long i = 0; i < (long)cnt; i++)
           if ((rc = ply_value(r, e->type[p], &x))) return rc;
         continue;
@@ -191,13 +193,13 @@ static int ply_read_faces(ply_reader *r, const ply_elem *e, mio_builder *mb) {
       }
       if ((rc = ply_value(r, (ply_type)e->list_count[p], &cnt))) return rc;
       int use = !strcmp(e->prop[p], "vertex_indices") || !strcmp(e->prop[p], "vertex_index");
-      if (cnt < 0 || cnt > 1000)
+      if (!(cnt >= 0 && cnt <= 1000)) // NaN too (a float list count)
         return cr_error(CR_EFORMAT, "%s: bad PLY face size %g", r->b->path, cnt);
       int32_t first = 0, prev = 0;
       for (int i = 0; i < (int)cnt; i++) {
         if ((rc = ply_value(r, e->type[p], &x))) return rc;
         if (!use) continue;
-        if (x < 0 || x >= (double)mb->nv)
+        if (!(x >= 0 && x < (double)mb->nv))
           return cr_error(CR_EFORMAT, "%s: PLY face %ld uses vertex %g of %zu", r->b->path, f, x,
                           mb->nv);
         int32_t id = (int32_t)x;
@@ -220,6 +222,10 @@ static int read_ply(mio_buf *b, cr_mesh **out, int *space) {
   int seen_vertex = 0;
   for (int i = 0; i < nel && !rc; i++) {
     if (!strcmp(el[i].name, "vertex")) {
+      if (seen_vertex) {
+        rc = cr_error(CR_EFORMAT, "%s: two PLY vertex elements", b->path);
+        break;
+      }
       rc = ply_read_vertices(&r, &el[i], &mb);
       seen_vertex = 1;
     } else if (!strcmp(el[i].name, "face")) {
@@ -332,6 +338,7 @@ int cr_mesh_write(const char *path, const cr_mesh *m, cr_mesh_space space, int a
 }
 
 int cr_mesh_read(const char *path, cr_mesh **out, cr_mesh_space *space_found) {
+  cr_atomic_note_input(path); // a command may not write over what it reads
   *out = NULL;
   int fmt = mesh_format(path);
   if (fmt < 0) return fmt;

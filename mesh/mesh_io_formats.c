@@ -53,7 +53,7 @@ static int cmp_corner(const void *a, const void *b) {
 // Welds the 3 * nt corners (exactly equal coordinates share a vertex).
 static int stl_weld(stl_corner *c, size_t nt, const char *path, cr_mesh **out) {
   size_t n = 3 * nt;
-  qsort(c, n, sizeof *c, cmp_corner);
+  if (n) qsort(c, n, sizeof *c, cmp_corner); // c is NULL for an empty file
   mio_builder mb = {0};
   mb.xyz = malloc(n * 3 * sizeof(float) + 1);
   mb.tri = malloc(n * sizeof(int32_t) + 1);
@@ -305,6 +305,8 @@ static int vtk_polygons(mio_buf *b, mio_builder *mb) {
   if ((rc = mio_number(b, &n, "the polygon count")) ||
       (rc = mio_number(b, &size, "the polygon list size")))
     return rc;
+  if (!(n >= 0 && n <= (double)b->size)) // each polygon takes at least 2 bytes
+    return cr_error(CR_EFORMAT, "%s: bad polygon count %g", b->path, n);
   for (long p = 0; p < (long)n; p++) {
     double cnt, x;
     if ((rc = mio_number(b, &cnt, "a polygon size"))) return rc;

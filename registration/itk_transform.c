@@ -85,6 +85,7 @@ static int parse_line(const char *path, int lineno, const char *line, itk_text *
 }
 
 int cr_reg_itk_read_affine(const char *path, double M[4][4]) {
+  cr_atomic_note_input(path); // a command may not write over what it reads
   FILE *fp = fopen(path, "r");
   if (!fp) return cr_error(CR_EIO, "%s: cannot open transform file", path);
   itk_text t;

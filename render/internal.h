@@ -244,7 +244,7 @@ static inline float cr_sample_value(const cr_raycaster *r, const double x[3]) {
 // Transfer function lookup (linear between LUT entries).
 static inline float cr_tf_index(const cr_raycaster *r, float v) {
   float f = (v - r->tf_lo) * r->tf_scale;
-  return f < 0 ? 0 : (f > CR_TF_LUT ? CR_TF_LUT : f);
+  return f > 0 ? (f < CR_TF_LUT ? f : CR_TF_LUT) : 0; // NaN (a NaN voxel) -> 0
 }
 
 // The trilinear interpolation of the bricked cell at p (as in cr_sample_fast).

@@ -149,6 +149,7 @@ static long volume_kernel(const cr_raycaster *r, const ray_t *ray_in, float rgba
           vb[q] = cr_sample_sm(r, sm, xb);
       }
       const float v = vb[ib];
+      if (v != v) continue; // NaN: missing data, transparent
       float f = cr_tf_index(r, v);
       int i = (int)f;
       if (i >= CR_TF_LUT) i = CR_TF_LUT - 1;

@@ -62,9 +62,9 @@ cr_volume *cr_render_smoothed_copy(const cr_volume *vol, double sigma_mm) {
   }
   for (int a = 0; a < 3; a++) {
     double sigma = sigma_mm / vol->spacing[a];
-    if (sigma < 0.2 || vol->dim[a] < 2) continue; // narrower than a voxel: nothing to do
-    int radius = (int)ceil(3 * sigma);
-    if (radius > MAX_RADIUS) radius = MAX_RADIUS;
+    if (!(sigma >= 0.2) || vol->dim[a] < 2) continue; // narrower than a voxel: nothing to do
+    // Clamped as a double: a tiny voxel size makes sigma huge, and its int cast overflow.
+    int radius = (int)fmin(ceil(3 * sigma), MAX_RADIUS);
     float w[MAX_RADIUS + 1];
     double sum = 0;
     for (int k = 0; k <= radius; k++) sum += (k ? 2 : 1) * exp(-0.5 * k * k / (sigma * sigma));

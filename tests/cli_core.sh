@@ -16,7 +16,7 @@ check "info on a missing file" 1 "$camreg" info "$tmp/missing.nii.gz"
 expect_err "missing file" "missing.nii.gz: volume file not found"
 echo "plain text" > "$tmp/text.nii"
 check "info on a text file named .nii" 1 "$camreg" info "$tmp/text.nii"
-expect_err "text .nii" "text.nii: not a readable NIfTI"
+expect_err "text .nii" "text.nii: not a NIfTI-1/NIfTI-2 file (sizeof_hdr"
 
 check "phantom without output" 2 "$camreg" phantom
 check "phantom with a bad size" 2 "$camreg" phantom -o "$tmp/p.nii.gz" --size 10,x,10
