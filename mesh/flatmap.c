@@ -250,16 +250,14 @@ static int count_folds(const cr_mesh *m, const double *g, const uint8_t *tri_ok,
 // positive semi-definite for any triangle shape), one vertex held where it is
 // (translation; the energy does not see it): K does not change, so CHOLMOD factors it
 // once and each iteration is two back-substitutions. Stops when the energy falls by
-// less than 1e-6 of itself, after opt->arap_iterations, or before an iteration that
-// would fold a triangle which the start map did not fold (the result is the last
+// less than 1e-6 of itself (or 1e-14 of the area), after opt->arap_iterations, or before an
+// iteration that would fold a triangle which the start map did not fold (the result is the last
 // iterate without new folds). *iterations gets the number of steps kept.
 static int arap_refine(const cr_mesh *m, const double *g, const uint8_t *tri_ok,
                        const cr_flat_options *opt, double *uv, int *iterations) {
   size_t nv = (size_t)m->n_vertices, nt = (size_t)m->n_triangles;
   double lambda = opt->arap_lambda;
   *iterations = 0;
-  // lambda 0 is the conformal map itself (the steps would only shrink it to a point).
-  if (opt->arap_iterations == 0 || lambda == 0) return 0;
   int32_t *vi = malloc((nv + 1) * sizeof *vi);
   double *sa = malloc((nt + 1) * sizeof *sa), *L = malloc((4 * nt + 1) * sizeof *L);
   double *prev = malloc((2 * nv + 1) * sizeof *prev), *et = malloc((nt + 1) * sizeof *et);
@@ -315,7 +313,8 @@ static int arap_refine(const cr_mesh *m, const double *g, const uint8_t *tri_ok,
     rc = cr_error(CR_ENUMERIC, "flat map: ARAP sparse Cholesky failed (CHOLMOD status %d)",
                   cc.status);
   int folds0 = rc ? 0 : count_folds(m, g, tri_ok, uv);
-  double e_prev = INFINITY;
+  double e_prev = INFINITY, area = 0;
+  for (size_t t = 0; t < nt; t++) area += sa[t] * sa[t];
   for (int it = 0; !rc && it < opt->arap_iterations; it++) {
     // Local step (independent per triangle) and the energy of the current map.
     // Parallel only for large patches: on a few thousand triangles a parallel region
@@ -356,7 +355,7 @@ static int arap_refine(const cr_mesh *m, const double *g, const uint8_t *tri_ok,
     }
     double energy = 0;
     for (size_t t = 0; t < nt; t++) energy += et[t];
-    if (!(e_prev - energy > 1e-6 * energy)) break;
+    if (!(e_prev - energy > 1e-6 * energy + 1e-14 * area)) break; // (exact maps: energy ~ 0)
     e_prev = energy;
     // Global step: b = sum_t sqrt(A_t) G_t L_t^T (per vertex, per coordinate).
     double *bx = b->x;
@@ -489,7 +488,8 @@ static int flatten_lscm(const cr_mesh *m, const cr_flat_options *opt, const doub
   if (!rc && !(boundary_mass(m, tri_ok, idx, B, &rc) > 0) && !rc)
     rc = cr_error(CR_EINVAL, "flat map: the surface is closed (no boundary): cut it open first");
   if (!rc) rc = lscm_spectral(m, g, idx, n, B, uv, iterations);
-  if (!rc && opt->method == CR_FLAT_ARAP) {
+  // lambda 0 is the conformal map itself (the steps would only shrink it to a point).
+  if (!rc && opt->method == CR_FLAT_ARAP && opt->arap_lambda > 0 && opt->arap_iterations > 0) {
     // The ARAP energy is not scale-invariant: start from the conformal map at the
     // surface's area.
     fit_to_planar(m, planar, uv);
