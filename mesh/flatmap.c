@@ -256,7 +256,8 @@ static int count_folds(const cr_mesh *m, const double *g, const uint8_t *tri_ok,
 static int arap_refine(const cr_mesh *m, const double *g, const uint8_t *tri_ok,
                        const cr_flat_options *opt, double *uv, int *iterations) {
   size_t nv = (size_t)m->n_vertices, nt = (size_t)m->n_triangles;
-  double lambda = opt->arap_lambda;
+  // Beyond 1e12 the scale term is rigid to double precision (and lambda r^3 could overflow).
+  double lambda = opt->arap_lambda > 1e12 ? INFINITY : opt->arap_lambda;
   *iterations = 0;
   int32_t *vi = malloc((nv + 1) * sizeof *vi);
   double *sa = malloc((nt + 1) * sizeof *sa), *L = malloc((4 * nt + 1) * sizeof *L);

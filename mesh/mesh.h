@@ -282,12 +282,16 @@ typedef struct cr_flat_stats {
 cr_flat_options cr_flat_defaults(void);
 // Flattens the mesh (a patch of any shape: holes and ragged boundaries are fine) into
 // uv (2 per vertex, mm): planar projection onto the camera's x-y axes (along the view
-// direction), or LSCM (least-squares conformal map, Levy et al. 2002: free boundary,
-// two pinned vertices placed by the planar projection, the normal equations solved by
-// CHOLMOD's sparse Cholesky) then scaled to the total surface area and centred like the
-// planar map. LSCM needs one edge-connected piece (CR_EINVAL otherwise: pieces joined
-// only at a vertex would turn freely; see cr_mesh_keep_largest_edge_component).
-// Vertices used by no non-degenerate triangle get the planar position.
+// direction); LSCM: the spectral conformal map (least-squares conformal energy of Levy
+// et al. 2002 with the free boundary of Mullen et al. 2008, CHOLMOD sparse Cholesky);
+// ARAP: that map, then local/global steps (Liu et al. 2008) of the ARAP (lambda
+// INFINITY) or ARAP/ASAP hybrid energy (lambda > 0; 0 = no steps) with the stiffness
+// matrix factored once, stopping before a step that would fold a triangle. Every
+// non-planar map is then scaled to the total surface area and turned onto the planar
+// map. LSCM/ARAP need one edge-connected piece (CR_EINVAL otherwise: pieces joined only
+// at a vertex would turn freely; see cr_mesh_keep_largest_edge_component). Vertices used
+// by no non-degenerate triangle get the planar position. Deterministic, independent of
+// the thread count.
 int cr_mesh_flatten(const cr_mesh *m, const cr_pose *cam_from_world, cr_flat_method method,
                     double *uv, cr_flat_stats *stats);
 // Same with options (NULL: cr_flat_defaults()). CR_FLAT_ARAP: see flatmap.c's arap_refine.
