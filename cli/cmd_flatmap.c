@@ -42,8 +42,8 @@ static const char usage[] =
     "      --lambda L        lscm: area weight of the hybrid steps (default 0.1, 0 = pure\n"
     "                        conformal map, inf = arap)\n"
     "      --iterations N    lscm, arap: at most N local/global steps (default 100; each\n"
-    "                        step lowers the energy; stops early when it no longer does\n"
-    "                        or when a step would fold a triangle)\n"
+    "                        step lowers the energy; stops early when it no longer does;\n"
+    "                        a step that would fold a triangle is shortened or refused)\n"
     "      --mask FILE       keep only triangles whose vertices project onto non-zero\n"
     "                        pixels of this image (the camera's size): the opening\n"
     "      --pixel-mm MM     pixel size (default 0.25)\n"
@@ -235,9 +235,10 @@ static int run(int argc, char **argv) {
     printf("flatmap %s: %d vertices, %d triangles (opened by %d rings), %dx%d px of %g mm\n", name,
            st.n_vertices, st.n_triangles, rings, img->width, img->height, px);
     printf("area_scale %.4f area_distortion %.4f angle_distortion %.4f max_angle_ratio %.3f "
-           "flipped %d time %.3f s steps %d\n",
+           "flipped %d time %.3f s steps %d%s\n",
            st.area_scale, st.area_distortion, st.angle_distortion, st.max_angle_ratio, st.n_flipped,
-           t_flat, st.arap_iterations);
+           t_flat, st.arap_iterations,
+           st.arap_fold_stop ? " (steps shortened or stopped: they would fold triangles)" : "");
   }
   free(uv);
   cr_image_free(img);

@@ -250,11 +250,12 @@ static int count_folds(const cr_mesh *m, const double *g, const uint8_t *tri_ok,
 // positive semi-definite for any triangle shape), one vertex held where it is
 // (translation; the energy does not see it): K does not change, so CHOLMOD factors it
 // once and each iteration is two back-substitutions. Stops when the energy falls by
-// less than 1e-6 of itself (or 1e-14 of the area), after opt->arap_iterations, or before an
-// iteration that would fold a triangle which the start map did not fold (the result is the last
-// iterate without new folds). *iterations gets the number of steps kept.
+// less than 1e-6 of itself (or 1e-14 of the area), or after opt->arap_iterations. A step
+// that would fold a triangle which the start map did not fold is shortened, or the steps
+// stop (the result is the last map without new folds; *fold_stop = 1 when a step had to
+// be shortened or refused). *iterations gets the number of steps kept.
 static int arap_refine(const cr_mesh *m, const double *g, const uint8_t *tri_ok,
-                       const cr_flat_options *opt, double *uv, int *iterations) {
+                       const cr_flat_options *opt, double *uv, int *iterations, int *fold_stop) {
   size_t nv = (size_t)m->n_vertices, nt = (size_t)m->n_triangles;
   // Beyond 1e12 the scale term is rigid to double precision (and lambda r^3 could overflow).
   double lambda = opt->arap_lambda > 1e12 ? INFINITY : opt->arap_lambda;
@@ -375,16 +376,26 @@ static int arap_refine(const cr_mesh *m, const double *g, const uint8_t *tri_ok,
       rc = cr_error(CR_ENOMEM, "flat map: ARAP solve failed (CHOLMOD status %d)", cc.status);
       break;
     }
+    // A step that folds a triangle is halved (up to 6 times) towards the current map:
+    // for fixed targets the energy is convex in the map, so a shorter step still lowers
+    // it. If even 1/64 of the step folds, stop with the current map.
     memcpy(prev, uv, 2 * nv * sizeof *uv);
     const double *yx = y->x;
-    int finite = 1;
-    for (size_t v = 0; v < nv; v++)
-      if (vi[v] >= 0)
-        for (int c = 0; c < 2; c++) {
-          uv[2 * v + c] = yx[vi[v] + (size_t)c * n];
-          finite &= isfinite(uv[2 * v + c]);
-        }
-    if (!finite || count_folds(m, g, tri_ok, uv) > folds0) {
+    int ok = 0;
+    for (int half = 0; half <= 6 && !ok; half++) {
+      double f = ldexp(1, -half);
+      int finite = 1;
+      for (size_t v = 0; v < nv; v++)
+        if (vi[v] >= 0)
+          for (int c = 0; c < 2; c++) {
+            double p = prev[2 * v + c];
+            uv[2 * v + c] = p + f * (yx[vi[v] + (size_t)c * n] - p);
+            finite &= isfinite(uv[2 * v + c]);
+          }
+      ok = finite && count_folds(m, g, tri_ok, uv) <= folds0;
+      if (!ok) *fold_stop = 1;
+    }
+    if (!ok) {
       memcpy(uv, prev, 2 * nv * sizeof *uv); // keep the last map without new folds
       break;
     }
@@ -441,7 +452,7 @@ static void fit_to_planar(const cr_mesh *m, const double *planar, double *uv);
 
 // The spectral conformal map, then (method ARAP) the local/global steps from it.
 static int flatten_lscm(const cr_mesh *m, const cr_flat_options *opt, const double *planar,
-                        double *uv, int *iterations, int *arap_iterations) {
+                        double *uv, int *iterations, int *arap_iterations, int *fold_stop) {
   size_t nv = (size_t)m->n_vertices, nt = (size_t)m->n_triangles;
   int ncomp = 0, rc = cr_mesh_edge_components(m, 0, NULL, &ncomp);
   if (rc) return rc;
@@ -494,7 +505,7 @@ static int flatten_lscm(const cr_mesh *m, const cr_flat_options *opt, const doub
     // The ARAP energy is not scale-invariant: start from the conformal map at the
     // surface's area.
     fit_to_planar(m, planar, uv);
-    rc = arap_refine(m, g, tri_ok, opt, uv, arap_iterations);
+    rc = arap_refine(m, g, tri_ok, opt, uv, arap_iterations, fold_stop);
   }
   free(g), free(idx), free(used), free(tri_ok), free(B);
   return rc;
@@ -547,13 +558,13 @@ int cr_mesh_flatten_opt(const cr_mesh *m, const cr_pose *cam_from_world, const c
     cr_pose_apply(cam_from_world, x, c);
     uv[2 * v] = c[0], uv[2 * v + 1] = c[1];
   }
-  int iterations = 0, arap_iterations = 0;
+  int iterations = 0, arap_iterations = 0, fold_stop = 0;
   if (o.method != CR_FLAT_PLANAR) {
     size_t nv = (size_t)m->n_vertices;
     double *planar = malloc((2 * nv + 1) * sizeof *planar);
     if (!planar) return cr_error(CR_ENOMEM, "flat map: out of memory");
     memcpy(planar, uv, 2 * nv * sizeof *uv);
-    int rc = flatten_lscm(m, &o, planar, uv, &iterations, &arap_iterations);
+    int rc = flatten_lscm(m, &o, planar, uv, &iterations, &arap_iterations, &fold_stop);
     if (!rc) fit_to_planar(m, planar, uv);
     free(planar);
     if (rc) return rc;
@@ -561,7 +572,7 @@ int cr_mesh_flatten_opt(const cr_mesh *m, const cr_pose *cam_from_world, const c
   if (stats) {
     cr_mesh_flat_stats(m, uv, stats);
     stats->iterations = iterations, stats->converged = 1;
-    stats->arap_iterations = arap_iterations;
+    stats->arap_iterations = arap_iterations, stats->arap_fold_stop = fold_stop;
   }
   return 0;
 }

@@ -277,6 +277,7 @@ typedef struct cr_flat_stats {
   int converged;       // 1 when the map was computed
   int n_flipped;       // non-degenerate triangles whose flat orientation differs from the map's
   int arap_iterations; // local/global steps done (CR_FLAT_ARAP)
+  int arap_fold_stop;  // 1: a step was shortened or refused because it folded a triangle
 } cr_flat_stats;
 // Defaults: planar, lambda INFINITY (ARAP), 100 iterations.
 cr_flat_options cr_flat_defaults(void);

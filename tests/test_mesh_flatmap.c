@@ -389,6 +389,51 @@ static void test_arap_threads(void **state) {
   cr_mesh_free(m);
 }
 
+// A saddle z = k (x^2 - y^2) has more circumference than a disc of its radius: ARAP,
+// keeping triangle sizes, has to buckle the rim. No step may fold a triangle: on the
+// steepest saddle the first full step would, so steps are shortened (fold stop) and
+// still lower the area distortion of the conformal map, without flips.
+static void test_saddle_no_fold(void **state) {
+  int g = 30;
+  for (int kk = 0; kk < 4; kk++) {
+    double k = 0.02 * (1 << kk);
+    cr_mesh *m = cr_mesh_new((g + 1) * (g + 1), 2 * g * g);
+    for (int j = 0; j <= g; j++)
+      for (int i = 0; i <= g; i++) {
+        float *p = m->xyz + 3 * (j * (g + 1) + i);
+        double x = i - g / 2.0, y = j - g / 2.0;
+        p[0] = (float)x, p[1] = (float)y, p[2] = (float)(k * (x * x - y * y));
+      }
+    for (int j = 0, t = 0; j < g; j++)
+      for (int i = 0; i < g; i++, t += 2) {
+        int a = j * (g + 1) + i, b = a + 1, c = a + g + 1, d = c + 1;
+        int32_t q[6] = {a, b, d, a, d, c};
+        memcpy(m->tri + 3 * t, q, sizeof q);
+      }
+    double *uv = malloc(sizeof(double) * 2 * m->n_vertices);
+    cr_pose pose = top_view();
+    cr_flat_options o = cr_flat_defaults();
+    o.method = CR_FLAT_ARAP;
+    cr_flat_stats st;
+    assert_int_equal(cr_mesh_flatten_opt(m, &pose, &o, uv, &st), 0);
+    print_message("saddle k %.2f: area %.4f angle %.4f flipped %d, %d steps, fold stop %d\n", k,
+                  st.area_distortion, st.angle_distortion, st.n_flipped, st.arap_iterations,
+                  st.arap_fold_stop);
+    assert_int_equal(st.n_flipped, 0);
+    if (kk == 3) {
+      cr_flat_stats conformal;
+      assert_int_equal(cr_mesh_flatten(m, &pose, CR_FLAT_LSCM, uv, &conformal), 0);
+      print_message("saddle k %.2f conformal: area %.4f angle %.4f\n", k, conformal.area_distortion,
+                    conformal.angle_distortion);
+      assert_int_equal(st.arap_fold_stop, 1);
+      assert_true(st.arap_iterations > 0);
+      assert_true(st.area_distortion < conformal.area_distortion);
+    }
+    free(uv);
+    cr_mesh_free(m);
+  }
+}
+
 // Two triangles that share only a vertex are two edge-connected pieces: LSCM refuses
 // them (each would turn freely about the vertex), and keeping the larger piece works.
 static void test_bowtie_pieces(void **state) {
@@ -461,6 +506,7 @@ int main(void) {
       cmocka_unit_test(test_cap_stereographic),
       cmocka_unit_test(test_cap_hybrid_trades_angle_for_area),
       cmocka_unit_test(test_arap_threads),
+      cmocka_unit_test(test_saddle_no_fold),
       cmocka_unit_test(test_bowtie_pieces),
       cmocka_unit_test(test_open_patch_cuts_strip),
   };
