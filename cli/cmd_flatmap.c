@@ -20,20 +20,30 @@ static const char usage[] =
     "usage: camreg flatmap -m MESH --camera CAM.yml --pose POSE.txt -o OUT [options]\n\n"
     "Takes the part of the mesh the camera sees (z-buffer, plus --band; with --mask only\n"
     "triangles that project into the mask), keeps its largest edge-connected piece,\n"
-    "flattens it (planar projection along the view direction, or a least-squares\n"
-    "conformal map solved by CHOLMOD's sparse Cholesky) and paints it with the vertex\n"
-    "colours (or scalars) into an image with square pixels of --pixel-mm. Prints the\n"
-    "distortion (area-weighted means over triangles, s1 >= s2 the singular values of the\n"
-    "triangle's map): area scale (flat/surface area), area distortion mean\n"
-    "|ln(s1 s2 / area scale)|, angle distortion mean ln(s1/s2) (0 = conformal), and the\n"
-    "number of flipped triangles.\n\n"
+    "flattens it and paints it with the vertex colours (or scalars) into an image with\n"
+    "square pixels of --pixel-mm. Methods: planar (projection along the view direction);\n"
+    "lscm: the spectral conformal map (least-squares conformal energy, CHOLMOD sparse\n"
+    "Cholesky) followed by local/global steps of the ARAP/ASAP hybrid of Liu et al. 2008\n"
+    "with a small area weight --lambda (default 0.1): a conformal map of gyral crowns\n"
+    "joined by narrow bridges shrinks some of them several times; the steps even out\n"
+    "the scale at a small cost in angle (--lambda 0: the pure conformal map); arap: the\n"
+    "same steps with rigid targets (lambda infinite: least area, more angle distortion).\n"
+    "Prints the distortion (area-weighted means over triangles, s1 >= s2 the singular\n"
+    "values of the triangle's map): area scale (flat/surface area), area distortion mean\n"
+    "|ln(s1 s2 / area scale)|, angle distortion mean ln(s1/s2) (0 = conformal), the\n"
+    "number of flipped triangles, the time, and the local/global steps done.\n\n"
     "options:\n"
     "  -m, --mesh FILE       mesh (.ply .stl .obj .vtk), e.g. from camreg texture\n"
     "      --camera FILE     OpenCV camera YAML\n"
     "      --pose FILE       cam_from_world pose\n"
     "  -o, --out FILE        image: .png (8-bit; scalars scaled to their range), .tif (float)\n"
     "                        or .nii/.nii.gz (float, pixel->flat mm in the header)\n"
-    "      --method M        planar or lscm (default planar)\n"
+    "      --method M        planar, lscm or arap (default planar)\n"
+    "      --lambda L        lscm: area weight of the hybrid steps (default 0.1, 0 = pure\n"
+    "                        conformal map, inf = arap)\n"
+    "      --iterations N    lscm, arap: at most N local/global steps (default 100; each\n"
+    "                        step lowers the energy; stops early when it no longer does;\n"
+    "                        a step that would fold a triangle is shortened or refused)\n"
     "      --mask FILE       keep only triangles whose vertices project onto non-zero\n"
     "                        pixels of this image (the camera's size): the opening\n"
     "      --pixel-mm MM     pixel size (default 0.25)\n"
@@ -118,13 +128,17 @@ static int run(int argc, char **argv) {
       {"method", required_argument, 0, 'M'},   {"pixel-mm", required_argument, 0, 'x'},
       {"mesh-out", required_argument, 0, 'w'}, {"band", required_argument, 0, 'b'},
       {"mask", required_argument, 0, 'k'},     {"open", required_argument, 0, 'r'},
+      {"lambda", required_argument, 0, 'L'},   {"iterations", required_argument, 0, 'I'},
       {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
   const char *mesh_path = NULL, *cam_path = NULL, *pose_path = NULL, *out = NULL, *mesh_out = NULL,
              *mask_path = NULL;
   double px = 0.25, band = 0.5;
   double open_mm = 2.5;
   int rings = 0;
+  cr_flat_options fo = cr_flat_defaults();
   cr_flat_method method = CR_FLAT_PLANAR;
+  double lambda = 0.1;
+  int lambda_set = 0;
   int c, rc;
   optind = 1;
   opterr = 0;
@@ -145,6 +159,8 @@ static int run(int argc, char **argv) {
         method = CR_FLAT_PLANAR;
       else if (!strcmp(optarg, "lscm"))
         method = CR_FLAT_LSCM;
+      else if (!strcmp(optarg, "arap"))
+        method = CR_FLAT_ARAP;
       else
         return cli_usage_error("flatmap", "--method must be planar or lscm, not '%s'", optarg);
       break;
@@ -156,6 +172,18 @@ static int run(int argc, char **argv) {
       if ((rc = cli_parse_double("flatmap", "--band", optarg, &band))) return rc;
       if (!(band > 0)) return cli_usage_error("flatmap", "--band must be > 0 mm");
       break;
+    case 'L':
+      if (!strcmp(optarg, "inf"))
+        lambda = INFINITY;
+      else if ((rc = cli_parse_double("flatmap", "--lambda", optarg, &lambda)))
+        return rc;
+      if (!(lambda >= 0)) return cli_usage_error("flatmap", "--lambda must be >= 0 or inf");
+      lambda_set = 1;
+      break;
+    case 'I':
+      if ((rc = cli_parse_int("flatmap", "--iterations", optarg, 0, 100000, &fo.arap_iterations)))
+        return rc;
+      break;
     case 'h': fputs(usage, stdout); return 0;
     default:
       return cli_usage_error("flatmap", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -164,6 +192,11 @@ static int run(int argc, char **argv) {
   if (optind < argc) return cli_usage_error("flatmap", "unexpected argument '%s'", argv[optind]);
   if (!mesh_path || !cam_path || !pose_path || !out)
     return cli_usage_error("flatmap", "-m, --camera, --pose and -o are required");
+  if (lambda_set && method != CR_FLAT_LSCM)
+    return cli_usage_error("flatmap", "--lambda goes with --method lscm");
+  // lscm = conformal map + hybrid steps (lambda 0: none); arap = rigid targets.
+  fo.method = method == CR_FLAT_LSCM && lambda > 0 ? CR_FLAT_ARAP : method;
+  fo.arap_lambda = method == CR_FLAT_ARAP ? INFINITY : lambda;
   cr_camera cam;
   cr_pose pose;
   if (cr_camera_read(cam_path, &cam) || cr_pose_read(pose_path, &pose)) return cli_fail_last();
@@ -179,7 +212,7 @@ static int run(int argc, char **argv) {
   if (!rc) rc = keep_visible(m, &cam, &pose, band, mask, open_mm, &rings);
   if (!rc && !(uv = malloc(sizeof(double) * 2 * (size_t)m->n_vertices + 1))) rc = CR_ENOMEM;
   double t0 = omp_get_wtime();
-  if (!rc) rc = cr_mesh_flatten(m, &pose, method, uv, &st);
+  if (!rc) rc = cr_mesh_flatten_opt(m, &pose, &fo, uv, &st);
   double t_flat = omp_get_wtime() - t0;
   if (!rc) rc = cr_mesh_flat_image(m, uv, px, &img, origin);
   if (!rc) rc = write_flat(out, img, origin, px);
@@ -191,13 +224,21 @@ static int run(int argc, char **argv) {
     rc = cr_mesh_write(mesh_out, m, CR_MESH_RAS, 0);
   }
   if (!rc) {
-    printf("flatmap %s: %d vertices, %d triangles (opened by %d rings), %dx%d px of %g mm\n",
-           method == CR_FLAT_LSCM ? "lscm" : "planar", st.n_vertices, st.n_triangles, rings,
-           img->width, img->height, px);
+    char name[64];
+    if (fo.method == CR_FLAT_ARAP && method == CR_FLAT_LSCM)
+      snprintf(name, sizeof name, "lscm + hybrid (lambda %g)", fo.arap_lambda);
+    else
+      snprintf(name, sizeof name, "%s",
+               method == CR_FLAT_PLANAR ? "planar"
+               : method == CR_FLAT_LSCM ? "lscm"
+                                        : "arap");
+    printf("flatmap %s: %d vertices, %d triangles (opened by %d rings), %dx%d px of %g mm\n", name,
+           st.n_vertices, st.n_triangles, rings, img->width, img->height, px);
     printf("area_scale %.4f area_distortion %.4f angle_distortion %.4f max_angle_ratio %.3f "
-           "flipped %d time %.3f s\n",
+           "flipped %d time %.3f s steps %d%s\n",
            st.area_scale, st.area_distortion, st.angle_distortion, st.max_angle_ratio, st.n_flipped,
-           t_flat);
+           t_flat, st.arap_iterations,
+           st.arap_fold_stop ? " (steps shortened or stopped: they would fold triangles)" : "");
   }
   free(uv);
   cr_image_free(img);

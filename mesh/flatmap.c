@@ -220,6 +220,197 @@ static int lscm_spectral(const cr_mesh *m, const double *g, const int32_t *idx, 
   return rc;
 }
 
+// Number of used triangles whose Jacobian in its (oriented) local frame has det <= 0.
+static int count_folds(const cr_mesh *m, const double *g, const uint8_t *tri_ok, const double *uv) {
+  int n = 0;
+  for (size_t t = 0; t < (size_t)m->n_triangles; t++) {
+    if (!tri_ok[t]) continue;
+    const double *gx = g + 6 * t, *gy = gx + 3;
+    double J[2][2] = {{0, 0}, {0, 0}};
+    for (int k = 0; k < 3; k++)
+      for (int c = 0; c < 2; c++) {
+        double u = uv[2 * (size_t)m->tri[3 * t + k] + c];
+        J[c][0] += u * gx[k], J[c][1] += u * gy[k];
+      }
+    n += !(J[0][0] * J[1][1] - J[0][1] * J[1][0] > 0);
+  }
+  return n;
+}
+
+// Local/global parameterization (Liu et al. 2008, "A Local/Global Approach to Mesh
+// Parameterization") from the map in uv. Energy sum_t A_t (|J_t - L_t|_F^2 +
+// lambda (r_t^2 - 1)^2) with L_t = r_t R_t a rotation R_t times a scale r_t: lambda
+// infinite pins r_t = 1 (ARAP: as rigid as possible, each triangle keeps its size),
+// lambda 0 frees it (ASAP: the conformal map again); in between the paper's hybrid.
+// Local step: per triangle the best L_t for the current map, in closed form: R_t from
+// the similarity part (E, H) of J_t, r_t the positive root of
+// lambda r^3 + (1 - lambda) r - |(E, H)| = 0 (one positive root; Newton from
+// max(1, |(E,H)|) descends to it monotonically). Global step: the Poisson problem
+// K u = b with K the piecewise-linear stiffness matrix (sum_t A_t grad phi grad phi^T,
+// positive semi-definite for any triangle shape), one vertex held where it is
+// (translation; the energy does not see it): K does not change, so CHOLMOD factors it
+// once and each iteration is two back-substitutions. Stops when the energy falls by
+// less than 1e-6 of itself (or 1e-14 of the area), or after opt->arap_iterations. A step
+// that would fold a triangle which the start map did not fold is shortened, or the steps
+// stop (the result is the last map without new folds; *fold_stop = 1 when a step had to
+// be shortened or refused). *iterations gets the number of steps kept.
+static int arap_refine(const cr_mesh *m, const double *g, const uint8_t *tri_ok,
+                       const cr_flat_options *opt, double *uv, int *iterations, int *fold_stop) {
+  size_t nv = (size_t)m->n_vertices, nt = (size_t)m->n_triangles;
+  // Beyond 1e12 the scale term is rigid to double precision (and lambda r^3 could overflow).
+  double lambda = opt->arap_lambda > 1e12 ? INFINITY : opt->arap_lambda;
+  *iterations = 0;
+  int32_t *vi = malloc((nv + 1) * sizeof *vi);
+  double *sa = malloc((nt + 1) * sizeof *sa), *L = malloc((4 * nt + 1) * sizeof *L);
+  double *prev = malloc((2 * nv + 1) * sizeof *prev), *et = malloc((nt + 1) * sizeof *et);
+  if (!vi || !sa || !L || !prev || !et) {
+    free(vi), free(sa), free(L), free(prev), free(et);
+    return cr_error(CR_ENOMEM, "flat map: out of memory for ARAP");
+  }
+  for (size_t v = 0; v < nv; v++) vi[v] = -1;
+  int n = 0;
+  for (size_t t = 0; t < nt; t++) {
+    double q[3][2];
+    sa[t] = tri_ok[t] ? sqrt(tri_local(m, (int)t, 0, q)) : 0;
+    for (int k = 0; k < 3 && tri_ok[t]; k++)
+      if (vi[m->tri[3 * t + k]] < 0) vi[m->tri[3 * t + k]] = n++;
+  }
+  cholmod_common cc;
+  cholmod_start(&cc);
+  cc.print = 0;
+  cc.error_handler = NULL;
+  cholmod_triplet *T = cholmod_allocate_triplet(n, n, 6 * nt + 1, 1, CHOLMOD_REAL, &cc);
+  cholmod_dense *b = cholmod_zeros(n, 2, CHOLMOD_REAL, &cc), *y = NULL;
+  cholmod_sparse *K = NULL;
+  cholmod_factor *F = NULL;
+  int rc = !T || !b ? cr_error(CR_ENOMEM, "flat map: out of memory for ARAP") : 0;
+  // The held vertex: the first used one; its weight is the mean diagonal.
+  int32_t pin = -1;
+  double wpin = 0;
+  for (size_t t = 0; !rc && t < nt; t++) {
+    if (!tri_ok[t]) continue;
+    const double *gx = g + 6 * t, *gy = gx + 3;
+    int *Ti = T->i, *Tj = T->j;
+    double *Tx = T->x;
+    for (int k = 0; k < 3; k++)
+      for (int l = 0; l < 3; l++) {
+        int32_t a = vi[m->tri[3 * t + k]], c = vi[m->tri[3 * t + l]];
+        if (c < a) continue;
+        size_t z = T->nnz++;
+        Ti[z] = a, Tj[z] = c, Tx[z] = gx[k] * gx[l] + gy[k] * gy[l];
+        if (a == c) wpin += Tx[z] / n;
+      }
+    if (pin < 0) pin = m->tri[3 * t];
+  }
+  if (!rc && pin >= 0) {
+    size_t z = T->nnz++;
+    ((int *)T->i)[z] = ((int *)T->j)[z] = vi[pin], ((double *)T->x)[z] = wpin;
+  }
+  if (!rc && !(K = cholmod_triplet_to_sparse(T, 0, &cc)))
+    rc = cr_error(CR_ENOMEM, "flat map: out of memory for ARAP");
+  if (!rc && !(F = cholmod_analyze(K, &cc)))
+    rc =
+        cr_error(CR_ENOMEM, "flat map: ARAP sparse analysis failed (CHOLMOD status %d)", cc.status);
+  if (!rc && (!cholmod_factorize(K, F, &cc) || cc.status != CHOLMOD_OK))
+    rc = cr_error(CR_ENUMERIC, "flat map: ARAP sparse Cholesky failed (CHOLMOD status %d)",
+                  cc.status);
+  int folds0 = rc ? 0 : count_folds(m, g, tri_ok, uv);
+  double e_prev = INFINITY, area = 0;
+  for (size_t t = 0; t < nt; t++) area += sa[t] * sa[t];
+  for (int it = 0; !rc && it < opt->arap_iterations; it++) {
+    // Local step (independent per triangle) and the energy of the current map.
+    // Parallel only for large patches: on a few thousand triangles a parallel region
+    // per iteration costs more than the work on a loaded machine. Energies per
+    // triangle, summed in order: the stopping test does not depend on the threads.
+#pragma omp parallel for schedule(static) if (nt > 50000)
+    for (long t = 0; t < (long)nt; t++) {
+      double *Lt = L + 4 * t;
+      et[t] = 0;
+      if (!tri_ok[t]) {
+        Lt[0] = Lt[1] = Lt[2] = Lt[3] = 0;
+        continue;
+      }
+      const double *gx = g + 6 * t, *gy = gx + 3;
+      double J[2][2] = {{0, 0}, {0, 0}};
+      for (int k = 0; k < 3; k++)
+        for (int c = 0; c < 2; c++) {
+          double u = uv[2 * (size_t)m->tri[3 * t + k] + c];
+          J[c][0] += u * gx[k] / sa[t], J[c][1] += u * gy[k] / sa[t];
+        }
+      double E = 0.5 * (J[0][0] + J[1][1]), H = 0.5 * (J[1][0] - J[0][1]), Q = hypot(E, H);
+      double r = 1;
+      if (isfinite(lambda)) {
+        r = fmax(1, Q);
+        for (int k = 0; k < 50; k++) {
+          double h = lambda * r * r * r + (1 - lambda) * r - Q,
+                 dh = 3 * lambda * r * r + 1 - lambda;
+          double step = h / dh;
+          r -= step;
+          if (!(fabs(step) > 1e-14 * r)) break;
+        }
+      }
+      double cs = Q > 0 ? E / Q : 1, sn = Q > 0 ? H / Q : 0;
+      Lt[0] = r * cs, Lt[1] = -r * sn, Lt[2] = r * sn, Lt[3] = r * cs;
+      double e = 0;
+      for (int a = 0; a < 4; a++) e += pow((&J[0][0])[a] - Lt[a], 2);
+      et[t] = sa[t] * sa[t] * (e + (isfinite(lambda) ? lambda * pow(r * r - 1, 2) : 0));
+    }
+    double energy = 0;
+    for (size_t t = 0; t < nt; t++) energy += et[t];
+    if (!(e_prev - energy > 1e-6 * energy + 1e-14 * area)) break; // (exact maps: energy ~ 0)
+    e_prev = energy;
+    // Global step: b = sum_t sqrt(A_t) G_t L_t^T (per vertex, per coordinate).
+    double *bx = b->x;
+    memset(bx, 0, 2 * (size_t)n * sizeof *bx);
+    for (size_t t = 0; t < nt; t++) {
+      if (!tri_ok[t]) continue;
+      const double *gx = g + 6 * t, *gy = gx + 3, *Lt = L + 4 * t;
+      for (int k = 0; k < 3; k++)
+        for (int c = 0; c < 2; c++)
+          bx[vi[m->tri[3 * t + k]] + (size_t)c * n] +=
+              sa[t] * (Lt[2 * c] * gx[k] + Lt[2 * c + 1] * gy[k]);
+    }
+    for (int c = 0; c < 2; c++) bx[vi[pin] + (size_t)c * n] += wpin * uv[2 * (size_t)pin + c];
+    cholmod_free_dense(&y, &cc);
+    if (!(y = cholmod_solve(CHOLMOD_A, F, b, &cc))) {
+      rc = cr_error(CR_ENOMEM, "flat map: ARAP solve failed (CHOLMOD status %d)", cc.status);
+      break;
+    }
+    // A step that folds a triangle is halved (up to 6 times) towards the current map:
+    // for fixed targets the energy is convex in the map, so a shorter step still lowers
+    // it. If even 1/64 of the step folds, stop with the current map.
+    memcpy(prev, uv, 2 * nv * sizeof *uv);
+    const double *yx = y->x;
+    int ok = 0;
+    for (int half = 0; half <= 6 && !ok; half++) {
+      double f = ldexp(1, -half);
+      int finite = 1;
+      for (size_t v = 0; v < nv; v++)
+        if (vi[v] >= 0)
+          for (int c = 0; c < 2; c++) {
+            double p = prev[2 * v + c];
+            uv[2 * v + c] = p + f * (yx[vi[v] + (size_t)c * n] - p);
+            finite &= isfinite(uv[2 * v + c]);
+          }
+      ok = finite && count_folds(m, g, tri_ok, uv) <= folds0;
+      if (!ok) *fold_stop = 1;
+    }
+    if (!ok) {
+      memcpy(uv, prev, 2 * nv * sizeof *uv); // keep the last map without new folds
+      break;
+    }
+    ++*iterations;
+  }
+  free(vi), free(sa), free(L), free(prev), free(et);
+  cholmod_free_dense(&y, &cc);
+  cholmod_free_factor(&F, &cc);
+  cholmod_free_sparse(&K, &cc);
+  cholmod_free_dense(&b, &cc);
+  cholmod_free_triplet(&T, &cc);
+  cholmod_finish(&cc);
+  return rc;
+}
+
 // Boundary edges (used by exactly one non-degenerate triangle) add half their length
 // to each end's two unknowns in B. Returns the boundary length (0: a closed surface).
 static double boundary_mass(const cr_mesh *m, const uint8_t *tri_ok, const int32_t *idx, double *B,
@@ -257,7 +448,11 @@ static double boundary_mass(const cr_mesh *m, const uint8_t *tri_ok, const int32
   return total;
 }
 
-static int flatten_lscm(const cr_mesh *m, double *uv, int *iterations) {
+static void fit_to_planar(const cr_mesh *m, const double *planar, double *uv);
+
+// The spectral conformal map, then (method ARAP) the local/global steps from it.
+static int flatten_lscm(const cr_mesh *m, const cr_flat_options *opt, const double *planar,
+                        double *uv, int *iterations, int *arap_iterations, int *fold_stop) {
   size_t nv = (size_t)m->n_vertices, nt = (size_t)m->n_triangles;
   int ncomp = 0, rc = cr_mesh_edge_components(m, 0, NULL, &ncomp);
   if (rc) return rc;
@@ -305,54 +500,79 @@ static int flatten_lscm(const cr_mesh *m, double *uv, int *iterations) {
   if (!rc && !(boundary_mass(m, tri_ok, idx, B, &rc) > 0) && !rc)
     rc = cr_error(CR_EINVAL, "flat map: the surface is closed (no boundary): cut it open first");
   if (!rc) rc = lscm_spectral(m, g, idx, n, B, uv, iterations);
+  // lambda 0 is the conformal map itself (the steps would only shrink it to a point).
+  if (!rc && opt->method == CR_FLAT_ARAP && opt->arap_lambda > 0 && opt->arap_iterations > 0) {
+    // The ARAP energy is not scale-invariant: start from the conformal map at the
+    // surface's area.
+    fit_to_planar(m, planar, uv);
+    rc = arap_refine(m, g, tri_ok, opt, uv, arap_iterations, fold_stop);
+  }
   free(g), free(idx), free(used), free(tri_ok), free(B);
   return rc;
 }
 
+// Scales a map to the surface area, then turns and shifts it onto the planar map (least
+// squares, no mirroring), so the flat map reads like the camera's view.
+static void fit_to_planar(const cr_mesh *m, const double *planar, double *uv) {
+  size_t nv = (size_t)m->n_vertices;
+  cr_flat_stats st;
+  cr_mesh_flat_stats(m, uv, &st);
+  double s = st.area_scale > 0 ? 1.0 / sqrt(st.area_scale) : 1.0;
+  double c0[2] = {0, 0}, c1[2] = {0, 0}, dot = 0, cross = 0;
+  for (size_t v = 0; v < nv; v++)
+    for (int a = 0; a < 2; a++) c0[a] += planar[2 * v + a] / nv, c1[a] += uv[2 * v + a] / nv;
+  for (size_t v = 0; v < nv; v++) {
+    double ax = uv[2 * v] - c1[0], ay = uv[2 * v + 1] - c1[1];
+    double bx = planar[2 * v] - c0[0], by = planar[2 * v + 1] - c0[1];
+    dot += ax * bx + ay * by, cross += ax * by - ay * bx;
+  }
+  double th = atan2(cross, dot), cs = s * cos(th), sn = s * sin(th);
+  for (size_t v = 0; v < nv; v++) {
+    double ax = uv[2 * v] - c1[0], ay = uv[2 * v + 1] - c1[1];
+    uv[2 * v] = c0[0] + cs * ax - sn * ay, uv[2 * v + 1] = c0[1] + sn * ax + cs * ay;
+  }
+}
+
+cr_flat_options cr_flat_defaults(void) {
+  cr_flat_options o = {CR_FLAT_PLANAR, INFINITY, 100};
+  return o;
+}
+
 int cr_mesh_flatten(const cr_mesh *m, const cr_pose *cam_from_world, cr_flat_method method,
                     double *uv, cr_flat_stats *stats) {
+  cr_flat_options o = cr_flat_defaults();
+  o.method = method;
+  return cr_mesh_flatten_opt(m, cam_from_world, &o, uv, stats);
+}
+
+int cr_mesh_flatten_opt(const cr_mesh *m, const cr_pose *cam_from_world, const cr_flat_options *opt,
+                        double *uv, cr_flat_stats *stats) {
+  cr_flat_options o = opt ? *opt : cr_flat_defaults();
   if (m->n_triangles == 0) return cr_error(CR_EEMPTY, "flat map: empty mesh");
+  if (o.method != CR_FLAT_PLANAR && o.method != CR_FLAT_LSCM && o.method != CR_FLAT_ARAP)
+    return cr_error(CR_EINVAL, "flat map: unknown method %d", (int)o.method);
+  if (!(o.arap_lambda >= 0) || o.arap_iterations < 0)
+    return cr_error(CR_EINVAL, "flat map: ARAP lambda must be >= 0 and iterations >= 0");
   for (size_t v = 0; v < (size_t)m->n_vertices; v++) {
     double x[3] = {m->xyz[3 * v], m->xyz[3 * v + 1], m->xyz[3 * v + 2]}, c[3];
     cr_pose_apply(cam_from_world, x, c);
     uv[2 * v] = c[0], uv[2 * v + 1] = c[1];
   }
-  int iterations = 0, converged = 1;
-  if (method == CR_FLAT_LSCM) {
+  int iterations = 0, arap_iterations = 0, fold_stop = 0;
+  if (o.method != CR_FLAT_PLANAR) {
     size_t nv = (size_t)m->n_vertices;
     double *planar = malloc((2 * nv + 1) * sizeof *planar);
     if (!planar) return cr_error(CR_ENOMEM, "flat map: out of memory");
     memcpy(planar, uv, 2 * nv * sizeof *uv);
-    int rc = flatten_lscm(m, uv, &iterations);
-    if (rc) {
-      free(planar);
-      return rc;
-    }
-    // Scale to the surface area, then turn and shift onto the planar map (least
-    // squares, no mirroring), so the flat map reads like the camera's view.
-    cr_flat_stats st;
-    cr_mesh_flat_stats(m, uv, &st);
-    double s = st.area_scale > 0 ? 1.0 / sqrt(st.area_scale) : 1.0;
-    double c0[2] = {0, 0}, c1[2] = {0, 0}, dot = 0, cross = 0;
-    for (size_t v = 0; v < nv; v++)
-      for (int a = 0; a < 2; a++) c0[a] += planar[2 * v + a] / nv, c1[a] += uv[2 * v + a] / nv;
-    for (size_t v = 0; v < nv; v++) {
-      double ax = uv[2 * v] - c1[0], ay = uv[2 * v + 1] - c1[1];
-      double bx = planar[2 * v] - c0[0], by = planar[2 * v + 1] - c0[1];
-      dot += ax * bx + ay * by, cross += ax * by - ay * bx;
-    }
-    double th = atan2(cross, dot), cs = s * cos(th), sn = s * sin(th);
-    for (size_t v = 0; v < nv; v++) {
-      double ax = uv[2 * v] - c1[0], ay = uv[2 * v + 1] - c1[1];
-      uv[2 * v] = c0[0] + cs * ax - sn * ay, uv[2 * v + 1] = c0[1] + sn * ax + cs * ay;
-    }
+    int rc = flatten_lscm(m, &o, planar, uv, &iterations, &arap_iterations, &fold_stop);
+    if (!rc) fit_to_planar(m, planar, uv);
     free(planar);
-  } else if (method != CR_FLAT_PLANAR) {
-    return cr_error(CR_EINVAL, "flat map: unknown method %d", (int)method);
+    if (rc) return rc;
   }
   if (stats) {
     cr_mesh_flat_stats(m, uv, stats);
-    stats->iterations = iterations, stats->converged = converged;
+    stats->iterations = iterations, stats->converged = 1;
+    stats->arap_iterations = arap_iterations, stats->arap_fold_stop = fold_stop;
   }
   return 0;
 }

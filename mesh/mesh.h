@@ -257,27 +257,47 @@ int cr_mesh_surface_distance(const cr_mesh *a, const cr_mesh *b, cr_mesh_distanc
 
 // ---- flatmap.c ----
 
-typedef enum cr_flat_method { CR_FLAT_PLANAR = 0, CR_FLAT_LSCM = 1 } cr_flat_method;
+typedef enum cr_flat_method {
+  CR_FLAT_PLANAR = 0, // projection onto the camera's x-y axes
+  CR_FLAT_LSCM = 1,   // spectral conformal map
+  CR_FLAT_ARAP = 2    // the conformal map, then local/global steps (ARAP or hybrid)
+} cr_flat_method;
+typedef struct cr_flat_options {
+  cr_flat_method method;
+  double arap_lambda;  // CR_FLAT_ARAP: scale term weight (INFINITY: ARAP, 0: conformal)
+  int arap_iterations; // CR_FLAT_ARAP: at most this many local/global steps
+} cr_flat_options;
 typedef struct cr_flat_stats {
   double area_scale;       // total flat area / total surface area
   double area_distortion;  // area-weighted mean |ln(local area ratio / area_scale)|
   double angle_distortion; // area-weighted mean |ln(sigma1 / sigma2)| (0: conformal)
   double max_angle_ratio;  // max sigma1 / sigma2 over triangles
   int n_vertices, n_triangles;
-  int iterations; // 0: LSCM is solved directly (kept for callers of the former CG)
-  int converged;  // 1 when the map was computed
-  int n_flipped;  // non-degenerate triangles whose flat orientation differs from the map's
+  int iterations;      // 0: LSCM is solved directly (kept for callers of the former CG)
+  int converged;       // 1 when the map was computed
+  int n_flipped;       // non-degenerate triangles whose flat orientation differs from the map's
+  int arap_iterations; // local/global steps done (CR_FLAT_ARAP)
+  int arap_fold_stop;  // 1: a step was shortened or refused because it folded a triangle
 } cr_flat_stats;
+// Defaults: planar, lambda INFINITY (ARAP), 100 iterations.
+cr_flat_options cr_flat_defaults(void);
 // Flattens the mesh (a patch of any shape: holes and ragged boundaries are fine) into
 // uv (2 per vertex, mm): planar projection onto the camera's x-y axes (along the view
-// direction), or LSCM (least-squares conformal map, Levy et al. 2002: free boundary,
-// two pinned vertices placed by the planar projection, the normal equations solved by
-// CHOLMOD's sparse Cholesky) then scaled to the total surface area and centred like the
-// planar map. LSCM needs one edge-connected piece (CR_EINVAL otherwise: pieces joined
-// only at a vertex would turn freely; see cr_mesh_keep_largest_edge_component).
-// Vertices used by no non-degenerate triangle get the planar position.
+// direction); LSCM: the spectral conformal map (least-squares conformal energy of Levy
+// et al. 2002 with the free boundary of Mullen et al. 2008, CHOLMOD sparse Cholesky);
+// ARAP: that map, then local/global steps (Liu et al. 2008) of the ARAP (lambda
+// INFINITY) or ARAP/ASAP hybrid energy (lambda > 0; 0 = no steps) with the stiffness
+// matrix factored once, stopping before a step that would fold a triangle. Every
+// non-planar map is then scaled to the total surface area and turned onto the planar
+// map. LSCM/ARAP need one edge-connected piece (CR_EINVAL otherwise: pieces joined only
+// at a vertex would turn freely; see cr_mesh_keep_largest_edge_component). Vertices used
+// by no non-degenerate triangle get the planar position. Deterministic, independent of
+// the thread count.
 int cr_mesh_flatten(const cr_mesh *m, const cr_pose *cam_from_world, cr_flat_method method,
                     double *uv, cr_flat_stats *stats);
+// Same with options (NULL: cr_flat_defaults()). CR_FLAT_ARAP: see flatmap.c's arap_refine.
+int cr_mesh_flatten_opt(const cr_mesh *m, const cr_pose *cam_from_world, const cr_flat_options *opt,
+                        double *uv, cr_flat_stats *stats);
 // Distortion statistics of a given flat map (fills all fields but iterations).
 void cr_mesh_flat_stats(const cr_mesh *m, const double *uv, cr_flat_stats *stats);
 // Paints the flat map into an image with `pixel_mm` pixels: vertex colours (3 ch) if

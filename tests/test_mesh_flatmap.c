@@ -1,5 +1,7 @@
 // Flat maps: zero distortion for a plane, the analytic distortion of a hemisphere, the
-// conformal map of a disc and of a spherical cap, pieces and strips of ragged patches.
+// conformal map of a disc and of a spherical cap, pieces and strips of ragged patches,
+// the local/global (ARAP / hybrid) steps: exact on a disc, trading angle for area on a
+// cap, independent of the thread count.
 #include "testutil.h"
 
 #include "core/error.h"
@@ -7,6 +9,7 @@
 #include "mesh/mesh.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -246,6 +249,26 @@ static void test_disc_maps_to_itself(void **state) {
   assert_true(res < 1e-5);
   assert_int_equal(st.n_flipped, 0);
   assert_near(st.area_scale, 1, 1e-6);
+  // ARAP (and the hybrid) of a planar domain: the disc itself up to a rigid motion, at
+  // its own size (the area scale is the map's own, not forced: the rescale to the
+  // surface area would be a no-op).
+  for (int k = 0; k < 2; k++) {
+    cr_flat_options o = cr_flat_defaults();
+    o.method = CR_FLAT_ARAP, o.arap_lambda = k ? 0.1 : INFINITY;
+    assert_int_equal(cr_mesh_flatten_opt(m, &pose, &o, uv, &st), 0);
+    res = similarity_residual(uv, ref, m->n_vertices);
+    print_message("disc %s: residual %.2e, area %.2e angle %.2e, flipped %d, %d steps\n",
+                  k ? "hybrid 0.1" : "ARAP", res, st.area_distortion, st.angle_distortion,
+                  st.n_flipped, st.arap_iterations);
+    assert_true(res < 1e-5);
+    assert_int_equal(st.n_flipped, 0);
+    assert_true(st.area_distortion < 1e-5 && st.angle_distortion < 1e-5);
+    // Rigid: the distance between two far vertices is the surface's.
+    int a = 1, b = 1 + (nr - 1) * np + np / 2;
+    double d3 = 0;
+    for (int c = 0; c < 3; c++) d3 += pow(m->xyz[3 * a + c] - m->xyz[3 * b + c], 2);
+    assert_near(hypot(uv[2 * a] - uv[2 * b], uv[2 * a + 1] - uv[2 * b + 1]), sqrt(d3), 1e-4);
+  }
   free(uv), free(ref);
   cr_mesh_free(m);
 }
@@ -253,18 +276,22 @@ static void test_disc_maps_to_itself(void **state) {
 // A spherical cap of half-angle 60 degrees: its rotationally symmetric conformal map is
 // the stereographic projection, radius proportional to tan(theta / 2). The spectral map
 // (no pins to break the symmetry) finds it.
-static void test_cap_stereographic(void **state) {
-  double R = 40;
-  int nt = 40, np = 160;
+static cr_mesh *cap(double R, double half_angle, int nt, int np) {
   cr_mesh *m = hemisphere(R, nt, np);
-  // Squash the hemisphere's rings onto 0..60 degrees.
+  // Squash the hemisphere's rings onto 0..half_angle.
   for (int v = 1; v < m->n_vertices; v++) {
     float *p = m->xyz + 3 * v;
     int i = 1 + (v - 1) / np, j = (v - 1) % np;
-    double th = i * (M_PI / 3) / nt, ph = 2 * M_PI * j / np;
+    double th = i * half_angle / nt, ph = 2 * M_PI * j / np;
     p[0] = (float)(R * sin(th) * cos(ph)), p[1] = (float)(R * sin(th) * sin(ph)),
     p[2] = (float)(R * cos(th));
   }
+  return m;
+}
+
+static void test_cap_stereographic(void **state) {
+  double R = 40;
+  cr_mesh *m = cap(R, M_PI / 3, 40, 160);
   double *uv = malloc(sizeof(double) * 2 * m->n_vertices),
          *ref = malloc(sizeof(double) * 2 * m->n_vertices);
   for (int v = 0; v < m->n_vertices; v++) {
@@ -287,6 +314,124 @@ static void test_cap_stereographic(void **state) {
   assert_true(pl.angle_distortion > 10 * st.angle_distortion);
   free(uv), free(ref);
   cr_mesh_free(m);
+}
+
+// The 60 degree cap again: the conformal map's scale grows as 1/cos^2(theta/2) from the
+// pole to the rim; the hybrid steps (lambda 0.1) and ARAP even it out, each lowering the
+// area distortion and raising the angle distortion in that order, without flips. The
+// hybrid stays close to conformal. 0 steps or lambda 0 give the conformal map itself.
+static void test_cap_hybrid_trades_angle_for_area(void **state) {
+  cr_mesh *m = cap(40, M_PI / 3, 20, 80);
+  double *uv = malloc(sizeof(double) * 2 * m->n_vertices),
+         *uv0 = malloc(sizeof(double) * 2 * m->n_vertices);
+  cr_pose pose = top_view();
+  cr_flat_stats st[3];
+  double lambda[3] = {0, 0.1, INFINITY};
+  for (int k = 0; k < 3; k++) {
+    cr_flat_options o = cr_flat_defaults();
+    o.method = k ? CR_FLAT_ARAP : CR_FLAT_LSCM, o.arap_lambda = lambda[k];
+    assert_int_equal(cr_mesh_flatten_opt(m, &pose, &o, k ? uv : uv0, &st[k]), 0);
+    print_message("cap lambda %g: area %.4f angle %.4f flipped %d, %d steps\n", lambda[k],
+                  st[k].area_distortion, st[k].angle_distortion, st[k].n_flipped,
+                  st[k].arap_iterations);
+    assert_int_equal(st[k].n_flipped, 0);
+    if (k) assert_true(st[k].arap_iterations > 0);
+  }
+  // Conformal scale 1/cos^2(theta/2) varies by 4/3 over the cap (mean |ln| about the
+  // total-area scale 0.14): the hybrid lowers it, ARAP halves it. By symmetry the
+  // conformal map's rotations are ARAP's: one step reaches the ARAP map.
+  assert_true(st[0].area_distortion > 0.1);
+  assert_true(st[1].area_distortion < 0.9 * st[0].area_distortion);
+  assert_true(st[2].area_distortion < 0.6 * st[1].area_distortion);
+  assert_true(st[2].arap_iterations <= 3);
+  assert_true(st[0].angle_distortion < st[1].angle_distortion);
+  assert_true(st[1].angle_distortion < st[2].angle_distortion);
+  assert_true(st[1].angle_distortion < 0.05);
+  // No steps: the conformal map, bit for bit.
+  for (int k = 0; k < 2; k++) {
+    cr_flat_options o = cr_flat_defaults();
+    o.method = CR_FLAT_ARAP, o.arap_lambda = k ? 0 : INFINITY, o.arap_iterations = k ? 100 : 0;
+    assert_int_equal(cr_mesh_flatten_opt(m, &pose, &o, uv, NULL), 0);
+    assert_memory_equal(uv, uv0, sizeof(double) * 2 * m->n_vertices);
+  }
+  // Bad options.
+  cr_flat_options o = cr_flat_defaults();
+  o.method = CR_FLAT_ARAP, o.arap_lambda = -1;
+  assert_int_equal(cr_mesh_flatten_opt(m, &pose, &o, uv, NULL), CR_EINVAL);
+  o.arap_lambda = NAN;
+  assert_int_equal(cr_mesh_flatten_opt(m, &pose, &o, uv, NULL), CR_EINVAL);
+  free(uv), free(uv0);
+  cr_mesh_free(m);
+}
+
+// A patch large enough for the parallel local step (> 50000 triangles): the map does
+// not depend on the thread count.
+static void test_arap_threads(void **state) {
+  cr_mesh *m = cap(40, M_PI / 3, 90, 300);
+  for (int v = 0; v < m->n_vertices; v++) // break the symmetry: ARAP takes many steps
+    m->xyz[3 * v + 2] += (float)(2 * sin(0.2 * m->xyz[3 * v]) * cos(0.15 * m->xyz[3 * v + 1]));
+  size_t bytes = sizeof(double) * 2 * m->n_vertices;
+  double *uv[2] = {malloc(bytes), malloc(bytes)};
+  cr_pose pose = top_view();
+  cr_flat_options o = cr_flat_defaults();
+  o.method = CR_FLAT_ARAP, o.arap_lambda = 0.1, o.arap_iterations = 5;
+  int saved = omp_get_max_threads();
+  cr_flat_stats st;
+  for (int t = 0; t < 2; t++) {
+    omp_set_num_threads(t + 1);
+    assert_int_equal(cr_mesh_flatten_opt(m, &pose, &o, uv[t], &st), 0);
+  }
+  omp_set_num_threads(saved);
+  assert_true(m->n_triangles > 50000);
+  assert_int_equal(st.arap_iterations, 5);
+  assert_memory_equal(uv[0], uv[1], bytes);
+  free(uv[0]), free(uv[1]);
+  cr_mesh_free(m);
+}
+
+// A saddle z = k (x^2 - y^2) has more circumference than a disc of its radius: ARAP,
+// keeping triangle sizes, has to buckle the rim. No step may fold a triangle: on the
+// steepest saddle the first full step would, so steps are shortened (fold stop) and
+// still lower the area distortion of the conformal map, without flips.
+static void test_saddle_no_fold(void **state) {
+  int g = 30;
+  for (int kk = 0; kk < 4; kk++) {
+    double k = 0.02 * (1 << kk);
+    cr_mesh *m = cr_mesh_new((g + 1) * (g + 1), 2 * g * g);
+    for (int j = 0; j <= g; j++)
+      for (int i = 0; i <= g; i++) {
+        float *p = m->xyz + 3 * (j * (g + 1) + i);
+        double x = i - g / 2.0, y = j - g / 2.0;
+        p[0] = (float)x, p[1] = (float)y, p[2] = (float)(k * (x * x - y * y));
+      }
+    for (int j = 0, t = 0; j < g; j++)
+      for (int i = 0; i < g; i++, t += 2) {
+        int a = j * (g + 1) + i, b = a + 1, c = a + g + 1, d = c + 1;
+        int32_t q[6] = {a, b, d, a, d, c};
+        memcpy(m->tri + 3 * t, q, sizeof q);
+      }
+    double *uv = malloc(sizeof(double) * 2 * m->n_vertices);
+    cr_pose pose = top_view();
+    cr_flat_options o = cr_flat_defaults();
+    o.method = CR_FLAT_ARAP;
+    cr_flat_stats st;
+    assert_int_equal(cr_mesh_flatten_opt(m, &pose, &o, uv, &st), 0);
+    print_message("saddle k %.2f: area %.4f angle %.4f flipped %d, %d steps, fold stop %d\n", k,
+                  st.area_distortion, st.angle_distortion, st.n_flipped, st.arap_iterations,
+                  st.arap_fold_stop);
+    assert_int_equal(st.n_flipped, 0);
+    if (kk == 3) {
+      cr_flat_stats conformal;
+      assert_int_equal(cr_mesh_flatten(m, &pose, CR_FLAT_LSCM, uv, &conformal), 0);
+      print_message("saddle k %.2f conformal: area %.4f angle %.4f\n", k, conformal.area_distortion,
+                    conformal.angle_distortion);
+      assert_int_equal(st.arap_fold_stop, 1);
+      assert_true(st.arap_iterations > 0);
+      assert_true(st.area_distortion < conformal.area_distortion);
+    }
+    free(uv);
+    cr_mesh_free(m);
+  }
 }
 
 // Two triangles that share only a vertex are two edge-connected pieces: LSCM refuses
@@ -359,6 +504,9 @@ int main(void) {
       cmocka_unit_test(test_flat_image),
       cmocka_unit_test(test_disc_maps_to_itself),
       cmocka_unit_test(test_cap_stereographic),
+      cmocka_unit_test(test_cap_hybrid_trades_angle_for_area),
+      cmocka_unit_test(test_arap_threads),
+      cmocka_unit_test(test_saddle_no_fold),
       cmocka_unit_test(test_bowtie_pieces),
       cmocka_unit_test(test_open_patch_cuts_strip),
   };
