@@ -1,0 +1,114 @@
+// The image formats camreg reads (README "File formats": PNG, JPEG, TIFF; BMP and PNM for
+// masks and simple tools), told from their signatures, and the image size read from the
+// header where it is at a fixed place or one marker scan away, before any decoding.
+#include "core/image_format.h"
+
+#include "core/error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static unsigned long be16(const unsigned char *p) {
+  return (unsigned long)p[0] << 8 | p[1];
+}
+static unsigned long be32(const unsigned char *p) {
+  return be16(p) << 16 | be16(p + 2);
+}
+static long le32s(const unsigned char *p) {
+  unsigned long u =
+      p[0] | (unsigned long)p[1] << 8 | (unsigned long)p[2] << 16 | (unsigned long)p[3] << 24;
+  return u >= 0x80000000UL ? (long)u - 0x100000000L : (long)u;
+}
+
+// JPEG: width and height of the first start-of-frame marker (SOF0..SOF15 but DHT C4,
+// JPG C8, DAC CC), walking the segments from the file start. 0 if none is found.
+static int jpeg_size(FILE *f, unsigned long *w, unsigned long *h) {
+  unsigned char s[9]; // FF m, length, precision, height, width
+  long at = 2;
+  for (int seg = 0; seg < 1000; seg++) {
+    if (fseek(f, at, SEEK_SET) || fread(s, 1, 4, f) != 4 || s[0] != 0xff) return 0;
+    const unsigned m = s[1];
+    if (m == 0xff) { // fill byte
+      at++;
+      continue;
+    }
+    if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+      if (fread(s + 4, 1, 5, f) != 5) return 0;
+      *h = be16(s + 5), *w = be16(s + 7);
+      return 1;
+    }
+    if (m == 0xd9 || m == 0xda) return 0; // end of image, start of scan: no frame header
+    at += 2 + (long)be16(s + 2);
+  }
+  return 0;
+}
+
+// PNM: the width and height after "Pn", between blanks and '#' comments.
+static int pnm_size(const unsigned char *b, size_t n, unsigned long *w, unsigned long *h) {
+  size_t i = 2;
+  unsigned long v[2];
+  for (int k = 0; k < 2; k++) {
+    for (;;) {
+      while (i < n && b[i] && strchr(" \t\r\n\v\f", b[i])) i++;
+      if (i < n && b[i] == '#')
+        while (i < n && b[i] != '\n') i++;
+      else
+        break;
+    }
+    if (i >= n || b[i] < '0' || b[i] > '9') return 0;
+    v[k] = 0;
+    while (i < n && b[i] >= '0' && b[i] <= '9') {
+      if (v[k] > 100000000UL) return 0; // too many digits: reported as not readable
+      v[k] = v[k] * 10 + (b[i++] - '0');
+    }
+  }
+  *w = v[0], *h = v[1];
+  return 1;
+}
+
+int cr_image_check_format(const char *path, const char **format) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return cr_error(CR_EIO, "%s: cannot open", path);
+  unsigned char b[1024];
+  const size_t n = fread(b, 1, sizeof b, f);
+  unsigned long w = 0, h = 0;
+  int sized = 0, rc = CR_OK;
+  const char *fmt = NULL;
+  if (n >= 24 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8)) {
+    fmt = "PNG";
+    if (!memcmp(b + 12, "IHDR", 4)) w = be32(b + 16), h = be32(b + 20), sized = 1;
+  } else if (n >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff) {
+    fmt = "JPEG";
+    sized = jpeg_size(f, &w, &h);
+  } else if (n >= 4 && (!memcmp(b, "II*\0", 4) || !memcmp(b, "MM\0*", 4))) {
+    fmt = "TIFF"; // OpenCV's libtiff decoder checks the size against OPENCV_IO_MAX_IMAGE_PIXELS
+  } else if (n >= 26 && b[0] == 'B' && b[1] == 'M') {
+    fmt = "BMP";
+    if (le32s(b + 14) == 12) { // OS/2 core header: 16-bit sizes
+      w = b[18] | (unsigned long)b[19] << 8, h = b[20] | (unsigned long)b[21] << 8;
+    } else {
+      long sw = le32s(b + 18), sh = le32s(b + 22); // negative height: top-down rows
+      w = (unsigned long)(sw < 0 ? -sw : sw), h = (unsigned long)(sh < 0 ? -sh : sh);
+    }
+    sized = 1;
+  } else if (n >= 3 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') {
+    fmt = "PNM";
+    sized = pnm_size(b, n, &w, &h);
+  }
+  fclose(f);
+  if (!fmt) {
+    char head[64] = "";
+    for (size_t i = 0; i < n && i < 8; i++) snprintf(head + 3 * i, 4, " %02x", b[i]);
+    return cr_error(CR_EFORMAT,
+                    "%s: not a PNG, JPEG, TIFF, BMP or PNM (PBM/PGM/PPM) image (the file "
+                    "begins with bytes%s)",
+                    path, n ? head : " -: it is empty");
+  }
+  if (sized && (double)w * (double)h > (double)CR_IMAGE_MAX_PIXELS)
+    rc = cr_error(CR_EFORMAT,
+                  "%s: %s header says %lu x %lu pixels: larger than camreg reads "
+                  "(at most 1e8 pixels)",
+                  path, fmt, w, h);
+  if (format) *format = fmt;
+  return rc;
+}
