@@ -187,19 +187,13 @@ int cvw_camera_read(const char *path, double K[9], double dist[14], int *ndist, 
   CVW_CATCH
 }
 
-// OpenCV reads OPENCV_IO_MAX_IMAGE_PIXELS once, at its first decode: set before main (a
-// user's own setting is kept) so that a header claiming a huge image is refused before
-// the allocation. 1e8 pixels = CR_IMAGE_MAX_PIXELS (core/image_format.h).
-static const int max_pixels_set = setenv("OPENCV_IO_MAX_IMAGE_PIXELS", "100000000", 0);
-
 int cvw_image_read(const char *path, float **data, int *width, int *height, int *channels,
                    int *bits, char *err, size_t errlen) {
   *data = nullptr;
-  (void)max_pixels_set;
   CVW_TRY
   cv::Mat m = cv::imread(path, cv::IMREAD_UNCHANGED);
   if (m.empty()) {
-    set_err(err, errlen, "cannot decode (corrupt or truncated, or more than 1e8 pixels)");
+    set_err(err, errlen, "cannot decode (corrupt or truncated)");
     return -1;
   }
   int c = m.channels();

@@ -43,6 +43,30 @@ static int jpeg_size(FILE *f, unsigned long *w, unsigned long *h) {
   return 0;
 }
 
+// TIFF: ImageWidth (256) and ImageLength (257) of the first directory (the page OpenCV
+// reads), SHORT or LONG, in the file's byte order. 0 if either is missing.
+static int tiff_size(FILE *f, int little, unsigned long *w, unsigned long *h) {
+  unsigned char b[12];
+#define TIFF16(p) (little ? (unsigned long)(p)[0] | (unsigned long)(p)[1] << 8 : be16(p))
+#define TIFF32(p) (little ? TIFF16(p) | TIFF16((p) + 2) << 16 : be32(p))
+  if (fseek(f, 4, SEEK_SET) || fread(b, 1, 4, f) != 4) return 0;
+  const unsigned long ifd = TIFF32(b);
+  if (ifd > 0x7fffffffUL || fseek(f, (long)ifd, SEEK_SET) || fread(b, 1, 2, f) != 2) return 0;
+  const unsigned long n = TIFF16(b);
+  int have = 0;
+  for (unsigned long e = 0; e < n && e < 4096; e++) {
+    if (fread(b, 1, 12, f) != 12) return 0;
+    const unsigned long tag = TIFF16(b), type = TIFF16(b + 2);
+    if (tag != 256 && tag != 257) continue;
+    const unsigned long v = type == 3 ? TIFF16(b + 8) : type == 4 ? TIFF32(b + 8) : 0;
+    *(tag == 256 ? w : h) = v;
+    have |= tag == 256 ? 1 : 2;
+  }
+#undef TIFF16
+#undef TIFF32
+  return have == 3;
+}
+
 // PNM: the width and height after "Pn", between blanks and '#' comments.
 static int pnm_size(const unsigned char *b, size_t n, unsigned long *w, unsigned long *h) {
   size_t i = 2;
@@ -80,8 +104,9 @@ int cr_image_check_format(const char *path, const char **format) {
   } else if (n >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff) {
     fmt = "JPEG";
     sized = jpeg_size(f, &w, &h);
-  } else if (n >= 4 && (!memcmp(b, "II*\0", 4) || !memcmp(b, "MM\0*", 4))) {
-    fmt = "TIFF"; // OpenCV's libtiff decoder checks the size against OPENCV_IO_MAX_IMAGE_PIXELS
+  } else if (n >= 8 && (!memcmp(b, "II*\0", 4) || !memcmp(b, "MM\0*", 4))) {
+    fmt = "TIFF";
+    sized = tiff_size(f, b[0] == 'I', &w, &h);
   } else if (n >= 26 && b[0] == 'B' && b[1] == 'M') {
     fmt = "BMP";
     if (le32s(b + 14) == 12) { // OS/2 core header: 16-bit sizes

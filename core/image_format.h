@@ -5,12 +5,14 @@
 #ifndef CR_IMAGE_FORMAT_H
 #define CR_IMAGE_FORMAT_H
 
-// The largest image camreg decodes, in pixels (10000 x 10000): also passed to OpenCV as
-// OPENCV_IO_MAX_IMAGE_PIXELS (core/cvwrap.cpp), whose own bound is 2^30.
+// The largest image camreg decodes, in pixels (10000 x 10000). OpenCV's own bound,
+// OPENCV_IO_MAX_IMAGE_PIXELS (2^30), is read when libopencv_imgcodecs loads, before any
+// camreg code runs, so camreg reads the size from the header itself.
 #define CR_IMAGE_MAX_PIXELS 100000000L
 
-// Checks the file is a PNG, JPEG, TIFF, BMP or PNM (PBM/PGM/PPM) image and, for all
-// but TIFF (OpenCV's bound), that the size in its header is at most CR_IMAGE_MAX_PIXELS.
+// Checks the file is a PNG, JPEG, TIFF, BMP or PNM (PBM/PGM/PPM) image and that the size
+// in its header (when found there: else OpenCV's decoder fails or applies its own bound)
+// is at most CR_IMAGE_MAX_PIXELS.
 // Sets *format to the format's name. 0, or CR_EIO / CR_EFORMAT naming the file.
 int cr_image_check_format(const char *path, const char **format);
 
