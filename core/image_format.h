@@ -10,9 +10,9 @@
 // camreg code runs, so camreg reads the size from the header itself.
 #define CR_IMAGE_MAX_PIXELS 100000000L
 
-// Checks the file is a PNG, JPEG, TIFF, BMP or PNM (PBM/PGM/PPM) image and that the size
-// in its header (when found there: else OpenCV's decoder fails or applies its own bound)
-// is at most CR_IMAGE_MAX_PIXELS.
+// Checks the file is a PNG, JPEG, TIFF, BMP or PNM (PBM/PGM/PPM) image by the signature
+// OpenCV's decoder of that format checks (so cv::imread picks that decoder) and that the
+// size in its header can be read and is at most CR_IMAGE_MAX_PIXELS.
 // Sets *format to the format's name. 0, or CR_EIO / CR_EFORMAT naming the file.
 int cr_image_check_format(const char *path, const char **format);
 

@@ -380,6 +380,12 @@ static void test_image_rules(void **state) {
   memcpy(tif + 10, e0, 12);
   memcpy(tif + 22, e1, 12);
   expect_image(write_bytes("huge.tif", tif, sizeof tif), "TIFF header says 20000 x 20000 pixels");
+  // Lane B findings: "P62" is no PNM to OpenCV (a blank must follow "Pn"), which then
+  // tried its DICOM decoder (abort); OpenCV reads "888+888887" as 888 and 888887.
+  expect_image(write_bytes("p62.pgm", "P62\n# :\n", 8), "p62.pgm: not a PNG, JPEG");
+  expect_image(write_bytes("plus.ppm", "P6\n\n888+888887\n28+88888", 24),
+               "PNM header says 888 x 888887 pixels");
+  expect_image(write_bytes("sig.png", png, 8), "sig.png: PNG header: cannot read the image size");
   expect_image(write_bytes("trunc.pgm", "P5\n4 4\n255\n\1\2", 13),
                "cannot decode (corrupt or truncated) (as a PNM image)");
   // A small PGM with a comment reads.
