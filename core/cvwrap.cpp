@@ -193,7 +193,7 @@ int cvw_image_read(const char *path, float **data, int *width, int *height, int 
   CVW_TRY
   cv::Mat m = cv::imread(path, cv::IMREAD_UNCHANGED);
   if (m.empty()) {
-    set_err(err, errlen, "cannot decode as an image");
+    set_err(err, errlen, "cannot decode (corrupt or truncated)");
     return -1;
   }
   int c = m.channels();

@@ -21,8 +21,31 @@ int cr_fs_write(const char *path, const cvw_fs_entry *entries, int n) {
   return cr_atomic_commit(&af);
 }
 
+// Length of the UTF-8 sequence at p (n bytes left): 1..4, or 0 if it is not valid UTF-8
+// (a stray continuation byte, an overlong form, a surrogate, beyond U+10FFFF, truncated).
+static int utf8_length(const unsigned char *p, size_t n) {
+  const unsigned char c = p[0];
+  if (c < 0x80) return 1;
+  int len;
+  unsigned lo = 0x80, hi = 0xbf; // the range of the second byte
+  if (c >= 0xc2 && c <= 0xdf)
+    len = 2;
+  else if (c >= 0xe0 && c <= 0xef)
+    len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+  else if (c >= 0xf0 && c <= 0xf4)
+    len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+  else
+    return 0;
+  if ((size_t)len > n || p[1] < lo || p[1] > hi) return 0;
+  for (int k = 2; k < len; k++)
+    if (p[k] < 0x80 || p[k] > 0xbf) return 0;
+  return len;
+}
+
 // What OpenCV's FileStorage parsers cannot be given safely (OpenCV 4.6 reads past the end
-// of a truncated XML declaration and stops at NUL bytes): checked on the raw text first.
+// of a truncated XML declaration, stops at NUL bytes, and crashed in its XML parser on a
+// file with a control byte before "<?xml" and 0xff bytes): checked on the raw text first.
+// OpenCV itself decides the format from the first bytes, without skipping blanks.
 int cr_fs_check_text(const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f) return cr_error(CR_EIO, "%s: cannot open", path);
@@ -33,11 +56,39 @@ int cr_fs_check_text(const char *path) {
   if (more) return cr_error(CR_EFORMAT, "%s: over 1 MB: not a camera or rig file", path);
   if (memchr(buf, 0, n))
     return cr_error(CR_EFORMAT, "%s: binary data (NUL bytes): not a YAML/XML/JSON file", path);
-  size_t i = 0;
-  while (i < n && strchr(" \t\r\n", buf[i])) i++;
-  if (n - i >= 5 && !memcmp(buf + i, "<?xml", 5)) {
+  const unsigned char *u = (const unsigned char *)buf;
+  long line = 1;
+  for (size_t i = 0; i < n;) {
+    if (u[i] < 0x20 && u[i] != '\t' && u[i] != '\r' && u[i] != '\n')
+      return cr_error(CR_EFORMAT,
+                      "%s:%ld: control character 0x%02x (byte %zu): not a text file (camera "
+                      "and rig files are YAML/XML/JSON text)",
+                      path, line, u[i], i);
+    if (u[i] == 0x7f)
+      return cr_error(CR_EFORMAT, "%s:%ld: control character 0x7f (byte %zu): not a text file",
+                      path, line, i);
+    const int len = utf8_length(u + i, n - i);
+    if (!len)
+      return cr_error(CR_EFORMAT,
+                      "%s:%ld: byte 0x%02x (byte %zu) is not valid UTF-8: not a text file", path,
+                      line, u[i], i);
+    line += u[i] == '\n';
+    i += (size_t)len;
+  }
+  if (n >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+    return cr_error(CR_EFORMAT,
+                    "%s: begins with a UTF-8 byte order mark, which OpenCV's reader does not "
+                    "accept (save the file without it)",
+                    path);
+  if (!(n >= 5 && !memcmp(buf, "%YAML", 5)) && !(n >= 5 && !memcmp(buf, "<?xml", 5)) &&
+      !(n >= 1 && buf[0] == '{'))
+    return cr_error(CR_EFORMAT,
+                    "%s: not an OpenCV FileStorage file: it must begin with \"%%YAML\" (YAML), "
+                    "\"<?xml\" (XML) or \"{\" (JSON), with nothing before",
+                    path);
+  if (!memcmp(buf, "<?xml", 5)) {
     const char *end = NULL;
-    for (size_t k = i; k + 1 < n && !end; k++)
+    for (size_t k = 0; k + 1 < n && !end; k++)
       if (buf[k] == '?' && buf[k + 1] == '>') end = buf + k;
     if (!end) return cr_error(CR_EFORMAT, "%s: XML declaration not closed (\"?>\")", path);
   }

@@ -13,8 +13,10 @@ extern "C" {
 int cr_fs_write(const char *path, const cvw_fs_entry *entries, int n);
 
 // Checks the raw text of a FileStorage file before OpenCV's parser sees it (OpenCV 4.6
-// crashes on some inputs the fuzzer found): at most 1 MB, no NUL byte, a closed XML
-// declaration. 0, or CR_EIO / CR_EFORMAT naming the file.
+// crashes on some inputs the fuzzer found): at most 1 MB of valid UTF-8 text without
+// control characters (tab, CR, LF allowed), beginning with "%YAML", "<?xml" (a closed
+// declaration) or "{" as OpenCV's format detection needs. 0, or CR_EIO / CR_EFORMAT
+// naming the file (and the line).
 int cr_fs_check_text(const char *path);
 
 #ifdef __cplusplus

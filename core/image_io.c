@@ -3,6 +3,7 @@
 #include "core/cvwrap.h"
 #include "core/error.h"
 #include "core/image.h"
+#include "core/image_format.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -11,11 +12,14 @@ int cr_image_read(const char *path, cr_image **out, int *bits) {
   cr_atomic_note_input(path); // a command may not write over what it reads
   *out = NULL;
   if (!cr_file_exists(path)) return cr_error(CR_EIO, "%s: image file not found", path);
+  const char *format;
+  int rc = cr_image_check_format(path, &format);
+  if (rc) return rc;
   float *data;
   int w, h, c, b;
   char err[512];
   if (cvw_image_read(path, &data, &w, &h, &c, &b, err, sizeof err))
-    return cr_error(CR_EFORMAT, "%s: %s", path, err);
+    return cr_error(CR_EFORMAT, "%s: %s (as a %s image)", path, err, format);
   cr_image *img = malloc(sizeof *img);
   if (!img) {
     free(data);

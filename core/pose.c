@@ -28,6 +28,37 @@ void cr_pose_to_rvec_tvec(const cr_pose *p, double rvec[3], double tvec[3]) {
   memcpy(tvec, p->t, sizeof p->t);
 }
 
+// max |R^T R - I| (NaN if R is not finite).
+static double rotation_error(const double R[3][3]) {
+  double RtR[3][3], Rt[3][3], err = 0;
+  cr_mat3_transpose(Rt, R);
+  cr_mat3_mul(RtR, Rt, R);
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) {
+      const double e = fabs(RtR[i][j] - (i == j));
+      if (!(e <= err)) err = e; // NaN propagates
+    }
+  return err;
+}
+
+int cr_pose_check(const cr_pose *p) {
+  for (int i = 0; i < 3; i++) {
+    if (!isfinite(p->t[i]))
+      return cr_error(CR_EINVAL, "pose: t[%d] = %g is not finite", i, p->t[i]);
+    for (int j = 0; j < 3; j++)
+      if (!isfinite(p->R[i][j]))
+        return cr_error(CR_EINVAL, "pose: R[%d][%d] = %g is not finite", i, j, p->R[i][j]);
+  }
+  const double err = rotation_error(p->R);
+  if (!(err < 1e-4) || cr_mat3_det(p->R) < 0)
+    return cr_error(CR_EINVAL, "pose: R is not a rotation (|R^T R - I| = %g, det = %g)", err,
+                    cr_mat3_det(p->R));
+  const double tn = cr_vec3_norm(p->t);
+  if (!(tn <= 1e9))
+    return cr_error(CR_EINVAL, "pose: |t| = %g mm is out of range (at most 1e9 mm)", tn);
+  return CR_OK;
+}
+
 int cr_pose_from_mat4(cr_pose *out, const double M[4][4]) {
   if (fabs(M[3][0]) > 1e-9 || fabs(M[3][1]) > 1e-9 || fabs(M[3][2]) > 1e-9 ||
       fabs(M[3][3] - 1) > 1e-9)

@@ -18,6 +18,10 @@ cr_pose cr_pose_identity(void);
 // From / to OpenCV rvec (Rodrigues, rad) and tvec (mm).
 cr_pose cr_pose_from_rvec_tvec(const double rvec[3], const double tvec[3]);
 void cr_pose_to_rvec_tvec(const cr_pose *p, double rvec[3], double tvec[3]);
+// Checks a pose given to a computation (renderers): R and t finite, R a rotation
+// (|R^T R - I| < 1e-4, det > 0) and |t| <= 1e9 mm (further out, one mm is below the
+// double resolution of the ray parameters). Returns 0 or CR_EINVAL naming the problem.
+int cr_pose_check(const cr_pose *p);
 // From / to a 4x4 homogeneous matrix (row-major). from_mat4 fails with CR_EINVAL if
 // the 3x3 part is not a rotation within 1e-4 (it is then re-orthonormalized exactly)
 // or the last row is not 0 0 0 1.

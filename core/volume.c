@@ -55,6 +55,37 @@ int cr_volume_set_affine(cr_volume *vol, const double world_from_voxel[4][4]) {
   return CR_OK;
 }
 
+int cr_volume_check_geometry(const cr_volume *vol, const char *path) {
+  const char *pre = path ? path : "volume", *sep = ": ";
+  const double(*A)[4] = (const double(*)[4])vol->world_from_voxel;
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 4; j++)
+      if (!isfinite(A[i][j]))
+        return cr_error(CR_EINVAL, "%s%svoxel-to-world matrix element [%d][%d] = %g is not finite",
+                        pre, sep, i, j, A[i][j]);
+  double prod = 1;
+  for (int c = 0; c < 3; c++) {
+    if (!(vol->spacing[c] >= 1e-5 && vol->spacing[c] <= 1e5))
+      return cr_error(CR_EINVAL,
+                      "%s%svoxel size %g mm along axis %d is out of range (1e-5..1e5 mm)", pre, sep,
+                      vol->spacing[c], c + 1);
+    if (!(fabs(A[c][3]) <= 1e7))
+      return cr_error(CR_EINVAL, "%s%sorigin %g mm (axis %d) is out of range (|x| <= 1e7 mm)", pre,
+                      sep, A[c][3], c + 1);
+    prod *= vol->spacing[c];
+  }
+  double L[3][3];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) L[i][j] = A[i][j];
+  const double skew = fabs(cr_mat3_det(L)) / prod;
+  if (!(skew >= 1e-3))
+    return cr_error(CR_EINVAL,
+                    "%s%svoxel axes are (nearly) parallel: |det| / product of voxel sizes = %g "
+                    "(at least 1e-3)",
+                    pre, sep, skew);
+  return CR_OK;
+}
+
 void cr_volume_voxel_to_world(const cr_volume *vol, const double ijk[3], double xyz[3]) {
   cr_mat4_apply_point(xyz, vol->world_from_voxel, ijk);
 }

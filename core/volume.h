@@ -59,6 +59,12 @@ float cr_volume_otsu_level(const cr_volume *vol);
 // all have one value: nothing to render or register (a registration on it would return
 // its start pose with a perfect cost). Rendering and registration commands call it.
 int cr_volume_check_contrast(const cr_volume *vol, const char *path);
+// Checks the voxel-to-world affine for computations that walk the grid in world mm
+// (renderers): finite, voxel sizes 1e-5..1e5 mm and origin |x| <= 1e7 mm (the NIfTI
+// reader's ranges), and voxel axes not nearly parallel (|det| >= 1e-3 x the product of
+// the voxel sizes: a near-singular affine makes world-to-voxel lose all precision).
+// Returns 0 or CR_EINVAL with a message prefixed by `path` when not NULL.
+int cr_volume_check_geometry(const cr_volume *vol, const char *path);
 // World bounding box of the voxel grid, from the outer faces of the edge voxels
 // (centres +- half a voxel), as lo[3], hi[3] in mm.
 void cr_volume_world_bounds(const cr_volume *vol, double lo[3], double hi[3]);

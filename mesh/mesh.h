@@ -202,7 +202,8 @@ int cr_mesh_raster_resolve(const cr_mesh_raster *r, const cr_mesh *m, const cr_p
 typedef enum cr_mesh_probe_mode { CR_PROBE_MAX = 0, CR_PROBE_MEAN = 1 } cr_mesh_probe_mode;
 // Per-vertex scalar: the max or mean of the volume sampled (trilinear) along the inward
 // normal from 0 to depth_mm in steps of step_mm (computes normals if absent). Samples
-// outside the volume are ignored; a vertex with none gets NaN.
+// up to one voxel beyond the volume's footprint (voxel centres +- half a voxel) take the
+// value on its boundary; samples further out are ignored; a vertex with none gets NaN.
 int cr_mesh_probe(cr_mesh *m, const cr_volume *vol, double depth_mm, double step_mm,
                   cr_mesh_probe_mode mode);
 // Colours every vertex visible in `photo` (RGB or grey; values 0..255) taken by `cam`

@@ -8,6 +8,21 @@
 #include <math.h>
 #include <stdlib.h>
 
+// A probe point (world mm) in voxel coordinates, moved onto the volume's footprint (the
+// voxel centres +- half a voxel) when it lies at most one voxel beyond it; 0 when further
+// out. A mesh built from the volume closes on that footprint where the foreground
+// touches the border, and float vertices and smoothing put it slightly outside: those
+// vertices sampled nothing and got NaN, drawn as NaN pixels by the mesh probe render.
+static int onto_footprint(const cr_volume *vol, const double p[3], double ijk[3]) {
+  cr_volume_world_to_voxel(vol, p, ijk);
+  for (int a = 0; a < 3; a++) {
+    const double lo = -0.5, hi = vol->dim[a] - 0.5;
+    if (!(ijk[a] >= lo - 1 && ijk[a] <= hi + 1)) return 0;
+    ijk[a] = ijk[a] < lo ? lo : ijk[a] > hi ? hi : ijk[a];
+  }
+  return 1;
+}
+
 int cr_mesh_probe(cr_mesh *m, const cr_volume *vol, double depth_mm, double step_mm,
                   cr_mesh_probe_mode mode) {
   if (!(depth_mm >= 0) || !(step_mm > 0) || depth_mm / step_mm > 100000)
@@ -23,8 +38,9 @@ int cr_mesh_probe(cr_mesh *m, const cr_volume *vol, double depth_mm, double step
     double acc = mode == CR_PROBE_MAX ? -INFINITY : 0;
     int count = 0;
     for (int s = 0; s <= nstep; s++) {
-      double d = s * step_mm, p[3] = {x[0] - d * n[0], x[1] - d * n[1], x[2] - d * n[2]};
-      float val = cr_volume_sample_linear(vol, p, NAN);
+      double d = s * step_mm, p[3] = {x[0] - d * n[0], x[1] - d * n[1], x[2] - d * n[2]}, ijk[3];
+      if (!onto_footprint(vol, p, ijk)) continue;
+      float val = cr_volume_sample_linear_ijk(vol, ijk[0], ijk[1], ijk[2], NAN);
       if (isnan(val)) continue;
       acc = mode == CR_PROBE_MAX ? fmax(acc, val) : acc + val;
       count++;

@@ -167,6 +167,9 @@ static int render_vesselness(cr_reg_cost *c, view_state *s, int l, cr_image **im
 static int render_view(cr_reg_cost *c, int v, int l, const cr_pose *ref_pose, cr_image **img) {
   view_state *s = &c->view[v];
   cr_pose pose = cr_pose_compose(&s->cam_from_ref, ref_pose);
+  // A pose an optimizer step reached beyond what the renderer traces (NaN, |t| > 1e9 mm:
+  // cr_pose_check) costs the wall like an empty view, rather than ending the search.
+  if (cr_pose_check(&pose)) return CR_EEMPTY;
   // Vesselness filters the whole render, so it needs every pixel; otherwise only the
   // pixels the metric reads are rendered.
   cr_render_out ro;

@@ -114,8 +114,10 @@ static double refine(const cr_raycaster *r, const ray_t *ray, double lo, double 
   if (isnan(fhi)) fhi = refine_sample(r, ray, hi, inner), (*count)++;
   // the ends come from the bricked sampler at exact positions, so the bracket may be
   // off by rounding: clamp the interpolation weight into the interval
+  // off by rounding: clamp the interpolation weight into the interval; infinite end
+  // values (inf voxels of an in-memory volume) give inf/inf = NaN: the midpoint
   double w = fhi > flo ? ((double)iso - flo) / ((double)fhi - flo) : 0.5;
-  w = w < 0 ? 0 : (w > 1 ? 1 : w);
+  w = w < 0 ? 0 : (w > 1 ? 1 : (w >= 0 ? w : 0.5));
   return lo + w * (hi - lo);
 }
 

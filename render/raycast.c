@@ -171,7 +171,10 @@ int cr_render_ray_setup(const cr_raycaster *r, const frame_geom *g, const double
     if (t2 < tf) tf = t2;
   }
   ray->tn = tn, ray->tf = tf;
-  return tn < tf;
+  // A ray whose entry or exit is not finite (a NaN direction or origin) misses: the
+  // kernels turn the chord into sample counts, and cr_render's pose and volume checks
+  // keep every real ray finite.
+  return isfinite(tn) && isfinite(tf) && tn < tf;
 }
 
 // ---- frame ----

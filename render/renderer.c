@@ -22,12 +22,14 @@ static int renderer_new(cr_renderer **out, const cr_volume *vol, const struct cr
   const cr_render_mode_type *t = p.mode;
   if (!t) return cr_error(CR_EINVAL, "render: no mode in the parameters");
   if (vol && !vol->data) return cr_error(CR_EINVAL, "render: no volume data");
+  int rc;
+  if (vol && (rc = cr_volume_check_geometry(vol, "render: volume"))) return rc;
   if (!vol && (t->needs_volume || !mesh))
     return cr_error(CR_EINVAL, "render: the %s mode needs a volume%s", t->name,
                     t->needs_volume ? "" : " or a mesh");
   cr_renderer *r = calloc(1, sizeof *r);
   if (!r) return cr_error(CR_ENOMEM, "render: out of memory");
-  int rc = t->create(&r->state, vol, mesh, &p);
+  rc = t->create(&r->state, vol, mesh, &p);
   if (rc) {
     free(r);
     return rc < 0 ? rc : CR_EINVAL;
@@ -84,12 +86,20 @@ static int check_made(const cr_render_mode_type *t, const void *img, unsigned bi
   return 0;
 }
 
+// A pose every mode can trace: finite, a rotation, the camera within 1e9 mm (a NaN or
+// far-away pose made rays with infinite or meaningless entry and exit points).
+static int check_pose(const cr_pose *cam_from_world) {
+  int rc = cr_pose_check(cam_from_world);
+  if (rc) cr_error_prefix("render: cam_from_world");
+  return rc;
+}
+
 int cr_render(cr_renderer *r, const cr_camera *cam, const cr_pose *cam_from_world,
               const cr_render_out *out) {
   if (!out || !out->image) return cr_error(CR_EINVAL, "render: no output image");
   const cr_render_mode_type *t = r->type;
   int rc = cr_camera_validate(cam);
-  if (rc) return rc;
+  if (rc || (rc = check_pose(cam_from_world))) return rc;
   const int colour = t->outputs & CR_RENDER_OUT_COLOUR ? 3 : 1;
   if ((rc = check_made(t, out->depth, CR_RENDER_OUT_DEPTH, "depth")) ||
       (rc = check_made(t, out->xyz, CR_RENDER_OUT_XYZ, "xyz")) ||
@@ -122,7 +132,7 @@ int cr_render_surface_points(cr_renderer *r, const cr_camera *cam, const cr_pose
                     have);
   }
   int rc = cr_camera_validate(cam);
-  if (rc) return rc;
+  if (rc || (rc = check_pose(cam_from_world))) return rc;
   return r->type->surface_points(r->state, &r->p, cam, cam_from_world, stride_px, xyz, max_points,
                                  n_points, centroid);
 }

@@ -117,5 +117,26 @@ tail -n 1 "$csv" >> "$csv"
 check "summary of a duplicated row" 1 "$camreg" experiment summary "$csv"
 expect_err "duplicate row" "appears twice"
 
+# Fuzz findings (session 2): a pose 1e12 mm away (was an infinite ray chord cast to long),
+# a camera file with a blank line before "%YAML" (OpenCV's "Input file is invalid"), a
+# file with "DICM" at byte 128 named .png (OpenCV's DICOM decoder aborted) and a PPM
+# header of 2883 x 288888 pixels (OpenCV allocated 2.5 GB).
+printf '1 0 0 0\n0 0 -1 0\n0 1 0 1e12\n0 0 0 1\n' > "$tmp/far.txt"
+check "render from 1e12 mm" 1 "$camreg" render -v "$tmp/v.nii" -c "$tmp/cam.yml" -p "$tmp/far.txt" -m drr \
+  -o "$tmp/far.nii.gz"
+expect_err "far pose" "render: cam_from_world: pose: |t| = 1e+12 mm is out of range (at most 1e9 mm)"
+absent "$tmp/far.nii.gz"
+{ echo; cat "$tmp/cam.yml"; } > "$tmp/blank.yml"
+check "camera with a leading blank line" 1 "$camreg" render -v "$tmp/v.nii" -c "$tmp/blank.yml" "${R[@]:2}" \
+  -m drr -o "$tmp/b.nii.gz"
+expect_err "leading blank" "blank.yml: not an OpenCV FileStorage file: it must begin with \"%YAML\""
+check "render a photo" 0 "$camreg" render -v "$tmp/v.nii" "${R[@]}" -m drr -o "$tmp/r.png"
+{ head -c 128 /dev/zero; printf 'DICM'; } > "$tmp/scan.png"
+check "DICOM named .png" 1 "$camreg" metric "$tmp/scan.png" "$tmp/r.png" --metric ncc
+expect_err "DICOM" "scan.png: not a PNG, JPEG, TIFF, BMP or PNM (PBM/PGM/PPM) image"
+printf 'P3\n 2883\n 288888\n2\n25 55\n' > "$tmp/huge.ppm"
+check "huge PPM header" 1 "$camreg" metric "$tmp/huge.ppm" "$tmp/r.png" --metric ncc
+expect_err "huge PPM" "huge.ppm: PNM header says 2883 x 288888 pixels: larger than camreg reads (at most 1e8 pixels)"
+
 echo "$((fails == 0 ? 1 : 0)) passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -5,6 +5,7 @@
 
 #include "core/camera.h"
 #include "core/error.h"
+#include "core/image.h"
 #include "core/pose.h"
 #include "core/volume.h"
 
@@ -295,6 +296,108 @@ static void test_camera_rules(void **state) {
                 "syntax error: not a valid OpenCV FileStorage file");
 }
 
+// Camera text before OpenCV's parser (fuzz finding: a control byte before "<?xml" and
+// 0xff bytes crashed OpenCV's XML parser).
+static void test_camera_text_rules(void **state) {
+  const char *xml = "<?xml version=\"1.0\"?>\n<opencv_storage>\n<image_width>64</image_width>\n"
+                    "</opencv_storage>\n";
+  char text[512];
+  snprintf(text, sizeof text, "\x02%s", xml);
+  expect_camera(write_text("ctl.xml", text), "ctl.xml:1: control character 0x02 (byte 0)");
+  snprintf(text, sizeof text, "%s<data>\xff\xff</data>\n", xml);
+  expect_camera(write_text("ff.xml", text), "ff.xml:5: byte 0xff (byte ");
+  expect_camera(write_text("ff.xml", text), "is not valid UTF-8: not a text file");
+  expect_camera(write_text("overlong.yml", "%YAML:1.0\n# \xc0\xaf\n"), "byte 0xc0");
+  expect_camera(write_text("blank.yml", "\n%YAML:1.0\nimage_width: 64\n"),
+                "blank.yml: not an OpenCV FileStorage file: it must begin with \"%YAML\" (YAML), "
+                "\"<?xml\" (XML) or \"{\" (JSON)");
+  expect_camera(write_text("bom.yml", "\xef\xbb\xbf%YAML:1.0\nimage_width: 64\n"),
+                "bom.yml: begins with a UTF-8 byte order mark");
+  // UTF-8 text (a comment in French) passes the check and reads.
+  const char *K = "100., 0., 31.5, 0., 100., 23.5, 0., 0., 1.", *D = "0., 0., 0., 0., 0.";
+  const char *ok = camera_yaml("utf8.yml", "64", "d", K, D);
+  FILE *f = fopen(ok, "a");
+  assert_non_null(f);
+  fputs("# caméra étalonnée\tà 25 °C\r\n", f);
+  fclose(f);
+  cr_camera cam;
+  assert_int_equal(cr_camera_read(ok, &cam), 0);
+}
+
+// ---- image files ----
+static const char *write_bytes(const char *name, const void *bytes, size_t n) {
+  const char *p = cr_test_path(name);
+  FILE *f = fopen(p, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(bytes, 1, n, f), n);
+  fclose(f);
+  return p;
+}
+
+static void expect_image(const char *path, const char *text) {
+  cr_image *img = NULL;
+  int rc = cr_image_read(path, &img, NULL);
+  if (rc == 0 || !strstr(cr_last_error(), text))
+    print_error("%s: status %d, message '%s'; expected '%s'\n", path, rc, cr_last_error(), text);
+  assert_int_equal(rc, CR_EFORMAT);
+  assert_non_null(strstr(cr_last_error(), text));
+  assert_non_null(strstr(cr_last_error(), path));
+  assert_null(img);
+}
+
+// Fuzz findings: a file with "DICM" at byte 128 went to OpenCV's DICOM decoder (GDCM),
+// which aborts; a 26-byte PPM header claiming 2883 x 288888 pixels made OpenCV allocate
+// 2.5 GB. Formats are told from their signature, sizes read from headers first.
+static void test_image_rules(void **state) {
+  unsigned char dicm[132] = {0};
+  memcpy(dicm + 128, "DICM", 4);
+  expect_image(write_bytes("scan.png", dicm, sizeof dicm),
+               "not a PNG, JPEG, TIFF, BMP or PNM (PBM/PGM/PPM) image (the file begins with "
+               "bytes 00 00 00 00 00 00 00 00)");
+  expect_image(write_bytes("empty.png", "", 0), "it is empty");
+  const char ppm[] = "P3\n 2883\n 288888\n2\n25 55\n";
+  expect_image(write_bytes("huge.ppm", ppm, sizeof ppm - 1),
+               "huge.ppm: PNM header says 2883 x 288888 pixels: larger than camreg reads (at "
+               "most 1e8 pixels)");
+  unsigned char png[33] = {0x89, 'P', 'N',  'G',  '\r', '\n', 0x1a, '\n', 0,    0,
+                           0,    13,  'I',  'H',  'D',  'R',  0,    0,    0x4e, 0x20,
+                           0,    0,   0x4e, 0x21, 8,    0,    0,    0,    0}; // 20000x20001
+  expect_image(write_bytes("huge.png", png, sizeof png), "PNG header says 20000 x 20001 pixels");
+  // JPEG: an APP0 segment, then a baseline frame header of 65535 x 65535
+  unsigned char jpg[] = {0xff, 0xd8, 0xff, 0xe0, 0,    4, 0, 0,    0xff, 0xc0, 0,   11,
+                         8,    0xff, 0xff, 0xff, 0xff, 1, 1, 0x11, 0,    0xff, 0xd9};
+  expect_image(write_bytes("huge.jpg", jpg, sizeof jpg), "JPEG header says 65535 x 65535 pixels");
+  unsigned char bmp[54] = {
+      'B',         'M',         [14] = 40,   [18] = 0x10, [19] = 0x27,
+      [22] = 0xf0, [23] = 0xd8, [24] = 0xff, [25] = 0xff}; // 10000 x -10000 (top-down): 1e8 is
+                                                           // allowed
+  bmp[18] = 0x11;                                          // 10001 wide: over
+  expect_image(write_bytes("huge.bmp", bmp, sizeof bmp), "BMP header says 10001 x 10000 pixels");
+  // TIFF, big-endian, ImageWidth LONG 20000 and ImageLength SHORT 20000 in directory 0
+  unsigned char tif[8 + 2 + 24 + 4] = {'M', 'M', 0, 42, 0, 0, 0, 8, 0, 2};
+  const unsigned char e0[12] = {1, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0x4e, 0x20},
+                      e1[12] = {1, 1, 0, 3, 0, 0, 0, 1, 0x4e, 0x20, 0, 0};
+  memcpy(tif + 10, e0, 12);
+  memcpy(tif + 22, e1, 12);
+  expect_image(write_bytes("huge.tif", tif, sizeof tif), "TIFF header says 20000 x 20000 pixels");
+  // Lane B findings: "P62" is no PNM to OpenCV (a blank must follow "Pn"), which then
+  // tried its DICOM decoder (abort); OpenCV reads "888+888887" as 888 and 888887.
+  expect_image(write_bytes("p62.pgm", "P62\n# :\n", 8), "p62.pgm: not a PNG, JPEG");
+  expect_image(write_bytes("plus.ppm", "P6\n\n888+888887\n28+88888", 24),
+               "PNM header says 888 x 888887 pixels");
+  expect_image(write_bytes("sig.png", png, 8), "sig.png: PNG header: cannot read the image size");
+  expect_image(write_bytes("trunc.pgm", "P5\n4 4\n255\n\1\2", 13),
+               "cannot decode (corrupt or truncated) (as a PNM image)");
+  // A small PGM with a comment reads.
+  const char pgm[] = "P5\n# made by hand\n3 2\n255\n\1\2\3\4\5\6";
+  cr_image *img = NULL;
+  assert_int_equal(cr_image_read(write_bytes("ok.pgm", pgm, sizeof pgm - 1), &img, NULL), 0);
+  assert_int_equal(img->width, 3);
+  assert_int_equal(img->height, 2);
+  assert_true(img->data[5] == 6.0f);
+  cr_image_free(img);
+}
+
 // ---- pose files ----
 static void test_pose_rules(void **state) {
   char *text = malloc(4096);
@@ -330,6 +433,8 @@ int main(void) {
       cmocka_unit_test(test_nifti_big_endian),
       cmocka_unit_test(test_nifti_nan_kept),
       cmocka_unit_test(test_camera_rules),
+      cmocka_unit_test(test_camera_text_rules),
+      cmocka_unit_test(test_image_rules),
       cmocka_unit_test(test_pose_rules),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

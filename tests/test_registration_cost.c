@@ -180,6 +180,16 @@ static void check_prefers_truth(const char *mode) {
   assert_int_equal(n_valid, 0);
   assert_int_equal(cr_reg_cost_eval(0, &away, c, &wall), 0);
   assert_true(wall >= 1e10);
+  // A pose the renderer refuses (NaN, 1e12 mm away: cr_pose_check) is a wall too, not an
+  // error that would end a search whose step went astray.
+  cr_pose lost = truth;
+  lost.t[0] = NAN;
+  wall = 0;
+  assert_int_equal(cr_reg_cost_eval(0, &lost, c, &wall), 0);
+  assert_true(wall >= 1e10);
+  lost = truth, lost.t[2] = 1e12, wall = 0;
+  assert_int_equal(cr_reg_cost_eval(0, &lost, c, &wall), 0);
+  assert_true(wall >= 1e10);
   assert_int_equal(cr_reg_cost_pivot(c, &away, pivot), CR_EEMPTY);
   cr_reg_cost_free(c);
 }
