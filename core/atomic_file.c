@@ -78,6 +78,14 @@ int cr_atomic_group_end(int commit) {
   pthread_mutex_lock(&reg_lock);
   group_active = 0;
   n_inputs = 0;
+  // A rename fails (the temporary names sit in the outputs' folders, so permissions match)
+  // when a folder has the output's name: checked for all before any is renamed, so the
+  // group is placed whole or not at all.
+  for (int i = 0; commit && rc == CR_OK && i < CR_ATOMIC_MAX; i++) {
+    struct stat st;
+    if (tmp_used[i] && tmp_parked[i] && stat(final_reg[i], &st) == 0 && S_ISDIR(st.st_mode))
+      rc = cr_error(CR_EIO, "%s: cannot write: a folder has this name", final_reg[i]);
+  }
   for (int i = 0; i < CR_ATOMIC_MAX; i++) {
     if (!tmp_used[i] || !tmp_parked[i]) continue;
     if (commit && rc == CR_OK) {

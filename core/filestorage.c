@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <yaml.h>
 
 int cr_fs_write(const char *path, const cvw_fs_entry *entries, int n) {
   if (!(cr_path_has_suffix(path, ".yml") || cr_path_has_suffix(path, ".yaml") ||
@@ -40,6 +41,44 @@ static int utf8_length(const unsigned char *p, size_t n) {
   for (int k = 2; k < len; k++)
     if (p[k] < 0x80 || p[k] > 0xbf) return 0;
   return len;
+}
+
+// OpenCV's YAML parser is a hand-written subset that loops forever on some malformed
+// documents (fuzz finding timeout-fb09544: "   t: d" above the less indented "  91e-300"),
+// so a YAML camera or rig file must first be a well-formed YAML document to libyaml.
+// OpenCV's header line "%YAML:1.0" is not YAML syntax: the document is checked from the
+// next line on. Returns 0, or the libyaml error as a message naming file, line and column.
+static int check_yaml_document(const char *path, const char *buf, size_t n) {
+  const char *body = memchr(buf, '\n', n);
+  if (!body) return CR_OK; // the header alone: OpenCV finds no keys, the reader says which
+  body++;
+  yaml_parser_t parser;
+  if (!yaml_parser_initialize(&parser)) return cr_error(CR_ENOMEM, "%s: out of memory", path);
+  yaml_parser_set_input_string(&parser, (const unsigned char *)body, n - (size_t)(body - buf));
+  int rc = CR_OK, done = 0;
+  while (!done && rc == CR_OK) {
+    yaml_event_t ev;
+    if (!yaml_parser_parse(&parser, &ev)) {
+      rc = cr_error(CR_EFORMAT, "%s:%lu:%lu: not a well-formed YAML document: %s%s%s", path,
+                    (unsigned long)parser.problem_mark.line + 2,
+                    (unsigned long)parser.problem_mark.column + 1,
+                    parser.problem ? parser.problem : "syntax error", parser.context ? " " : "",
+                    parser.context ? parser.context : "");
+      break;
+    }
+    const int anchored = (ev.type == YAML_SCALAR_EVENT && ev.data.scalar.anchor) ||
+                         (ev.type == YAML_SEQUENCE_START_EVENT && ev.data.sequence_start.anchor) ||
+                         (ev.type == YAML_MAPPING_START_EVENT && ev.data.mapping_start.anchor);
+    if (ev.type == YAML_ALIAS_EVENT || anchored)
+      rc = cr_error(CR_EFORMAT,
+                    "%s:%lu: YAML anchors (&name) and aliases (*name) are not read by OpenCV's "
+                    "FileStorage: write the value itself",
+                    path, (unsigned long)ev.start_mark.line + 2);
+    done = ev.type == YAML_STREAM_END_EVENT;
+    yaml_event_delete(&ev);
+  }
+  yaml_parser_delete(&parser);
+  return rc;
 }
 
 // What OpenCV's FileStorage parsers cannot be given safely (OpenCV 4.6 reads past the end
@@ -86,6 +125,7 @@ int cr_fs_check_text(const char *path) {
                     "%s: not an OpenCV FileStorage file: it must begin with \"%%YAML\" (YAML), "
                     "\"<?xml\" (XML) or \"{\" (JSON), with nothing before",
                     path);
+  if (!memcmp(buf, "%YAML", 5) && check_yaml_document(path, buf, n)) return cr_last_status();
   if (!memcmp(buf, "<?xml", 5)) {
     const char *end = NULL;
     for (size_t k = 0; k + 1 < n && !end; k++)

@@ -293,6 +293,10 @@ static void test_camera_rules(void **state) {
                                        "   cols: 100000\n   dt: d\n   data: [ 1 ]\n"),
                 "camera_matrix: 100000x100000 is not a size it can have");
   expect_camera(write_text("syntax.yml", "%YAML:1.0\n---\nimage_width: [ 3\n"),
+                "syntax.yml:4:1: not a well-formed YAML document: did not find expected ',' or "
+                "']'");
+  // Well-formed YAML that OpenCV's parser refuses: its message, without "OpenCV".
+  expect_camera(write_text("syntax2.yml", "%YAML:1.0\n---\nimage_width: 5s\n"),
                 "syntax error: not a valid OpenCV FileStorage file");
 }
 
@@ -313,6 +317,12 @@ static void test_camera_text_rules(void **state) {
                 "\"<?xml\" (XML) or \"{\" (JSON)");
   expect_camera(write_text("bom.yml", "\xef\xbb\xbf%YAML:1.0\nimage_width: 64\n"),
                 "bom.yml: begins with a UTF-8 byte order mark");
+  // Malformed YAML that made OpenCV's parser loop forever (fuzz timeout-fb09544), and an
+  // anchor, which OpenCV does not read: refused by the libyaml check before OpenCV.
+  expect_camera(write_text("loop.yml", "%YAML:1.0\n---\n# A 33\n   t: d\n  91e-300s\n"),
+                "loop.yml:5:3: not a well-formed YAML document: did not find expected");
+  expect_camera(write_text("anchor.yml", "%YAML:1.0\n---\nimage_width: &w 64\n"),
+                "anchor.yml:3: YAML anchors (&name) and aliases (*name) are not read");
   // UTF-8 text (a comment in French) passes the check and reads.
   const char *K = "100., 0., 31.5, 0., 100., 23.5, 0., 0., 1.", *D = "0., 0., 0., 0., 0.";
   const char *ok = camera_yaml("utf8.yml", "64", "d", K, D);
