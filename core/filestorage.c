@@ -55,7 +55,7 @@ static int check_yaml_document(const char *path, const char *buf, size_t n) {
   yaml_parser_t parser;
   if (!yaml_parser_initialize(&parser)) return cr_error(CR_ENOMEM, "%s: out of memory", path);
   yaml_parser_set_input_string(&parser, (const unsigned char *)body, n - (size_t)(body - buf));
-  int rc = CR_OK, done = 0;
+  int rc = CR_OK, done = 0, root_seen = 0;
   while (!done && rc == CR_OK) {
     yaml_event_t ev;
     if (!yaml_parser_parse(&parser, &ev)) {
@@ -74,6 +74,15 @@ static int check_yaml_document(const char *path, const char *buf, size_t n) {
                     "%s:%lu: YAML anchors (&name) and aliases (*name) are not read by OpenCV's "
                     "FileStorage: write the value itself",
                     path, (unsigned long)ev.start_mark.line + 2);
+    // Camera and rig files are a mapping of keys; OpenCV looped forever on a document that
+    // was one multi-line scalar (fuzz timeouts 0ca66937, ba386238 of the rig reader).
+    if (rc == CR_OK && !root_seen &&
+        (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_SEQUENCE_START_EVENT ||
+         ev.type == YAML_ALIAS_EVENT))
+      rc = cr_error(CR_EFORMAT,
+                    "%s:%lu: the document is not a mapping of keys (\"image_width: 640\", ...)",
+                    path, (unsigned long)ev.start_mark.line + 2);
+    if (ev.type == YAML_MAPPING_START_EVENT) root_seen = 1;
     done = ev.type == YAML_STREAM_END_EVENT;
     yaml_event_delete(&ev);
   }
