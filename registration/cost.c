@@ -24,6 +24,7 @@ typedef struct view_state {
   unsigned char *pixels[CR_REG_MAX_LEVELS]; // pixels to render: the mask grown by 2 px
                                             // (gradient metrics read 3x3 neighbours)
   cr_image *work[CR_REG_MAX_LEVELS];        // vesselness of the render
+  long n_mask[CR_REG_MAX_LEVELS];           // pixels of the mask (all pixels without one)
 } view_state;
 
 struct cr_reg_cost {
@@ -76,6 +77,37 @@ static unsigned char *render_pixels(const cr_image *mask) {
   return p;
 }
 
+static long mask_pixels(const cr_image *mask, const cr_camera *cam) {
+  if (!mask) return (long)cam->width * cam->height;
+  long n = 0;
+  for (int y = 0; y < mask->height; y++)
+    for (int x = 0; x < mask->width; x++) n += *cr_image_px(mask, x, y) != 0;
+  return n;
+}
+
+// The fraction of the level's mask pixels where the render hit something.
+static double coverage(const view_state *s, int l, const cr_image *render) {
+  const cr_image *mask = s->lv.mask[l];
+  long n = 0;
+  for (int y = 0; y < render->height; y++) {
+    const float *r = cr_image_row(render, y), *m = mask ? cr_image_row(mask, y) : NULL;
+    for (int x = 0; x < render->width; x++) n += (!m || m[x] != 0) && !isnan(r[x]);
+  }
+  return s->n_mask[l] > 0 ? (double)n / (double)s->n_mask[l] : 0;
+}
+
+// The metric value of unrelated images, for the metrics that have one (0 for the
+// correlations, NGF and MI, 1 for NMI); 0 and *value untouched for the others.
+static int unrelated_value(const cr_metric_type *t, double *value) {
+  static const struct {
+    const char *name;
+    double value;
+  } table[] = {{"ngf", 0}, {"ncc", 0}, {"lncc", 0}, {"gc", 0}, {"mi", 0}, {"nmi", 1}};
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+    if (!strcmp(t->name, table[i].name)) return *value = table[i].value, 1;
+  return 0;
+}
+
 static int build_view(cr_reg_cost *c, int i, const cr_reg_view *v) {
   const char *name = v->name ? v->name : "photo";
   view_state *s = &c->view[i];
@@ -95,9 +127,11 @@ static int build_view(cr_reg_cost *c, int i, const cr_reg_view *v) {
   int rc = cr_reg_levels_build(&s->lv, &v->camera, v->photo, mask1, c->levels, &m->prep, m->metric,
                                &m->metric_opt);
   cr_image_free(mask1);
-  for (int l = 0; l < c->levels && !rc; l++)
+  for (int l = 0; l < c->levels && !rc; l++) {
     if (s->lv.mask[l] && !(s->pixels[l] = render_pixels(s->lv.mask[l])))
       rc = cr_error(CR_ENOMEM, "registration cost: out of memory");
+    s->n_mask[l] = mask_pixels(s->lv.mask[l], &s->lv.cam[l]);
+  }
   return rc < 0 ? rc : (rc ? CR_EINVAL : 0);
 }
 
@@ -200,6 +234,15 @@ int cr_reg_cost_eval_view(cr_reg_cost *c, int v, int level, const cr_pose *pose,
   if (rc == CR_EEMPTY || (!rc && !isfinite(d))) {
     cr_error_clear();
     d = CR_REG_WALL, rc = 0;
+  } else if (!rc && c->method.coverage) {
+    // Mask pixels the render misses count as unrelated: the cost moves from the value
+    // over the hit pixels towards the unrelated value by the missed fraction.
+    const cr_metric_type *t = c->method.metric;
+    double u;
+    if (unrelated_value(t, &u)) {
+      double cu = cr_metric_cost(t, u);
+      d = cu + coverage(&c->view[v], level, img) * (d - cu);
+    }
   }
   *cost = c->view[v].weight * d;
   return rc;
@@ -249,6 +292,23 @@ const cr_image *cr_reg_cost_photo(const cr_reg_cost *c, int v, int level) {
 const cr_camera *cr_reg_cost_camera(const cr_reg_cost *c, int v, int level) {
   return v >= 0 && v < c->n_views && level >= 0 && level < c->levels ? &c->view[v].lv.cam[level]
                                                                      : NULL;
+}
+
+const cr_image *cr_reg_cost_mask(const cr_reg_cost *c, int v, int level) {
+  return v >= 0 && v < c->n_views && level >= 0 && level < c->levels ? c->view[v].lv.mask[level]
+                                                                     : NULL;
+}
+
+int cr_reg_cost_render_camera(cr_reg_cost *c, int v, const cr_camera *cam, const cr_pose *ref_pose,
+                              cr_image *out) {
+  int rc = check_level(c, v, 0);
+  if (rc) return rc;
+  cr_pose pose = cr_pose_compose(&c->view[v].cam_from_ref, ref_pose);
+  if ((rc = cr_pose_check(&pose))) return rc;
+  cr_render_out ro;
+  memset(&ro, 0, sizeof ro);
+  ro.image = out;
+  return cr_render(c->renderer, cam, &pose, &ro);
 }
 
 int cr_reg_cost_n_views(const cr_reg_cost *c) {

@@ -72,6 +72,15 @@ const cr_image *cr_reg_cost_photo(const cr_reg_cost *c, int view, int level);
 // The camera of a view at a level (the view's camera scaled by the pyramid).
 const cr_camera *cr_reg_cost_camera(const cr_reg_cost *c, int view, int level);
 
+// View `view`'s mask at `level` (1 inside, 0 outside; NULL: no mask, every pixel counts).
+const cr_image *cr_reg_cost_mask(const cr_reg_cost *c, int view, int level);
+
+// Renders view `view` through an arbitrary camera (e.g. a wider canvas than the view's)
+// for the reference pose `cam_from_world`, with the method's renderer: every pixel, NaN
+// where nothing is hit, no preparation (no vesselness). `out` is cam-sized, one channel.
+int cr_reg_cost_render_camera(cr_reg_cost *c, int view, const cr_camera *cam,
+                              const cr_pose *cam_from_world, cr_image *out);
+
 int cr_reg_cost_n_views(const cr_reg_cost *c);
 // Levels built: the method's, or more when its global stage needs coarser views.
 int cr_reg_cost_levels(const cr_reg_cost *c);

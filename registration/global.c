@@ -6,6 +6,7 @@
 #include "core/mat.h"
 #include "registration/param.h"
 #include "registration/pyramid.h"
+#include "registration/shift_search.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -164,11 +165,116 @@ static int grid_search(search *s, const box *b, sample **out, long *n_out,
   return 0;
 }
 
-// Keeps up to k samples, each at least one grid step from every better one kept (in
-// the parameters: degrees and mm).
-static int keep_distinct(const sample *smp, long n, const box *b, int k, sample *kept) {
+// The best local maxima of one shift score map kept as samples.
+#define SHIFT_KEEP 16
+
+// The shift sampler (registration/shift_search.h): for every tilt, roll and depth of the
+// grid one render of the reference view on a canvas wider than the search level's view
+// by the box's in-plane translation at the pivot's depth, and the score of every in-plane
+// shift at once; each map's best SHIFT_KEEP local maxima (within the box) become samples
+// with the shift turned into the in-plane translation t = -shift Z / f. *start_out gets
+// the start's own sample (no tilt, roll, depth change or shift).
+static int shift_search(search *s, const box *b, const cr_reg_method *m, sample **out, long *n_out,
+                        sample *start_out, int *have_start, cr_reg_global_result *g) {
+  enum { CAP = 512 };
+  const cr_camera *cam = cr_reg_cost_camera(s->cost, 0, s->level);
+  double eta = m->metric_opt.ngf_eta > 0 ? m->metric_opt.ngf_eta : 0.1;
+  cr_reg_shift_photo *ph = cr_reg_shift_photo_new(cr_reg_cost_photo(s->cost, 0, s->level),
+                                                  cr_reg_cost_mask(s->cost, 0, s->level), eta);
+  if (!ph) return cr_last_status();
+  double roll[CAP], dz[CAP], (*tilt)[2] = malloc(CAP * sizeof *tilt);
+  int nt = tilt ? tilt_values(b, tilt, CAP) : 0;
+  int nr = axis_values(b->roll_deg, b->roll_step, 1, roll, CAP);
+  int nz = s->focus_mm > 0 ? 1 : axis_values(b->depth_mm, b->depth_step, 0, dz, CAP);
+  if (s->focus_mm > 0) dz[0] = 0;
+  long total = (long)nt * nr * nz, cap = total * SHIFT_KEEP, n = 0, done = 0;
+  sample *smp = tilt ? malloc((size_t)cap * sizeof *smp) : NULL;
+  cr_image *wide = NULL;
+  float *scores = NULL;
+  int rc = smp ? 0 : cr_error(CR_ENOMEM, "global search: out of memory");
+  *have_start = 0;
+  for (int it = 0; it < nt && !rc; it++)
+    for (int ir = 0; ir < nr && !rc; ir++)
+      for (int iz = 0; iz < nz && !rc; iz++, done++) {
+        double p[6] = {0, 0, 0, 0, 0, dz[iz]};
+        rotation_params(tilt[it], roll[ir], p);
+        cr_pose pose;
+        int skip = grid_pose(s, p, &pose);
+        if (skip < 0) rc = skip;
+        if (skip) continue;
+        const double z = s->par.pivot_cam[2] + p[5]; // the pivot's depth: turns keep it
+        if (!(z > 0)) continue;
+        const int mx = (int)ceil(cam->fx * b->trans_mm / z),
+                  my = (int)ceil(cam->fy * b->trans_mm / z);
+        if (mx > 4 * cam->width || my > 4 * cam->height) continue; // the box dwarfs the view
+        cr_camera wc = *cam;
+        wc.width += 2 * mx, wc.height += 2 * my, wc.cx += mx, wc.cy += my;
+        for (int d = 0; d < 5; d++) wc.dist[d] = 0; // coarse views: the distortion is sub-pixel
+        cr_image_free(wide), free(scores);
+        wide = cr_image_new(wc.width, wc.height, 1);
+        scores = malloc((size_t)(2 * mx + 1) * (2 * my + 1) * sizeof *scores);
+        if (!wide || !scores) {
+          rc = cr_error(CR_ENOMEM, "global search: out of memory");
+          break;
+        }
+        if ((rc = cr_reg_cost_render_camera(s->cost, 0, &wc, &pose, wide))) break;
+        if ((rc = cr_reg_shift_scores(ph, wide, mx, my, scores))) break;
+        g->evals++;
+        const int nx = 2 * mx + 1, ny = 2 * my + 1;
+        g->n_grid += (long)nx * ny;
+        if (it == 0 && ir == 0 && iz == 0) {
+          memcpy(start_out->p, p, sizeof p);
+          start_out->score = -scores[my * nx + mx];
+          *have_start = 1;
+        }
+        // local maxima (3x3) within the box, best SHIFT_KEEP by insertion
+        sample best[SHIFT_KEEP];
+        int nb = 0;
+        for (int y = 0; y < ny; y++)
+          for (int x = 0; x < nx; x++) {
+            const float v = scores[y * nx + x];
+            int peak = v > 0;
+            for (int yy = y - 1; yy <= y + 1 && peak; yy++)
+              for (int xx = x - 1; xx <= x + 1 && peak; xx++)
+                if ((xx != x || yy != y) && xx >= 0 && yy >= 0 && xx < nx && yy < ny &&
+                    (scores[yy * nx + xx] > v ||
+                     (scores[yy * nx + xx] == v && yy * nx + xx < y * nx + x)))
+                  peak = 0;
+            const double tx = -(x - mx) * z / cam->fx, ty = -(y - my) * z / cam->fy;
+            if (!peak || fabs(tx) > b->trans_mm + 1e-9 || fabs(ty) > b->trans_mm + 1e-9) continue;
+            sample q = {{p[0], p[1], p[2], tx, ty, p[5]}, -v};
+            int j = nb < SHIFT_KEEP ? nb++ : SHIFT_KEEP;
+            if (j == SHIFT_KEEP && !(q.score < best[SHIFT_KEEP - 1].score)) continue;
+            if (j == SHIFT_KEEP) j = SHIFT_KEEP - 1;
+            for (; j > 0 && q.score < best[j - 1].score; j--) best[j] = best[j - 1];
+            best[j] = q;
+          }
+        memcpy(smp + n, best, (size_t)nb * sizeof *best), n += nb;
+        if (s->ro->global_progress && done % 16 == 0)
+          s->ro->global_progress(s->ro->progress_ctx, done, total);
+      }
+  cr_image_free(wide), free(scores), free(tilt);
+  cr_reg_shift_photo_free(ph);
+  if (!rc && s->ro->global_progress) s->ro->global_progress(s->ro->progress_ctx, total, total);
+  if (!rc && n == 0)
+    rc = cr_error(CR_EEMPTY,
+                  "global search: no pose of the %ld searched sees the volume in the mask "
+                  "(with the focus distance in focus)",
+                  total);
+  if (rc) return free(smp), rc;
+  qsort(smp, (size_t)n, sizeof *smp, cmp_sample);
+  *out = smp, *n_out = n;
+  return 0;
+}
+
+// Keeps up to k samples: the start first (a start from a navigation system is often
+// right, and a coarse view can rank a wrong pose above it), then the best samples, each
+// at least one grid step from every one kept before (in the parameters: degrees and mm).
+static int keep_distinct(const sample *start, const sample *smp, long n, const box *b, int k,
+                         sample *kept) {
   double sep = fmax(b->trans_step, 1.0);
   int m = 0;
+  if (start) kept[m++] = *start;
   for (long i = 0; i < n && m < k; i++) {
     int close = 0;
     for (int j = 0; j < m && !close; j++) {
@@ -252,13 +358,24 @@ int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_p
   g->look_at = ro->look_at;
   if (ro->look_at) memcpy(g->look_at_world, ro->pivot_world, sizeof g->look_at_world);
 
-  // 1. grid search
-  sample *smp = NULL, kept[CR_REG_GLOBAL_MAX_KEEP];
+  // 1. search
+  sample *smp = NULL, kept[CR_REG_GLOBAL_MAX_KEEP], start_sample;
   long n = 0;
-  int rc = grid_search(&s, &b, &smp, &n, g);
+  int have_start = 0;
+  int rc = m->global_sampler == CR_REG_SAMPLER_GRID
+               ? grid_search(&s, &b, &smp, &n, g)
+               : shift_search(&s, &b, m, &smp, &n, &start_sample, &have_start, g);
   if (rc) return rc;
   g->seconds_search = now_s() - t0;
-  g->n = keep_distinct(smp, n, &b, m->global_keep, kept);
+  // the start's own sample (in the grid: every grid axis has 0); not with a look-at
+  // point, whose start is only the centre of the search
+  const sample *start_smp = have_start && !ro->look_at ? &start_sample : NULL;
+  for (long i = 0; i < n && !ro->look_at && !start_smp; i++)
+    if (smp[i].p[0] == 0 && smp[i].p[1] == 0 && smp[i].p[2] == 0 && smp[i].p[3] == 0 &&
+        smp[i].p[4] == 0 && (s.focus_mm > 0 || smp[i].p[5] == 0))
+      start_smp = &smp[i];
+  g->n = keep_distinct(start_smp, smp, n, &b, m->global_keep, kept);
+  g->start_kept = start_smp != NULL;
   free(smp);
 
   // 2. refinement of each hypothesis on the coarse views
@@ -266,6 +383,9 @@ int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_p
   cr_reg_options base = cr_reg_method_loop_options(m, ro);
   for (int k = 0; k < g->n && !rc; k++) {
     cr_reg_global_hypothesis *h = &g->hyp[k];
+    // a shifted sample's principal ray meets another point: its depth again from the focus
+    if (m->global_sampler == CR_REG_SAMPLER_SHIFT && grid_pose(&s, kept[k].p, &h->grid) < 0)
+      return cr_last_status();
     h->grid = cr_reg_param_to_pose(&s.par, kept[k].p);
     h->score = kept[k].score;
     h->level_cost = NAN;
@@ -288,6 +408,14 @@ int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_p
       order[j] = order[j - 1], order[j - 1] = t;
     }
   const int top = m->levels - 1, n_run = g->n < m->starts ? g->n : m->starts;
+  if (g->start_kept) { // the start (hypothesis 0) always runs: in the last slot if not better
+    int j = 0;
+    while (order[j] != 0) j++;
+    if (j >= n_run) { // shift order[n_run - 1 .. j - 1] one back over the start's entry
+      memmove(order + n_run, order + n_run - 1, (size_t)(j - n_run + 1) * sizeof *order);
+      order[n_run - 1] = 0;
+    }
+  }
   const double t2 = now_s();
   cr_reg_result best, r;
   double best_cost = INFINITY;
@@ -410,6 +538,7 @@ cJSON *cr_reg_global_json(const cr_reg_global_result *g) {
     const cr_reg_global_hypothesis *h = &g->hyp[k];
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "index", k);
+    cJSON_AddBoolToObject(j, "start", k == 0 && g->start_kept);
     cJSON_AddNumberToObject(j, "score", h->score);
     cJSON_AddItemToObject(j, "grid_pose", pose_json(&h->grid));
     cJSON_AddNumberToObject(j, "refined_cost", h->refined_cost);

@@ -12,10 +12,12 @@
 //    cost (a basin of about +-5 mm on the demo, with local minima every few mm beyond),
 //    so it is sampled densely; tilt and depth have broad basins and are left to the
 //    refinement.
-// 2. The best global_keep grid poses, at least a grid step apart, are refined by the
-//    local optimizer on the coarse views (global_evals each).
-// 3. The best `starts` refined hypotheses run as the starts of the method's coarsest
-//    level (max_evals each); the best one continues through the finer levels as in
+// 2. The start pose (not with a look-at point) and the best global_keep - 1 grid poses, at
+//    least a grid step apart, are refined by the local optimizer on the coarse views
+//    (global_evals each).
+// 3. The best `starts` refined hypotheses, always including the start's, run as the starts
+//    of the method's coarsest level (max_evals each); the lowest cost there continues
+//    through the finer levels as in
 //    cr_reg_run. Everything is sequential and deterministic (renders and metrics are
 //    thread-count independent).
 #ifndef CR_REG_GLOBAL_H
@@ -49,7 +51,9 @@ typedef struct cr_reg_global_result {
   double box_tilt_deg, box_roll_deg, box_mm, box_depth_mm; // the searched box (half-widths;
                                                            // depth 0: from the focus)
   int n;                                                   // hypotheses kept
-  cr_reg_global_hypothesis hyp[CR_REG_GLOBAL_MAX_KEEP];    // by grid score, best first
+  cr_reg_global_hypothesis hyp[CR_REG_GLOBAL_MAX_KEEP];    // the start (start_kept), then by
+                                                           // grid score, best first
+  int start_kept;                                          // 1: hyp[0] is the start pose
   int winner;                                              // index of the winning hypothesis
   int look_at;                                             // 1: no start pose, a look-at point
   double look_at_world[3];                                 // the point (the pivot)

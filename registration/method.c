@@ -40,6 +40,10 @@ cr_reg_method cr_reg_method_defaults(void) {
   // sulcus, and a heavier prior traps the optimizer there (demo: 0.01 failed from a 2.4 mm
   // start, 56 % success; 0.001: 59 %, every start within 10 mm succeeded).
   m.focus_weight = 0.001;
+  // The opening shows cortex everywhere, so a pose whose render misses part of it is
+  // wrong however well the rest matches (depth.cfg, tracked: a pose 54 mm off that saw
+  // a third of the second view's opening scored -1.42 against -1.28 near the truth).
+  m.coverage = 1;
   // Global stage (docs/design.md, "Global stage"): measured on capture.cfg, see README.
   m.global = 0;
   m.global_box_deg = 30, m.global_box_mm = 30;
@@ -78,6 +82,7 @@ typedef enum key_kind {
   K_OPT,     // optimizer by name
   K_CHANNEL, // grey, r, g, b -> -1..2
   K_HIST,    // histogram kernel
+  K_SAMPLER, // global stage sampler
 } key_kind;
 
 typedef struct key_def {
@@ -113,8 +118,15 @@ static const key_def keys[] = {
     {"focus-weight", "W",
      "weight of ((focus distance - reported) / sigma)^2, with a focus distance", K_DOUBLE,
      F(focus_weight), 0, 0, 1e6},
+    {"coverage", "0|1",
+     "1: mask pixels the render misses count as unrelated in the similarity (see README)", K_INT,
+     F(coverage), 0, 0, 1},
     {"global", NULL, "global stage: coarse grid search in a box about the pivot, then refinement",
      K_FLAG, F(global), NONE},
+    {"global-sampler", "S",
+     "global: shift (one wide render per roll, tilt and depth, every in-plane shift scored "
+     "at once) or grid (a render per grid pose)",
+     K_SAMPLER, F(global_sampler), NONE},
     {"global-box", "D,MM", "global: half-width of the search box, degrees and mm", K_PAIR,
      F(global_box_deg), F(global_box_mm), 0, 180},
     {"global-step", "D,MM", "global: grid step of roll and of the in-plane translation", K_PAIR,
@@ -172,6 +184,7 @@ static const struct {
   const char *name;
   cr_metric_hist value;
 } hist_names[] = {{"bspline", CR_HIST_BSPLINE}, {"linear", CR_HIST_LINEAR}};
+static const char *const sampler_names[] = {"shift", "grid"}; // CR_REG_SAMPLER_*
 
 // '_' and '-' are the same in key names (configs write max_evals, the CLI --max-evals).
 static int key_equal(const char *a, const char *b) {
@@ -271,6 +284,10 @@ static int set_named(const key_def *k, cr_reg_method *m, const char *s) {
     for (size_t i = 0; i < sizeof hist_names / sizeof hist_names[0]; i++)
       if (!strcmp(s, hist_names[i].name)) return *(cr_metric_hist *)base = hist_names[i].value, 0;
     return cr_error(CR_EINVAL, "%s: '%s': use bspline or linear", k->name, s);
+  case K_SAMPLER:
+    for (int i = 0; i < 2; i++)
+      if (!strcmp(s, sampler_names[i])) return *(int *)base = i, 0;
+    return cr_error(CR_EINVAL, "%s: '%s': use shift or grid", k->name, s);
   default: return cr_error(CR_EINVAL, "%s: internal: not a named key", k->name);
   }
 }
@@ -332,6 +349,11 @@ int cr_reg_method_get(const cr_reg_method *m, const char *key, char *buf, size_t
     for (size_t i = 0; i < sizeof hist_names / sizeof hist_names[0]; i++)
       if (hist_names[i].value == *(const cr_metric_hist *)base) name = hist_names[i].name;
     snprintf(buf, cap, "%s", name);
+    break;
+  }
+  case K_SAMPLER: {
+    int i = *(const int *)base;
+    snprintf(buf, cap, "%s", i >= 0 && i < 2 ? sampler_names[i] : "?");
     break;
   }
   }

@@ -28,6 +28,9 @@ extern "C" {
 
 #define CR_REG_GLOBAL_MAX_KEEP 64 // hypotheses the global stage can keep
 
+// Samplers of the global stage (registration/global.h).
+enum { CR_REG_SAMPLER_SHIFT = 0, CR_REG_SAMPLER_GRID = 1 };
+
 typedef struct cr_reg_method {
   // rendering (render/render.h); each value replaces the mode's own default
   const cr_render_mode_type *mode; // default surface
@@ -60,8 +63,12 @@ typedef struct cr_reg_method {
   // focus prior: weight * ((focus distance - reported) / sigma)^2 when a focus distance is
   // given (cr_reg_register_options); the distance and sigma are the photo's
   double focus_weight;
+  // coverage: a view's similarity counts the mask pixels the render misses as unrelated
+  // (1, the default), instead of averaging over the pixels it hits (0); see cost.h
+  int coverage;
   // global stage (registration/global.h): a coarse search before the local optimizer
   int global;                             // 1: run it
+  int global_sampler;                     // CR_REG_SAMPLER_SHIFT or _GRID
   double global_box_deg, global_box_mm;   // half-widths of the search box about the pivot
   double global_step_deg, global_step_mm; // grid steps: roll (and tilt rings), translation
   double global_tilt_deg;                 // tilt ring step (0: tilt is left to refinement)

@@ -102,10 +102,31 @@ static void test_global_finds_pose_local_does_not(void **state) {
   assert_true(mtre(&s) > 20);
   assert_true(mtre(&local.final) > 2);
   assert_true(mtre(&global.final) < 1);
-  // the report's facts: hypotheses sorted by grid score, the search on coarse views
-  assert_true(g.n >= 2 && g.width <= 48);
-  for (int k = 1; k < g.n; k++) assert_true(g.hyp[k - 1].score <= g.hyp[k].score);
-  assert_true(global.evals > local.evals);
+  // the report's facts: the start first, then hypotheses sorted by score, the search on
+  // coarse views
+  assert_true(g.n >= 2 && g.width <= 48 && g.start_kept);
+  double p0[6];
+  cr_reg_param par;
+  cr_reg_param_init(&par, &s, global.pivot_world);
+  cr_reg_param_from_pose(&par, &g.hyp[0].grid, p0);
+  for (int a = 0; a < 5; a++) assert_true(fabs(p0[a]) < 1e-9); // depth: from the focus
+  for (int k = 2; k < g.n; k++) assert_true(g.hyp[k - 1].score <= g.hyp[k].score);
+}
+
+// The grid sampler (a render per grid pose) finds the pose too, at many more renders.
+static void test_grid_sampler(void **state) {
+  cr_pose s = far_start();
+  cr_reg_method m = cr_reg_method_defaults();
+  m.global = 1;
+  assert_int_equal(cr_reg_method_set(&m, "global-sampler", "grid"), 0);
+  cr_reg_result res;
+  cr_reg_global_result g;
+  assert_int_equal(run(&m, &s, NULL, &g, &res), 0);
+  print_message("grid sampler: mTRE %.2f mm (%ld grid poses, %ld evaluations)\n", mtre(&res.final),
+                g.n_grid, g.evals);
+  assert_true(mtre(&res.final) < 1);
+  assert_int_equal(cr_reg_method_set(&m, "global-sampler", "bank"), CR_EINVAL);
+  assert_non_null(strstr(cr_last_error(), "use shift or grid"));
 }
 
 static void test_same_pose_one_and_two_threads(void **state) {
@@ -167,9 +188,8 @@ static void test_bad_inputs(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_bad_inputs),
-      cmocka_unit_test(test_global_finds_pose_local_does_not),
-      cmocka_unit_test(test_same_pose_one_and_two_threads),
+      cmocka_unit_test(test_bad_inputs),   cmocka_unit_test(test_global_finds_pose_local_does_not),
+      cmocka_unit_test(test_grid_sampler), cmocka_unit_test(test_same_pose_one_and_two_threads),
       cmocka_unit_test(test_look_at),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

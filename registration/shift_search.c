@@ -1,0 +1,139 @@
+// In-plane shift scores of a wide render against a photo (see shift_search.h).
+#include "registration/shift_search.h"
+
+#include "core/error.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+// A photo pixel that counts: its place and its terms f_x^2, 2 f_x f_y, f_y^2.
+typedef struct photo_px {
+  int x, y;
+  float a, b2, c;
+} photo_px;
+
+struct cr_reg_shift_photo {
+  int width, height;
+  double eta;
+  long n;           // pixels that count
+  photo_px *px;     // n of them
+  float *p, *q, *r; // workspace: the render's m_x^2, m_x m_y, m_y^2
+  size_t cap;       // floats in each workspace array
+};
+
+// Sobel gradient / 8 at (x, y) of a one-channel image (the 3x3 neighbourhood inside).
+static inline void sobel(const cr_image *im, int x, int y, float *gx, float *gy) {
+  const float *a = cr_image_row(im, y - 1), *b = cr_image_row(im, y), *d = cr_image_row(im, y + 1);
+  *gx = ((a[x + 1] - a[x - 1]) + 2.0f * (b[x + 1] - b[x - 1]) + (d[x + 1] - d[x - 1])) * 0.125f;
+  *gy = ((d[x - 1] - a[x - 1]) + 2.0f * (d[x] - a[x]) + (d[x + 1] - a[x + 1])) * 0.125f;
+}
+
+static int in_mask3(const cr_image *mask, int x, int y) {
+  if (!mask) return 1;
+  for (int dy = -1; dy <= 1; dy++)
+    for (int dx = -1; dx <= 1; dx++)
+      if (*cr_image_px(mask, x + dx, y + dy) == 0) return 0;
+  return 1;
+}
+
+void cr_reg_shift_photo_free(cr_reg_shift_photo *p) {
+  if (!p) return;
+  free(p->px), free(p->p), free(p->q), free(p->r);
+  free(p);
+}
+
+cr_reg_shift_photo *cr_reg_shift_photo_new(const cr_image *photo, const cr_image *mask,
+                                           double eta) {
+  if (!photo || photo->channels != 1 ||
+      (mask && (mask->width != photo->width || mask->height != photo->height)))
+    return cr_error_status(cr_error(CR_EINVAL, "shift search: photo and mask must be one-channel "
+                                               "images of one size")),
+           NULL;
+  if (!(eta > 0))
+    return cr_error_status(cr_error(CR_EINVAL, "shift search: eta must be > 0")), NULL;
+  cr_reg_shift_photo *p = calloc(1, sizeof *p);
+  const int w = photo->width, h = photo->height;
+  if (p) p->px = malloc((size_t)w * h * sizeof *p->px);
+  if (!p || !p->px) {
+    cr_reg_shift_photo_free(p);
+    return cr_error_status(cr_error(CR_ENOMEM, "shift search: out of memory")), NULL;
+  }
+  p->width = w, p->height = h, p->eta = eta;
+  double mag = 0;
+  for (int y = 1; y < h - 1; y++)
+    for (int x = 1; x < w - 1; x++) {
+      if (!in_mask3(mask, x, y)) continue;
+      float gx, gy;
+      sobel(photo, x, y, &gx, &gy);
+      if (!isfinite(gx) || !isfinite(gy)) continue;
+      p->px[p->n++] = (photo_px){x, y, gx, gy, 0};
+      mag += sqrt((double)gx * gx + (double)gy * gy);
+    }
+  if (p->n == 0) {
+    cr_reg_shift_photo_free(p);
+    return cr_error_status(cr_error(CR_EEMPTY, "shift search: no photo pixel with its 3x3 "
+                                               "neighbourhood inside the mask")),
+           NULL;
+  }
+  double e = eta * mag / (double)p->n;
+  const float e2 = (float)(e > 0 ? e * e : 1.0);
+  for (long i = 0; i < p->n; i++) {
+    photo_px *q = &p->px[i];
+    const float gx = q->a, gy = q->b2, s = 1.0f / (gx * gx + gy * gy + e2);
+    q->a = gx * gx * s, q->b2 = 2.0f * gx * gy * s, q->c = gy * gy * s;
+  }
+  return p;
+}
+
+int cr_reg_shift_scores(cr_reg_shift_photo *p, const cr_image *wide, int mx, int my,
+                        float *scores) {
+  if (!wide || wide->channels != 1 || mx < 0 || my < 0 || wide->width != p->width + 2 * mx ||
+      wide->height != p->height + 2 * my)
+    return cr_error(CR_EINVAL, "shift search: the render must be %dx%d plus 2 x the margins",
+                    p->width, p->height);
+  const int W = wide->width, H = wide->height;
+  const size_t n = (size_t)W * H;
+  if (n > p->cap) {
+    free(p->p), free(p->q), free(p->r);
+    p->p = malloc(n * sizeof *p->p), p->q = malloc(n * sizeof *p->q),
+    p->r = malloc(n * sizeof *p->r);
+    p->cap = p->p && p->q && p->r ? n : 0;
+    if (!p->cap) return cr_error(CR_ENOMEM, "shift search: out of memory");
+  }
+  // The render's gradients where its 3x3 neighbourhood hit the surface (NaN-free), and
+  // their mean magnitude; 0 elsewhere (a miss is unrelated to the photo).
+  double mag = 0;
+  long cnt = 0;
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++) {
+      const size_t i = (size_t)y * W + x;
+      float gx = 0, gy = 0;
+      if (x > 0 && y > 0 && x < W - 1 && y < H - 1) sobel(wide, x, y, &gx, &gy);
+      if (!isfinite(gx) || !isfinite(gy))
+        gx = gy = 0; // a NaN in the 3x3 neighbourhood
+      else if (x > 0 && y > 0 && x < W - 1 && y < H - 1)
+        mag += sqrt((double)gx * gx + (double)gy * gy), cnt++;
+      p->p[i] = gx, p->q[i] = gy;
+    }
+  double e = cnt ? p->eta * mag / (double)cnt : 1;
+  const float e2 = (float)(e > 0 ? e * e : 1.0);
+  for (size_t i = 0; i < n; i++) {
+    const float gx = p->p[i], gy = p->q[i], s = 1.0f / (gx * gx + gy * gy + e2);
+    p->p[i] = gx * gx * s, p->q[i] = gx * gy * s, p->r[i] = gy * gy * s;
+  }
+  const int nx = 2 * mx + 1, ny = 2 * my + 1;
+  const photo_px *px = p->px;
+  const long np = p->n;
+  const float *P = p->p, *Q = p->q, *R = p->r;
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < nx * ny; k++) {
+    const int ox = k % nx, oy = k / nx; // canvas offset of photo pixel 0: (mx + dx, my + dy)
+    double acc = 0;
+    for (long i = 0; i < np; i++) {
+      const size_t j = (size_t)(px[i].y + oy) * W + (size_t)(px[i].x + ox);
+      acc += px[i].a * P[j] + px[i].b2 * Q[j] + px[i].c * R[j];
+    }
+    scores[k] = (float)(acc / (double)np);
+  }
+  return 0;
+}
