@@ -48,7 +48,7 @@ cr_reg_method cr_reg_method_defaults(void) {
   m.global = 0;
   m.global_box_deg = 30, m.global_box_mm = 30;
   m.global_step_deg = 10, m.global_step_mm = 4;
-  m.global_tilt_deg = 0;
+  m.global_tilt_deg = 15; // rings at 15 and 30 deg: starts 15-20 mm off tilt up to 50 deg
   m.global_width = 48;
   m.global_keep = 8;
   m.global_evals = 150;

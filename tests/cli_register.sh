@@ -58,12 +58,18 @@ awk 'NR == FNR && !/^#/ { for (j = 1; j <= 4; j++) a[++n] = $j; next }
 # The global stage (a small box): the report lists the hypotheses, their scores, refined
 # costs and the winner; a progress line and a summary line on stderr.
 "$camreg" register "${common[@]}" -p photo.png --mask mask.png --init start.txt -o global.txt \
-  --report global.json --focus-distance 180 --global --global-box 10,8 --global-keep 2 \
-  --global-evals 20 2> log.txt || { cat log.txt; fail "global run"; }
+  --report global.json --focus-distance 180 --global --global-sampler grid --global-box 10,8 \
+  --global-keep 2 --global-evals 20 2> log.txt || { cat log.txt; fail "global run"; }
 grep -q '"hypotheses":' global.json && grep -q '"refined_cost":' global.json &&
   grep -q '"winner":[[:space:]]*true' global.json && grep -q '"grid_poses":[[:space:]]*75' global.json ||
   fail "global.json lacks the hypotheses (3 rolls x 5 x 5 translations = 75 grid poses)"
 grep -q "global search" log.txt && grep -q "hypotheses refined" log.txt || fail "no global progress"
+# The shift sampler (the default): the start pose is hypothesis 0, marked "start".
+"$camreg" register "${common[@]}" -p photo.png --mask mask.png --init start.txt -o global.txt \
+  --report global.json --focus-distance 180 --global --global-box 10,8 --global-keep 2 \
+  --global-evals 20 2> log.txt || { cat log.txt; fail "global run (shift sampler)"; }
+grep -q '"start":[[:space:]]*true' global.json && grep -q '"global-sampler":[[:space:]]*"shift"' global.json ||
+  fail "global.json (shift sampler) lacks the start hypothesis or the sampler"
 # No start pose: the camera looks at a point of the phantom's top from the focus distance.
 "$camreg" register "${common[@]}" -p photo.png --mask mask.png --look-at 10,20,55 --focus-distance 180 \
   --look-at-cone 10 --global-step 60,4 --global-keep 2 --global-evals 20 -o lookat.txt \
