@@ -315,7 +315,10 @@ static box box_of(const cr_reg_method *m, const cr_reg_register_options *ro, int
   memset(&b, 0, sizeof b);
   if (ro->look_at) {
     b.tilt_deg = ro->look_at_cone_deg, b.roll_deg = 180, b.trans_mm = ro->look_at_mm;
-    b.tilt_step = m->global_tilt_deg > 0 ? m->global_tilt_deg : ro->look_at_cone_deg / 2;
+    // rings at most global_tilt_deg apart, the last one on the cone
+    const double step = m->global_tilt_deg > 0 ? m->global_tilt_deg : ro->look_at_cone_deg / 2;
+    b.tilt_step =
+        ro->look_at_cone_deg > 0 ? ro->look_at_cone_deg / ceil(ro->look_at_cone_deg / step) : step;
   } else {
     b.tilt_deg = m->global_box_deg, b.roll_deg = m->global_box_deg, b.trans_mm = m->global_box_mm;
     b.tilt_step = m->global_tilt_deg;
