@@ -78,8 +78,7 @@ done
 cmp -s pose_t1.txt pose_t2.txt || fail "1 and 2 threads give different poses"
 
 # a photo of another size: the camera scaled to half makes a 48x40 photo
-sed -e 's/image_width: 96/image_width: 48/' -e 's/image_height: 80/image_height: 40/' \
-  -e 's/180., 0., 47.5, 0., 180., 39.5/90., 0., 23.5, 0., 90., 19.5/' cam.yml > half.yml
+write_camera half.yml 48 40 90. 23.5 19.5
 "$camreg" synth --volume ph.nii.gz --camera half.yml --pose truth.txt -o half.png > /dev/null \
   || exit 1
 expect_fail "photo size" "48x40" "${common[@]}" -p half.png --init start.txt
