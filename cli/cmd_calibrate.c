@@ -203,36 +203,28 @@ static void write_corners_csv(FILE *f, const cr_calib_views *const side[2],
     }
 }
 
-// Writes the rig, both calibration files and the corners (if asked) to temporary names,
-// and renames them only when all were written.
+// Writes the rig, both calibration files and the corners (if asked). The command's
+// atomic output group (cli.c, core/atomic_file.h) keeps them under temporary names and
+// places them together when the command succeeds: all files or none.
 static int write_stereo_outputs(const char *out, const char *corners, const cr_calib_views *lv,
                                 const cr_calib_views *rv, const cr_calib_options *opt,
                                 const cr_stereo_result *r) {
   char lpath[4096], rpath[4096];
   side_path(lpath, sizeof lpath, out, "_left");
   side_path(rpath, sizeof rpath, out, "_right");
+  int rc = cr_rig_write(out, &r->rig);
+  if (!rc) rc = cr_calib_write(lpath, lv, opt, &r->left);
+  if (!rc) rc = cr_calib_write(rpath, rv, opt, &r->right);
+  if (!rc && corners) {
+    cr_atomic_file af;
+    if (!(rc = cr_atomic_begin(&af, corners, 1))) {
+      write_corners_csv(af.fp, (const cr_calib_views *const[2]){lv, rv}, r, opt);
+      rc = cr_atomic_commit(&af);
+    }
+  }
+  if (rc) return cli_fail_last();
   const char *paths[4] = {out, lpath, rpath, corners};
-  int n = corners ? 4 : 3, begun = 0, rc = 0;
-  cr_atomic_file af[4];
-  for (; begun < n && !rc; begun++)
-    if ((rc = cr_atomic_begin(&af[begun], paths[begun], begun == 3))) break;
-  if (!rc) rc = cr_rig_write(af[0].tmp_path, &r->rig);
-  if (!rc) rc = cr_calib_write(af[1].tmp_path, lv, opt, &r->left);
-  if (!rc) rc = cr_calib_write(af[2].tmp_path, rv, opt, &r->right);
-  if (!rc && corners) write_corners_csv(af[3].fp, (const cr_calib_views *const[2]){lv, rv}, r, opt);
-  int committed = 0;
-  for (int k = 0; k < begun; k++) {
-    if (!rc && !(rc = cr_atomic_commit(&af[k])))
-      committed++;
-    else
-      cr_atomic_abort(&af[k]);
-  }
-  if (rc) {
-    // A rename that failed after others succeeded: take those back too (all or none).
-    for (int k = 0; k < committed; k++) remove(paths[k]);
-    return cli_fail_last();
-  }
-  for (int k = 0; k < n; k++) fprintf(stderr, "wrote %s\n", paths[k]);
+  for (int k = 0; k < (corners ? 4 : 3); k++) fprintf(stderr, "wrote %s\n", paths[k]);
   return 0;
 }
 

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char usage[] =
     "usage: camreg fuse -o OUT.nii.gz SCAN.nii.gz SCAN.nii.gz ... [options]\n"
@@ -81,21 +80,20 @@ static int simulate(const char *in, const char *prefix, double thickness, double
   cr_volume *vol = NULL, *s[3] = {NULL, NULL, NULL};
   const char *name[3] = {"sag", "cor", "ax"};
   char path[3][4096];
-  int rc = cr_volume_load(in, -1, &vol, NULL), written = 0;
+  int rc = cr_volume_load(in, -1, &vol, NULL);
   if (rc) cr_error_prefix(in);
   for (int a = 0; !rc && a < 3; a++) {
     rc = cr_fuse_simulate(vol, a, thickness, noise, (uint64_t)seed, &s[a]);
     if (rc) cr_error_prefix(in);
     snprintf(path[a], sizeof path[a], "%s_%s.nii.gz", prefix, name[a]);
   }
+  // All three or none: the command's atomic output group (cli.c, core/atomic_file.h)
+  // places the files together only when the command succeeds.
   for (int a = 0; !rc && a < 3; a++) {
     if ((rc = cr_volume_save(path[a], s[a]))) break;
-    written++;
     printf("wrote %s: %dx%dx%d, %g x %g x %g mm\n", path[a], s[a]->dim[0], s[a]->dim[1],
            s[a]->dim[2], s[a]->spacing[0], s[a]->spacing[1], s[a]->spacing[2]);
   }
-  if (rc)
-    for (int a = 0; a < written; a++) unlink(path[a]); // all three or none
   for (int a = 0; a < 3; a++) cr_volume_free(s[a]);
   cr_volume_free(vol);
   return rc ? cli_fail_last() : 0;

@@ -81,8 +81,8 @@ check "rig file extension" 2 "$camreg" calibrate --stereo --left 'left0?.jpg' --
 check "unwritable folder" 1 "$camreg" calibrate --stereo --left 'left0?.jpg' --right 'right0?.jpg' -o "$tmp/no/such/rig.yml"
 expect_err "unwritable" "no/such/rig"
 nothing_written "$tmp/bad"
-# The right camera's file cannot be written (a folder has its name): the rig and the
-# left file, renamed before, are taken back: all or none.
+# The right camera's file cannot be written (a folder has its name): the command's
+# output group checks every output before it renames any, so none is placed: all or none.
 mkdir -p "$tmp/half/rig_right.yml"
 check "one output unwritable" 1 "$camreg" calibrate --stereo --left 'left0?.jpg' --right 'right0?.jpg' \
   -o "$tmp/half/rig.yml" --corners "$tmp/half/c.csv"

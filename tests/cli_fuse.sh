@@ -36,5 +36,14 @@ check "bad method" 2 "$camreg" fuse -o "$tmp/bad.nii.gz" "$tmp/s_ax.nii.gz" --me
 absent "$tmp/bad.nii.gz"
 check "missing file" 1 "$camreg" fuse -o "$tmp/bad.nii.gz" "$tmp/nothing.nii.gz"
 absent "$tmp/bad.nii.gz"
+# --simulate writes three scans, all or none: a folder in the way of the last one fails
+# the command, names that file and leaves neither of the others nor a temporary file.
+mkdir -p "$tmp/half" "$tmp/half/s_ax.nii.gz"
+check "simulate, one output unwritable" 1 "$camreg" fuse --simulate "$tmp/ph.nii.gz" --thickness 5 \
+  -o "$tmp/half/s"
+expect_err "simulate, one output unwritable" "s_ax.nii.gz"
+absent "$tmp/half/s_sag.nii.gz"
+absent "$tmp/half/s_cor.nii.gz"
+ls -A "$tmp/half" | grep -q crtmp && fail "temporary file left in $tmp/half"
 check "help" 0 "$camreg" fuse --help
 [ "$fails" -eq 0 ]

@@ -73,17 +73,7 @@ if "$camreg" register -v ph.nii.gz --rig rig_noT.yml -p l.png --photo2 r.png --i
 grep -q "T" err.txt && grep -q "rig_noT.yml" err.txt || { fail "rig without T: message"; cat err.txt; }
 [ ! -e out.txt ] || fail "rig without T: left an output file"
 
-# expect_fail NAME PATTERN ARGS...: non-zero exit, message matching PATTERN, no out.txt.
-expect_fail() {
-  local name="$1" pattern="$2"
-  shift 2
-  rm -f out.txt
-  if "$camreg" register "$@" -o out.txt 2> err.txt; then fail "$name: succeeded"; fi
-  grep -qi -- "$pattern" err.txt || { fail "$name: message lacks '$pattern'"; cat err.txt; }
-  [ ! -e out.txt ] || fail "$name: left an output file"
-}
-sed -e 's/image_width: 96/image_width: 48/' -e 's/image_height: 80/image_height: 40/' \
-  -e 's/180., 0., 47.5, 0., 180., 39.5/90., 0., 23.5, 0., 90., 19.5/' cam.yml > half.yml
+write_camera half.yml 48 40 90. 23.5 19.5 # the camera scaled to half: 48x40 photos
 expect_fail "view photo size" "p1.png: photo is 96x80 but the camera half.yml is 48x40" "${common[@]}" \
   --view camera=half.yml,photo=p1.png,cam_from_ref=rel.txt
 "$camreg" synth --volume ph.nii.gz --camera half.yml --pose truth.txt -o half.png > /dev/null 2>&1 \

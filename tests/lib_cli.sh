@@ -16,6 +16,16 @@ check() { # check DESCRIPTION EXPECTED_STATUS COMMAND...: exit status, stderr ke
 expect_err() { # expect_err DESCRIPTION PATTERN: the last check's stderr holds PATTERN
   grep -q -- "$2" "$tmp/err" || { echo "FAIL: $1: stderr lacks '$2':"; cat "$tmp/err"; fails=$((fails + 1)); }
 }
+expect_fail() { # expect_fail NAME PATTERN ARGS...: `$camreg register ARGS -o out.txt`, run in
+  # the current folder ($camreg: the binary, set by the sourcing script), exits non-zero with
+  # a message matching PATTERN (case-insensitive; err.txt keeps it) and leaves no out.txt
+  local name="$1" pattern="$2"
+  shift 2
+  rm -f out.txt
+  if "$camreg" register "$@" -o out.txt 2> err.txt; then fail "$name: succeeded"; fi
+  grep -qi -- "$pattern" err.txt || { fail "$name: message lacks '$pattern'"; cat err.txt; }
+  [ ! -e out.txt ] || fail "$name: left an output file"
+}
 exists() { [ -s "$1" ] || { echo "FAIL: $1 not written"; fails=$((fails + 1)); }; }
 absent() { [ -e "$1" ] && { echo "FAIL: $1 written on failure"; fails=$((fails + 1)); }; }
 write_camera() { # write_camera FILE W H F CX CY [K1 K2]: an OpenCV camera YAML (fx = fy = F)

@@ -13,9 +13,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+// The triangles of a patch of nr rings of np vertices around a centre vertex: vertex 0
+// is the centre, vertex 1 + (i - 1) * np + j is step j of ring i (1..nr); a fan joins
+// the centre to ring 1, two triangles join each ring to the next. The triangles are
+// counter-clockwise (normals towards the viewer) seen from the side where the steps run
+// counter-clockwise. The caller places the vertices.
+static cr_mesh *ring_patch(int nr, int np) {
+  cr_mesh *m = cr_mesh_new(1 + nr * np, np + 2 * np * (nr - 1));
+  int t = 0;
+  for (int j = 0; j < np; j++) {
+    int32_t q[3] = {0, 1 + j, 1 + (j + 1) % np};
+    memcpy(m->tri + 3 * t++, q, sizeof q);
+  }
+  for (int i = 1; i < nr; i++)
+    for (int j = 0; j < np; j++) {
+      int a = 1 + (i - 1) * np + j, b = 1 + (i - 1) * np + (j + 1) % np, c = a + np, d = b + np;
+      int32_t q[6] = {a, c, d, a, d, b};
+      memcpy(m->tri + 3 * t, q, sizeof q);
+      t += 2;
+    }
+  return m;
+}
+
 // Hemisphere z >= 0 of radius r: rings at polar angles i * (pi/2) / nt, outward wound.
 static cr_mesh *hemisphere(double r, int nt, int np) {
-  cr_mesh *m = cr_mesh_new(1 + nt * np, np + 2 * np * (nt - 1));
+  cr_mesh *m = ring_patch(nt, np);
   m->xyz[0] = m->xyz[1] = 0, m->xyz[2] = (float)r;
   for (int i = 1; i <= nt; i++)
     for (int j = 0; j < np; j++) {
@@ -23,18 +45,6 @@ static cr_mesh *hemisphere(double r, int nt, int np) {
       float *p = m->xyz + 3 * (1 + (i - 1) * np + j);
       p[0] = (float)(r * sin(th) * cos(ph)), p[1] = (float)(r * sin(th) * sin(ph)),
       p[2] = (float)(r * cos(th));
-    }
-  int t = 0;
-  for (int j = 0; j < np; j++) {
-    int32_t q[3] = {0, 1 + j, 1 + (j + 1) % np};
-    memcpy(m->tri + 3 * t++, q, sizeof q);
-  }
-  for (int i = 1; i < nt; i++)
-    for (int j = 0; j < np; j++) {
-      int a = 1 + (i - 1) * np + j, b = 1 + (i - 1) * np + (j + 1) % np, c = a + np, d = b + np;
-      int32_t q[6] = {a, c, d, a, d, b};
-      memcpy(m->tri + 3 * t, q, sizeof q);
-      t += 2;
     }
   return m;
 }
@@ -191,7 +201,7 @@ static double similarity_residual(const double *uv, const double *ref, int n) {
 // boundary), without flips.
 static void test_disc_maps_to_itself(void **state) {
   int nr = 12, np = 40;
-  cr_mesh *m = cr_mesh_new(1 + nr * np, np + 2 * np * (nr - 1));
+  cr_mesh *m = ring_patch(nr, np);
   double *ref = malloc(sizeof(double) * 2 * m->n_vertices);
   m->xyz[0] = m->xyz[1] = m->xyz[2] = 0, ref[0] = ref[1] = 0;
   for (int i = 1; i <= nr; i++)
@@ -201,18 +211,6 @@ static void test_disc_maps_to_itself(void **state) {
       ref[2 * v] = r * cos(ph), ref[2 * v + 1] = r * sin(ph);
       m->xyz[3 * v] = (float)ref[2 * v], m->xyz[3 * v + 1] = (float)ref[2 * v + 1],
                  m->xyz[3 * v + 2] = 0;
-    }
-  int t = 0;
-  for (int j = 0; j < np; j++) {
-    int32_t q[3] = {0, 1 + j, 1 + (j + 1) % np};
-    memcpy(m->tri + 3 * t++, q, sizeof q);
-  }
-  for (int i = 1; i < nr; i++)
-    for (int j = 0; j < np; j++) {
-      int a = 1 + (i - 1) * np + j, b = 1 + (i - 1) * np + (j + 1) % np, c = a + np, d = b + np;
-      int32_t q[6] = {a, c, d, a, d, b};
-      memcpy(m->tri + 3 * t, q, sizeof q);
-      t += 2;
     }
   for (int v = 0; v < m->n_vertices; v++)
     ref[2 * v] = m->xyz[3 * v], ref[2 * v + 1] = m->xyz[3 * v + 1];
