@@ -315,6 +315,11 @@ static int parse(int argc, char **argv, bench_args *a) {
     }
   }
   if (rc) return rc;
+  // The benchmark times the local loop (cr_reg_run): a global key would be ignored.
+  if (a->method.global)
+    return cli_usage_error("bench-registration",
+                           "--global: the benchmark times the local loop only; time the global "
+                           "stage with camreg experiment run (global = true)");
   if (!!a->volume + !!a->camera + !!a->pose != 0 && !(a->volume && a->camera && a->pose))
     return cli_usage_error("bench-registration", "--volume, --camera and --pose go together");
   if (!a->modes) a->modes = a->method.mode->name;

@@ -88,6 +88,9 @@ check "bench-render on the phantom" 0 "$camreg" bench-render --volume "$tmp/v.ni
 grep -q "ms/frame" "$tmp/out" || { echo "FAIL: bench prints no ms/frame"; fails=$((fails + 1)); }
 check "bench-render in mesh mode" 0 "$camreg" bench-render --volume "$tmp/v.nii.gz" --frames 1 --modes mesh
 check "bench-render bad mode" 2 "$camreg" bench-render --modes drr,foo
+# bench-registration times the local loop: a global-stage key is refused, not ignored
+check "bench-registration --global" 2 "$camreg" bench-registration --global
+expect_err "bench-registration --global" "times the local loop"
 
 ls -a "$tmp" | grep -q crtmp && { echo "FAIL: temporary files left"; fails=$((fails + 1)); }
 [ "$fails" = 0 ] && echo "all render CLI checks passed"
