@@ -6,18 +6,11 @@
 #include <math.h>
 #include <stdlib.h>
 
-// A photo pixel that counts: its place and its terms f_x^2, 2 f_x f_y, f_y^2.
-typedef struct photo_px {
-  int x, y;
-  float a, b2, c;
-} photo_px;
-
 struct cr_reg_shift_photo {
   int width, height;
   double eta;
   long n;             // pixels that count
-  photo_px *px;       // n of them
-  float *a, *b2, *c;  // their terms as dense images (0 elsewhere)
+  float *a, *b2, *c;  // their terms f_x^2, 2 f_x f_y, f_y^2 as images (0 elsewhere)
   int x0, x1, y0, y1; // bounding box of the pixels that count
   float *p, *q, *r;   // workspace: the render's m_x^2, m_x m_y, m_y^2
   size_t cap;         // floats in each workspace array
@@ -40,7 +33,7 @@ static int in_mask3(const cr_image *mask, int x, int y) {
 
 void cr_reg_shift_photo_free(cr_reg_shift_photo *p) {
   if (!p) return;
-  free(p->px), free(p->p), free(p->q), free(p->r);
+  free(p->p), free(p->q), free(p->r);
   free(p->a), free(p->b2), free(p->c);
   free(p);
 }
@@ -56,12 +49,18 @@ cr_reg_shift_photo *cr_reg_shift_photo_new(const cr_image *photo, const cr_image
     return cr_error_status(cr_error(CR_EINVAL, "shift search: eta must be > 0")), NULL;
   cr_reg_shift_photo *p = calloc(1, sizeof *p);
   const int w = photo->width, h = photo->height;
-  if (p) p->px = malloc((size_t)w * h * sizeof *p->px);
-  if (!p || !p->px) {
+  if (p) {
+    p->a = calloc((size_t)w * h, sizeof *p->a), p->b2 = calloc((size_t)w * h, sizeof *p->b2);
+    p->c = calloc((size_t)w * h, sizeof *p->c);
+  }
+  if (!p || !p->a || !p->b2 || !p->c) {
     cr_reg_shift_photo_free(p);
     return cr_error_status(cr_error(CR_ENOMEM, "shift search: out of memory")), NULL;
   }
   p->width = w, p->height = h, p->eta = eta;
+  // First the gradients of the pixels that count (a = g_x, b2 = g_y), their mean magnitude
+  // and bounding box; then, with the edge parameter, their terms in place.
+  p->x0 = w, p->y0 = h, p->x1 = p->y1 = -1;
   double mag = 0;
   for (int y = 1; y < h - 1; y++)
     for (int x = 1; x < w - 1; x++) {
@@ -69,8 +68,13 @@ cr_reg_shift_photo *cr_reg_shift_photo_new(const cr_image *photo, const cr_image
       float gx, gy;
       sobel(photo, x, y, &gx, &gy);
       if (!isfinite(gx) || !isfinite(gy)) continue;
-      p->px[p->n++] = (photo_px){x, y, gx, gy, 0};
+      const size_t j = (size_t)y * w + x;
+      p->a[j] = gx, p->b2[j] = gy, p->n++;
       mag += sqrt((double)gx * gx + (double)gy * gy);
+      if (x < p->x0) p->x0 = x;
+      if (x > p->x1) p->x1 = x;
+      if (y < p->y0) p->y0 = y;
+      if (y > p->y1) p->y1 = y;
     }
   if (p->n == 0) {
     cr_reg_shift_photo_free(p);
@@ -80,22 +84,9 @@ cr_reg_shift_photo *cr_reg_shift_photo_new(const cr_image *photo, const cr_image
   }
   double e = eta * mag / (double)p->n;
   const float e2 = (float)(e > 0 ? e * e : 1.0);
-  p->a = calloc((size_t)w * h, sizeof *p->a), p->b2 = calloc((size_t)w * h, sizeof *p->b2);
-  p->c = calloc((size_t)w * h, sizeof *p->c);
-  if (!p->a || !p->b2 || !p->c) {
-    cr_reg_shift_photo_free(p);
-    return cr_error_status(cr_error(CR_ENOMEM, "shift search: out of memory")), NULL;
-  }
-  p->x0 = w, p->y0 = h, p->x1 = p->y1 = -1;
-  for (long i = 0; i < p->n; i++) {
-    const photo_px *q = &p->px[i];
-    const float gx = q->a, gy = q->b2, s = 1.0f / (gx * gx + gy * gy + e2);
-    const size_t j = (size_t)q->y * w + q->x;
+  for (size_t j = 0; j < (size_t)w * h; j++) { // elsewhere 0 stays 0
+    const float gx = p->a[j], gy = p->b2[j], s = 1.0f / (gx * gx + gy * gy + e2);
     p->a[j] = gx * gx * s, p->b2[j] = 2.0f * gx * gy * s, p->c[j] = gy * gy * s;
-    if (q->x < p->x0) p->x0 = q->x;
-    if (q->x > p->x1) p->x1 = q->x;
-    if (q->y < p->y0) p->y0 = q->y;
-    if (q->y > p->y1) p->y1 = q->y;
   }
   return p;
 }
