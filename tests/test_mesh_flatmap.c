@@ -49,6 +49,18 @@ static cr_mesh *hemisphere(double r, int nt, int np) {
   return m;
 }
 
+// A (g+1) x (g+1) vertex grid, two triangles per cell; the caller places the vertices.
+static cr_mesh *grid_patch(int g) {
+  cr_mesh *m = cr_mesh_new((g + 1) * (g + 1), 2 * g * g);
+  for (int j = 0, t = 0; j < g; j++)
+    for (int i = 0; i < g; i++, t += 2) {
+      int a = j * (g + 1) + i, b = a + 1, c = a + g + 1, d = c + 1;
+      int32_t q[6] = {a, b, d, a, d, c};
+      memcpy(m->tri + 3 * t, q, sizeof q);
+    }
+  return m;
+}
+
 static cr_pose top_view(void) {
   double eye[3] = {0, 0, 200}, target[3] = {0, 0, 0}, up[3] = {0, 1, 0};
   cr_pose p;
@@ -71,18 +83,12 @@ static void test_hemisphere_outward(void **state) {
 // patch facing the camera and the LSCM of any planar patch have no distortion.
 static void test_planar_patch_zero_distortion(void **state) {
   int g = 10;
-  cr_mesh *m = cr_mesh_new((g + 1) * (g + 1), 2 * g * g);
+  cr_mesh *m = grid_patch(g);
   for (int j = 0; j <= g; j++)
     for (int i = 0; i <= g; i++) {
       float *p = m->xyz + 3 * (j * (g + 1) + i);
       double x = 3.0 * i + 0.7 * sin(j * 1.3 + i), y = 2.5 * j + 0.6 * cos(i * 2.1);
       p[0] = (float)x, p[1] = (float)y, p[2] = 0;
-    }
-  for (int j = 0, t = 0; j < g; j++)
-    for (int i = 0; i < g; i++, t += 2) {
-      int a = j * (g + 1) + i, b = a + 1, c = a + g + 1, d = c + 1;
-      int32_t q[6] = {a, b, d, a, d, c};
-      memcpy(m->tri + 3 * t, q, sizeof q);
     }
   double *uv = malloc(sizeof(double) * 2 * m->n_vertices);
   cr_flat_stats st;
@@ -395,18 +401,12 @@ static void test_saddle_no_fold(void **state) {
   int g = 30;
   for (int kk = 0; kk < 4; kk++) {
     double k = 0.02 * (1 << kk);
-    cr_mesh *m = cr_mesh_new((g + 1) * (g + 1), 2 * g * g);
+    cr_mesh *m = grid_patch(g);
     for (int j = 0; j <= g; j++)
       for (int i = 0; i <= g; i++) {
         float *p = m->xyz + 3 * (j * (g + 1) + i);
         double x = i - g / 2.0, y = j - g / 2.0;
         p[0] = (float)x, p[1] = (float)y, p[2] = (float)(k * (x * x - y * y));
-      }
-    for (int j = 0, t = 0; j < g; j++)
-      for (int i = 0; i < g; i++, t += 2) {
-        int a = j * (g + 1) + i, b = a + 1, c = a + g + 1, d = c + 1;
-        int32_t q[6] = {a, b, d, a, d, c};
-        memcpy(m->tri + 3 * t, q, sizeof q);
       }
     double *uv = malloc(sizeof(double) * 2 * m->n_vertices);
     cr_pose pose = top_view();
