@@ -28,6 +28,17 @@ int cr_reg_global_level(int camera_width, int width) {
   return l;
 }
 
+// The reference view's mask at a level as the diameter of a disc of its area (px); the
+// whole view without a mask.
+static double mask_diameter_px(const cr_reg_cost *cost, int level) {
+  const cr_image *mask = cr_reg_cost_mask(cost, 0, level);
+  const cr_camera *cam = cr_reg_cost_camera(cost, 0, level);
+  long n = 0;
+  for (int y = 0; y < cam->height; y++)
+    for (int x = 0; x < cam->width; x++) n += !mask || *cr_image_px(mask, x, y) != 0;
+  return 2 * sqrt((double)n / M_PI);
+}
+
 // The searched region, half-widths about the start (0 = not searched).
 typedef struct box {
   double tilt_deg, roll_deg, trans_mm, depth_mm;
@@ -207,8 +218,11 @@ static int shift_search(search *s, const box *b, const cr_reg_method *m, sample 
         const int mx = (int)ceil(cam->fx * b->trans_mm / z),
                   my = (int)ceil(cam->fy * b->trans_mm / z);
         if (mx > 4 * cam->width || my > 4 * cam->height) continue; // the box dwarfs the view
+        // the part of the wide canvas (the view widened by mx, my) the scores read
+        int cx0, cy0;
         cr_camera wc = *cam;
-        wc.width += 2 * mx, wc.height += 2 * my, wc.cx += mx, wc.cy += my;
+        cr_reg_shift_canvas(ph, mx, my, &cx0, &cy0, &wc.width, &wc.height);
+        wc.cx += mx - cx0, wc.cy += my - cy0;
         for (int d = 0; d < 5; d++) wc.dist[d] = 0; // coarse views: the distortion is sub-pixel
         cr_image_free(wide), free(scores);
         wide = cr_image_new(wc.width, wc.height, 1);
@@ -345,6 +359,7 @@ int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_p
   const cr_camera *cam0 = cr_reg_cost_camera(cost, 0, 0);
   s.level = cr_reg_global_level(cam0->width, m->global_width);
   if (s.level > cr_reg_cost_levels(cost) - 1) s.level = cr_reg_cost_levels(cost) - 1;
+  while (s.level > 0 && mask_diameter_px(cost, s.level) < m->global_mask_px) s.level--;
   double unused;
   s.focus_mm =
       ro->focus_distance_mm > 0 && !cr_reg_cost_focus_penalty(cost, start, &unused, &unused)

@@ -73,6 +73,7 @@ typedef struct cr_reg_method {
   double global_step_deg, global_step_mm; // grid steps: roll (and tilt rings), translation
   double global_tilt_deg;                 // tilt ring step (0: tilt is left to refinement)
   int global_width;                       // coarse view width (px): the search level
+  double global_mask_px;                  // ... or finer, until the mask spans this (px)
   int global_keep;                        // hypotheses refined at the search level
   int global_evals;                       // budget of each refinement at the search level
 } cr_reg_method;

@@ -91,12 +91,20 @@ cr_reg_shift_photo *cr_reg_shift_photo_new(const cr_image *photo, const cr_image
   return p;
 }
 
+void cr_reg_shift_canvas(const cr_reg_shift_photo *p, int mx, int my, int *x0, int *y0, int *width,
+                         int *height) {
+  *x0 = p->x0 - 1, *y0 = p->y0 - 1;
+  *width = p->x1 - p->x0 + 2 * mx + 3, *height = p->y1 - p->y0 + 2 * my + 3;
+}
+
 int cr_reg_shift_scores(cr_reg_shift_photo *p, const cr_image *wide, int mx, int my,
                         float *scores) {
-  if (!wide || wide->channels != 1 || mx < 0 || my < 0 || wide->width != p->width + 2 * mx ||
-      wide->height != p->height + 2 * my)
-    return cr_error(CR_EINVAL, "shift search: the render must be %dx%d plus 2 x the margins",
-                    p->width, p->height);
+  int cx0, cy0, cw, ch;
+  if (mx >= 0 && my >= 0) cr_reg_shift_canvas(p, mx, my, &cx0, &cy0, &cw, &ch);
+  if (!wide || wide->channels != 1 || mx < 0 || my < 0 || wide->width != cw ||
+      wide->height != ch)
+    return cr_error(CR_EINVAL, "shift search: the render must be %dx%d for margins %d, %d",
+                    mx >= 0 && my >= 0 ? cw : 0, mx >= 0 && my >= 0 ? ch : 0, mx, my);
   const int W = wide->width, H = wide->height;
   const size_t n = (size_t)W * H;
   if (n > p->cap) {
@@ -127,26 +135,27 @@ int cr_reg_shift_scores(cr_reg_shift_photo *p, const cr_image *wide, int mx, int
     const float gx = p->p[i], gy = p->q[i], s = 1.0f / (gx * gx + gy * gy + e2);
     p->p[i] = gx * gx * s, p->q[i] = gx * gy * s, p->r[i] = gy * gy * s;
   }
-  const int nx = 2 * mx + 1, ny = 2 * my + 1, w = p->width, h = p->height;
+  const int nx = 2 * mx + 1, ny = 2 * my + 1, w = p->width;
   const float *A = p->a, *B = p->b2, *C = p->c, *P = p->p, *Q = p->q, *R = p->r;
   const int y0 = p->y0, y1 = p->y1, x0 = p->x0, x1 = p->x1;
-  // Dense rows over the bounding box of the pixels that count (zero terms elsewhere):
+  // Photo pixel (x, y) at shift offset (ox, oy) reads full-canvas pixel (x + ox, y + oy),
+  // pixel (x + ox - cx0, y + oy - cy0) of the part rendered. Dense rows over the bounding box of the pixels that count (zero terms elsewhere):
   // contiguous, so the inner loop vectorizes; a float sum per row, double over rows.
 #pragma omp parallel for schedule(static)
   for (int k = 0; k < nx * ny; k++) {
     const int ox = k % nx, oy = k / nx; // canvas offset of photo pixel 0: (mx + dx, my + dy)
     double acc = 0;
     for (int y = y0; y <= y1; y++) {
-      const float *a = A + (size_t)y * w, *b = B + (size_t)y * w, *c = C + (size_t)y * w;
-      const size_t o = (size_t)(y + oy) * W + ox;
+      const size_t j = (size_t)y * w + (size_t)x0;
+      const float *a = A + j, *b = B + j, *c = C + j;
+      const size_t o = (size_t)(y + oy - cy0) * W + (size_t)(x0 + ox - cx0);
       const float *pp = P + o, *qq = Q + o, *rr = R + o;
       float row = 0;
 #pragma omp simd reduction(+ : row)
-      for (int x = x0; x <= x1; x++) row += a[x] * pp[x] + b[x] * qq[x] + c[x] * rr[x];
+      for (int x = 0; x <= x1 - x0; x++) row += a[x] * pp[x] + b[x] * qq[x] + c[x] * rr[x];
       acc += row;
     }
     scores[k] = (float)(acc / (double)p->n);
   }
-  (void)h;
   return 0;
 }

@@ -30,11 +30,23 @@ typedef struct cr_reg_shift_photo cr_reg_shift_photo;
 cr_reg_shift_photo *cr_reg_shift_photo_new(const cr_image *photo, const cr_image *mask, double eta);
 void cr_reg_shift_photo_free(cr_reg_shift_photo *p);
 
+// The part of the full canvas (w + 2 mx) x (h + 2 my) that the scores read: the
+// bounding box of the photo pixels that count, widened by the shifts and by the 1 px of
+// the render's Sobel. *x0, *y0 its corner in the full canvas, *width x *height its size.
+// Rendering only this part (a camera whose principal point moves by -x0, -y0) gives the
+// same scores: a small opening in a wide photo needs a fraction of the canvas.
+void cr_reg_shift_canvas(const cr_reg_shift_photo *p, int mx, int my, int *x0, int *y0, int *width,
+                         int *height);
+
 // scores[(dy + my) * (2 mx + 1) + (dx + mx)] for dx in -mx..mx, dy in -my..my: the score of
-// the photo against `wide`, a one-channel render (NaN = miss) of size (w + 2 mx) x
-// (h + 2 my), w x h the photo's, whose pixel (mx, my) + x shows what photo pixel x would
-// see unshifted. Threads over shifts; the result does not depend on their number.
-int cr_reg_shift_scores(cr_reg_shift_photo *p, const cr_image *wide, int mx, int my, float *scores);
+// the photo against `canvas`, a one-channel render (NaN = miss) of the part of the full
+// canvas that cr_reg_shift_canvas gives (its size), the full canvas being the
+// (w + 2 mx) x (h + 2 my) render, w x h the photo's, whose pixel (mx, my) + x shows what
+// photo pixel x would see unshifted. The render's edge parameter is eta times its mean
+// gradient magnitude over `canvas`. Threads over shifts; the result does not depend on
+// their number.
+int cr_reg_shift_scores(cr_reg_shift_photo *p, const cr_image *canvas, int mx, int my,
+                        float *scores);
 
 #ifdef __cplusplus
 }

@@ -143,6 +143,38 @@ static void test_same_pose_one_and_two_threads(void **state) {
   assert_int_equal(r1.evals, r2.evals);
 }
 
+// The search level: the coarsest at most global_width wide, finer while the mask's
+// equivalent diameter there is under global_mask_px (a small opening in a wide photo).
+static void test_search_level_follows_the_mask(void **state) {
+  cr_pose s = far_start();
+  cr_reg_method m = cr_reg_method_defaults();
+  m.global = 1, m.global_keep = 2, m.global_box_deg = 10, m.global_box_mm = 8;
+  m.global_evals = 20, m.max_evals = 40, m.levels = 2;
+  m.global_mask_px = 0;
+  cr_reg_result r;
+  cr_reg_global_result g0, g1;
+  assert_int_equal(run(&m, &s, NULL, &g0, &r), 0);
+  long n = 0; // the mask's pixels at the search level: the test photo's mask, area-resized
+  cr_reg_view view = cr_reg_view_mono(&cam, photo, mask);
+  cr_reg_cost *cost = cr_reg_cost_new(&m, vol, NULL, &view, 1);
+  assert_non_null(cost);
+  const cr_image *ml = cr_reg_cost_mask(cost, 0, g0.level);
+  for (int y = 0; y < g0.height; y++)
+    for (int x = 0; x < g0.width; x++) n += !ml || *cr_image_px(ml, x, y) != 0;
+  cr_reg_cost_free(cost);
+  const double d = 2 * sqrt((double)n / M_PI);
+  m.global_mask_px = d + 0.5; // just more than the mask spans there: one level finer
+  assert_int_equal(run(&m, &s, NULL, &g1, &r), 0);
+  print_message("search level %d (%dx%d, mask %.1f px across), then %d (%dx%d)\n", g0.level,
+                g0.width, g0.height, d, g1.level, g1.width, g1.height);
+  assert_true(g0.width <= 48 && g0.level > 0);
+  assert_int_equal(g1.level, g0.level - 1);
+  assert_true(g1.width >= 2 * g0.width - 1);
+  m.global_mask_px = d - 0.5; // spanned: the coarse level stays
+  assert_int_equal(run(&m, &s, NULL, &g1, &r), 0);
+  assert_int_equal(g1.level, g0.level);
+}
+
 // The look-at start: at the focus distance from its point along the outward normal (on
 // the phantom's top, +z), looking at it; then the look-at search (the test's grid: any roll
 // every 20 deg, no tilt; the camera looks straight down at the truth).
@@ -190,7 +222,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bad_inputs),   cmocka_unit_test(test_global_finds_pose_local_does_not),
       cmocka_unit_test(test_grid_sampler), cmocka_unit_test(test_same_pose_one_and_two_threads),
-      cmocka_unit_test(test_look_at),
+      cmocka_unit_test(test_look_at),      cmocka_unit_test(test_search_level_follows_the_mask),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
