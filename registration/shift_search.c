@@ -101,8 +101,7 @@ int cr_reg_shift_scores(cr_reg_shift_photo *p, const cr_image *wide, int mx, int
                         float *scores) {
   int cx0, cy0, cw, ch;
   if (mx >= 0 && my >= 0) cr_reg_shift_canvas(p, mx, my, &cx0, &cy0, &cw, &ch);
-  if (!wide || wide->channels != 1 || mx < 0 || my < 0 || wide->width != cw ||
-      wide->height != ch)
+  if (!wide || wide->channels != 1 || mx < 0 || my < 0 || wide->width != cw || wide->height != ch)
     return cr_error(CR_EINVAL, "shift search: the render must be %dx%d for margins %d, %d",
                     mx >= 0 && my >= 0 ? cw : 0, mx >= 0 && my >= 0 ? ch : 0, mx, my);
   const int W = wide->width, H = wide->height;
@@ -139,8 +138,9 @@ int cr_reg_shift_scores(cr_reg_shift_photo *p, const cr_image *wide, int mx, int
   const float *A = p->a, *B = p->b2, *C = p->c, *P = p->p, *Q = p->q, *R = p->r;
   const int y0 = p->y0, y1 = p->y1, x0 = p->x0, x1 = p->x1;
   // Photo pixel (x, y) at shift offset (ox, oy) reads full-canvas pixel (x + ox, y + oy),
-  // pixel (x + ox - cx0, y + oy - cy0) of the part rendered. Dense rows over the bounding box of the pixels that count (zero terms elsewhere):
-  // contiguous, so the inner loop vectorizes; a float sum per row, double over rows.
+  // pixel (x + ox - cx0, y + oy - cy0) of the part rendered. Dense rows over the bounding
+  // box of the pixels that count (zero terms elsewhere): contiguous, so the inner loop
+  // vectorizes; a float sum per row, double over rows.
 #pragma omp parallel for schedule(static)
   for (int k = 0; k < nx * ny; k++) {
     const int ox = k % nx, oy = k / nx; // canvas offset of photo pixel 0: (mx + dx, my + dy)
