@@ -5,6 +5,7 @@
 
 #include <opencv2/calib3d.hpp>
 #include <opencv2/core.hpp>
+#include <opencv2/features2d.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "core/cv_guard.hpp"
@@ -220,6 +221,40 @@ int cvw_solve_pnp(const double *X, const double *uv, int n, const double K[9], c
   if (inliers) {
     std::memset(inliers, 0, n);
     for (int i : idx) inliers[i] = 1;
+  }
+  return 0;
+  CVW_CATCH
+}
+
+int cvw_feature_matches(const unsigned char *a, const unsigned char *amask, int aw, int ah,
+                        const unsigned char *b, const unsigned char *bmask, int bw, int bh,
+                        double threshold, double ratio, int cap, double *pa, double *pb, int *n,
+                        char *err, size_t errlen) {
+  CVW_TRY
+  *n = 0;
+  cv::Mat A = cv::Mat(ah, aw, CV_8U, const_cast<unsigned char *>(a)).clone(),
+          Am(ah, aw, CV_8U, const_cast<unsigned char *>(amask));
+  cv::Mat B = cv::Mat(bh, bw, CV_8U, const_cast<unsigned char *>(b)).clone(),
+          Bm(bh, bw, CV_8U, const_cast<unsigned char *>(bmask));
+  // local contrast first: a photo's shading and a render's differ in their large-scale
+  // brightness, the sulci and gyri they share are local
+  cv::Ptr<cv::CLAHE> clahe = cv::createCLAHE(2.0, cv::Size(8, 8));
+  clahe->apply(A, A);
+  clahe->apply(B, B);
+  cv::Ptr<cv::AKAZE> akaze = cv::AKAZE::create();
+  akaze->setThreshold(threshold);
+  std::vector<cv::KeyPoint> ka, kb;
+  cv::Mat da, db;
+  akaze->detectAndCompute(A, Am, ka, da);
+  akaze->detectAndCompute(B, Bm, kb, db);
+  if (ka.size() < 2 || kb.size() < 2) return 0;
+  std::vector<std::vector<cv::DMatch>> knn;
+  cv::BFMatcher(cv::NORM_HAMMING).knnMatch(da, db, knn, 2);
+  for (const auto &m : knn) {
+    if (m.size() < 2 || !(m[0].distance < ratio * m[1].distance) || *n >= cap) continue;
+    const cv::Point2f &p = ka[m[0].queryIdx].pt, &q = kb[m[0].trainIdx].pt;
+    pa[2 * *n] = p.x, pa[2 * *n + 1] = p.y, pb[2 * *n] = q.x, pb[2 * *n + 1] = q.y;
+    (*n)++;
   }
   return 0;
   CVW_CATCH

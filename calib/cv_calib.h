@@ -66,6 +66,17 @@ int cvw_solve_pnp(const double *X, const double *uv, int n, const double K[9], c
                   double ransac_px, double rvec[3], double tvec[3], unsigned char *inliers,
                   char *err, size_t errlen);
 
+// Matches between two 8-bit images (w x h, rows packed; masks: non-zero = use), each
+// CLAHE-equalized (clip 2, 8 x 8 tiles): AKAZE
+// keypoints (detector threshold `threshold`) and binary descriptors, brute-force Hamming
+// 2-nearest neighbours, kept when the nearest is closer than `ratio` times the second
+// (Lowe's test). At most `cap` pairs: pa, pb (2 cap each) get the keypoint positions
+// (OpenCV pixel coordinates: the centre of pixel (0, 0) is (0, 0)); *n their number.
+int cvw_feature_matches(const unsigned char *a, const unsigned char *amask, int aw, int ah,
+                        const unsigned char *b, const unsigned char *bmask, int bw, int bh,
+                        double threshold, double ratio, int cap, double *pa, double *pb, int *n,
+                        char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

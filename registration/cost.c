@@ -338,6 +338,24 @@ static int surface_renderer(cr_reg_cost *c, cr_renderer **out) {
   return 0;
 }
 
+int cr_reg_cost_render_camera_xyz(cr_reg_cost *c, int v, const cr_camera *cam,
+                                  const cr_pose *ref_pose, cr_image *out, cr_image *xyz) {
+  int rc = check_level(c, v, 0);
+  cr_renderer *surface = NULL;
+  if (!rc) rc = surface_renderer(c, &surface);
+  if (rc) return rc;
+  cr_pose pose = cr_pose_compose(&c->view[v].cam_from_ref, ref_pose);
+  if ((rc = cr_pose_check(&pose))) return rc;
+  cr_render_out ro;
+  memset(&ro, 0, sizeof ro);
+  ro.image = out;
+  if (surface == c->renderer) ro.xyz = xyz; // the method's mode finds the surface itself
+  if ((rc = cr_render(c->renderer, cam, &pose, &ro)) || surface == c->renderer) return rc;
+  memset(&ro, 0, sizeof ro);
+  ro.xyz = xyz;
+  return cr_render(surface, cam, &pose, &ro);
+}
+
 int cr_reg_cost_pivot(cr_reg_cost *c, const cr_pose *pose, double pivot[3]) {
   int n = 0;
   cr_renderer *r;

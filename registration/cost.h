@@ -81,6 +81,12 @@ const cr_image *cr_reg_cost_mask(const cr_reg_cost *c, int view, int level);
 int cr_reg_cost_render_camera(cr_reg_cost *c, int view, const cr_camera *cam,
                               const cr_pose *cam_from_world, cr_image *out);
 
+// The same render and the world point (RAS mm, NaN on a miss) each pixel shows: `xyz`
+// cam-sized, three channels. From the method's renderer when its mode finds the surface
+// (surface, probe, mesh), else from a surface renderer of its iso level.
+int cr_reg_cost_render_camera_xyz(cr_reg_cost *c, int view, const cr_camera *cam,
+                                  const cr_pose *cam_from_world, cr_image *out, cr_image *xyz);
+
 int cr_reg_cost_n_views(const cr_reg_cost *c);
 // Levels built: the method's, or more when its global stage needs coarser views.
 int cr_reg_cost_levels(const cr_reg_cost *c);

@@ -2,6 +2,8 @@
 // the local pipeline from the best (see global.h).
 #include "registration/global.h"
 
+#include "registration/feature_hyp.h"
+
 #include "core/error.h"
 #include "core/mat.h"
 #include "registration/param.h"
@@ -397,6 +399,21 @@ int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_p
   g->n = keep_distinct(start_smp, smp, n, &b, m->global_keep, kept);
   g->start_kept = start_smp != NULL;
   free(smp);
+  // a hypothesis from feature correspondences at the start (or look-at start)
+  int feat = -1;
+  if (m->global_features) {
+    cr_reg_feature_result fr;
+    if ((rc = cr_reg_feature_hypothesis(cost, start, ro->pivot_world, b.trans_mm, 10, &fr)))
+      return rc;
+    g->feature_matches = fr.matches, g->feature_inliers = fr.inliers;
+    double score;
+    if (fr.found && (rc = cr_reg_cost_eval(s.level, &fr.pose, cost, &score))) return rc;
+    if (fr.found && score < 1e9) {
+      feat = g->n < CR_REG_GLOBAL_MAX_KEEP ? g->n++ : g->n - 1;
+      cr_reg_param_from_pose(&s.par, &fr.pose, kept[feat].p);
+      kept[feat].score = score;
+    }
+  }
 
   // 2. refinement of each hypothesis on the coarse views
   const double t1 = now_s();
@@ -404,10 +421,12 @@ int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_p
   for (int k = 0; k < g->n && !rc; k++) {
     cr_reg_global_hypothesis *h = &g->hyp[k];
     // a shifted sample's principal ray meets another point: its depth again from the focus
-    if (m->global_sampler == CR_REG_SAMPLER_SHIFT && grid_pose(&s, kept[k].p, &h->grid) < 0)
+    if (m->global_sampler == CR_REG_SAMPLER_SHIFT && k != feat &&
+        grid_pose(&s, kept[k].p, &h->grid) < 0)
       return cr_last_status();
     h->grid = cr_reg_param_to_pose(&s.par, kept[k].p);
     h->score = kept[k].score;
+    h->features = k == feat;
     h->level_cost = NAN;
     cr_reg_result r;
     rc = refine_at(cost, &base, s.level, m->global_evals, &h->grid, &r);
@@ -427,7 +446,8 @@ int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_p
       int t = order[j];
       order[j] = order[j - 1], order[j - 1] = t;
     }
-  const int top = m->levels - 1, n_run = g->n < m->starts ? g->n : m->starts;
+  const int top = m->levels - 1;
+  int n_run = g->n < m->starts ? g->n : m->starts;
   if (g->start_kept) { // the start (hypothesis 0) always runs: in the last slot if not better
     int j = 0;
     while (order[j] != 0) j++;
@@ -435,6 +455,11 @@ int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_p
       memmove(order + n_run, order + n_run - 1, (size_t)(j - n_run + 1) * sizeof *order);
       order[n_run - 1] = 0;
     }
+  }
+  if (feat >= 0) { // the feature hypothesis always runs too: it may come from outside the box
+    int j = 0;
+    while (order[j] != feat) j++;
+    if (j >= n_run) order[j] = order[n_run], order[n_run++] = feat;
   }
   const double t2 = now_s();
   cr_reg_result best, r;
@@ -554,6 +579,8 @@ cJSON *cr_reg_global_json(const cr_reg_global_result *g) {
     cJSON *l = cJSON_AddObjectToObject(o, "look_at");
     cJSON_AddItemToObject(l, "point", cJSON_CreateDoubleArray(g->look_at_world, 3));
   }
+  cJSON_AddNumberToObject(o, "feature_matches", g->feature_matches);
+  cJSON_AddNumberToObject(o, "feature_inliers", g->feature_inliers);
   cJSON_AddNumberToObject(o, "winner", g->winner);
   cJSON *hs = cJSON_AddArrayToObject(o, "hypotheses");
   for (int k = 0; k < g->n; k++) {
@@ -561,6 +588,7 @@ cJSON *cr_reg_global_json(const cr_reg_global_result *g) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "index", k);
     cJSON_AddBoolToObject(j, "start", k == 0 && g->start_kept);
+    cJSON_AddBoolToObject(j, "features", h->features);
     cJSON_AddNumberToObject(j, "score", h->score);
     cJSON_AddItemToObject(j, "grid_pose", pose_json(&h->grid));
     cJSON_AddNumberToObject(j, "refined_cost", h->refined_cost);

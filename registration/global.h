@@ -40,6 +40,7 @@ typedef struct cr_reg_global_hypothesis {
   cr_pose refined;     // after refinement on the coarse views
   double refined_cost; // its cost there
   double level_cost;   // its cost after the run at the method's coarsest level (NaN: not run)
+  int features;        // 1: from feature correspondences (score: its cost at the search level)
 } cr_reg_global_hypothesis;
 
 typedef struct cr_reg_global_result {
@@ -54,9 +55,10 @@ typedef struct cr_reg_global_result {
   cr_reg_global_hypothesis hyp[CR_REG_GLOBAL_MAX_KEEP];    // the start (start_kept), then by
                                                            // grid score, best first
   int start_kept;                                          // 1: hyp[0] is the start pose
-  int winner;                                              // index of the winning hypothesis
-  int look_at;                                             // 1: no start pose, a look-at point
-  double look_at_world[3];                                 // the point (the pivot)
+  int feature_matches, feature_inliers; // global_features: matches on the surface, inliers
+  int winner;                           // index of the winning hypothesis
+  int look_at;                          // 1: no start pose, a look-at point
+  double look_at_world[3];              // the point (the pivot)
 } cr_reg_global_result;
 
 // The pyramid level whose view width is at most `width` px for a camera `camera_width`

@@ -147,6 +147,10 @@ static const key_def keys[] = {
      CR_REG_GLOBAL_MAX_KEEP},
     {"global-evals", "N", "global: budget of each hypothesis' refinement on the coarse views",
      K_INT, F(global_evals), 0, 1, 1e6},
+    {"global-features", NULL,
+     "global: add a hypothesis from AKAZE matches between the photo and the render at the "
+     "start, by PnP + RANSAC",
+     K_FLAG, F(global_features), NONE},
     {"channel", "C", "photo channel: grey, r, g, b", K_CHANNEL, F(prep.channel), NONE},
     {"clahe", "CLIP", "CLAHE clip limit, 0 = off", K_DOUBLE, F(prep.clahe_clip), 0, 0, 1e3},
     {"clahe-tiles", "N", "CLAHE tiles per side", K_INT, F(prep.clahe_tiles), 0, 1, 64},

@@ -76,6 +76,7 @@ typedef struct cr_reg_method {
   double global_mask_px;                  // ... or finer, until the mask spans this (px)
   int global_keep;                        // hypotheses refined at the search level
   int global_evals;                       // budget of each refinement at the search level
+  int global_features;                    // 1: add a feature-correspondence hypothesis
 } cr_reg_method;
 
 // The one place where method defaults live: surface mode (iso automatic, 1 mm smoothing,

@@ -6,6 +6,7 @@ export CAMREG_ROOT
 # Debian packages camreg builds and runs with.
 CAMREG_BUILD_PACKAGES=(gcc g++ make cmake pkg-config
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-calib3d-dev
+  libopencv-features2d-dev
   libgsl-dev libnifti2-dev libcmocka-dev libconfig-dev libcjson-dev zlib1g-dev
   libyaml-dev  # camera/rig YAML checked before OpenCV's FileStorage parser
   libsuitesparse-dev  # CHOLMOD: the conformal flat map's sparse Cholesky

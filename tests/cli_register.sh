@@ -70,6 +70,13 @@ grep -q "global search" log.txt && grep -q "hypotheses refined" log.txt || fail 
   --global-evals 20 2> log.txt || { cat log.txt; fail "global run (shift sampler)"; }
 grep -q '"start":[[:space:]]*true' global.json && grep -q '"global-sampler":[[:space:]]*"shift"' global.json ||
   fail "global.json (shift sampler) lacks the start hypothesis or the sampler"
+# --global-features: the report gives the feature matches and inliers
+"$camreg" register "${common[@]}" -p photo.png --mask mask.png --init start.txt -o global.txt \
+  --report global.json --focus-distance 180 --global --global-box 10,8 --global-keep 2 \
+  --global-evals 20 --global-features 2> log.txt || { cat log.txt; fail "global run (features)"; }
+grep -q '"feature_matches":' global.json && grep -q '"feature_inliers":' global.json &&
+  grep -Eq '"global-features":[[:space:]]*"(1|true)"' global.json ||
+  fail "global.json (features) lacks feature_matches, feature_inliers or the method key"
 # No start pose: the camera looks at a point of the phantom's top from the focus distance.
 "$camreg" register "${common[@]}" -p photo.png --mask mask.png --look-at 10,20,55 --focus-distance 180 \
   --look-at-cone 10 --global-step 60,4 --global-keep 2 --global-evals 20 -o lookat.txt \
