@@ -299,16 +299,11 @@ const cr_image *cr_reg_cost_mask(const cr_reg_cost *c, int v, int level) {
                                                                      : NULL;
 }
 
+static int surface_renderer(cr_reg_cost *c, cr_renderer **out);
+
 int cr_reg_cost_render_camera(cr_reg_cost *c, int v, const cr_camera *cam, const cr_pose *ref_pose,
                               cr_image *out) {
-  int rc = check_level(c, v, 0);
-  if (rc) return rc;
-  cr_pose pose = cr_pose_compose(&c->view[v].cam_from_ref, ref_pose);
-  if ((rc = cr_pose_check(&pose))) return rc;
-  cr_render_out ro;
-  memset(&ro, 0, sizeof ro);
-  ro.image = out;
-  return cr_render(c->renderer, cam, &pose, &ro);
+  return cr_reg_cost_render_camera_xyz(c, v, cam, ref_pose, out, NULL);
 }
 
 int cr_reg_cost_n_views(const cr_reg_cost *c) {
@@ -341,8 +336,8 @@ static int surface_renderer(cr_reg_cost *c, cr_renderer **out) {
 int cr_reg_cost_render_camera_xyz(cr_reg_cost *c, int v, const cr_camera *cam,
                                   const cr_pose *ref_pose, cr_image *out, cr_image *xyz) {
   int rc = check_level(c, v, 0);
-  cr_renderer *surface = NULL;
-  if (!rc) rc = surface_renderer(c, &surface);
+  cr_renderer *surface = c->renderer; // without xyz: the method's renderer alone
+  if (!rc && xyz) rc = surface_renderer(c, &surface);
   if (rc) return rc;
   cr_pose pose = cr_pose_compose(&c->view[v].cam_from_ref, ref_pose);
   if ((rc = cr_pose_check(&pose))) return rc;

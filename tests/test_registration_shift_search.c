@@ -51,6 +51,14 @@ static void sobel_ref(const cr_image *im, int x, int y, double *gx, double *gy) 
   if (!isfinite(*gx) || !isfinite(*gy)) *gx = *gy = 0;
 }
 
+// 1 if photo pixel (x, y) counts: its 3x3 neighbourhood inside the mask.
+static int counts(const cr_image *mask, int x, int y) {
+  int in = 1;
+  for (int j = -1; j <= 1; j++)
+    for (int i = -1; i <= 1; i++) in &= !mask || *cr_image_px(mask, x + i, y + j) != 0;
+  return in;
+}
+
 // The score of shift (dx, dy) from the header's definition, pixel by pixel: the
 // independent path the fast correlation is checked against.
 static double score_ref(const cr_image *photo, const cr_image *mask, const cr_image *part, int x0,
@@ -59,10 +67,7 @@ static double score_ref(const cr_image *photo, const cr_image *mask, const cr_im
   long n = 0, nr = 0;
   for (int y = 1; y < H - 1; y++)
     for (int x = 1; x < W - 1; x++) {
-      int in = 1;
-      for (int j = -1; j <= 1; j++)
-        for (int i = -1; i <= 1; i++) in &= !mask || *cr_image_px(mask, x + i, y + j) != 0;
-      if (!in) continue;
+      if (!counts(mask, x, y)) continue;
       double gx, gy;
       sobel_ref(photo, x, y, &gx, &gy);
       pm += sqrt(gx * gx + gy * gy), n++;
@@ -77,10 +82,7 @@ static double score_ref(const cr_image *photo, const cr_image *mask, const cr_im
   double sum = 0;
   for (int y = 1; y < H - 1; y++)
     for (int x = 1; x < W - 1; x++) {
-      int in = 1;
-      for (int j = -1; j <= 1; j++)
-        for (int i = -1; i <= 1; i++) in &= !mask || *cr_image_px(mask, x + i, y + j) != 0;
-      if (!in) continue;
+      if (!counts(mask, x, y)) continue;
       double px, py, rx, ry;
       sobel_ref(photo, x, y, &px, &py);
       sobel_ref(part, x + MX + dx - x0, y + MY + dy - y0, &rx, &ry);
