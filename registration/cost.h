@@ -82,8 +82,9 @@ int cr_reg_cost_render_camera(cr_reg_cost *c, int view, const cr_camera *cam,
                               const cr_pose *cam_from_world, cr_image *out);
 
 // The same render and the world point (RAS mm, NaN on a miss) each pixel shows: `xyz`
-// cam-sized, three channels (NULL: the render alone, as cr_reg_cost_render_camera). From the method's renderer when its mode finds the surface
-// (surface, probe, mesh), else from a surface renderer of its iso level.
+// cam-sized, three channels (NULL: the render alone, as cr_reg_cost_render_camera). From the
+// method's renderer when its mode finds the surface (surface, probe, mesh), else from a surface
+// renderer of its iso level.
 int cr_reg_cost_render_camera_xyz(cr_reg_cost *c, int view, const cr_camera *cam,
                                   const cr_pose *cam_from_world, cr_image *out, cr_image *xyz);
 
