@@ -299,7 +299,9 @@ const cr_image *cr_reg_cost_mask(const cr_reg_cost *c, int v, int level) {
                                                                      : NULL;
 }
 
-static int surface_renderer(cr_reg_cost *c, cr_renderer **out);
+long cr_reg_cost_mask_pixels(const cr_reg_cost *c, int v, int level) {
+  return v >= 0 && v < c->n_views && level >= 0 && level < c->levels ? c->view[v].n_mask[level] : 0;
+}
 
 int cr_reg_cost_render_camera(cr_reg_cost *c, int v, const cr_camera *cam, const cr_pose *ref_pose,
                               cr_image *out) {

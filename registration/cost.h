@@ -75,6 +75,10 @@ const cr_camera *cr_reg_cost_camera(const cr_reg_cost *c, int view, int level);
 // View `view`'s mask at `level` (1 inside, 0 outside; NULL: no mask, every pixel counts).
 const cr_image *cr_reg_cost_mask(const cr_reg_cost *c, int view, int level);
 
+// The number of pixels of that mask (all the view's pixels without one; 0 for a bad view or
+// level).
+long cr_reg_cost_mask_pixels(const cr_reg_cost *c, int view, int level);
+
 // Renders view `view` through an arbitrary camera (e.g. a wider canvas than the view's)
 // for the reference pose `cam_from_world`, with the method's renderer: every pixel, NaN
 // where nothing is hit, no preparation (no vesselness). `out` is cam-sized, one channel.

@@ -33,12 +33,7 @@ int cr_reg_global_level(int camera_width, int width) {
 // The reference view's mask at a level as the diameter of a disc of its area (px); the
 // whole view without a mask.
 static double mask_diameter_px(const cr_reg_cost *cost, int level) {
-  const cr_image *mask = cr_reg_cost_mask(cost, 0, level);
-  const cr_camera *cam = cr_reg_cost_camera(cost, 0, level);
-  long n = 0;
-  for (int y = 0; y < cam->height; y++)
-    for (int x = 0; x < cam->width; x++) n += !mask || *cr_image_px(mask, x, y) != 0;
-  return 2 * sqrt((double)n / M_PI);
+  return 2 * sqrt((double)cr_reg_cost_mask_pixels(cost, 0, level) / M_PI);
 }
 
 // The searched region, half-widths about the start (0 = not searched).

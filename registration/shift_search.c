@@ -99,11 +99,13 @@ void cr_reg_shift_canvas(const cr_reg_shift_photo *p, int mx, int my, int *x0, i
 
 int cr_reg_shift_scores(cr_reg_shift_photo *p, const cr_image *wide, int mx, int my,
                         float *scores) {
+  if (mx < 0 || my < 0)
+    return cr_error(CR_EINVAL, "shift search: margins %d, %d must be >= 0", mx, my);
   int cx0, cy0, cw, ch;
-  if (mx >= 0 && my >= 0) cr_reg_shift_canvas(p, mx, my, &cx0, &cy0, &cw, &ch);
-  if (!wide || wide->channels != 1 || mx < 0 || my < 0 || wide->width != cw || wide->height != ch)
-    return cr_error(CR_EINVAL, "shift search: the render must be %dx%d for margins %d, %d",
-                    mx >= 0 && my >= 0 ? cw : 0, mx >= 0 && my >= 0 ? ch : 0, mx, my);
+  cr_reg_shift_canvas(p, mx, my, &cx0, &cy0, &cw, &ch);
+  if (!wide || wide->channels != 1 || wide->width != cw || wide->height != ch)
+    return cr_error(CR_EINVAL, "shift search: the render must be %dx%d for margins %d, %d", cw, ch,
+                    mx, my);
   const int W = wide->width, H = wide->height;
   const size_t n = (size_t)W * H;
   if (n > p->cap) {
