@@ -35,6 +35,7 @@ struct cr_reg_cost {
   cr_renderer *surface;            // surface points (pivot, focus): `renderer` when its mode has
                                    // them, else an owned surface renderer (made when first needed)
   double focus_mm, focus_sigma_mm; // focus prior (focus_mm > 0: on)
+  int is_fork;                     // 1: photos, masks and pixels are the parent's (borrowed)
   int levels, n_views;
   view_state view[CR_REG_MAX_VIEWS];
 };
@@ -53,9 +54,17 @@ void cr_reg_cost_free(cr_reg_cost *c) {
   if (c->surface != c->renderer) cr_renderer_free(c->surface);
   cr_renderer_free(c->renderer);
   for (int v = 0; v < CR_REG_MAX_VIEWS; v++) {
-    cr_reg_levels_free(&c->view[v].lv);
-    for (int l = 0; l < CR_REG_MAX_LEVELS; l++)
-      cr_image_free(c->view[v].work[l]), free(c->view[v].pixels[l]);
+    view_state *s = &c->view[v];
+    for (int l = 0; l < CR_REG_MAX_LEVELS; l++) {
+      cr_image_free(s->work[l]);
+      if (c->is_fork) { // its own render buffers and metrics; the rest is the parent's
+        cr_image_free(s->lv.render[l]), cr_metric_free(s->lv.metric[l]);
+        s->lv.render[l] = NULL, s->lv.metric[l] = NULL;
+      } else {
+        free(s->pixels[l]);
+      }
+    }
+    if (!c->is_fork) cr_reg_levels_free(&s->lv);
   }
   free(c);
 }
@@ -333,6 +342,39 @@ static int surface_renderer(cr_reg_cost *c, cr_renderer **out) {
   }
   *out = c->surface;
   return 0;
+}
+
+cr_reg_cost *cr_reg_cost_fork(cr_reg_cost *c) {
+  cr_renderer *surface = NULL;
+  // the parent's surface renderer is made now, so that the fork can share its set-up
+  if (c->focus_mm > 0 && surface_renderer(c, &surface)) return NULL;
+  cr_reg_cost *f = malloc(sizeof *f);
+  if (!f) return cr_error(CR_ENOMEM, "registration cost: out of memory"), NULL;
+  memcpy(f, c, sizeof *f);
+  f->is_fork = 1, f->renderer = f->surface = NULL;
+  for (int v = 0; v < CR_REG_MAX_VIEWS; v++) // nothing of the parent's to free by mistake
+    for (int l = 0; l < CR_REG_MAX_LEVELS; l++)
+      f->view[v].lv.render[l] = NULL, f->view[v].lv.metric[l] = NULL, f->view[v].work[l] = NULL;
+  int rc = cr_status_of(f->renderer = cr_renderer_fork(c->renderer));
+  if (!rc && c->surface)
+    rc = c->surface == c->renderer ? (f->surface = f->renderer, 0)
+                                   : cr_status_of(f->surface = cr_renderer_fork(c->surface));
+  for (int v = 0; v < c->n_views && !rc; v++) {
+    cr_reg_levels *lv = &f->view[v].lv;
+    for (int l = 0; l < c->levels && !rc; l++) {
+      const cr_reg_levels *pl = &c->view[v].lv;
+      if (!(lv->render[l] = cr_image_new(pl->cam[l].width, pl->cam[l].height, 1)))
+        rc = cr_error(CR_ENOMEM, "registration cost: out of memory");
+      else
+        rc = cr_status_of(lv->metric[l] = cr_metric_new(c->method.metric, pl->photo[l], pl->mask[l],
+                                                        &c->method.metric_opt));
+    }
+  }
+  if (rc) {
+    cr_reg_cost_free(f);
+    return cr_error_status(rc), NULL;
+  }
+  return f;
 }
 
 int cr_reg_cost_render_camera_xyz(cr_reg_cost *c, int v, const cr_camera *cam,

@@ -49,8 +49,15 @@ typedef struct cr_reg_cost cr_reg_cost;
 // bad render or metric options, a weight <= 0: NULL, with the status in cr_last_status().
 cr_reg_cost *cr_reg_cost_new(const cr_reg_method *method, const cr_volume *vol, const cr_mesh *mesh,
                              const cr_reg_view *views, int n_views);
-// Releases the cost; NULL is a no-op.
+// Releases the cost; NULL is a no-op. Free a cost's forks before it.
 void cr_reg_cost_free(cr_reg_cost *c);
+// A cost for another thread: the same views, levels, method and focus prior as `c`, with
+// its own render buffers, metric workspaces and renderer fork (cr_renderer_fork), sharing
+// the prepared photos, masks and the renderer's set-up with `c` (nothing is prepared
+// again). `c` and its forks may be evaluated at the same time on different threads and
+// give the same values (one cost is not re-entrant). `c` must outlive the fork and keep
+// its focus prior. NULL with CR_EINVAL for a render mode without fork (mesh), CR_ENOMEM.
+cr_reg_cost *cr_reg_cost_fork(cr_reg_cost *c);
 
 // The cr_reg_cost_fn (ctx = the cr_reg_cost): sum over views of weight * metric cost of
 // the render at `level` of the reference pose cam_from_world.

@@ -12,9 +12,13 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #define DEG (M_PI / 180.0)
 
@@ -321,6 +325,44 @@ static int refine_at(cr_reg_cost *cost, const cr_reg_options *base, int level, i
   return cr_reg_run(cr_reg_cost_camera(cost, 0, 0), from, shifted_cost, &sh, &o, r);
 }
 
+// Refines from[k] (k < n) at `level` with `evals` each into r[k], side by side: one cost
+// per thread, `cost` and its forks (cr_reg_cost_fork). Each run is the one a sequential
+// loop gives (a cost's value does not depend on the thread that evaluates it), so the
+// results do not depend on the number of threads. Threads: all outside a parallel region
+// (one registration on the machine: at the search level's 40-80 px a render is too small
+// to share among threads, a hypothesis is not), one inside (an experiment's trials fill
+// the cores already). A render mode without fork (mesh) refines one at a time.
+static int refine_many(cr_reg_cost *cost, const cr_reg_options *base, int level, int evals, int n,
+                       const cr_pose *from, cr_reg_result *r) {
+  int nt = 1;
+#ifdef _OPENMP
+  if (!omp_in_parallel()) nt = omp_get_max_threads();
+#endif
+  if (nt > n) nt = n;
+  if (nt > CR_REG_GLOBAL_MAX_KEEP) nt = CR_REG_GLOBAL_MAX_KEEP;
+  cr_reg_cost *costs[CR_REG_GLOBAL_MAX_KEEP] = {cost};
+  for (int t = 1; t < nt; t++)
+    if (!(costs[t] = cr_reg_cost_fork(cost))) {
+      cr_error_clear(); // no fork (mesh mode) or no memory for one: fewer threads
+      nt = t;
+    }
+  int status[CR_REG_GLOBAL_MAX_KEEP] = {0};
+  char message[CR_REG_GLOBAL_MAX_KEEP][160];
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
+  for (int k = 0; k < n; k++) {
+    int t = 0;
+#ifdef _OPENMP
+    t = omp_get_thread_num();
+#endif
+    status[k] = refine_at(costs[t], base, level, evals, &from[k], &r[k]);
+    if (status[k]) snprintf(message[k], sizeof message[k], "%s", cr_last_error());
+  }
+  for (int t = 1; t < nt; t++) cr_reg_cost_free(costs[t]);
+  for (int k = 0; k < n; k++) // the first failure, with its message on this thread
+    if (status[k]) return cr_error(status[k], "%s", message[k]);
+  return 0;
+}
+
 static box box_of(const cr_reg_method *m, const cr_reg_register_options *ro, int focus) {
   box b;
   memset(&b, 0, sizeof b);
@@ -413,7 +455,9 @@ int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_p
   // 2. refinement of each hypothesis on the coarse views
   const double t1 = now_s();
   cr_reg_options base = cr_reg_method_loop_options(m, ro);
-  for (int k = 0; k < g->n && !rc; k++) {
+  cr_pose from[CR_REG_GLOBAL_MAX_KEEP];
+  cr_reg_result runs[CR_REG_GLOBAL_MAX_KEEP];
+  for (int k = 0; k < g->n; k++) {
     cr_reg_global_hypothesis *h = &g->hyp[k];
     // a shifted sample's principal ray meets another point: its depth again from the focus
     if (m->global_sampler == CR_REG_SAMPLER_SHIFT && k != feat &&
@@ -423,13 +467,14 @@ int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_p
     h->score = kept[k].score;
     h->features = k == feat;
     h->level_cost = NAN;
-    cr_reg_result r;
-    rc = refine_at(cost, &base, s.level, m->global_evals, &h->grid, &r);
-    g->evals += r.evals;
-    h->refined = r.final, h->refined_cost = r.cost;
+    from[k] = h->grid;
+  }
+  if ((rc = refine_many(cost, &base, s.level, m->global_evals, g->n, from, runs))) return rc;
+  for (int k = 0; k < g->n; k++) {
+    g->evals += runs[k].evals;
+    g->hyp[k].refined = runs[k].final, g->hyp[k].refined_cost = runs[k].cost;
   }
   g->seconds_refine = now_s() - t1;
-  if (rc) return rc;
 
   // 3. the best `starts` refined hypotheses at the method's coarsest level; the best
   // continues through the finer levels
@@ -461,16 +506,16 @@ int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_p
   double best_cost = INFINITY;
   long top_evals = 0;
   memset(&best, 0, sizeof best);
-  for (int i = 0; i < n_run && !rc; i++) {
+  for (int i = 0; i < n_run; i++) from[i] = g->hyp[order[i]].refined;
+  if ((rc = refine_many(cost, &base, top, m->max_evals, n_run, from, runs))) return rc;
+  for (int i = 0; i < n_run; i++) { // in order: the first of equal costs wins, as in a loop
     cr_reg_global_hypothesis *h = &g->hyp[order[i]];
-    rc = refine_at(cost, &base, top, m->max_evals, &h->refined, &r);
+    r = runs[i];
     top_evals += r.evals;
-    if (rc) break;
     h->level_cost = r.cost;
     if (r.cost < best_cost) best_cost = r.cost, best = r, g->winner = order[i];
     if (ro->progress) ro->progress(ro->progress_ctx, top, i, (int)(g->evals + top_evals), r.cost);
   }
-  if (rc) return rc;
   const double t3 = now_s();
   cr_reg_result fine;
   memset(&fine, 0, sizeof fine);

@@ -75,6 +75,7 @@ struct cr_raycaster {
   float grad_metric[6]; // G = A_inv A_inv^T (xx yy zz xy xz yz): |world gradient|^2 = gv^T G gv
   ray_cam cams[CR_CAMERA_CACHE];
   unsigned long clock; // counts camera look-ups (least recently used camera goes first)
+  int is_fork;         // 1: everything above the camera cache is the parent's (cr_ray_fork)
 };
 
 // The per-frame geometry shared by all pixels.
@@ -288,6 +289,8 @@ struct cr_ray_mode {
 int cr_ray_create(void **state, const cr_volume *vol, cr_render_options *p,
                   const cr_ray_mode *kind);
 void cr_ray_destroy(void *state);
+// A state sharing everything of `state` but the camera cache (cr_render_mode_type.fork).
+void *cr_ray_fork(const void *state);
 int cr_ray_render(void *state, const cr_render_options *p, const cr_camera *cam,
                   const cr_pose *cam_from_world, const cr_render_out *out);
 // The cached rays of `cam` (computed and cached if new: the least recently used of the

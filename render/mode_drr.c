@@ -163,5 +163,6 @@ const cr_render_mode_type cr_render_mode_drr = {
     .needs_volume = 1,
     .create = drr_create,
     .destroy = cr_ray_destroy,
+    .fork = cr_ray_fork,
     .render = cr_ray_render,
 };

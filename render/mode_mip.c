@@ -71,5 +71,6 @@ const cr_render_mode_type cr_render_mode_mip = {
     .needs_volume = 1,
     .create = mip_create,
     .destroy = cr_ray_destroy,
+    .fork = cr_ray_fork,
     .render = cr_ray_render,
 };

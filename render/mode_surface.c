@@ -350,6 +350,7 @@ const cr_render_mode_type cr_render_mode_surface = {
     .defaults = surface_defaults,
     .create = surface_create,
     .destroy = cr_ray_destroy,
+    .fork = cr_ray_fork,
     .render = cr_ray_render,
     .surface_points = surface_points,
 };
@@ -363,6 +364,7 @@ const cr_render_mode_type cr_render_mode_probe = {
     .defaults = surface_defaults,
     .create = probe_create,
     .destroy = cr_ray_destroy,
+    .fork = cr_ray_fork,
     .render = cr_ray_render,
     .surface_points = surface_points,
 };

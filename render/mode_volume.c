@@ -203,5 +203,6 @@ const cr_render_mode_type cr_render_mode_volume = {
     .needs_volume = 1,
     .create = volume_create,
     .destroy = cr_ray_destroy,
+    .fork = cr_ray_fork,
     .render = cr_ray_render,
 };

@@ -68,9 +68,23 @@ fail:
   return rc < 0 ? rc : CR_ENOMEM;
 }
 
+void *cr_ray_fork(const void *state) {
+  cr_raycaster *f = malloc(sizeof *f);
+  if (!f) return cr_error(CR_ENOMEM, "render: out of memory"), NULL;
+  memcpy(f, state, sizeof *f);
+  memset(f->cams, 0, sizeof f->cams);
+  f->clock = 0, f->is_fork = 1;
+  return f;
+}
+
 void cr_ray_destroy(void *state) {
   cr_raycaster *r = state;
   if (!r) return;
+  for (int i = 0; i < CR_CAMERA_CACHE; i++) free(r->cams[i].rays), free(r->cams[i].tile_samples);
+  if (r->is_fork) {
+    free(r);
+    return;
+  }
   if (r->vf.data != r->vf_value.data) cr_vol_fast_free(&r->vf);
   cr_vol_fast_free(&r->vf_value);
   cr_volume_free(r->smoothed);
@@ -80,7 +94,6 @@ void cr_ray_destroy(void *state) {
   free(r->edist);
   free(r->mmax);
   free(r->mskip);
-  for (int i = 0; i < CR_CAMERA_CACHE; i++) free(r->cams[i].rays), free(r->cams[i].tile_samples);
   free(r);
 }
 

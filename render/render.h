@@ -129,6 +129,11 @@ struct cr_render_mode_type {
   int (*surface_points)(void *state, const cr_render_options *p, const cr_camera *cam,
                         const cr_pose *cam_from_world, int stride_px, double *xyz, int max_points,
                         int *n_points, double centroid[3]);
+  // Optional (NULL = not supported): a state for another thread that shares the
+  // read-only parts of `state` (volume copies, empty-space structures) and owns its work
+  // buffers (the camera cache). `destroy` releases it, before `state` goes. NULL with a
+  // cr_error on failure.
+  void *(*fork)(const void *state);
 };
 
 // The built-in modes (the first rows of the table, in this order).
@@ -173,8 +178,14 @@ typedef struct cr_renderer cr_renderer;
 // cr_last_status() and the reason in cr_last_error().
 cr_renderer *cr_renderer_new(const cr_volume *vol, const struct cr_mesh *mesh,
                              const cr_render_options *params);
-// Releases the renderer; NULL is a no-op.
+// Releases the renderer; NULL is a no-op. Free a renderer's forks before it.
 void cr_renderer_free(cr_renderer *r);
+// A renderer for another thread: the same mode, parameters and renders as `r`, sharing
+// its read-only set-up (volume copies, empty-space structures: nothing is rebuilt) with
+// its own work buffers, so `r` and each fork may render at the same time on different
+// threads (cr_render on one renderer is not re-entrant). `r` must outlive the fork. The
+// ray modes fork; a mode without a fork (the mesh mode) gives NULL with CR_EINVAL.
+cr_renderer *cr_renderer_fork(const cr_renderer *r);
 // The parameters in use, with the automatic values the mode resolved: step_mm, tf, and
 // iso (except in the DRR and MIP modes and the mesh mode given a mesh, which leave it
 // as given).

@@ -53,6 +53,21 @@ void cr_renderer_free(cr_renderer *r) {
   free(r);
 }
 
+cr_renderer *cr_renderer_fork(const cr_renderer *r) {
+  if (!r->type->fork) {
+    cr_error(CR_EINVAL, "render: the %s mode has no fork (one thread at a time)", r->type->name);
+    return NULL;
+  }
+  cr_renderer *f = calloc(1, sizeof *f);
+  if (!f) return cr_error(CR_ENOMEM, "render: out of memory"), NULL;
+  if (!(f->state = r->type->fork(r->state))) {
+    free(f);
+    return NULL;
+  }
+  f->type = r->type, f->p = r->p;
+  return f;
+}
+
 const cr_render_options *cr_renderer_options(const cr_renderer *r) {
   return &r->p;
 }

@@ -2,7 +2,8 @@
 // a ray-cast mode and the mesh raster: half-resolution renders agree with downsampled
 // full-resolution ones; the mesh raster looks like the surface render; the cost prefers
 // the true pose at every level and orders poses like the surface cost; two identical
-// views cost exactly twice one view; bad input fails clearly; camreg register --mode mesh
+// views cost exactly twice one view; a fork evaluated on another thread at the same time
+// gives exactly the parent's values; bad input fails clearly; camreg register --mode mesh
 // runs end to end.
 #include "testutil.h"
 
@@ -12,6 +13,7 @@
 #include "registration/pyramid.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +279,68 @@ static void test_two_identical_views(void **state) {
   cr_reg_cost_free(two);
 }
 
+// A fork (cr_reg_cost_fork) evaluated on another thread while its parent evaluates gives
+// exactly the parent's values: two views, the focus prior, every level; the parent's
+// values are those of a cost evaluated alone. The mesh mode has no fork: a clear error.
+static void test_fork_gives_the_same_values(void **state) {
+  cr_reg_method m = method_of("surface", 2);
+  cr_pose T =
+      cr_pose_from_rvec_tvec((const double[3]){0.05, -0.1, 0.02}, (const double[3]){-25, 3, 1});
+  cr_reg_view v[2] = {cr_reg_view_mono(&cam, photo, mask), cr_reg_view_mono(&cam, photo, mask)};
+  v[1].cam_from_ref = T, v[1].weight = 0.5;
+  cr_reg_cost *alone, *parent, *fork;
+  assert_int_equal(cr_status_of(alone = cr_reg_cost_new(&m, vol, NULL, v, 2)), 0);
+  assert_int_equal(cr_status_of(parent = cr_reg_cost_new(&m, vol, NULL, v, 2)), 0);
+  double d;
+  assert_int_equal(cr_reg_cost_focus_distance(parent, &truth, &d), 0);
+  assert_int_equal(cr_reg_cost_set_focus(alone, d + 1.5, 2.0), 0);
+  assert_int_equal(cr_reg_cost_set_focus(parent, d + 1.5, 2.0), 0);
+  assert_int_equal(cr_status_of(fork = cr_reg_cost_fork(parent)), 0);
+  enum { N = 8 };
+  cr_pose poses[N];
+  for (int i = 0; i < N; i++) {
+    poses[i] = truth;
+    poses[i].t[0] += 1.5 * (i % 4), poses[i].t[2] -= 0.7 * i;
+  }
+  double ref[2][N], a[2][N], b[2][N];
+  for (int level = 0; level < 2; level++)
+    for (int i = 0; i < N; i++)
+      assert_int_equal(cr_reg_cost_eval(level, &poses[i], alone, &ref[level][i]), 0);
+  int rc[2] = {0, 0};
+#pragma omp parallel num_threads(2)
+  { // each thread its own cost, every pose in another order, at the same time
+    const int t = omp_get_thread_num();
+    for (int k = 0; k < 2 * N && t < 2; k++) {
+      const int level = k / N, i = t ? N - 1 - k % N : k % N;
+      rc[t] |=
+          cr_reg_cost_eval(level, &poses[i], t ? fork : parent, t ? &b[level][i] : &a[level][i]);
+    }
+  }
+  assert_int_equal(rc[0], 0);
+  assert_int_equal(rc[1], 0);
+  for (int level = 0; level < 2; level++)
+    for (int i = 0; i < N; i++) {
+      assert_true(a[level][i] == ref[level][i]);
+      assert_true(b[level][i] == ref[level][i]);
+    }
+  assert_true(ref[0][0] != ref[0][N - 1]); // the poses differ in cost: the check can fail
+  cr_reg_cost_free(fork);
+  // the parent goes on alone after its fork is freed
+  double again;
+  assert_int_equal(cr_reg_cost_eval(0, &poses[3], parent, &again), 0);
+  assert_true(again == ref[0][3]);
+  cr_reg_cost_free(parent);
+  cr_reg_cost_free(alone);
+
+  cr_reg_method mm = method_of("mesh", 1);
+  cr_reg_cost *mesh;
+  assert_int_equal(cr_status_of(mesh = cr_reg_cost_new(&mm, vol, NULL, v, 1)), 0);
+  assert_null(cr_reg_cost_fork(mesh));
+  assert_int_equal(cr_last_status(), CR_EINVAL);
+  assert_non_null(strstr(cr_last_error(), "mesh mode has no fork"));
+  cr_reg_cost_free(mesh);
+}
+
 static void test_bad_input(void **state) {
   cr_reg_method m = method_of("mesh", 3);
   cr_reg_cost *c = (cr_reg_cost *)1;
@@ -377,6 +441,7 @@ int main(void) {
       cmocka_unit_test(test_cost_prefers_truth_probe),
       cmocka_unit_test(test_ordering_matches_surface_cost),
       cmocka_unit_test(test_two_identical_views),
+      cmocka_unit_test(test_fork_gives_the_same_values),
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_cli_register_mesh),
   };

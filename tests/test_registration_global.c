@@ -136,12 +136,22 @@ static void test_same_pose_one_and_two_threads(void **state) {
   m.global = 1, m.global_keep = 2, m.global_box_deg = 10, m.global_box_mm = 8;
   m.global_evals = 40, m.max_evals = 100;
   cr_reg_result r1, r2;
+  cr_reg_global_result g1, g2;
   omp_set_num_threads(1);
-  assert_int_equal(run(&m, &s, NULL, NULL, &r1), 0);
-  omp_set_num_threads(2);
-  assert_int_equal(run(&m, &s, NULL, NULL, &r2), 0);
+  assert_int_equal(run(&m, &s, NULL, &g1, &r1), 0);
+  omp_set_num_threads(2); // the hypotheses are refined side by side, one cost per thread
+  assert_int_equal(run(&m, &s, NULL, &g2, &r2), 0);
   assert_memory_equal(&r1.final, &r2.final, sizeof r1.final);
   assert_int_equal(r1.evals, r2.evals);
+  assert_int_equal(g1.n, g2.n);
+  assert_true(g1.n >= 2);
+  assert_int_equal(g1.winner, g2.winner);
+  for (int k = 0; k < g1.n; k++) { // every hypothesis' runs, not only the winner's
+    assert_memory_equal(&g1.hyp[k].refined, &g2.hyp[k].refined, sizeof g1.hyp[k].refined);
+    assert_true(g1.hyp[k].refined_cost == g2.hyp[k].refined_cost);
+    assert_true(g1.hyp[k].level_cost == g2.hyp[k].level_cost ||
+                (isnan(g1.hyp[k].level_cost) && isnan(g2.hyp[k].level_cost)));
+  }
 }
 
 // The search level: the coarsest at most global_width wide, finer while the mask's

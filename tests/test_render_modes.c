@@ -1,6 +1,6 @@
 // Rendering modes against analytic answers: DRR chord of a uniform box, isosurface
 // depth of a sphere, probe shell, volume compositing, degenerate cameras, voxel orders
-// and thread-count independence.
+// and thread-count independence; a fork renders what its parent renders, at the same time.
 #include "testutil.h"
 
 #include "core/error.h"
@@ -453,6 +453,66 @@ static void test_threads_identical(void **state) {
   cr_volume_free(v);
 }
 
+// A fork (cr_renderer_fork) and its parent render at the same time on two threads, each
+// through two cameras in the other's order (their camera caches are their own): every
+// image is the parent's render made alone. The mesh raster has no fork: a clear error.
+static void test_fork_renders_alike(void **state) {
+  (void)state;
+  cr_volume *v = cr_test_small_phantom("LPI", 10);
+  assert_non_null(v);
+  cr_camera cams[2] = {cr_camera_from_fov(64, 48, 55), cr_camera_from_fov(40, 30, 40)};
+  cams[0].dist[0] = 0.1;
+  cr_pose P = look(-80, -170, 60, 0, 0, 0);
+  int forked = 0;
+  for (int m = 0; m < cr_render_mode_count(); m++) {
+    const cr_render_mode_type *mode = cr_render_mode_at(m);
+    cr_render_options p = cr_render_defaults(mode);
+    cr_renderer *r, *f;
+    assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
+    if (!(f = cr_renderer_fork(r))) {
+      assert_int_equal(cr_last_status(), CR_EINVAL);
+      assert_non_null(strstr(cr_last_error(), "has no fork"));
+      assert_string_equal(mode->name, "mesh");
+      cr_renderer_free(r);
+      continue;
+    }
+    forked++;
+    const int ch = mode->outputs & CR_RENDER_OUT_COLOUR ? 3 : 1;
+    cr_image *ref[2], *img[2][2];
+    for (int c = 0; c < 2; c++) {
+      ref[c] = cr_image_new(cams[c].width, cams[c].height, ch);
+      cr_render_out out = {ref[c], NULL, NULL, NULL, NULL, NULL};
+      assert_int_equal(cr_render(r, &cams[c], &P, &out), 0);
+      for (int t = 0; t < 2; t++) img[t][c] = cr_image_new(cams[c].width, cams[c].height, ch);
+    }
+    int rc[2] = {0, 0};
+#pragma omp parallel num_threads(2)
+    {
+      const int t = omp_get_thread_num();
+      for (int k = 0; k < 2 && t < 2; k++) {
+        const int c = t ? 1 - k : k;
+        cr_render_out out = {img[t][c], NULL, NULL, NULL, NULL, NULL};
+        rc[t] |= cr_render(t ? f : r, &cams[c], &P, &out);
+      }
+    }
+    assert_int_equal(rc[0] | rc[1], 0);
+    float lo, hi;
+    cr_image_minmax(ref[0], &lo, &hi);
+    assert_true(hi > lo); // a non-trivial image
+    for (int c = 0; c < 2; c++) {
+      const size_t bytes = sizeof(float) * (size_t)cams[c].width * cams[c].height * ch;
+      for (int t = 0; t < 2; t++) assert_memory_equal(ref[c]->data, img[t][c]->data, bytes);
+      cr_image_free(ref[c]), cr_image_free(img[0][c]), cr_image_free(img[1][c]);
+    }
+    assert_true(cr_renderer_options(f)->iso == cr_renderer_options(r)->iso ||
+                (isnan(cr_renderer_options(f)->iso) && isnan(cr_renderer_options(r)->iso)));
+    cr_renderer_free(f);
+    cr_renderer_free(r);
+  }
+  assert_int_equal(forked, 5); // drr, mip, volume, surface, probe
+  cr_volume_free(v);
+}
+
 // A one-voxel-thick slab seen face on: the DRR is value * thickness / cos(angle), the
 // surface is hit on its face.
 static void test_single_slice_volume(void **state) {
@@ -524,6 +584,7 @@ int main(void) {
       cmocka_unit_test(test_volume_compositing),
       cmocka_unit_test(test_voxel_orders_agree),
       cmocka_unit_test(test_threads_identical),
+      cmocka_unit_test(test_fork_renders_alike),
       cmocka_unit_test(test_single_slice_volume),
       cmocka_unit_test(test_bad_input),
   };
