@@ -21,6 +21,7 @@
 #endif
 
 #define DEG (M_PI / 180.0)
+#define CR_REG_GLOBAL_MAX_THREADS 64 // threads the search and refinements use at most
 
 static double now_s(void) {
   struct timespec ts;
@@ -186,90 +187,158 @@ static int grid_search(search *s, const box *b, sample **out, long *n_out,
 // shift at once; each map's best SHIFT_KEEP local maxima (within the box) become samples
 // with the shift turned into the in-plane translation t = -shift Z / f. *start_out gets
 // the start's own sample (no tilt, roll, depth change or shift).
+// The part of the shift search one sample (a tilt, roll and depth) makes: its best local
+// maxima of the shift scores into best[] (*nb of them); *rendered = 1 when it rendered.
+// Returns < 0 on failure.
+static int shift_sample(search *s, const box *b, const cr_camera *cam, cr_reg_shift_photo *ph,
+                        const double tilt[2], double roll, double dz, sample *best, int *nb,
+                        int *rendered, long *n_grid, sample *start_out) {
+  *nb = 0, *rendered = 0;
+  double p[6] = {0, 0, 0, 0, 0, dz};
+  rotation_params(tilt, roll, p);
+  cr_pose pose;
+  int skip = grid_pose(s, p, &pose);
+  if (skip) return skip < 0 ? skip : 0;
+  const double z = s->par.pivot_cam[2] + p[5]; // the pivot's depth: turns keep it
+  if (!(z > 0)) return 0;
+  const int mx = (int)ceil(cam->fx * b->trans_mm / z), my = (int)ceil(cam->fy * b->trans_mm / z);
+  if (mx > 4 * cam->width || my > 4 * cam->height) return 0; // the box dwarfs the view
+  // the part of the wide canvas (the view widened by mx, my) the scores read
+  int cx0, cy0;
+  cr_camera wc = *cam;
+  cr_reg_shift_canvas(ph, mx, my, &cx0, &cy0, &wc.width, &wc.height);
+  wc.cx += mx - cx0, wc.cy += my - cy0;
+  for (int d = 0; d < 5; d++) wc.dist[d] = 0; // coarse views: the distortion is sub-pixel
+  const int nx = 2 * mx + 1, ny = 2 * my + 1;
+  cr_image *wide = cr_image_new(wc.width, wc.height, 1);
+  float *scores = malloc((size_t)nx * ny * sizeof *scores);
+  int rc = wide && scores ? 0 : cr_error(CR_ENOMEM, "global search: out of memory");
+  if (!rc) rc = cr_reg_cost_render_camera(s->cost, 0, &wc, &pose, wide);
+  if (!rc) rc = cr_reg_shift_scores(ph, wide, mx, my, scores);
+  cr_image_free(wide);
+  if (rc) return free(scores), rc;
+  *rendered = 1, *n_grid = (long)nx * ny;
+  memcpy(start_out->p, p, sizeof p);
+  start_out->score = -scores[my * nx + mx];
+  // local maxima (3x3) within the box, best SHIFT_KEEP by insertion
+  for (int y = 0; y < ny; y++)
+    for (int x = 0; x < nx; x++) {
+      const float v = scores[y * nx + x];
+      int peak = v > 0;
+      for (int yy = y - 1; yy <= y + 1 && peak; yy++)
+        for (int xx = x - 1; xx <= x + 1 && peak; xx++)
+          if ((xx != x || yy != y) && xx >= 0 && yy >= 0 && xx < nx && yy < ny &&
+              (scores[yy * nx + xx] > v ||
+               (scores[yy * nx + xx] == v && yy * nx + xx < y * nx + x)))
+            peak = 0;
+      const double tx = -(x - mx) * z / cam->fx, ty = -(y - my) * z / cam->fy;
+      if (!peak || fabs(tx) > b->trans_mm + 1e-9 || fabs(ty) > b->trans_mm + 1e-9) continue;
+      sample q = {{p[0], p[1], p[2], tx, ty, p[5]}, -v};
+      int j = *nb < SHIFT_KEEP ? (*nb)++ : SHIFT_KEEP;
+      if (j == SHIFT_KEEP && !(q.score < best[SHIFT_KEEP - 1].score)) continue;
+      if (j == SHIFT_KEEP) j = SHIFT_KEEP - 1;
+      for (; j > 0 && q.score < best[j - 1].score; j--) best[j] = best[j - 1];
+      best[j] = q;
+    }
+  free(scores);
+  return 0;
+}
+
+// Threads for `n` independent pieces of work: all outside a parallel region (one
+// registration on the machine: a 40-80 px render is too small to share among threads, a
+// piece of work is not), one inside (an experiment's trials fill the cores already).
+// costs[0] = cost, costs[1..] its forks (cr_reg_cost_fork); a render mode without fork
+// (mesh) gets fewer threads. Free costs[1..] after.
+static int work_threads(cr_reg_cost *cost, long n, cr_reg_cost **costs) {
+  int nt = 1;
+#ifdef _OPENMP
+  if (!omp_in_parallel()) nt = omp_get_max_threads();
+#endif
+  if (nt > n) nt = (int)n;
+  if (nt > CR_REG_GLOBAL_MAX_THREADS) nt = CR_REG_GLOBAL_MAX_THREADS;
+  if (nt < 1) nt = 1;
+  costs[0] = cost;
+  for (int t = 1; t < nt; t++)
+    if (!(costs[t] = cr_reg_cost_fork(cost))) {
+      cr_error_clear(); // no fork (mesh mode) or no memory for one: fewer threads
+      nt = t;
+    }
+  return nt;
+}
+
+static int thread_num(void) {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
 static int shift_search(search *s, const box *b, const cr_reg_method *m, sample **out, long *n_out,
                         sample *start_out, int *have_start, cr_reg_global_result *g) {
   enum { CAP = 512 };
   const cr_camera *cam = cr_reg_cost_camera(s->cost, 0, s->level);
   double eta = m->metric_opt.ngf_eta > 0 ? m->metric_opt.ngf_eta : 0.1;
-  cr_reg_shift_photo *ph = cr_reg_shift_photo_new(cr_reg_cost_photo(s->cost, 0, s->level),
-                                                  cr_reg_cost_mask(s->cost, 0, s->level), eta);
-  if (!ph) return cr_last_status();
   double roll[CAP], dz[CAP], (*tilt)[2] = malloc(CAP * sizeof *tilt);
   int nt = tilt ? tilt_values(b, tilt, CAP) : 0;
   int nr = axis_values(b->roll_deg, b->roll_step, 1, roll, CAP);
   int nz = s->focus_mm > 0 ? 1 : axis_values(b->depth_mm, b->depth_step, 0, dz, CAP);
   if (s->focus_mm > 0) dz[0] = 0;
-  long total = (long)nt * nr * nz, cap = total * SHIFT_KEEP, n = 0, done = 0;
-  sample *smp = tilt ? malloc((size_t)cap * sizeof *smp) : NULL;
-  cr_image *wide = NULL;
-  float *scores = NULL;
-  int rc = smp ? 0 : cr_error(CR_ENOMEM, "global search: out of memory");
-  *have_start = 0;
-  for (int it = 0; it < nt && !rc; it++)
-    for (int ir = 0; ir < nr && !rc; ir++)
-      for (int iz = 0; iz < nz && !rc; iz++, done++) {
-        double p[6] = {0, 0, 0, 0, 0, dz[iz]};
-        rotation_params(tilt[it], roll[ir], p);
-        cr_pose pose;
-        int skip = grid_pose(s, p, &pose);
-        if (skip < 0) rc = skip;
-        if (skip) continue;
-        const double z = s->par.pivot_cam[2] + p[5]; // the pivot's depth: turns keep it
-        if (!(z > 0)) continue;
-        const int mx = (int)ceil(cam->fx * b->trans_mm / z),
-                  my = (int)ceil(cam->fy * b->trans_mm / z);
-        if (mx > 4 * cam->width || my > 4 * cam->height) continue; // the box dwarfs the view
-        // the part of the wide canvas (the view widened by mx, my) the scores read
-        int cx0, cy0;
-        cr_camera wc = *cam;
-        cr_reg_shift_canvas(ph, mx, my, &cx0, &cy0, &wc.width, &wc.height);
-        wc.cx += mx - cx0, wc.cy += my - cy0;
-        for (int d = 0; d < 5; d++) wc.dist[d] = 0; // coarse views: the distortion is sub-pixel
-        cr_image_free(wide), free(scores);
-        wide = cr_image_new(wc.width, wc.height, 1);
-        scores = malloc((size_t)(2 * mx + 1) * (2 * my + 1) * sizeof *scores);
-        if (!wide || !scores) {
-          rc = cr_error(CR_ENOMEM, "global search: out of memory");
-          break;
-        }
-        if ((rc = cr_reg_cost_render_camera(s->cost, 0, &wc, &pose, wide))) break;
-        if ((rc = cr_reg_shift_scores(ph, wide, mx, my, scores))) break;
-        g->evals++;
-        const int nx = 2 * mx + 1, ny = 2 * my + 1;
-        g->n_grid += (long)nx * ny;
-        if (it == 0 && ir == 0 && iz == 0) {
-          memcpy(start_out->p, p, sizeof p);
-          start_out->score = -scores[my * nx + mx];
-          *have_start = 1;
-        }
-        // local maxima (3x3) within the box, best SHIFT_KEEP by insertion
-        sample best[SHIFT_KEEP];
-        int nb = 0;
-        for (int y = 0; y < ny; y++)
-          for (int x = 0; x < nx; x++) {
-            const float v = scores[y * nx + x];
-            int peak = v > 0;
-            for (int yy = y - 1; yy <= y + 1 && peak; yy++)
-              for (int xx = x - 1; xx <= x + 1 && peak; xx++)
-                if ((xx != x || yy != y) && xx >= 0 && yy >= 0 && xx < nx && yy < ny &&
-                    (scores[yy * nx + xx] > v ||
-                     (scores[yy * nx + xx] == v && yy * nx + xx < y * nx + x)))
-                  peak = 0;
-            const double tx = -(x - mx) * z / cam->fx, ty = -(y - my) * z / cam->fy;
-            if (!peak || fabs(tx) > b->trans_mm + 1e-9 || fabs(ty) > b->trans_mm + 1e-9) continue;
-            sample q = {{p[0], p[1], p[2], tx, ty, p[5]}, -v};
-            int j = nb < SHIFT_KEEP ? nb++ : SHIFT_KEEP;
-            if (j == SHIFT_KEEP && !(q.score < best[SHIFT_KEEP - 1].score)) continue;
-            if (j == SHIFT_KEEP) j = SHIFT_KEEP - 1;
-            for (; j > 0 && q.score < best[j - 1].score; j--) best[j] = best[j - 1];
-            best[j] = q;
-          }
-        memcpy(smp + n, best, (size_t)nb * sizeof *best), n += nb;
-        if (s->ro->global_progress && done % 16 == 0)
-          s->ro->global_progress(s->ro->progress_ctx, done, total);
+  const long total = (long)nt * nr * nz;
+  // every sample's maxima in its own slots (compacted in sample order after: the order a
+  // sequential loop gives, whatever thread made them)
+  sample *smp = tilt ? malloc((size_t)total * SHIFT_KEEP * sizeof *smp) : NULL;
+  int *nb = smp ? calloc((size_t)total, sizeof *nb) : NULL;
+  long *grid = nb ? calloc((size_t)total, sizeof *grid) : NULL;
+  cr_reg_cost *costs[CR_REG_GLOBAL_MAX_THREADS] = {s->cost};
+  search ss[CR_REG_GLOBAL_MAX_THREADS];
+  cr_reg_shift_photo *ph[CR_REG_GLOBAL_MAX_THREADS] = {NULL};
+  int threads = grid ? work_threads(s->cost, total, costs) : 1;
+  int rc = grid ? 0 : cr_error(CR_ENOMEM, "global search: out of memory");
+  for (int t = 0; t < threads && !rc; t++) {
+    ss[t] = *s, ss[t].cost = costs[t];
+    rc = cr_status_of(ph[t] = cr_reg_shift_photo_new(cr_reg_cost_photo(s->cost, 0, s->level),
+                                                     cr_reg_cost_mask(s->cost, 0, s->level), eta));
+  }
+  long done = 0, failed = total; // the first sample that failed, its status and message
+  int rendered0 = 0, fail_status = 0;
+  char fail_message[256] = "";
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (!rc && threads > 1)
+  for (long i = 0; i < total; i++) {
+    if (rc) continue;
+    const int t = thread_num(), it = (int)(i / ((long)nr * nz)), ir = (int)(i / nz % nr),
+              iz = (int)(i % nz);
+    int rendered = 0;
+    sample start;
+    const int st = shift_sample(&ss[t], b, cam, ph[t], tilt[it], roll[ir], dz[iz],
+                                smp + i * SHIFT_KEEP, &nb[i], &rendered, &grid[i], &start);
+    if (st) {
+#pragma omp critical(cr_reg_shift_fail)
+      if (i < failed) {
+        failed = i, fail_status = st;
+        snprintf(fail_message, sizeof fail_message, "%s", cr_last_error());
       }
-  cr_image_free(wide), free(scores), free(tilt);
-  cr_reg_shift_photo_free(ph);
+    }
+    if (i == 0 && rendered) *start_out = start, rendered0 = 1;
+    long d;
+#pragma omp atomic capture
+    d = ++done;
+    if (t == 0 && s->ro->global_progress && d % 16 == 0)
+      s->ro->global_progress(s->ro->progress_ctx, d, total);
+  }
+  for (int t = 0; t < threads; t++) {
+    cr_reg_shift_photo_free(ph[t]);
+    if (t > 0) cr_reg_cost_free(costs[t]);
+  }
+  free(tilt);
+  long n = 0;
+  if (!rc && failed < total) rc = cr_error(fail_status, "%s", fail_message); // as a loop stops
+  for (long i = 0; i < total && !rc; i++) {
+    g->evals += grid[i] > 0, g->n_grid += grid[i];
+    memmove(smp + n, smp + i * SHIFT_KEEP, (size_t)nb[i] * sizeof *smp), n += nb[i];
+  }
+  *have_start = !rc && rendered0;
+  free(nb), free(grid);
   if (!rc && s->ro->global_progress) s->ro->global_progress(s->ro->progress_ctx, total, total);
   if (!rc && n == 0)
     rc = cr_error(CR_EEMPTY,
@@ -328,33 +397,16 @@ static int refine_at(cr_reg_cost *cost, const cr_reg_options *base, int level, i
 // Refines from[k] (k < n) at `level` with `evals` each into r[k], side by side: one cost
 // per thread, `cost` and its forks (cr_reg_cost_fork). Each run is the one a sequential
 // loop gives (a cost's value does not depend on the thread that evaluates it), so the
-// results do not depend on the number of threads. Threads: all outside a parallel region
-// (one registration on the machine: at the search level's 40-80 px a render is too small
-// to share among threads, a hypothesis is not), one inside (an experiment's trials fill
-// the cores already). A render mode without fork (mesh) refines one at a time.
+// results do not depend on the number of threads (work_threads).
 static int refine_many(cr_reg_cost *cost, const cr_reg_options *base, int level, int evals, int n,
                        const cr_pose *from, cr_reg_result *r) {
-  int nt = 1;
-#ifdef _OPENMP
-  if (!omp_in_parallel()) nt = omp_get_max_threads();
-#endif
-  if (nt > n) nt = n;
-  if (nt > CR_REG_GLOBAL_MAX_KEEP) nt = CR_REG_GLOBAL_MAX_KEEP;
-  cr_reg_cost *costs[CR_REG_GLOBAL_MAX_KEEP] = {cost};
-  for (int t = 1; t < nt; t++)
-    if (!(costs[t] = cr_reg_cost_fork(cost))) {
-      cr_error_clear(); // no fork (mesh mode) or no memory for one: fewer threads
-      nt = t;
-    }
+  cr_reg_cost *costs[CR_REG_GLOBAL_MAX_THREADS];
+  const int nt = work_threads(cost, n, costs);
   int status[CR_REG_GLOBAL_MAX_KEEP] = {0};
   char message[CR_REG_GLOBAL_MAX_KEEP][160];
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
   for (int k = 0; k < n; k++) {
-    int t = 0;
-#ifdef _OPENMP
-    t = omp_get_thread_num();
-#endif
-    status[k] = refine_at(costs[t], base, level, evals, &from[k], &r[k]);
+    status[k] = refine_at(costs[thread_num()], base, level, evals, &from[k], &r[k]);
     if (status[k]) snprintf(message[k], sizeof message[k], "%s", cr_last_error());
   }
   for (int t = 1; t < nt; t++) cr_reg_cost_free(costs[t]);

@@ -18,8 +18,10 @@
 // 3. The best `starts` refined hypotheses, always including the start's, run as the starts
 //    of the method's coarsest level (max_evals each); the lowest cost there continues
 //    through the finer levels as in
-//    cr_reg_run. Everything is sequential and deterministic (renders and metrics are
-//    thread-count independent).
+//    cr_reg_run. The search's samples and the refinements run side by side, one per
+//    thread, each thread on a fork of the cost (cr_reg_cost_fork), and are combined in
+//    order: deterministic, the same pose for any number of threads (renders and metrics
+//    are thread-count independent). Inside a parallel region, one thread.
 #ifndef CR_REG_GLOBAL_H
 #define CR_REG_GLOBAL_H
 
