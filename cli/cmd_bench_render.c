@@ -59,8 +59,8 @@ static int bench_mode(const cr_volume *vol, const cr_render_mode_type *mode, int
              *depth = cr_image_new(sizes[s], sizes[s], 1);
     if (!img || !depth) return -1;
     // the depth map too where the mode makes one (surface, probe, mesh)
-    cr_render_out out = {img, mode->outputs & CR_RENDER_OUT_DEPTH ? depth : NULL, NULL, NULL, NULL,
-                         NULL};
+    cr_render_out out = {
+        img, mode->outputs & CR_RENDER_OUT_DEPTH ? depth : NULL, NULL, NULL, NULL, NULL, NULL};
     if (cr_render(r, &cam, &P0, &out)) return -1; // rays for this camera
     double samples = 0;
     clock_t cpu0 = clock();

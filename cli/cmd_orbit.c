@@ -166,7 +166,7 @@ static int run(int argc, char **argv) {
   for (int i = 0; i < a.views; i++) {
     double angle = a.degrees * i / a.views, xc[3];
     cr_pose P = cr_render_orbit_pose(&P0, a.pivot, a.axis, angle);
-    cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL};
+    cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL, NULL};
     if (cr_render(r, &cam, &P, &out)) goto fail;
     char path[4096], pose_path[4096], comment[128];
     snprintf(path, sizeof path, "%s_%03d.%s", a.prefix, i, a.ext);

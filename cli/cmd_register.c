@@ -53,6 +53,10 @@ static const char usage[] =
     "      --focus-distance MM the microscope's focus distance: camera centre to the cortex along\n"
     "                          the principal ray (> 0); adds the focus prior (--focus-weight)\n"
     "      --focus-sigma MM    its error (default 1)\n"
+    "      --light-at X,Y,Z    every view lit by one point light at this position (mm) in the\n"
+    "                          reference camera's frame (0,0,0: at the reference camera: a\n"
+    "                          stereo microscope's light on its body, shared by both cameras);\n"
+    "                          default: each camera's own headlight. Surface mode only\n"
     "      --prior-distance MM working distance (camera depth of the pivot) for --prior-weight\n"
     "a stereo microscope (the rig file of camreg calibrate --stereo; its left camera is the\n"
     "reference, replacing --camera):\n"
@@ -152,6 +156,9 @@ static int parse_opt(int c, reg_args *a) {
   case 'Z': a->mask2 = optarg; break;
   case 'W': return cli_parse_double("register", "--weight2", optarg, &a->weight2);
   case 'G': return cli_parse_double("register", "--focus-sigma", optarg, &a->ro.focus_sigma_mm);
+  case 'H':
+    a->ro.have_light = 1;
+    return cli_parse_doubles("register", "--light-at", optarg, 3, a->ro.light_at);
   case 'A':
     a->look_at = 1;
     return cli_parse_doubles("register", "--look-at", optarg, 3, a->look_at_world);
@@ -187,6 +194,10 @@ static int check_args(reg_args *a) {
     return cli_usage_error("register", "--look-at is the pivot: leave out --pivot");
   if (!(a->ro.look_at_mm >= 0) || !(a->ro.look_at_cone_deg >= 0 && a->ro.look_at_cone_deg <= 90))
     return cli_usage_error("register", "--look-at-tol must be >= 0 mm, --look-at-cone 0..90 deg");
+  const double *l = a->ro.light_at;
+  if (a->ro.have_light && !isfinite(l[0] + l[1] + l[2]))
+    return cli_usage_error("register", "--light-at %g,%g,%g: needs a finite position", l[0], l[1],
+                           l[2]);
   if (!a->init && !a->look_at && !(a->lm2 && a->lm3))
     return cli_usage_error("register", "--landmarks and --landmarks-3d go together");
   if (a->focus_given && !(a->ro.focus_distance_mm > 0))
@@ -225,6 +236,7 @@ static int parse(int argc, char **argv, reg_args *a) {
                                         {"prior-distance", 1, 0, 'D'},
                                         {"focus-distance", 1, 0, 'F'},
                                         {"focus-sigma", 1, 0, 'G'},
+                                        {"light-at", 1, 0, 'H'},
                                         {"look-at", 1, 0, 'A'},
                                         {"look-at-tol", 1, 0, 'U'},
                                         {"look-at-cone", 1, 0, 'C'},

@@ -367,7 +367,7 @@ static int run(int argc, char **argv) {
     if ((i == 0 || paths[i]) && !(img[i] = cr_image_new(cam.width, cam.height, channels[i])))
       goto fail;
   if (!(hit = malloc((size_t)cam.width * cam.height))) goto fail;
-  cr_render_out out = {img[0], img[1], img[2], img[3], NULL, hit};
+  cr_render_out out = {img[0], img[1], img[2], img[3], NULL, hit, NULL};
   double t0 = omp_get_wtime();
   if (cr_render(r, &cam, &P, &out)) goto fail;
   double ms = 1e3 * (omp_get_wtime() - t0);

@@ -325,17 +325,19 @@ static int parse_view_set(const parse_ctx *p, const config_setting_t *g, const c
   return 0;
 }
 
-// Reads the method group g over *m (which holds the defaults): name, focus_sigma_mm and
-// the view-set keys are the experiment's; every other key is a registration-method key
-// (method.h).
+// Reads the method group g over *m (which holds the defaults): name, focus_sigma_mm,
+// light_at_mm and the view-set keys are the experiment's; every other key is a registration-method
+// key (method.h).
 static int parse_method(const parse_ctx *p, const config_setting_t *g, const char *pre,
                         cr_exp_method *m) {
   int rc;
   char full[96], value[512];
   if ((rc = get_str(p, g, pre, "name", m->name, sizeof m->name)) ||
       (rc = get_num(p, g, pre, "focus_sigma_mm", -1, 1000, &m->focus_sigma_mm)) ||
-      (rc = parse_view_set(p, g, pre, &m->views)))
+      (rc = parse_view_set(p, g, pre, &m->views)) ||
+      (rc = get_vec(p, g, pre, "light_at_mm", 3, m->light_at, NULL)))
     return rc;
+  if (config_setting_get_member(g, "light_at_mm")) m->has_light = 1;
   if (m->focus_sigma_mm == 0) {
     snprintf(full, sizeof full, "%sfocus_sigma_mm", pre);
     return perr(p, config_setting_get_member(g, "focus_sigma_mm"), full,
@@ -344,7 +346,8 @@ static int parse_method(const parse_ctx *p, const config_setting_t *g, const cha
   for (int i = 0; i < config_setting_length(g); i++) {
     config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
     const char *key = config_setting_name(s);
-    if (!key || !strcmp(key, "name") || !strcmp(key, "focus_sigma_mm") || is_view_key(key))
+    if (!key || !strcmp(key, "name") || !strcmp(key, "focus_sigma_mm") ||
+        !strcmp(key, "light_at_mm") || is_view_key(key))
       continue;
     snprintf(full, sizeof full, "%s%s", pre, key);
     if (!strcmp(key, "restarts"))

@@ -35,6 +35,10 @@ typedef struct cr_exp_method {
                               // method gets the focus distance at the true pose + N(0, sigma)
                               // with this sigma, as a microscope reports it (weight: the
                               // method's focus_weight)
+  int has_light;              // 1: key light_at_mm given: every view lit by one point light
+  double light_at[3];         // at this position, reference camera frame (mm): what the user
+                              // knows of the rig, e.g. a stereo microscope's light on its body
+                              // at the reference camera, [0.0, 0.0, 0.0]
   cr_exp_view_set views;      // the cameras that see each trial (view_set.h): keys view_set,
                               // baseline_mm, converge_mm, view_angle_deg, aim_sigma_mm,
                               // view_weight of the method group

@@ -51,7 +51,7 @@ static int render_geometry(cr_renderer *r, const cr_camera *cam, const cr_pose *
   f->xyz = cr_image_new(cam->width, cam->height, 3);
   f->normal = cr_image_new(cam->width, cam->height, 3);
   if (!f->shade || !f->depth || !f->xyz || !f->normal) rc = cr_error(CR_ENOMEM, "out of memory");
-  cr_render_out out = {f->shade, f->depth, f->xyz, f->normal, NULL, NULL};
+  cr_render_out out = {f->shade, f->depth, f->xyz, f->normal, NULL, NULL, NULL};
   if (!rc) rc = cr_render(r, cam, pose, &out);
   if (rc) frame_free(f);
   return rc;

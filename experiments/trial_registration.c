@@ -152,6 +152,10 @@ static int register_photos(const cr_exp_config *cfg, const cr_exp_scene *scene,
     if (!rc) ro.focus_distance_mm = d + em->focus_sigma_mm * cr_rng_gaussian(&rng);
     ro.focus_sigma_mm = em->focus_sigma_mm;
   }
+  if (em->has_light) { // the rig's light as the user knows it (config key light_at_mm)
+    ro.have_light = 1;
+    memcpy(ro.light_at, em->light_at, sizeof ro.light_at);
+  }
   cr_pose start = t->start;
   if (!rc && look_at) rc = look_at_start(cfg, scene, t, cost, &ro, &start);
   cr_reg_result res;

@@ -4,6 +4,7 @@
 #include "registration/levels.h"
 
 #include "core/error.h"
+#include "core/mat.h"
 #include "registration/focus.h"
 #include "registration/global.h"
 #include "registration/pyramid.h"
@@ -36,6 +37,8 @@ struct cr_reg_cost {
                                    // them, else an owned surface renderer (made when first needed)
   double focus_mm, focus_sigma_mm; // focus prior (focus_mm > 0: on)
   int is_fork;                     // 1: photos, masks and pixels are the parent's (borrowed)
+  int has_light;                   // 1: renders lit by the point light light_ref
+  double light_ref[3];             // its position, reference camera frame (mm)
   int levels, n_views;
   view_state view[CR_REG_MAX_VIEWS];
 };
@@ -205,6 +208,14 @@ static int render_vesselness(cr_reg_cost *c, view_state *s, int l, cr_image **im
   return rc;
 }
 
+// The light's position in view v's camera frame (cr_reg_cost_set_light) into l; NULL when
+// every view has its headlight.
+static const double *view_light(const cr_reg_cost *c, int v, double l[3]) {
+  if (!c->has_light) return NULL;
+  cr_pose_apply(&c->view[v].cam_from_ref, c->light_ref, l);
+  return l;
+}
+
 // Renders view v at level l for the reference pose and prepares it; *img is the image
 // the metric compares (NaN = nothing there).
 static int render_view(cr_reg_cost *c, int v, int l, const cr_pose *ref_pose, cr_image **img) {
@@ -219,6 +230,8 @@ static int render_view(cr_reg_cost *c, int v, int l, const cr_pose *ref_pose, cr
   memset(&ro, 0, sizeof ro);
   ro.image = s->lv.render[l];
   ro.pixel_mask = c->method.prep.vesselness ? NULL : s->pixels[l];
+  double light[3];
+  ro.light_at = view_light(c, v, light);
   int rc = cr_render(c->renderer, &s->lv.cam[l], &pose, &ro);
   if (rc) return rc;
   *img = s->lv.render[l];
@@ -388,6 +401,8 @@ int cr_reg_cost_render_camera_xyz(cr_reg_cost *c, int v, const cr_camera *cam,
   cr_render_out ro;
   memset(&ro, 0, sizeof ro);
   ro.image = out;
+  double light[3];
+  ro.light_at = view_light(c, v, light);
   if (surface == c->renderer) ro.xyz = xyz; // the method's mode finds the surface itself
   if ((rc = cr_render(c->renderer, cam, &pose, &ro)) || surface == c->renderer) return rc;
   memset(&ro, 0, sizeof ro);
@@ -425,6 +440,21 @@ int cr_reg_cost_set_focus(cr_reg_cost *c, double distance_mm, double sigma_mm) {
   if (!(sigma_mm > 0) || !isfinite(sigma_mm))
     return cr_error(CR_EINVAL, "focus sigma %g mm: must be > 0", sigma_mm);
   c->focus_mm = distance_mm, c->focus_sigma_mm = sigma_mm;
+  return 0;
+}
+
+int cr_reg_cost_set_light(cr_reg_cost *c, const double at_ref[3]) {
+  if (!at_ref) return c->has_light = 0, 0;
+  if (!isfinite(at_ref[0] + at_ref[1] + at_ref[2]))
+    return cr_error(CR_EINVAL, "light position (%g, %g, %g) mm: must be finite", at_ref[0],
+                    at_ref[1], at_ref[2]);
+  if (!c->method.mode->point_light)
+    return cr_error(CR_EINVAL,
+                    "a light position needs the surface render mode (the %s mode is lit from "
+                    "its camera only)",
+                    c->method.mode->name);
+  for (int a = 0; a < 3; a++) c->light_ref[a] = at_ref[a];
+  c->has_light = 1;
   return 0;
 }
 

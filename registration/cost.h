@@ -125,6 +125,14 @@ int cr_reg_cost_focus_distance(cr_reg_cost *c, const cr_pose *cam_from_world, do
 // reports, sigma its stated error. CR_EINVAL for a distance or sigma that is not > 0.
 int cr_reg_cost_set_focus(cr_reg_cost *c, double distance_mm, double sigma_mm);
 
+// Lights every view's render by one point light instead of each camera's headlight:
+// at_ref, its position in the reference camera's frame (mm), e.g. (0, 0, 0) for a light at
+// the reference camera, as on a stereo microscope whose cameras share the light on its
+// body; view v sees it at cam_from_ref * at_ref. NULL: back to the headlights. CR_EINVAL
+// for a non-finite position or a render mode other than surface (the others light from
+// their camera only).
+int cr_reg_cost_set_light(cr_reg_cost *c, const double at_ref[3]);
+
 // The focus prior's part of the cost at a pose and the measured focus distance (NaN when
 // the prior is off; distance_mm may be NULL). For reports.
 int cr_reg_cost_focus_penalty(cr_reg_cost *c, const cr_pose *cam_from_world, double *distance_mm,

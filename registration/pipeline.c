@@ -41,6 +41,7 @@ int cr_reg_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_pose *st
   if (ro.focus_distance_mm != 0 &&
       (rc = cr_reg_cost_set_focus(cost, ro.focus_distance_mm, ro.focus_sigma_mm)))
     return rc;
+  if (ro.have_light && (rc = cr_reg_cost_set_light(cost, ro.light_at))) return rc;
   if (ro.look_at && !ro.have_pivot)
     return cr_error(CR_EINVAL, "look-at registration: the look-at point (pivot) is not given");
   if (!ro.have_pivot && (rc = cr_reg_cost_pivot(cost, start, ro.pivot_world))) return rc;

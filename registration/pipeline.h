@@ -23,6 +23,9 @@ typedef struct cr_reg_register_options {
   double focus_distance_mm;    // the microscope's focus distance (mm, > 0), 0 = none: turns on
                                // the focus prior (cr_reg_cost_set_focus)
   double focus_sigma_mm;       // its stated error (mm, > 0)
+  int have_light;              // 1: every view lit by one point light (cr_reg_cost_set_light)
+  double light_at[3];          // at this position, reference camera frame (mm; 0, 0, 0: at the
+                               // reference camera, a stereo microscope's shared light)
   cr_reg_progress_fn progress; // may be NULL
   void *progress_ctx;
   // global stage (registration/global.h; runs when the method's `global` key is on or

@@ -33,5 +33,7 @@ cJSON *cr_reg_register_report_extra(cr_reg_cost *cost, const cr_reg_method *m,
     cJSON_AddNumberToObject(f, "final_mm", d1);
     cJSON_AddNumberToObject(f, "final_penalty", p1);
   }
+  if (ro && ro->have_light)
+    cJSON_AddItemToObject(extra, "light_at", cJSON_CreateDoubleArray(ro->light_at, 3));
   return extra;
 }

@@ -249,8 +249,16 @@ static inline long first_hit_pixel(const cr_raycaster *r, const frame_geom *g, c
   if (probe)
     n += probe_kernel(r, ray, &hit, px);
   else {
-    double c =
-        -(hit.n_world[0] * ray->dw[0] + hit.n_world[1] * ray->dw[1] + hit.n_world[2] * ray->dw[2]);
+    double c;
+    if (g->has_light) { // Lambert: the point light, else the headlight along -ray
+      double l[3], n2 = 0;
+      for (int k = 0; k < 3; k++)
+        l[k] = g->light_w[k] - (g->centre_w[k] + hit.t * ray->dw[k]), n2 += l[k] * l[k];
+      c = (hit.n_world[0] * l[0] + hit.n_world[1] * l[1] + hit.n_world[2] * l[2]) / sqrt(n2);
+    } else {
+      c = -(hit.n_world[0] * ray->dw[0] + hit.n_world[1] * ray->dw[1] +
+            hit.n_world[2] * ray->dw[2]);
+    }
     px[0] = !r->p.lit ? 1.0f : (isnan(c) ? 1.0f : (float)(c > 0 ? c : 0));
   }
   if (out->depth) cr_image_px(out->depth, u, v)[0] = (float)(hit.t * ray->dcam[2]);
@@ -348,6 +356,7 @@ const cr_render_mode_type cr_render_mode_surface = {
     .outputs = CR_RENDER_OUT_DEPTH | CR_RENDER_OUT_XYZ | CR_RENDER_OUT_NORMAL,
     .needs_volume = 1,
     .defaults = surface_defaults,
+    .point_light = 1,
     .create = surface_create,
     .destroy = cr_ray_destroy,
     .fork = cr_ray_fork,

@@ -154,6 +154,7 @@ int cr_ray_camera(cr_raycaster *r, const cr_camera *cam, const ray_cam **out) {
 }
 
 void cr_ray_frame(const cr_raycaster *r, const cr_pose *cam_from_world, frame_geom *g) {
+  g->has_light = 0;
   cr_pose_camera_centre(cam_from_world, g->centre_w);
   cr_mat4_apply_point(g->centre_v, r->vol->voxel_from_world, g->centre_w);
   cr_mat3_transpose(g->Rt, cam_from_world->R);
@@ -210,6 +211,11 @@ int cr_ray_render(void *state, const cr_render_options *p, const cr_camera *cam,
   if (rc) return rc;
   frame_geom g;
   cr_ray_frame(r, cam_from_world, &g);
+  if (out->light_at) { // a point light: camera frame -> world, X_w = R^T X_c + C
+    g.has_light = 1;
+    cr_mat3_apply(g.light_w, g.Rt, out->light_at);
+    for (int a = 0; a < 3; a++) g.light_w[a] += g.centre_w[a];
+  }
   long (*const pixel)(const cr_raycaster *, const frame_geom *, const ray_t *, int,
                       const cr_render_out *, int, int, int *) = r->kind->pixel;
   // 16x16 tiles: neighbouring rays of a tile reuse the cache lines of the volume.

@@ -94,6 +94,12 @@ typedef struct cr_render_out {
   // or mesh hit; for drr, mip and volume: the ray met the volume box), 0 on a miss or a
   // pixel left out by pixel_mask. Every mode fills it.
   unsigned char *hit;
+  // Optional, 3 values: a point light at this position in the rendering camera's frame (mm),
+  // e.g. the light on a stereo microscope's body seen from its second camera; lit shading is
+  // then Lambert's n . (light - x) / |light - x|. NULL: the headlight, a light at the camera
+  // centre (the default; the same as light_at = 0, 0, 0). Only modes with `point_light`
+  // (surface) take it; CR_EINVAL for the others.
+  const double *light_at;
 } cr_render_out;
 
 // Optional outputs a mode makes (bits of cr_render_mode_type.outputs).
@@ -129,6 +135,7 @@ struct cr_render_mode_type {
   int (*surface_points)(void *state, const cr_render_options *p, const cr_camera *cam,
                         const cr_pose *cam_from_world, int stride_px, double *xyz, int max_points,
                         int *n_points, double centroid[3]);
+  int point_light; // 1: lit renders take a light elsewhere than the camera (cr_render_out.light_at)
   // Optional (NULL = not supported): a state for another thread that shares the
   // read-only parts of `state` (volume copies, empty-space structures) and owns its work
   // buffers (the camera cache). `destroy` releases it, before `state` goes. NULL with a

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -124,6 +125,15 @@ int cr_render(cr_renderer *r, const cr_camera *cam, const cr_pose *cam_from_worl
       (rc = check_out(out->xyz, cam, 3, 3, "xyz")) ||
       (rc = check_out(out->normal, cam, 3, 3, "normal")))
     return rc;
+  if (out->light_at) {
+    const double *l = out->light_at;
+    if (!t->point_light)
+      return cr_error(CR_EINVAL, "render: the %s mode takes no light position (headlight only)",
+                      t->name);
+    if (!isfinite(l[0] + l[1] + l[2]))
+      return cr_error(CR_EINVAL, "render: the light position (%g, %g, %g) is not finite", l[0],
+                      l[1], l[2]);
+  }
   double *outer = samples_sink;
   r->last_samples = 0;
   samples_sink = &r->last_samples;

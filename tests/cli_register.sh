@@ -83,6 +83,11 @@ grep -q '"feature_matches":' global.json && grep -q '"feature_inliers":' global.
   --report lookat.json 2> log.txt || { cat log.txt; fail "look-at run"; }
 grep -q '"look_at":' lookat.json || fail "lookat.json lacks the look-at point"
 
+# --light-at: the report gives the light's position
+"$camreg" register "${common[@]}" -p photo.png --mask mask.png --init start.txt -o light.txt \
+  --report light.json --light-at 0,0,0 --max-evals 60 2> log.txt || { cat log.txt; fail "light run"; }
+grep -Eq '"light_at":[[:space:]]*\[[[:space:]]*0,' light.json || fail "light.json lacks light_at"
+
 # Identical results whatever the thread count (and for a fixed seed with restarts).
 for t in 1 2; do
   OMP_NUM_THREADS=$t "$camreg" register "${common[@]}" -p photo.png --mask mask.png --init start.txt \
@@ -112,6 +117,10 @@ expect_fail "look-at outside" "outside the volume" "${common[@]}" -p photo.png -
   --focus-distance 180
 expect_fail "look-at on no surface" "on no surface" "${common[@]}" -p photo.png --look-at 0,0,80 \
   --focus-distance 180
+expect_fail "light not finite" "--light-at" "${common[@]}" -p photo.png --init start.txt \
+  --light-at 0,1e999,0
+expect_fail "light, probe mode" "needs the surface render mode" "${common[@]}" -p photo.png \
+  --init start.txt --light-at 0,0,0 --mode probe
 expect_fail "empty search box" "search box is empty" "${common[@]}" -p photo.png --init start.txt \
   --global --global-box 0,0
 "$camreg" register --help | grep -q "usage: camreg register" || fail "--help"

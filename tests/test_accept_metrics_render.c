@@ -45,8 +45,8 @@ static void landscape_for_mode(const cr_render_mode_type *mode) {
   double eye[3] = {30, 20, 260}, P[3] = {0, 0, 40}, up[3] = {0, 1, 0};
   assert_int_equal(cr_pose_look_at(&truth, eye, P, up), 0);
   cr_image *f = cr_image_new(W, H, 1), *mask = cr_image_new(W, H, 1);
-  assert_int_equal(cr_render(r, &cam, &truth, &(cr_render_out){f, NULL, NULL, NULL, NULL, NULL}),
-                   0);
+  assert_int_equal(
+      cr_render(r, &cam, &truth, &(cr_render_out){f, NULL, NULL, NULL, NULL, NULL, NULL}), 0);
   float lo, hi;
   cr_image_minmax(f, &lo, &hi);
   assert_true(hi > lo);
@@ -67,7 +67,8 @@ static void landscape_for_mode(const cr_render_mode_type *mode) {
       cr_pose q = perturb(&truth, P, p, step[p] * (i - NS / 2));
       mv[p][i] = cr_image_new(W, H, 1);
       assert_int_equal(
-          cr_render(r, &cam, &q, &(cr_render_out){mv[p][i], NULL, NULL, NULL, NULL, NULL}), 0);
+          cr_render(r, &cam, &q, &(cr_render_out){mv[p][i], NULL, NULL, NULL, NULL, NULL, NULL}),
+          0);
     }
   cr_metric_options o = cr_metric_defaults();
   o.dice_threshold = 0.5 * (lo + hi);

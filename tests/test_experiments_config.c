@@ -144,6 +144,8 @@ static void test_bad_values(void **state) {
                "methods[0].view_set");
   expect_error("bad15.cfg", "methods = (\n { view_set = \"stereo\"; baseline_mm = -5.0; }\n);\n", 2,
                "methods[0].baseline_mm");
+  expect_error("bad16.cfg", "methods = (\n { light_at_mm = [0.0, 0.0]; }\n);\n", 2,
+               "methods[0].light_at_mm");
 }
 
 // View sets are method keys: each method its own, the registration group's the default.
@@ -153,7 +155,8 @@ static void test_view_sets(void **state) {
       "views.cfg",
       "registration = { view_weight = 0.5; };\n"
       "methods = ( { name = \"m\"; },\n"
-      "  { name = \"s\"; view_set = \"stereo\"; baseline_mm = 30.0; converge_mm = 220.0; },\n"
+      "  { name = \"s\"; view_set = \"stereo\"; baseline_mm = 30.0; converge_mm = 220.0;\n"
+      "    light_at_mm = [0.0, 0.0, 0.0]; },\n"
       "  { name = \"t\"; view_set = \"tracked\"; view_angle_deg = -20.0; aim_sigma_mm = 0.0; } "
       ");\n");
   cr_exp_config cfg;
@@ -167,6 +170,9 @@ static void test_view_sets(void **state) {
   assert_near(cfg.methods[2].views.angle_deg, -20, 0);
   assert_near(cfg.methods[2].views.aim_sigma_mm, 0, 0);
   assert_near(cfg.methods[2].views.baseline_mm, 25, 0); // default kept
+  assert_int_equal(cfg.methods[0].has_light, 0);        // each camera's headlight
+  assert_int_equal(cfg.methods[1].has_light, 1);        // the rig's light at the reference
+  assert_near(cfg.methods[1].light_at[2], 0, 0);
 }
 
 // The no-start mode (issue 15): look_at_mm alone, not with bins or ranges.

@@ -80,7 +80,7 @@ static void test_vessels_are_red_where_the_phantom_has_them(void **state) {
   assert_int_equal(cr_status_of(r = cr_renderer_new(phantom, NULL, &rp)), 0);
   cr_image *img = cr_image_new(cam.width, cam.height, 1),
            *xyz = cr_image_new(cam.width, cam.height, 3);
-  cr_render_out out = {img, NULL, xyz, NULL, NULL, NULL};
+  cr_render_out out = {img, NULL, xyz, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &pose, &out), 0);
   cr_phantom_options pp = cr_phantom_defaults();
   double ratio_vessel = 0, ratio_cortex = 0;
@@ -140,8 +140,8 @@ static double cross_view_difference(const cr_synth_view *v, const cr_synth_optio
            *xyz = cr_image_new(c1->width, c1->height, 3);
   cr_image *img0 = cr_image_new(c0->width, c0->height, 1),
            *dep0 = cr_image_new(c0->width, c0->height, 1);
-  cr_render_out out = {img, NULL, xyz, NULL, NULL, NULL},
-                out0 = {img0, dep0, NULL, NULL, NULL, NULL};
+  cr_render_out out = {img, NULL, xyz, NULL, NULL, NULL, NULL},
+                out0 = {img0, dep0, NULL, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, c1, &v[1].cam_from_world, &out), 0);
   assert_int_equal(cr_render(r, c0, &v[0].cam_from_world, &out0), 0);
   static double diffs[160 * 120];

@@ -341,6 +341,59 @@ static void test_fork_gives_the_same_values(void **state) {
   cr_reg_cost_free(mesh);
 }
 
+// One point light for every view (cr_reg_cost_set_light): view 1 of a rig, lit by a light
+// at the reference camera, costs what one camera at its place costs with the light at
+// cam_from_ref * 0 in its own frame; the reference view lit from its own centre costs what
+// its headlight gives; the light changes view 1's cost; bad lights fail clearly.
+static void test_light_on_the_rig(void **state) {
+  cr_reg_method m = method_of("surface", 1);
+  cr_pose T =
+      cr_pose_from_rvec_tvec((const double[3]){0.02, -0.1, 0.01}, (const double[3]){-25, 3, 1});
+  cr_reg_view v[2] = {cr_reg_view_mono(&cam, photo, mask), cr_reg_view_mono(&cam, photo, mask)};
+  v[1].cam_from_ref = T;
+  cr_reg_cost *two, *one;
+  assert_int_equal(cr_status_of(two = cr_reg_cost_new(&m, vol, NULL, v, 2)), 0);
+  assert_int_equal(cr_status_of(one = cr_reg_cost_new(&m, vol, NULL, v, 1)), 0);
+  cr_pose moved = cr_pose_compose(&T, &truth);
+  double head0, head1, lit0, lit1, alone, alone_head;
+  assert_int_equal(cr_reg_cost_eval_view(two, 0, 0, &truth, &head0), 0);
+  assert_int_equal(cr_reg_cost_eval_view(two, 1, 0, &truth, &head1), 0);
+  const double at_ref[3] = {0, 0, 0};
+  assert_int_equal(cr_reg_cost_set_light(two, at_ref), 0);
+  assert_int_equal(cr_reg_cost_eval_view(two, 0, 0, &truth, &lit0), 0);
+  assert_int_equal(cr_reg_cost_eval_view(two, 1, 0, &truth, &lit1), 0);
+  assert_int_equal(cr_reg_cost_eval(0, &moved, one, &alone_head), 0);
+  assert_true(alone_head == head1);                     // without a light: its own headlight
+  assert_int_equal(cr_reg_cost_set_light(one, T.t), 0); // the reference camera, seen from T
+  assert_int_equal(cr_reg_cost_eval(0, &moved, one, &alone), 0);
+  print_message("view 1: headlight %.6f, light at the reference camera %.6f\n", head1, lit1);
+  assert_true(alone == lit1);
+  assert_near(lit0, head0, 1e-6); // a light at the camera centre is the headlight
+  assert_true(fabs(lit1 - head1) > 1e-4);
+  // a fork keeps the light
+  cr_reg_cost *f;
+  double forked;
+  assert_int_equal(cr_status_of(f = cr_reg_cost_fork(two)), 0);
+  assert_int_equal(cr_reg_cost_eval_view(f, 1, 0, &truth, &forked), 0);
+  assert_true(forked == lit1);
+  cr_reg_cost_free(f);
+  // back to the headlights
+  assert_int_equal(cr_reg_cost_set_light(two, NULL), 0);
+  assert_int_equal(cr_reg_cost_eval_view(two, 1, 0, &truth, &lit1), 0);
+  assert_true(lit1 == head1);
+  const double bad[3] = {0, INFINITY, 0};
+  assert_int_equal(cr_reg_cost_set_light(two, bad), CR_EINVAL);
+  assert_non_null(strstr(cr_last_error(), "must be finite"));
+  cr_reg_cost_free(two);
+  cr_reg_cost_free(one);
+  cr_reg_method mm = method_of("probe", 1);
+  cr_reg_cost *probe;
+  assert_int_equal(cr_status_of(probe = cr_reg_cost_new(&mm, vol, NULL, v, 1)), 0);
+  assert_int_equal(cr_reg_cost_set_light(probe, at_ref), CR_EINVAL);
+  assert_non_null(strstr(cr_last_error(), "needs the surface render mode"));
+  cr_reg_cost_free(probe);
+}
+
 static void test_bad_input(void **state) {
   cr_reg_method m = method_of("mesh", 3);
   cr_reg_cost *c = (cr_reg_cost *)1;
@@ -442,6 +495,7 @@ int main(void) {
       cmocka_unit_test(test_ordering_matches_surface_cost),
       cmocka_unit_test(test_two_identical_views),
       cmocka_unit_test(test_fork_gives_the_same_values),
+      cmocka_unit_test(test_light_on_the_rig),
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_cli_register_mesh),
   };

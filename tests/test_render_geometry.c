@@ -58,7 +58,7 @@ static void test_sphere_projects_where_formula_says(void **state) {
     if (distorted)
       cam.dist[0] = -0.45, cam.dist[1] = 0.15, cam.dist[2] = 0.004, cam.dist[3] = -0.003;
     cr_image *img = cr_image_new(cam.width, cam.height, 1);
-    cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL};
+    cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(cr_render(r, &cam, &P, &out), 0);
     double uv[2], want[2], xc[3], cv[2];
     blob_centroid(img, uv);

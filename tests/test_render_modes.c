@@ -91,7 +91,7 @@ static void test_drr_uniform_box(void **state) {
   cr_renderer *r;
   assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
   cr_image *img = cr_image_new(cam.width, cam.height, 1);
-  cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL};
+  cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &P, &out), 0);
   int checked = 0;
   for (int y = 0; y < cam.height; y++)
@@ -135,7 +135,7 @@ static void test_drr_smooth_field_vs_core_sampler(void **state) {
   cr_renderer *r;
   assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
   cr_image *img = cr_image_new(16, 12, 1);
-  cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL};
+  cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &P, &out), 0);
   int checked = 0;
   for (int y = 0; y < 12; y += 3)
@@ -176,8 +176,8 @@ static void test_camera_inside_and_away(void **state) {
                                          &cr_render_mode_probe};
   for (int m = 0; m < 5; m++) {
     const cr_render_mode_type *mode = modes[m];
-    cr_render_out out = {img, mode->outputs & CR_RENDER_OUT_DEPTH ? depth : NULL, NULL, NULL, NULL,
-                         NULL};
+    cr_render_out out = {
+        img, mode->outputs & CR_RENDER_OUT_DEPTH ? depth : NULL, NULL, NULL, NULL, NULL, NULL};
     cr_render_options p = cr_render_defaults(mode);
     p.iso = 1.0;
     cr_renderer *r;
@@ -226,7 +226,7 @@ static void sphere_surface_depth(double smooth_mm, double tol_vox) {
            *depth = cr_image_new(cam.width, cam.height, 1);
   cr_image *xyz = cr_image_new(cam.width, cam.height, 3),
            *nrm = cr_image_new(cam.width, cam.height, 3);
-  cr_render_out out = {img, depth, xyz, nrm, NULL, NULL};
+  cr_render_out out = {img, depth, xyz, nrm, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &P, &out), 0);
   int hits = 0;
   double maxerr = 0;
@@ -279,6 +279,76 @@ static void test_sphere_surface_depth(void **state) {
   sphere_surface_depth(1.0, 0.2);
 }
 
+// A point light (cr_render_out.light_at) on a sphere: every lit pixel is Lambert's
+// n . (L - x) / |L - x| with the analytic normal n = (x - c) / |x - c| at the hit x; a light
+// at the camera centre is the headlight; modes without a point light refuse one.
+static void test_point_light_on_sphere(void **state) {
+  (void)state;
+  const double sp[3] = {1.5, 1.5, 1.5}, c[3] = {3, -2, 4}, R = 30;
+  const int flip[3] = {0, 1, 0};
+  cr_volume *v = grid(64, 64, 64, sp, flip);
+  fill_sphere(v, c, R, 3.0);
+  cr_camera cam = cr_camera_from_fov(80, 60, 40);
+  cr_pose P = look(-60, -150, 90, 3, -2, 4);
+  cr_render_options p = cr_render_defaults(&cr_render_mode_surface);
+  p.iso = 0.5, p.surface_smooth_mm = 0;
+  cr_renderer *r;
+  assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
+  cr_image *head = cr_image_new(80, 60, 1), *img = cr_image_new(80, 60, 1),
+           *xyz = cr_image_new(80, 60, 3), *nrm = cr_image_new(80, 60, 3);
+  cr_render_out oh = {head, NULL, NULL, NULL, NULL, NULL, NULL};
+  assert_int_equal(cr_render(r, &cam, &P, &oh), 0);
+  // at the camera centre: the headlight
+  const double at_centre[3] = {0, 0, 0}, at_side[3] = {60, -40, 20};
+  cr_render_out o0 = {img, NULL, NULL, NULL, NULL, NULL, at_centre};
+  assert_int_equal(cr_render(r, &cam, &P, &o0), 0);
+  for (int i = 0; i < 80 * 60; i++) assert_near(img->data[i], head->data[i], 1e-6);
+  // 60 mm right, 40 mm up, 20 mm forward of the camera
+  cr_render_out o1 = {img, NULL, xyz, nrm, NULL, NULL, at_side};
+  assert_int_equal(cr_render(r, &cam, &P, &o1), 0);
+  double Lw[3], maxerr = 0, maxown = 0, maxdiff = 0;
+  cr_pose W = cr_pose_inverse(&P);
+  cr_pose_apply(&W, at_side, Lw);
+  int hits = 0;
+  for (int y = 0; y < 60; y++)
+    for (int x = 0; x < 80; x++) {
+      const float *X = cr_image_px(xyz, x, y);
+      if (isnan(X[0])) continue;
+      double n[3] = {X[0] - c[0], X[1] - c[1], X[2] - c[2]},
+             l[3] = {Lw[0] - X[0], Lw[1] - X[1], Lw[2] - X[2]};
+      cr_vec3_scale(n, n, 1 / cr_vec3_norm(n));
+      cr_vec3_scale(l, l, 1 / cr_vec3_norm(l));
+      const float *N = cr_image_px(nrm, x, y);
+      const double own = fmax(0, N[0] * l[0] + N[1] * l[1] + N[2] * l[2]);
+      const double want = fmax(0, cr_vec3_dot(n, l)), got = cr_image_px(img, x, y)[0];
+      maxerr = fmax(maxerr, fabs(got - want)), maxown = fmax(maxown, fabs(got - own));
+      maxdiff = fmax(maxdiff, fabs(got - cr_image_px(head, x, y)[0]));
+      hits++;
+    }
+  print_message("point light: %d hits, max |shading - analytic| %.4f (with the render's own "
+                "normal %.1e), max change from the headlight %.3f\n",
+                hits, maxerr, maxown, maxdiff);
+  assert_true(hits > 1000);
+  assert_true(maxown < 1e-5); // Lambert with the render's normal and hit
+  assert_true(maxerr < 0.1);  // the normal is the field's gradient: within 6 deg of the sphere's
+  assert_true(maxdiff > 0.1); // the light moved: the check can fail
+  // modes that light from their camera only, and a position that is not finite
+  cr_render_options pd = cr_render_defaults(&cr_render_mode_drr);
+  cr_renderer *d;
+  assert_int_equal(cr_status_of(d = cr_renderer_new(v, NULL, &pd)), 0);
+  cr_render_out od = {img, NULL, NULL, NULL, NULL, NULL, at_side};
+  assert_int_equal(cr_render(d, &cam, &P, &od), CR_EINVAL);
+  assert_non_null(strstr(cr_last_error(), "drr mode takes no light position"));
+  const double bad[3] = {0, NAN, 1};
+  cr_render_out ob = {img, NULL, NULL, NULL, NULL, NULL, bad};
+  assert_int_equal(cr_render(r, &cam, &P, &ob), CR_EINVAL);
+  assert_non_null(strstr(cr_last_error(), "not finite"));
+  cr_renderer_free(d);
+  cr_image_free(head), cr_image_free(img), cr_image_free(xyz), cr_image_free(nrm);
+  cr_renderer_free(r);
+  cr_volume_free(v);
+}
+
 // A sphere with a bright shell 2..3 mm below its surface: the probe over 4 mm sees it,
 // the probe over 1 mm does not.
 static void test_probe_shell(void **state) {
@@ -298,7 +368,7 @@ static void test_probe_shell(void **state) {
   cr_camera cam = cr_camera_from_fov(31, 31, 20);
   cr_pose P = look(0, -120, 0, 0, 0, 0);
   cr_image *img = cr_image_new(31, 31, 1);
-  cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL};
+  cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL, NULL};
   const double depths[2] = {4.5, 0.5};
   const int along_normal[2] = {0, 1};
   for (int a = 0; a < 2; a++)
@@ -337,7 +407,7 @@ static void test_volume_compositing(void **state) {
   cr_camera cam = cr_camera_from_fov(40, 30, 40);
   cr_pose P = look(70, -80, 30, 0, 0, 0);
   cr_image *img = cr_image_new(40, 30, 1);
-  cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL};
+  cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &P, &out), 0);
   int checked = 0;
   for (int y = 0; y < 30; y++)
@@ -378,13 +448,13 @@ static void test_voxel_orders_agree(void **state) {
     cr_render_options p = cr_render_defaults(&cr_render_mode_drr);
     cr_renderer *r;
     assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
-    cr_render_out o1 = {drr, NULL, NULL, NULL, NULL, NULL};
+    cr_render_out o1 = {drr, NULL, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(cr_render(r, &cam, &P, &o1), 0);
     cr_renderer_free(r);
     p = cr_render_defaults(&cr_render_mode_surface);
     p.iso = 300;
     assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
-    cr_render_out o2 = {img, dep, NULL, NULL, NULL, NULL};
+    cr_render_out o2 = {img, dep, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(cr_render(r, &cam, &P, &o2), 0);
     cr_renderer_free(r);
     cr_volume_free(v);
@@ -438,7 +508,7 @@ static void test_threads_identical(void **state) {
     for (int t = 0; t < 2; t++) {
       a[t] = cr_image_new(64, 48, ch), d[t] = cr_image_new(64, 48, 1);
       omp_set_num_threads(t + 1);
-      cr_render_out out = {a[t], has_depth ? d[t] : NULL, NULL, NULL, NULL, NULL};
+      cr_render_out out = {a[t], has_depth ? d[t] : NULL, NULL, NULL, NULL, NULL, NULL};
       assert_int_equal(cr_render(r, &cam, &P, &out), 0);
     }
     float lo, hi;
@@ -481,7 +551,7 @@ static void test_fork_renders_alike(void **state) {
     cr_image *ref[2], *img[2][2];
     for (int c = 0; c < 2; c++) {
       ref[c] = cr_image_new(cams[c].width, cams[c].height, ch);
-      cr_render_out out = {ref[c], NULL, NULL, NULL, NULL, NULL};
+      cr_render_out out = {ref[c], NULL, NULL, NULL, NULL, NULL, NULL};
       assert_int_equal(cr_render(r, &cams[c], &P, &out), 0);
       for (int t = 0; t < 2; t++) img[t][c] = cr_image_new(cams[c].width, cams[c].height, ch);
     }
@@ -491,7 +561,7 @@ static void test_fork_renders_alike(void **state) {
       const int t = omp_get_thread_num();
       for (int k = 0; k < 2 && t < 2; k++) {
         const int c = t ? 1 - k : k;
-        cr_render_out out = {img[t][c], NULL, NULL, NULL, NULL, NULL};
+        cr_render_out out = {img[t][c], NULL, NULL, NULL, NULL, NULL, NULL};
         rc[t] |= cr_render(t ? f : r, &cams[c], &P, &out);
       }
     }
@@ -526,7 +596,7 @@ static void test_single_slice_volume(void **state) {
   cr_image *img = cr_image_new(9, 9, 1), *depth = cr_image_new(9, 9, 1);
   for (int m = 0; m < 2; m++) {
     const cr_render_mode_type *mode = m ? &cr_render_mode_surface : &cr_render_mode_drr;
-    cr_render_out out = {img, m ? depth : NULL, NULL, NULL, NULL, NULL};
+    cr_render_out out = {img, m ? depth : NULL, NULL, NULL, NULL, NULL, NULL};
     cr_render_options p = cr_render_defaults(mode);
     p.iso = 2;
     cr_renderer *r;
@@ -560,7 +630,7 @@ static void test_bad_input(void **state) {
   cr_camera cam = cr_camera_from_fov(10, 10, 50);
   cr_pose P = look(0, -50, 0, 0, 0, 0);
   cr_image *wrong = cr_image_new(9, 10, 1);
-  cr_render_out out = {wrong, NULL, NULL, NULL, NULL, NULL};
+  cr_render_out out = {wrong, NULL, NULL, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(r, &cam, &P, &out), CR_EINVAL);
   assert_non_null(strstr(cr_last_error(), "9x10"));
   cam.fx = -1;
@@ -580,6 +650,7 @@ int main(void) {
       cmocka_unit_test(test_drr_smooth_field_vs_core_sampler),
       cmocka_unit_test(test_camera_inside_and_away),
       cmocka_unit_test(test_sphere_surface_depth),
+      cmocka_unit_test(test_point_light_on_sphere),
       cmocka_unit_test(test_probe_shell),
       cmocka_unit_test(test_volume_compositing),
       cmocka_unit_test(test_voxel_orders_agree),

@@ -78,10 +78,10 @@ static void test_outputs_bits(void **state) {
   cr_render_options p = cr_render_defaults(&cr_render_mode_drr);
   cr_renderer *r;
   assert_int_equal(cr_status_of(r = cr_renderer_new(vol, NULL, &p)), 0);
-  const cr_render_out asks[4] = {{img, one, NULL, NULL, NULL, NULL},
-                                 {img, NULL, three, NULL, NULL, NULL},
-                                 {img, NULL, NULL, three, NULL, NULL},
-                                 {rgb, NULL, NULL, NULL, NULL, NULL}};
+  const cr_render_out asks[4] = {{img, one, NULL, NULL, NULL, NULL, NULL},
+                                 {img, NULL, three, NULL, NULL, NULL, NULL},
+                                 {img, NULL, NULL, three, NULL, NULL, NULL},
+                                 {rgb, NULL, NULL, NULL, NULL, NULL, NULL}};
   const char *what[4] = {"depth", "xyz", "normal", "channel"};
   for (int i = 0; i < 4; i++) {
     assert_int_equal(cr_render(r, &cam, &P, &asks[i]), CR_EINVAL);
@@ -98,7 +98,7 @@ static void test_outputs_bits(void **state) {
   for (int m = 0; m < 3; m++) {
     p = cr_render_defaults(geo[m]);
     assert_int_equal(cr_status_of(r = cr_renderer_new(vol, NULL, &p)), 0);
-    cr_render_out all = {img, one, three, cr_image_new(32, 24, 3), NULL, NULL};
+    cr_render_out all = {img, one, three, cr_image_new(32, 24, 3), NULL, NULL, NULL};
     assert_int_equal(cr_render(r, &cam, &P, &all), 0);
     cr_image_free(all.normal);
     cr_renderer_free(r);
@@ -139,7 +139,7 @@ static void test_hit_mask_and_misses(void **state) {
     const int geo = (t->outputs & CR_RENDER_OUT_DEPTH) != 0;
     cr_image *img = cr_image_new(W, H, 1), *depth = geo ? cr_image_new(W, H, 1) : NULL;
     cr_image *xyz = geo ? cr_image_new(W, H, 3) : NULL, *nrm = geo ? cr_image_new(W, H, 3) : NULL;
-    cr_render_out out = {img, depth, xyz, nrm, mask, hit};
+    cr_render_out out = {img, depth, xyz, nrm, mask, hit, NULL};
     assert_int_equal(cr_render(r, &cam, &P, &out), 0);
     long n_hit = 0, n_box = 0;
     for (int y = 0; y < H; y++)
@@ -214,7 +214,7 @@ static void test_camera_cache(void **state) {
         if (k == 1) assert_int_equal(cr_status_of(r = cr_renderer_new(vol, NULL, &p)), 0);
         a[k] = cr_image_new(W, H, 1), h[k] = malloc((size_t)W * H);
         if (geo) d[k] = cr_image_new(W, H, 1);
-        cr_render_out out = {a[k], d[k], NULL, NULL, NULL, h[k]};
+        cr_render_out out = {a[k], d[k], NULL, NULL, NULL, h[k], NULL};
         assert_int_equal(cr_render(r, cam, &poses[order[q]], &out), 0);
         if (k == 1) cr_renderer_free(r);
       }
@@ -262,7 +262,8 @@ static void test_mesh_mode_vs_surface(void **state) {
   assert_near(cr_renderer_options(rs)->iso, cr_volume_otsu_level(vol), 1e-3);
   cr_image *img = cr_image_new(W, H, 1), *ds = cr_image_new(W, H, 1), *dm = cr_image_new(W, H, 1);
   cr_image *nm = cr_image_new(W, H, 3), *ns = cr_image_new(W, H, 3);
-  cr_render_out os = {img, ds, NULL, ns, NULL, NULL}, om = {img, dm, NULL, nm, NULL, NULL};
+  cr_render_out os = {img, ds, NULL, ns, NULL, NULL, NULL},
+                om = {img, dm, NULL, nm, NULL, NULL, NULL};
   assert_int_equal(cr_render(rs, &cam, &P, &os), 0);
   assert_int_equal(cr_render(rm, &cam, &P, &om), 0);
   long both = 0, one = 0, close = 0;
@@ -295,7 +296,7 @@ static void test_mesh_mode_vs_surface(void **state) {
   assert_int_equal(cr_status_of(rg = cr_renderer_new(NULL, mesh, &pm)), 0);
   assert_true(isnan(cr_renderer_options(rg)->iso)); // given a mesh: iso left as given
   cr_image *dg = cr_image_new(W, H, 1);
-  cr_render_out og = {img, dg, NULL, NULL, NULL, NULL};
+  cr_render_out og = {img, dg, NULL, NULL, NULL, NULL, NULL};
   assert_int_equal(cr_render(rg, &cam, &P, &og), 0);
   assert_memory_equal(dg->data, dm->data, sizeof(float) * W * H);
   // Probe scalars need a volume or the mesh's own scalars; both give the same image.
@@ -306,13 +307,13 @@ static void test_mesh_mode_vs_surface(void **state) {
   assert_int_equal(cr_status_of(rp = cr_renderer_new(NULL, mesh, &pp)), CR_EINVAL);
   assert_int_equal(cr_status_of(rp = cr_renderer_new(vol, mesh, &pp)), 0);
   cr_image *probe_a = cr_image_new(W, H, 1), *probe_b = cr_image_new(W, H, 1);
-  assert_int_equal(cr_render(rp, &cam, &P, &(cr_render_out){probe_a, NULL, NULL, NULL, NULL, NULL}),
-                   0);
+  assert_int_equal(
+      cr_render(rp, &cam, &P, &(cr_render_out){probe_a, NULL, NULL, NULL, NULL, NULL, NULL}), 0);
   cr_renderer_free(rp);
   assert_int_equal(cr_mesh_probe(mesh, vol, pp.probe_depth_mm, 0.25, CR_PROBE_MAX), 0);
   assert_int_equal(cr_status_of(rp = cr_renderer_new(NULL, mesh, &pp)), 0);
-  assert_int_equal(cr_render(rp, &cam, &P, &(cr_render_out){probe_b, NULL, NULL, NULL, NULL, NULL}),
-                   0);
+  assert_int_equal(
+      cr_render(rp, &cam, &P, &(cr_render_out){probe_b, NULL, NULL, NULL, NULL, NULL, NULL}), 0);
   assert_memory_equal(probe_a->data, probe_b->data, sizeof(float) * W * H);
   float plo, phi;
   cr_image_minmax(probe_a, &plo, &phi);

@@ -56,7 +56,7 @@ static void test_diagonal_rays_finish(void **state) {
     cr_renderer *r;
     assert_int_equal(cr_status_of(r = cr_renderer_new(v, NULL, &p)), 0);
     cr_image *img = cr_image_new(9, 9, 1);
-    cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL};
+    cr_render_out out = {img, NULL, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(cr_render(r, &cam, &pose, &out), 0); // returns at all: the point
     if (modes[m] == &cr_render_mode_drr) {
       // centre ray: x = z along it, field g(x)^2 with g the trilinear ramp of the slab
