@@ -64,7 +64,8 @@ class CVolume(ctypes.Structure):
 class CRenderOut(ctypes.Structure):
     _fields_ = [("image", ctypes.POINTER(CImage)), ("depth", ctypes.POINTER(CImage)),
                 ("xyz", ctypes.POINTER(CImage)), ("normal", ctypes.POINTER(CImage)),
-                ("pixel_mask", ctypes.c_void_p), ("hit", ctypes.c_void_p)]
+                ("pixel_mask", ctypes.c_void_p), ("hit", ctypes.c_void_p),
+                ("light_at", ctypes.POINTER(ctypes.c_double))]
 
 
 P = ctypes.POINTER

@@ -83,13 +83,14 @@ class Renderer:
                 wanted.append(k)
         return wanted
 
-    def render(self, camera, pose, outputs=None, out=None, pixel_mask=None):
+    def render(self, camera, pose, outputs=None, out=None, pixel_mask=None, light_at=None):
         """Renders one frame of `camera` at `pose` (cam_from_world). Returns a dict of arrays:
         image (h, w) float32 ((h, w, 3) with colour), hit (h, w) bool, and, by default, depth
         (h, w) and xyz (h, w, 3) when the mode makes them ('normal' on request through
         `outputs`). Misses: image = background, depth 0, xyz NaN. `out` (a dict of such arrays,
         e.g. the previous result) is written in place instead of new arrays; `pixel_mask`
-        (h, w) uint8/bool renders only where it is non-zero."""
+        (h, w) uint8/bool renders only where it is non-zero; `light_at` (x, y, z mm, camera
+        frame) lights a surface render by a point light there instead of the headlight."""
         h, w = camera.height, camera.width
         wanted = self._wanted(outputs)
         shapes = {"image": (h, w, 3) if self._colour and self._bits & _OUT_COLOUR else (h, w),
@@ -121,10 +122,17 @@ class Renderer:
                                  f"got {pm.dtype.name} {pm.shape}")
             if not pm.flags.c_contiguous:
                 raise ValueError("pixel_mask: the array is not C-contiguous")
+        light = None
+        if light_at is not None:
+            la = np.asarray(light_at, dtype=np.float64).ravel()
+            if la.shape != (3,):
+                raise ValueError(f"light_at: expected 3 numbers (x, y, z mm), got {la.size}")
+            light = (ctypes.c_double * 3)(*la)
         ptr = ctypes.POINTER(CImage)
         cout = CRenderOut(*(ctypes.pointer(views[k]) if k in views else ptr()
                             for k in ("image", "depth", "xyz", "normal")),
-                          pm.ctypes.data if pm is not None else None, res["hit"].ctypes.data)
+                          pm.ctypes.data if pm is not None else None, res["hit"].ctypes.data,
+                          ctypes.cast(light, ctypes.POINTER(ctypes.c_double)) if light else None)
         cam, ps = camera._c(), pose._c()
         secs = ctypes.c_double()
         with self._lock:

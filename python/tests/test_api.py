@@ -127,6 +127,24 @@ def test_renderer_writes_into_given_arrays(scene):
     assert not m["hit"][pm == 0].any() and np.array_equal(m["hit"][pm == 1], keep["hit"][pm == 1])
 
 
+def test_point_light(scene):
+    """A point light at the camera centre is the headlight; moved, the shading changes; the
+    DRR takes no light."""
+    r = camreg.Renderer(scene["volume"], "surface")
+    head = r.render(scene["camera"], scene["truth"])["image"]
+    at_centre = r.render(scene["camera"], scene["truth"], light_at=(0, 0, 0))["image"]
+    moved = r.render(scene["camera"], scene["truth"], light_at=(80, 0, 0))["image"]
+    hit = np.isfinite(head) & (head > 0)
+    assert hit.sum() > 100
+    assert np.allclose(at_centre[hit], head[hit], atol=1e-6)
+    assert np.abs(moved[hit] - head[hit]).max() > 0.05
+    with pytest.raises(ValueError):
+        r.render(scene["camera"], scene["truth"], light_at=(0, 0))
+    with pytest.raises(camreg.InvalidArgument, match="takes no light position"):
+        camreg.Renderer(scene["volume"], "drr").render(scene["camera"], scene["truth"],
+                                                       light_at=(0, 0, 0))
+
+
 def test_renderer_keeps_a_closed_volume_alive(scene):
     v = camreg.Volume.load(scene["dir"] / "ph.nii.gz")
     r = camreg.Renderer(v, "drr")
