@@ -274,6 +274,33 @@ static int thread_num(void) {
 #endif
 }
 
+// Sample i of the shift search on thread t: its maxima into smp[i * SHIFT_KEEP ...], nb[i]
+// and grid[i]; sample 0's start score into *start_out; the first failure by index into
+// *failed, *fail_status and fail_message; progress from thread 0.
+static void shift_one(search *s, const box *b, const cr_camera *cam, cr_reg_shift_photo *ph,
+                      const double tilt[2], double roll, double dz, long i, long total, int t,
+                      sample *smp, int *nb, long *grid, sample *start_out, int *rendered0,
+                      long *done, long *failed, int *fail_status, char *fail_message,
+                      size_t message_size) {
+  int rendered = 0;
+  sample start;
+  const int st = shift_sample(s, b, cam, ph, tilt, roll, dz, smp + i * SHIFT_KEEP, &nb[i],
+                              &rendered, &grid[i], &start);
+  if (st) {
+#pragma omp critical(cr_reg_shift_fail)
+    if (i < *failed) {
+      *failed = i, *fail_status = st;
+      snprintf(fail_message, message_size, "%s", cr_last_error());
+    }
+  }
+  if (i == 0 && rendered) *start_out = start, *rendered0 = 1;
+  long d;
+#pragma omp atomic capture
+  d = ++*done;
+  if (t == 0 && s->ro->global_progress && d % 16 == 0)
+    s->ro->global_progress(s->ro->progress_ctx, d, total);
+}
+
 static int shift_search(search *s, const box *b, const cr_reg_method *m, sample **out, long *n_out,
                         sample *start_out, int *have_start, cr_reg_global_result *g) {
   enum { CAP = 512 };
@@ -303,29 +330,23 @@ static int shift_search(search *s, const box *b, const cr_reg_method *m, sample 
   long done = 0, failed = total; // the first sample that failed, its status and message
   int rendered0 = 0, fail_status = 0;
   char fail_message[256] = "";
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (!rc && threads > 1)
-  for (long i = 0; i < total; i++) {
-    if (rc) continue;
-    const int t = thread_num(), it = (int)(i / ((long)nr * nz)), ir = (int)(i / nz % nr),
-              iz = (int)(i % nz);
-    int rendered = 0;
-    sample start;
-    const int st = shift_sample(&ss[t], b, cam, ph[t], tilt[it], roll[ir], dz[iz],
-                                smp + i * SHIFT_KEEP, &nb[i], &rendered, &grid[i], &start);
-    if (st) {
-#pragma omp critical(cr_reg_shift_fail)
-      if (i < failed) {
-        failed = i, fail_status = st;
-        snprintf(fail_message, sizeof fail_message, "%s", cr_last_error());
-      }
-    }
-    if (i == 0 && rendered) *start_out = start, rendered0 = 1;
-    long d;
-#pragma omp atomic capture
-    d = ++done;
-    if (t == 0 && s->ro->global_progress && d % 16 == 0)
-      s->ro->global_progress(s->ro->progress_ctx, d, total);
+  // One sample (i); the loop runs in a parallel construct only with several threads: inside
+  // even a one-thread construct, every render's and score's own team is made anew.
+#define SHIFT_ONE(i, t)                                                                            \
+  do {                                                                                             \
+    const int it = (int)((i) / ((long)nr * nz)), ir = (int)((i) / nz % nr), iz = (int)((i) % nz);  \
+    shift_one(&ss[t], b, cam, ph[t], tilt[it], roll[ir], dz[iz], i, total, t, smp, nb, grid,       \
+              start_out, &rendered0, &done, &failed, &fail_status, fail_message,                   \
+              sizeof fail_message);                                                                \
+  } while (0)
+  if (!rc && threads > 1) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (long i = 0; i < total; i++) SHIFT_ONE(i, thread_num());
+  } else if (!rc) { // thread 0's objects (outside a construct of ours, the thread number is
+                    // the caller's: an experiment's trial)
+    for (long i = 0; i < total; i++) SHIFT_ONE(i, 0);
   }
+#undef SHIFT_ONE
   for (int t = 0; t < threads; t++) {
     cr_reg_shift_photo_free(ph[t]);
     if (t > 0) cr_reg_cost_free(costs[t]);
@@ -404,11 +425,19 @@ static int refine_many(cr_reg_cost *cost, const cr_reg_options *base, int level,
   const int nt = work_threads(cost, n, costs);
   int status[CR_REG_GLOBAL_MAX_KEEP] = {0};
   char message[CR_REG_GLOBAL_MAX_KEEP][160];
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
-  for (int k = 0; k < n; k++) {
-    status[k] = refine_at(costs[thread_num()], base, level, evals, &from[k], &r[k]);
-    if (status[k]) snprintf(message[k], sizeof message[k], "%s", cr_last_error());
+#define REFINE_ONE(k, t)                                                                           \
+  do {                                                                                             \
+    status[k] = refine_at(costs[t], base, level, evals, &from[k], &r[k]);                          \
+    if (status[k]) snprintf(message[k], sizeof message[k], "%s", cr_last_error());                 \
+  } while (0)
+  if (nt > 1) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (int k = 0; k < n; k++) REFINE_ONE(k, thread_num());
+  } else { // no parallel construct at all (inside one, even of one thread, every render's
+           // team is made anew), and `cost` itself (the caller's thread number is not ours)
+    for (int k = 0; k < n; k++) REFINE_ONE(k, 0);
   }
+#undef REFINE_ONE
   for (int t = 1; t < nt; t++) cr_reg_cost_free(costs[t]);
   for (int k = 0; k < n; k++) // the first failure, with its message on this thread
     if (status[k]) return cr_error(status[k], "%s", message[k]);
