@@ -4,7 +4,6 @@
 #include "registration/levels.h"
 
 #include "core/error.h"
-#include "core/mat.h"
 #include "registration/focus.h"
 #include "registration/global.h"
 #include "registration/pyramid.h"

@@ -84,7 +84,7 @@ typedef struct frame_geom {
   double centre_v[3]; // camera centre, voxel
   double Rt[3][3];    // world_from_cam rotation
   double M[3][3];     // voxel direction from camera direction: A_inv * R^T
-  int has_light;      // 1: lit by the distant light light_w, else by a headlight
+  int has_light;      // 1: lit by the point light at light_w, else by a headlight
   double light_w[3];  // the point light, world mm (cr_render_out.light_at)
 } frame_geom;
 
