@@ -101,6 +101,8 @@ static void rotation_params(const double tilt[2], double roll_deg, double p[3]) 
 
 typedef struct search {
   cr_reg_cost *cost;
+  cr_reg_cost *const *costs; // one per thread: costs[0] = cost, then its forks (work_threads)
+  int threads;
   const cr_reg_register_options *ro;
   cr_reg_param par;
   int level;
@@ -244,17 +246,16 @@ static int shift_sample(search *s, const box *b, const cr_camera *cam, cr_reg_sh
   return 0;
 }
 
-// Threads for `n` independent pieces of work: all outside a parallel region (one
+// Threads for the stage's independent pieces of work: all outside a parallel region (one
 // registration on the machine: a 40-80 px render is too small to share among threads, a
 // piece of work is not), one inside (an experiment's trials fill the cores already).
-// costs[0] = cost, costs[1..] its forks (cr_reg_cost_fork); a render mode without fork
-// (mesh) gets fewer threads. Free costs[1..] after.
-static int work_threads(cr_reg_cost *cost, long n, cr_reg_cost **costs) {
+// costs[0] = cost, costs[1..] its forks (cr_reg_cost_fork), made once for the whole stage;
+// a render mode without fork (mesh) gets fewer threads. Free costs[1..] after.
+static int work_threads(cr_reg_cost *cost, cr_reg_cost **costs) {
   int nt = 1;
 #ifdef _OPENMP
   if (!omp_in_parallel()) nt = omp_get_max_threads();
 #endif
-  if (nt > n) nt = (int)n;
   if (nt > CR_REG_GLOBAL_MAX_THREADS) nt = CR_REG_GLOBAL_MAX_THREADS;
   if (nt < 1) nt = 1;
   costs[0] = cost;
@@ -317,13 +318,12 @@ static int shift_search(search *s, const box *b, const cr_reg_method *m, sample 
   sample *smp = tilt ? malloc((size_t)total * SHIFT_KEEP * sizeof *smp) : NULL;
   int *nb = smp ? calloc((size_t)total, sizeof *nb) : NULL;
   long *grid = nb ? calloc((size_t)total, sizeof *grid) : NULL;
-  cr_reg_cost *costs[CR_REG_GLOBAL_MAX_THREADS] = {s->cost};
   search ss[CR_REG_GLOBAL_MAX_THREADS];
   cr_reg_shift_photo *ph[CR_REG_GLOBAL_MAX_THREADS] = {NULL};
-  int threads = grid ? work_threads(s->cost, total, costs) : 1;
+  const int threads = grid && total < s->threads ? (int)total : (grid ? s->threads : 1);
   int rc = grid ? 0 : cr_error(CR_ENOMEM, "global search: out of memory");
   for (int t = 0; t < threads && !rc; t++) {
-    ss[t] = *s, ss[t].cost = costs[t];
+    ss[t] = *s, ss[t].cost = s->costs[t];
     rc = cr_status_of(ph[t] = cr_reg_shift_photo_new(cr_reg_cost_photo(s->cost, 0, s->level),
                                                      cr_reg_cost_mask(s->cost, 0, s->level), eta));
   }
@@ -347,10 +347,7 @@ static int shift_search(search *s, const box *b, const cr_reg_method *m, sample 
     for (long i = 0; i < total; i++) SHIFT_ONE(i, 0);
   }
 #undef SHIFT_ONE
-  for (int t = 0; t < threads; t++) {
-    cr_reg_shift_photo_free(ph[t]);
-    if (t > 0) cr_reg_cost_free(costs[t]);
-  }
+  for (int t = 0; t < threads; t++) cr_reg_shift_photo_free(ph[t]);
   free(tilt);
   long n = 0;
   if (!rc && failed < total) rc = cr_error(fail_status, "%s", fail_message); // as a loop stops
@@ -419,10 +416,10 @@ static int refine_at(cr_reg_cost *cost, const cr_reg_options *base, int level, i
 // per thread, `cost` and its forks (cr_reg_cost_fork). Each run is the one a sequential
 // loop gives (a cost's value does not depend on the thread that evaluates it), so the
 // results do not depend on the number of threads (work_threads).
-static int refine_many(cr_reg_cost *cost, const cr_reg_options *base, int level, int evals, int n,
+static int refine_many(const search *s, const cr_reg_options *base, int level, int evals, int n,
                        const cr_pose *from, cr_reg_result *r) {
-  cr_reg_cost *costs[CR_REG_GLOBAL_MAX_THREADS];
-  const int nt = work_threads(cost, n, costs);
+  cr_reg_cost *const *costs = s->costs;
+  const int nt = n < s->threads ? n : s->threads;
   int status[CR_REG_GLOBAL_MAX_KEEP] = {0};
   char message[CR_REG_GLOBAL_MAX_KEEP][160];
 #define REFINE_ONE(k, t)                                                                           \
@@ -438,7 +435,6 @@ static int refine_many(cr_reg_cost *cost, const cr_reg_options *base, int level,
     for (int k = 0; k < n; k++) REFINE_ONE(k, 0);
   }
 #undef REFINE_ONE
-  for (int t = 1; t < nt; t++) cr_reg_cost_free(costs[t]);
   for (int k = 0; k < n; k++) // the first failure, with its message on this thread
     if (status[k]) return cr_error(status[k], "%s", message[k]);
   return 0;
@@ -466,7 +462,8 @@ static box box_of(const cr_reg_method *m, const cr_reg_register_options *ro, int
   return b;
 }
 
-int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_pose *start,
+static int global_register(cr_reg_cost *cost, cr_reg_cost *const *costs, int threads,
+                           const cr_reg_method *m, const cr_pose *start,
                            const cr_reg_register_options *ro, cr_reg_global_result *g_out,
                            cr_reg_result *res) {
   const double t0 = now_s();
@@ -475,7 +472,7 @@ int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_p
   memset(res, 0, sizeof *res);
   search s;
   memset(&s, 0, sizeof s);
-  s.cost = cost, s.ro = ro;
+  s.cost = cost, s.ro = ro, s.costs = costs, s.threads = threads;
   const cr_camera *cam0 = cr_reg_cost_camera(cost, 0, 0);
   s.level = cr_reg_global_level(cam0->width, m->global_width);
   if (s.level > cr_reg_cost_levels(cost) - 1) s.level = cr_reg_cost_levels(cost) - 1;
@@ -550,7 +547,7 @@ int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_p
     h->level_cost = NAN;
     from[k] = h->grid;
   }
-  if ((rc = refine_many(cost, &base, s.level, m->global_evals, g->n, from, runs))) return rc;
+  if ((rc = refine_many(&s, &base, s.level, m->global_evals, g->n, from, runs))) return rc;
   for (int k = 0; k < g->n; k++) {
     g->evals += runs[k].evals;
     g->hyp[k].refined = runs[k].final, g->hyp[k].refined_cost = runs[k].cost;
@@ -588,7 +585,7 @@ int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_p
   long top_evals = 0;
   memset(&best, 0, sizeof best);
   for (int i = 0; i < n_run; i++) from[i] = g->hyp[order[i]].refined;
-  if ((rc = refine_many(cost, &base, top, m->max_evals, n_run, from, runs))) return rc;
+  if ((rc = refine_many(&s, &base, top, m->max_evals, n_run, from, runs))) return rc;
   for (int i = 0; i < n_run; i++) { // in order: the first of equal costs wins, as in a loop
     cr_reg_global_hypothesis *h = &g->hyp[order[i]];
     r = runs[i];
@@ -679,6 +676,16 @@ static cJSON *pose_json(const cr_pose *p) {
   cJSON_AddItemToObject(o, "rvec", cJSON_CreateDoubleArray(rvec, 3));
   cJSON_AddItemToObject(o, "tvec", cJSON_CreateDoubleArray(tvec, 3));
   return o;
+}
+
+int cr_reg_global_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_pose *start,
+                           const cr_reg_register_options *ro, cr_reg_global_result *g_out,
+                           cr_reg_result *res) {
+  cr_reg_cost *costs[CR_REG_GLOBAL_MAX_THREADS];
+  const int threads = work_threads(cost, costs); // the forks, once for the whole stage
+  const int rc = global_register(cost, costs, threads, m, start, ro, g_out, res);
+  for (int t = 1; t < threads; t++) cr_reg_cost_free(costs[t]);
+  return rc;
 }
 
 cJSON *cr_reg_global_json(const cr_reg_global_result *g) {
