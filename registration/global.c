@@ -11,6 +11,7 @@
 #include "registration/shift_search.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,39 +268,83 @@ static int work_threads(cr_reg_cost *cost, cr_reg_cost **costs) {
   return nt;
 }
 
-static int thread_num(void) {
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
+// The first failure by index among pieces of work run side by side: what a sequential
+// loop, which stops there, would report.
+typedef struct first_failure {
+  long index; // LONG_MAX: none
+  int status;
+  char message[256];
+} first_failure;
+
+static void note_failure(first_failure *f, long i, int status) {
+#pragma omp critical(cr_reg_global_failure)
+  if (i < f->index) {
+    f->index = i, f->status = status;
+    snprintf(f->message, sizeof f->message, "%s", cr_last_error());
+  }
 }
 
-// Sample i of the shift search on thread t: its maxima into smp[i * SHIFT_KEEP ...], nb[i]
-// and grid[i]; sample 0's start score into *start_out; the first failure by index into
-// *failed, *fail_status and fail_message; progress from thread 0.
-static void shift_one(search *s, const box *b, const cr_camera *cam, cr_reg_shift_photo *ph,
-                      const double tilt[2], double roll, double dz, long i, long total, int t,
-                      sample *smp, int *nb, long *grid, sample *start_out, int *rendered0,
-                      long *done, long *failed, int *fail_status, char *fail_message,
-                      size_t message_size) {
+static int failure_status(const first_failure *f) {
+  return f->index == LONG_MAX ? 0 : cr_error(f->status, "%s", f->message);
+}
+
+// Runs work(ctx, i, t) for i < n on `threads` threads, t the thread's index into the stage's
+// costs. With one thread there is no parallel construct at all (inside one, even of one
+// thread, every render's own team is made anew) and t = 0 (the caller's thread number,
+// an experiment trial's, is not ours).
+static void side_by_side(int threads, long n, void (*work)(void *ctx, long i, int t), void *ctx) {
+  if (threads > 1) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (long i = 0; i < n; i++) {
+      int t = 0;
+#ifdef _OPENMP
+      t = omp_get_thread_num();
+#endif
+      work(ctx, i, t);
+    }
+  } else {
+    for (long i = 0; i < n; i++) work(ctx, i, 0);
+  }
+}
+
+// The shift search's state shared by its samples: the grid's axes, one search (its cost)
+// and shift workspace per thread, every sample's slots, the start's score, the first
+// failure and the progress count.
+typedef struct shift_run {
+  const box *b;
+  const cr_camera *cam;
+  const double (*tilt)[2], *roll, *dz;
+  int nr, nz;
+  long total;
+  search *ss;
+  cr_reg_shift_photo **ph;
+  sample *smp; // SHIFT_KEEP slots per sample
+  int *nb;     // maxima kept per sample
+  long *grid;  // shifts scored per sample (0: not rendered)
+  sample *start_out;
+  int rendered0; // sample 0 (the start's) rendered
+  long done;
+  first_failure fail;
+} shift_run;
+
+// Sample i of the shift search on thread t; progress from thread 0.
+static void shift_one(void *ctx, long i, int t) {
+  shift_run *r = ctx;
+  const int it = (int)(i / ((long)r->nr * r->nz)), ir = (int)(i / r->nz % r->nr),
+            iz = (int)(i % r->nz);
   int rendered = 0;
   sample start;
-  const int st = shift_sample(s, b, cam, ph, tilt, roll, dz, smp + i * SHIFT_KEEP, &nb[i],
-                              &rendered, &grid[i], &start);
-  if (st) {
-#pragma omp critical(cr_reg_shift_fail)
-    if (i < *failed) {
-      *failed = i, *fail_status = st;
-      snprintf(fail_message, message_size, "%s", cr_last_error());
-    }
-  }
-  if (i == 0 && rendered) *start_out = start, *rendered0 = 1;
+  const int st =
+      shift_sample(&r->ss[t], r->b, r->cam, r->ph[t], r->tilt[it], r->roll[ir], r->dz[iz],
+                   r->smp + i * SHIFT_KEEP, &r->nb[i], &rendered, &r->grid[i], &start);
+  if (st) note_failure(&r->fail, i, st);
+  if (i == 0 && rendered) *r->start_out = start, r->rendered0 = 1;
   long d;
 #pragma omp atomic capture
-  d = ++*done;
+  d = ++r->done;
+  const search *s = &r->ss[t];
   if (t == 0 && s->ro->global_progress && d % 16 == 0)
-    s->ro->global_progress(s->ro->progress_ctx, d, total);
+    s->ro->global_progress(s->ro->progress_ctx, d, r->total);
 }
 
 static int shift_search(search *s, const box *b, const cr_reg_method *m, sample **out, long *n_out,
@@ -327,35 +372,31 @@ static int shift_search(search *s, const box *b, const cr_reg_method *m, sample 
     rc = cr_status_of(ph[t] = cr_reg_shift_photo_new(cr_reg_cost_photo(s->cost, 0, s->level),
                                                      cr_reg_cost_mask(s->cost, 0, s->level), eta));
   }
-  long done = 0, failed = total; // the first sample that failed, its status and message
-  int rendered0 = 0, fail_status = 0;
-  char fail_message[256] = "";
-  // One sample (i); the loop runs in a parallel construct only with several threads: inside
-  // even a one-thread construct, every render's and score's own team is made anew.
-#define SHIFT_ONE(i, t)                                                                            \
-  do {                                                                                             \
-    const int it = (int)((i) / ((long)nr * nz)), ir = (int)((i) / nz % nr), iz = (int)((i) % nz);  \
-    shift_one(&ss[t], b, cam, ph[t], tilt[it], roll[ir], dz[iz], i, total, t, smp, nb, grid,       \
-              start_out, &rendered0, &done, &failed, &fail_status, fail_message,                   \
-              sizeof fail_message);                                                                \
-  } while (0)
-  if (!rc && threads > 1) {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (long i = 0; i < total; i++) SHIFT_ONE(i, thread_num());
-  } else if (!rc) { // thread 0's objects (outside a construct of ours, the thread number is
-                    // the caller's: an experiment's trial)
-    for (long i = 0; i < total; i++) SHIFT_ONE(i, 0);
-  }
-#undef SHIFT_ONE
+  shift_run run = {.b = b,
+                   .cam = cam,
+                   .tilt = (const double(*)[2])tilt,
+                   .roll = roll,
+                   .dz = dz,
+                   .nr = nr,
+                   .nz = nz,
+                   .total = total,
+                   .ss = ss,
+                   .ph = ph,
+                   .smp = smp,
+                   .nb = nb,
+                   .grid = grid,
+                   .start_out = start_out,
+                   .fail = {.index = LONG_MAX}};
+  if (!rc) side_by_side(threads, total, shift_one, &run);
   for (int t = 0; t < threads; t++) cr_reg_shift_photo_free(ph[t]);
   free(tilt);
   long n = 0;
-  if (!rc && failed < total) rc = cr_error(fail_status, "%s", fail_message); // as a loop stops
+  if (!rc) rc = failure_status(&run.fail);
   for (long i = 0; i < total && !rc; i++) {
     g->evals += grid[i] > 0, g->n_grid += grid[i];
     memmove(smp + n, smp + i * SHIFT_KEEP, (size_t)nb[i] * sizeof *smp), n += nb[i];
   }
-  *have_start = !rc && rendered0;
+  *have_start = !rc && run.rendered0;
   free(nb), free(grid);
   if (!rc && s->ro->global_progress) s->ro->global_progress(s->ro->progress_ctx, total, total);
   if (!rc && n == 0)
@@ -412,32 +453,31 @@ static int refine_at(cr_reg_cost *cost, const cr_reg_options *base, int level, i
   return cr_reg_run(cr_reg_cost_camera(cost, 0, 0), from, shifted_cost, &sh, &o, r);
 }
 
+// One refine_many run: from[k] at `level` with `evals` into r[k].
+typedef struct refine_run {
+  const search *s;
+  const cr_reg_options *base;
+  int level, evals;
+  const cr_pose *from;
+  cr_reg_result *r;
+  first_failure fail;
+} refine_run;
+
+static void refine_one(void *ctx, long k, int t) {
+  refine_run *q = ctx;
+  const int st = refine_at(q->s->costs[t], q->base, q->level, q->evals, &q->from[k], &q->r[k]);
+  if (st) note_failure(&q->fail, k, st);
+}
+
 // Refines from[k] (k < n) at `level` with `evals` each into r[k], side by side: one cost
 // per thread, `cost` and its forks (cr_reg_cost_fork). Each run is the one a sequential
 // loop gives (a cost's value does not depend on the thread that evaluates it), so the
 // results do not depend on the number of threads (work_threads).
 static int refine_many(const search *s, const cr_reg_options *base, int level, int evals, int n,
                        const cr_pose *from, cr_reg_result *r) {
-  cr_reg_cost *const *costs = s->costs;
-  const int nt = n < s->threads ? n : s->threads;
-  int status[CR_REG_GLOBAL_MAX_KEEP] = {0};
-  char message[CR_REG_GLOBAL_MAX_KEEP][160];
-#define REFINE_ONE(k, t)                                                                           \
-  do {                                                                                             \
-    status[k] = refine_at(costs[t], base, level, evals, &from[k], &r[k]);                          \
-    if (status[k]) snprintf(message[k], sizeof message[k], "%s", cr_last_error());                 \
-  } while (0)
-  if (nt > 1) {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-    for (int k = 0; k < n; k++) REFINE_ONE(k, thread_num());
-  } else { // no parallel construct at all (inside one, even of one thread, every render's
-           // team is made anew), and `cost` itself (the caller's thread number is not ours)
-    for (int k = 0; k < n; k++) REFINE_ONE(k, 0);
-  }
-#undef REFINE_ONE
-  for (int k = 0; k < n; k++) // the first failure, with its message on this thread
-    if (status[k]) return cr_error(status[k], "%s", message[k]);
-  return 0;
+  refine_run q = {s, base, level, evals, from, r, {.index = LONG_MAX}};
+  side_by_side(n < s->threads ? n : s->threads, n, refine_one, &q);
+  return failure_status(&q.fail);
 }
 
 static box box_of(const cr_reg_method *m, const cr_reg_register_options *ro, int focus) {
