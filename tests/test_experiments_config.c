@@ -4,8 +4,10 @@
 #include "core/error.h"
 #include "experiments/config.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *write_cfg(const char *name, const char *text) {
@@ -206,6 +208,34 @@ static void test_syntax_error_names_line(void **state) {
   assert_int_equal(cr_exp_config_load(cr_test_path("absent.cfg"), &cfg), CR_EIO);
 }
 
+// Every config the project ships loads: a README command that fails on its own config is
+// the first thing a user would meet. They name Colin27, so they need the datasets.
+static void test_shipped_configs_load(void **state) {
+  (void)state;
+  const char *src = getenv("CAMREG_SOURCE_DIR");
+  if (!src || !cr_test_dataset("colin27/ch2bet.nii.gz")) skip();
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/experiments/configs", src);
+  DIR *d = opendir(dir);
+  assert_non_null(d);
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d));) {
+    const size_t len = strlen(e->d_name);
+    if (len < 5 || strcmp(e->d_name + len - 4, ".cfg")) continue;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    cr_exp_config cfg;
+    if (cr_exp_config_load(path, &cfg)) {
+      print_error("%s\n", cr_last_error());
+      fail();
+    }
+    assert_true(cfg.n_trials > 0 && cfg.n_methods > 0);
+    n++;
+  }
+  closedir(d);
+  assert_true(n >= 10); // the configs listed in experiments/configs/README.md
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_empty_config_gives_defaults),
@@ -217,6 +247,7 @@ int main(void) {
       cmocka_unit_test(test_view_sets),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_syntax_error_names_line),
+      cmocka_unit_test(test_shipped_configs_load),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
