@@ -501,11 +501,14 @@ static int run(int argc, char **argv) {
   a.ro.global = g;
   cr_reg_result res;
   rc = cr_reg_register(cost, &a.method, &init, &a.ro, &res);
-  if (!rc && a.method.global)
+  if (!rc && a.method.global) {
     fprintf(stderr,
             "global: %ld grid poses on %dx%d views (%.2f s), %d hypotheses refined (%.2f s), "
-            "hypothesis %d won\n",
+            "hypothesis %d won",
             g->n_grid, g->width, g->height, g->seconds_search, g->n, g->seconds_refine, g->winner);
+    if (g->n_depth) fprintf(stderr, "; depth restart %+g mm won", g->depth_mm[g->depth_winner]);
+    fputc('\n', stderr);
+  }
   if (rc || write_outputs(&a, &vs, cost, &res, g)) {
     free(g);
     goto fail;

@@ -116,6 +116,13 @@ void cr_pose_camera_centre(const cr_pose *cam_from_world, double centre_world[3]
   cr_vec3_scale(centre_world, centre_world, -1);
 }
 
+cr_pose cr_pose_move_along_axis(const cr_pose *cam_from_world, double forward_mm) {
+  // centre C + f R^T e_z: t = -R C becomes t - f e_z
+  cr_pose p = *cam_from_world;
+  p.t[2] -= forward_mm;
+  return p;
+}
+
 int cr_pose_look_at(cr_pose *cam_from_world, const double eye[3], const double target[3],
                     const double up[3]) {
   double z[3], x[3], y[3], down[3] = {-up[0], -up[1], -up[2]};

@@ -36,6 +36,9 @@ cr_pose cr_pose_inverse(const cr_pose *a_from_b);
 void cr_pose_apply(const cr_pose *p, const double x[3], double out[3]);
 // Camera centre in world coordinates for a cam_from_world pose: -R^T t.
 void cr_pose_camera_centre(const cr_pose *cam_from_world, double centre_world[3]);
+// The camera moved forward by forward_mm along its optical axis (+z, the viewing
+// direction; negative: back), turned as before: t_z - forward_mm.
+cr_pose cr_pose_move_along_axis(const cr_pose *cam_from_world, double forward_mm);
 
 // Builds the cam_from_world pose of a camera at `eye` (world mm) looking at `target`,
 // with image "up" (-v direction) as close as possible to `up` (world). Fails with

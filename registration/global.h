@@ -16,12 +16,16 @@
 //    least a grid step apart, are refined by the local optimizer on the coarse views
 //    (global_evals each).
 // 3. The best `starts` refined hypotheses, always including the start's, run as the starts
-//    of the method's coarsest level (max_evals each); the lowest cost there continues
-//    through the finer levels as in
-//    cr_reg_run. The search's samples and the refinements run side by side, one per
-//    thread, each thread on a fork of the cost (cr_reg_cost_fork), and are combined in
-//    order: deterministic, the same pose for any number of threads (renders and metrics
-//    are thread-count independent). Inside a parallel region, one thread.
+//    of the method's coarsest level (max_evals each); the lowest cost there continues.
+// 4. With one view, depth restarts: the winner moved along its optical axis by 0, +-s and
+//    +-2s (s = global_depth_mm, 4 mm; 0 = off) runs again at that level and the lowest
+//    cost continues through the finer levels as in cr_reg_run (one view's weak axis: a
+//    local optimizer that arrives at the wrong depth stays there; a second view pins
+//    depth, so none with several views).
+// The search's samples, the refinements and the restarts run side by side, one per thread,
+// each thread on a fork of the cost (cr_reg_cost_fork), and are combined in order:
+// deterministic, the same pose for any number of threads (renders and metrics are
+// thread-count independent). Inside a parallel region, one thread.
 #ifndef CR_REG_GLOBAL_H
 #define CR_REG_GLOBAL_H
 
@@ -59,8 +63,14 @@ typedef struct cr_reg_global_result {
   int start_kept;                                          // 1: hyp[0] is the start pose
   int feature_matches, feature_inliers; // global_features: matches on the surface, inliers
   int winner;                           // index of the winning hypothesis
-  int look_at;                          // 1: no start pose, a look-at point
-  double look_at_world[3];              // the point (the pivot)
+  // depth restarts (step 4 of the header; n_depth 0: not run): the winner moved forward
+  // along its optical axis by depth_mm[i] (mm, + towards the surface) and run at
+  // depth_level; its cost and evaluations there; the lowest cost continued
+  int n_depth, depth_level, depth_winner;
+  double depth_mm[CR_REG_DEPTH_RESTARTS], depth_cost[CR_REG_DEPTH_RESTARTS];
+  int depth_evals[CR_REG_DEPTH_RESTARTS];
+  int look_at;             // 1: no start pose, a look-at point
+  double look_at_world[3]; // the point (the pivot)
 } cr_reg_global_result;
 
 // The pyramid level whose view width is at most `width` px for a camera `camera_width`

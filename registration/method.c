@@ -56,6 +56,9 @@ cr_reg_method cr_reg_method_defaults(void) {
   m.global_mask_px = 20;
   m.global_keep = 8;
   m.global_evals = 150;
+  // One view's weak axis: the winner restarted 4 and 8 mm both ways along it (the coarsest
+  // level's simplex step; capture_microscope.cfg: depth failures 4-12 mm off; README).
+  m.global_depth_mm = 4;
   return m;
 }
 
@@ -147,6 +150,10 @@ static const key_def keys[] = {
      CR_REG_GLOBAL_MAX_KEEP},
     {"global-evals", "N", "global: budget of each hypothesis' refinement on the coarse views",
      K_INT, F(global_evals), 0, 1, 1e6},
+    {"global-depth-step", "MM",
+     "global, one view: the winner restarted MM and 2 MM both ways along its optical axis "
+     "at the method's coarsest level, the best continues; 0 = off",
+     K_DOUBLE, F(global_depth_mm), 0, 0, 1e3},
     {"global-features", NULL,
      "global: add a hypothesis from AKAZE matches between the photo and the render at the "
      "start, by PnP + RANSAC",

@@ -27,6 +27,7 @@ extern "C" {
 #endif
 
 #define CR_REG_GLOBAL_MAX_KEEP 64 // hypotheses the global stage can keep
+#define CR_REG_DEPTH_RESTARTS 5   // the global stage's depth restarts: 0, +-s, +-2s
 
 // Samplers of the global stage (registration/global.h).
 enum { CR_REG_SAMPLER_SHIFT = 0, CR_REG_SAMPLER_GRID = 1 };
@@ -77,6 +78,7 @@ typedef struct cr_reg_method {
   int global_keep;                        // hypotheses refined at the search level
   int global_evals;                       // budget of each refinement at the search level
   int global_features;                    // 1: add a feature-correspondence hypothesis
+  double global_depth_mm;                 // one view: depth restarts +-s, +-2s mm (0: off)
 } cr_reg_method;
 
 // The one place where method defaults live: surface mode (iso automatic, 1 mm smoothing,

@@ -83,6 +83,32 @@ static void test_look_at(void **state) {
   assert_int_equal(cr_pose_look_at(&p, eye, target, bad_up), CR_EINVAL);
 }
 
+// Moving a camera along its axis: an oblique camera looking from (40, -30, 200) at
+// (5, 10, 20) moved 12 mm forward stands 12 mm closer to that point along the same line,
+// turned as before; the point's depth drops by 12, a point off the axis keeps its (x, y).
+static void test_move_along_axis(void **state) {
+  double eye[3] = {40, -30, 200}, target[3] = {5, 10, 20}, up[3] = {0, 0, 1}, c0[3], c1[3];
+  cr_pose p;
+  assert_int_equal(cr_pose_look_at(&p, eye, target, up), 0);
+  cr_pose q = cr_pose_move_along_axis(&p, 12);
+  cr_pose_camera_centre(&p, c0);
+  cr_pose_camera_centre(&q, c1);
+  double dir[3], len = 0;
+  for (int a = 0; a < 3; a++) dir[a] = target[a] - eye[a], len += dir[a] * dir[a];
+  len = sqrt(len);
+  for (int a = 0; a < 3; a++) assert_near(c1[a] - c0[a], 12 * dir[a] / len, 1e-9);
+  assert_memory_equal(p.R, q.R, sizeof p.R);
+  double tp[3], tq[3], off[3] = {0, 25, 30}, op[3], oq[3];
+  cr_pose_apply(&p, target, tp), cr_pose_apply(&q, target, tq);
+  assert_near(tq[2], tp[2] - 12, 1e-9);
+  assert_near(tq[2], len - 12, 1e-9);
+  cr_pose_apply(&p, off, op), cr_pose_apply(&q, off, oq);
+  assert_near(oq[0], op[0], 1e-12);
+  assert_near(oq[1], op[1], 1e-12);
+  q = cr_pose_move_along_axis(&q, -12); // and back
+  for (int a = 0; a < 3; a++) assert_near(q.t[a], p.t[a], 1e-12);
+}
+
 // Our projection agrees with cv::projectPoints to 1e-9 px, with and without distortion.
 static void test_projection_matches_opencv(void **state) {
   for (int distorted = 0; distorted < 2; distorted++) {
@@ -247,6 +273,7 @@ int main(void) {
       cmocka_unit_test(test_rodrigues_analytic),
       cmocka_unit_test(test_compose_inverse),
       cmocka_unit_test(test_look_at),
+      cmocka_unit_test(test_move_along_axis),
       cmocka_unit_test(test_projection_matches_opencv),
       cmocka_unit_test(test_pixel_ray_inverts_projection),
       cmocka_unit_test(test_scaled_camera_pixel_centres),

@@ -1,7 +1,8 @@
 // The global stage (registration/global.h) on the phantom, photos by the synthetic
 // appearance model (no inverse crime): from a start 25 mm and 20 deg off in the image plane
 // the local pipeline ends in another gyrus while the global stage finds the pose; a fixed
-// seed gives the same pose with 1 and 2 threads; the look-at start looks at its point
+// seed gives the same pose with 1 and 2 threads; depth restarts run (one view) or not (two
+// views, or switched off); the look-at start looks at its point
 // along the outward normal; bad inputs (empty box, look-at point outside the volume or on no
 // surface, no focus distance) give clear errors.
 // test-links: experiments registration optim
@@ -152,6 +153,54 @@ static void test_same_pose_one_and_two_threads(void **state) {
     assert_true(g1.hyp[k].level_cost == g2.hyp[k].level_cost ||
                 (isnan(g1.hyp[k].level_cost) && isnan(g2.hyp[k].level_cost)));
   }
+  assert_int_equal(g1.n_depth, 5); // and the depth restarts, side by side too
+  assert_int_equal(g2.n_depth, 5);
+  assert_int_equal(g1.depth_winner, g2.depth_winner);
+  for (int i = 0; i < g1.n_depth; i++) assert_true(g1.depth_cost[i] == g2.depth_cost[i]);
+}
+
+// Depth restarts (one view): the winner moved 0, -4, +4, -8, +8 mm along its axis runs
+// again at the method's coarsest level and the lowest cost continues. The unmoved run
+// starts at the winner's result, so it cannot end above it; the level's reported cost is
+// the restarts' best. Off with global_depth_mm = 0, and with two views (the second pins
+// depth).
+static void test_depth_restarts(void **state) {
+  cr_pose s = far_start();
+  cr_reg_method m = cr_reg_method_defaults();
+  m.global = 1, m.global_keep = 2, m.global_box_deg = 10, m.global_box_mm = 8;
+  m.global_evals = 40, m.max_evals = 100;
+  cr_reg_result r;
+  cr_reg_global_result g;
+  assert_int_equal(run(&m, &s, NULL, &g, &r), 0);
+  assert_int_equal(g.n_depth, 5);
+  assert_int_equal(g.depth_level, m.levels - 1);
+  const double want[5] = {0, -4, 4, -8, 8};
+  double lowest = INFINITY;
+  for (int i = 0; i < 5; i++) {
+    assert_near(g.depth_mm[i], want[i], 0);
+    assert_true(g.depth_evals[i] > 0 && g.depth_evals[i] <= m.max_evals / 2);
+    if (g.depth_cost[i] < lowest) lowest = g.depth_cost[i];
+  }
+  print_message("depth restarts: winner's cost %.5f, restarts %.5f %.5f %.5f %.5f %.5f\n",
+                g.hyp[g.winner].level_cost, g.depth_cost[0], g.depth_cost[1], g.depth_cost[2],
+                g.depth_cost[3], g.depth_cost[4]);
+  assert_true(g.depth_cost[0] <= g.hyp[g.winner].level_cost);
+  assert_true(g.depth_cost[g.depth_winner] == lowest);
+  assert_true(r.level[1].cost == lowest); // the level's cost: the restarts' best
+  m.global_depth_mm = 0;
+  assert_int_equal(run(&m, &s, NULL, &g, &r), 0);
+  assert_int_equal(g.n_depth, 0);
+  assert_true(r.level[1].cost == g.hyp[g.winner].level_cost);
+  // two views: the reference photo twice (the second camera at the first's place)
+  m.global_depth_mm = 4;
+  cr_reg_view views[2] = {cr_reg_view_mono(&cam, photo, mask), cr_reg_view_mono(&cam, photo, mask)};
+  cr_reg_cost *cost;
+  assert_int_equal(cr_status_of(cost = cr_reg_cost_new(&m, vol, NULL, views, 2)), 0);
+  cr_reg_register_options ro = cr_reg_register_defaults();
+  ro.global = &g;
+  assert_int_equal(cr_reg_register(cost, &m, &s, &ro, &r), 0);
+  cr_reg_cost_free(cost);
+  assert_int_equal(g.n_depth, 0);
 }
 
 // The search level: the coarsest at most global_width wide, finer while the mask's
@@ -270,6 +319,7 @@ int main(void) {
       cmocka_unit_test(test_global_finds_pose_local_does_not),
       cmocka_unit_test(test_grid_sampler),
       cmocka_unit_test(test_same_pose_one_and_two_threads),
+      cmocka_unit_test(test_depth_restarts),
       cmocka_unit_test(test_look_at),
       cmocka_unit_test(test_search_level_follows_the_mask),
       cmocka_unit_test(test_feature_hypothesis),
