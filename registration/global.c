@@ -502,17 +502,18 @@ static box box_of(const cr_reg_method *m, const cr_reg_register_options *ro, int
   return b;
 }
 
-// Depth restarts: one narrow-field view holds depth only weakly, and a local optimizer that
-// reaches the method's coarsest level at the wrong depth stays there: moving along the
-// optical axis changes the view's scale by a fraction of a pixel per mm, and the turn that
-// keeps the view's centre must change with it (capture_microscope.cfg: from starts 5-15 mm
-// off, the winner ended 4-12 mm off in depth, in-plane under 1 mm, while the truth cost
-// 0.01-0.03 less at every level). So the winner `from`, moved along its optical axis by
-// 0, -s, +s, -2s, +2s (s = global_depth_mm: 4 mm, half the level's initial simplex step
-// with the defaults), runs again at `level`, side by side, and the lowest cost wins (the
-// first of equal costs: the unmoved one). At this level rather than the next finer one: on
-// six capture_microscope samples both fixed the same two of three depth failures, and the
-// restarts added ~0.5 s here against ~1.3 s there.
+// Depth restarts (global_depth_mm = s > 0; off by default): one narrow-field view holds
+// depth only weakly, and a local optimizer that reaches the method's coarsest level at the
+// wrong depth can stay there: moving along the optical axis changes the view's scale by a
+// fraction of a pixel per mm, and the turn that keeps the view's centre must change with it
+// (capture_microscope.cfg: from starts 5-15 mm off, two winners ended 4 and 12 mm off in
+// depth, in-plane under 1 mm, while the truth cost 0.01-0.03 less at every level). So the
+// winner `from`, moved along its optical axis by 0, -s, +s, -2s, +2s (s = 4 mm is half the
+// level's initial simplex step with the defaults), runs again at `level`, side by side, and
+// the lowest cost wins (the first of equal costs: the unmoved one). At this level rather
+// than the next finer one: on six capture_microscope samples both fixed the same two of
+// three depth failures, and the restarts added ~0.5 s here against ~1.3 s there. Why off:
+// the README's measurement (they fix stuck depths but move borderline ones both ways).
 static int depth_restarts(const search *s, const cr_reg_options *base, const cr_reg_method *m,
                           int level, const cr_pose *from, long evals_before,
                           cr_reg_global_result *g, cr_reg_result *best) {

@@ -135,7 +135,7 @@ static void test_same_pose_one_and_two_threads(void **state) {
   cr_pose s = far_start();
   cr_reg_method m = cr_reg_method_defaults();
   m.global = 1, m.global_keep = 2, m.global_box_deg = 10, m.global_box_mm = 8;
-  m.global_evals = 40, m.max_evals = 100;
+  m.global_evals = 40, m.max_evals = 100, m.global_depth_mm = 4;
   cr_reg_result r1, r2;
   cr_reg_global_result g1, g2;
   omp_set_num_threads(1);
@@ -159,11 +159,11 @@ static void test_same_pose_one_and_two_threads(void **state) {
   for (int i = 0; i < g1.n_depth; i++) assert_true(g1.depth_cost[i] == g2.depth_cost[i]);
 }
 
-// Depth restarts (one view): the winner moved 0, -4, +4, -8, +8 mm along its axis runs
-// again at the method's coarsest level and the lowest cost continues. The unmoved run
-// starts at the winner's result, so it cannot end above it; the level's reported cost is
-// the restarts' best. Off with global_depth_mm = 0, and with two views (the second pins
-// depth).
+// Depth restarts (one view, global_depth_mm 4): the winner moved 0, -4, +4, -8, +8 mm
+// along its axis runs again at the method's coarsest level and the lowest cost continues.
+// The unmoved run starts at the winner's result, so it cannot end above it; the level's
+// reported cost is the restarts' best. Off by default (0), and with two views (the second
+// pins depth).
 static void test_depth_restarts(void **state) {
   cr_pose s = far_start();
   cr_reg_method m = cr_reg_method_defaults();
@@ -171,6 +171,8 @@ static void test_depth_restarts(void **state) {
   m.global_evals = 40, m.max_evals = 100;
   cr_reg_result r;
   cr_reg_global_result g;
+  assert_near(m.global_depth_mm, 0, 0); // off by default
+  m.global_depth_mm = 4;
   assert_int_equal(run(&m, &s, NULL, &g, &r), 0);
   assert_int_equal(g.n_depth, 5);
   assert_int_equal(g.depth_level, m.levels - 1);
