@@ -509,11 +509,12 @@ static box box_of(const cr_reg_method *m, const cr_reg_register_options *ro, int
 // (capture_microscope.cfg: from starts 5-15 mm off, two winners ended 4 and 12 mm off in
 // depth, in-plane under 1 mm, while the truth cost 0.01-0.03 less at every level). So the
 // winner `from`, moved along its optical axis by 0, -s, +s, -2s, +2s (s = 4 mm is half the
-// level's initial simplex step with the defaults), runs again at `level`, side by side, and
-// the lowest cost wins (the first of equal costs: the unmoved one). At this level rather
-// than the next finer one: on six capture_microscope samples both fixed the same two of
-// three depth failures, and the restarts added ~0.5 s here against ~1.3 s there. Why off:
-// the README's measurement (they fix stuck depths but move borderline ones both ways).
+// coarsest level's initial simplex step with the defaults), runs at `level`, the next finer
+// level, side by side with half the method's budget each, and the lowest cost continues (the
+// first of equal costs: the unmoved one) to the levels below with a quarter. The unmoved run
+// is the run the stage makes at that level without restarts. At the next finer level rather
+// than the coarsest: there a view's scale shows depth twice as finely (README, capture
+// section: 242 against 240 of 256 on capture_microscope.cfg).
 static int depth_restarts(const search *s, const cr_reg_options *base, const cr_reg_method *m,
                           int level, const cr_pose *from, long evals_before,
                           cr_reg_global_result *g, cr_reg_result *best) {
@@ -675,19 +676,22 @@ static int global_register(cr_reg_cost *cost, cr_reg_cost *const *costs, int thr
     if (ro->progress) ro->progress(ro->progress_ctx, top, i, (int)(g->evals + top_evals), r.cost);
   }
   const double t3 = now_s();
-  // 4. depth restarts at that level (one view), then the finer levels
+  // 4. depth restarts at the next finer level (one view), then the levels below it
   cr_reg_result depth;
   memset(&depth, 0, sizeof depth);
+  const int dlevel = top > 0 ? top - 1 : 0;
   if (m->global_depth_mm > 0 && cr_reg_cost_n_views(cost) == 1) {
-    if ((rc = depth_restarts(&s, &base, m, top, &best.final, g->evals + top_evals, g, &depth)))
+    if ((rc = depth_restarts(&s, &base, m, dlevel, &best.final, g->evals + top_evals, g, &depth)))
       return rc;
   }
   const double t4 = now_s();
+  const int fine_levels = g->n_depth ? dlevel : top; // the levels still to run, finest first
   cr_reg_result fine;
   memset(&fine, 0, sizeof fine);
-  if (top > 0) {
-    base.levels = top, base.starts = 1;
-    base.max_evals = m->max_evals / 2 > 0 ? m->max_evals / 2 : 1;
+  if (fine_levels > 0) {
+    base.levels = fine_levels, base.starts = 1;
+    const int div = g->n_depth ? 4 : 2; // after the restarts: a quarter each
+    base.max_evals = m->max_evals / div > 0 ? m->max_evals / div : 1;
     if ((rc = cr_reg_run(cam0, g->n_depth ? &depth.final : &best.final, cr_reg_cost_eval, cost,
                          &base, &fine)))
       return rc;
@@ -704,14 +708,17 @@ static int global_register(cr_reg_cost *cost, cr_reg_cost *const *costs, int thr
   st->evals = (int)g->evals, st->seconds = t2 - t0;
   st->cost = g->hyp[order[0]].refined_cost;
   res->nlevels = 2;
-  if (g->n_depth) { // the depth restarts belong to that level: their evaluations and time
-    res->level[1].evals += depth.evals, res->level[1].seconds = t4 - t2;
-    res->level[1].cost = depth.cost;
+  if (g->n_depth) { // the depth restarts: a level of their own (the next finer one)
+    cr_reg_level_stats *d = &res->level[res->nlevels++];
+    const cr_camera *cd = cr_reg_cost_camera(cost, 0, dlevel);
+    memset(d, 0, sizeof *d);
+    d->level = dlevel, d->width = cd->width, d->height = cd->height;
+    d->evals = depth.evals, d->seconds = t4 - t3, d->cost = depth.cost;
     res->final = depth.final, res->cost = depth.cost, res->prior_penalty = depth.prior_penalty;
   }
   for (int i = 0; i < fine.nlevels && res->nlevels < CR_REG_MAX_LEVELS; i++)
     res->level[res->nlevels++] = fine.level[i];
-  if (top > 0)
+  if (fine_levels > 0)
     res->final = fine.final, res->cost = fine.cost, res->prior_penalty = fine.prior_penalty;
   res->evals = (int)(g->evals + top_evals + depth.evals + fine.evals);
   res->seconds = now_s() - t0;

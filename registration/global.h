@@ -18,10 +18,11 @@
 // 3. The best `starts` refined hypotheses, always including the start's, run as the starts
 //    of the method's coarsest level (max_evals each); the lowest cost there continues.
 // 4. With one view and global_depth_mm = s > 0 (off by default), depth restarts: the
-//    winner moved along its optical axis by 0, +-s and +-2s runs again at that level and
-//    the lowest cost continues through the finer levels as in cr_reg_run (one view's weak
-//    axis: a local optimizer that arrives at the wrong depth can stay there; a second view
-//    pins depth, so none with several views).
+//    winner moved along its optical axis by 0, +-s and +-2s runs at the next finer level
+//    (max_evals / 2 each; the unmoved run is the one that level makes without restarts)
+//    and the lowest cost continues through the levels below as in cr_reg_run (max_evals /
+//    4 each). One view's weak axis: a local optimizer that arrives at the wrong depth can
+//    stay there; a second view pins depth, so none with several views.
 // The search's samples, the refinements and the restarts run side by side, one per thread,
 // each thread on a fork of the cost (cr_reg_cost_fork), and are combined in order:
 // deterministic, the same pose for any number of threads (renders and metrics are

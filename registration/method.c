@@ -153,7 +153,7 @@ static const key_def keys[] = {
      K_INT, F(global_evals), 0, 1, 1e6},
     {"global-depth-step", "MM",
      "global, one view: the winner restarted MM and 2 MM both ways along its optical axis "
-     "at the method's coarsest level, the best continues (e.g. 4); 0 = off",
+     "at the level below the method's coarsest, the best continues (e.g. 4); 0 = off",
      K_DOUBLE, F(global_depth_mm), 0, 0, 1e3},
     {"global-features", NULL,
      "global: add a hypothesis from AKAZE matches between the photo and the render at the "

@@ -160,41 +160,55 @@ static void test_same_pose_one_and_two_threads(void **state) {
 }
 
 // Depth restarts (one view, global_depth_mm 4): the winner moved 0, -4, +4, -8, +8 mm
-// along its axis runs again at the method's coarsest level and the lowest cost continues.
-// The unmoved run starts at the winner's result, so it cannot end above it; the level's
-// reported cost is the restarts' best. Off by default (0), and with two views (the second
-// pins depth).
+// along its axis runs at the next finer level and the lowest cost continues. The unmoved
+// restart is the run the stage makes at that level without restarts (two paths: a side-by-
+// side refinement and the pyramid's own run), so its cost is that run's to the bit; the
+// restarts are a level of their own in the result, between the method's coarsest level and
+// the finest. Off by default (0), and with two views (the second pins depth).
 static void test_depth_restarts(void **state) {
   cr_pose s = far_start();
   cr_reg_method m = cr_reg_method_defaults();
   m.global = 1, m.global_keep = 2, m.global_box_deg = 10, m.global_box_mm = 8;
   m.global_evals = 40, m.max_evals = 100;
-  cr_reg_result r;
+  assert_int_equal(m.levels, 3);
+  cr_reg_result r, off;
   cr_reg_global_result g;
   assert_near(m.global_depth_mm, 0, 0); // off by default
+  assert_int_equal(run(&m, &s, NULL, &g, &off), 0);
+  assert_int_equal(g.n_depth, 0);
+  assert_int_equal(off.nlevels, 4); // search, levels 2, 1, 0
+  assert_true(off.level[1].cost == g.hyp[g.winner].level_cost);
+  const double winner_cost = g.hyp[g.winner].level_cost;
   m.global_depth_mm = 4;
   assert_int_equal(run(&m, &s, NULL, &g, &r), 0);
   assert_int_equal(g.n_depth, 5);
-  assert_int_equal(g.depth_level, m.levels - 1);
+  assert_int_equal(g.depth_level, 1);
+  assert_true(g.hyp[g.winner].level_cost == winner_cost); // the same search and level 2
   const double want[5] = {0, -4, 4, -8, 8};
   double lowest = INFINITY;
+  int evals = 0;
   for (int i = 0; i < 5; i++) {
     assert_near(g.depth_mm[i], want[i], 0);
     assert_true(g.depth_evals[i] > 0 && g.depth_evals[i] <= m.max_evals / 2);
     if (g.depth_cost[i] < lowest) lowest = g.depth_cost[i];
+    evals += g.depth_evals[i];
   }
-  print_message("depth restarts: winner's cost %.5f, restarts %.5f %.5f %.5f %.5f %.5f\n",
-                g.hyp[g.winner].level_cost, g.depth_cost[0], g.depth_cost[1], g.depth_cost[2],
+  print_message("depth restarts: without %.5f, restarts %.5f %.5f %.5f %.5f %.5f\n",
+                off.level[2].cost, g.depth_cost[0], g.depth_cost[1], g.depth_cost[2],
                 g.depth_cost[3], g.depth_cost[4]);
-  assert_true(g.depth_cost[0] <= g.hyp[g.winner].level_cost);
+  assert_true(g.depth_cost[0] == off.level[2].cost); // the unmoved restart: the plain run
   assert_true(g.depth_cost[g.depth_winner] == lowest);
-  assert_true(r.level[1].cost == lowest); // the level's cost: the restarts' best
-  m.global_depth_mm = 0;
-  assert_int_equal(run(&m, &s, NULL, &g, &r), 0);
-  assert_int_equal(g.n_depth, 0);
-  assert_true(r.level[1].cost == g.hyp[g.winner].level_cost);
+  assert_int_equal(r.nlevels, 4); // search, level 2, the restarts at level 1, level 0
+  assert_int_equal(r.level[1].level, 2);
+  assert_true(r.level[1].cost == winner_cost);
+  assert_int_equal(r.level[2].level, 1);
+  assert_int_equal(r.level[2].width, off.level[2].width);
+  assert_true(r.level[2].cost == lowest); // the level's cost: the restarts' best
+  assert_int_equal(r.level[2].evals, evals);
+  assert_int_equal(r.level[3].level, 0);
+  assert_true(r.level[3].evals <= m.max_evals / 4); // the finest level: a quarter
+  assert_true(r.cost == r.level[3].cost);
   // two views: the reference photo twice (the second camera at the first's place)
-  m.global_depth_mm = 4;
   cr_reg_view views[2] = {cr_reg_view_mono(&cam, photo, mask), cr_reg_view_mono(&cam, photo, mask)};
   cr_reg_cost *cost;
   assert_int_equal(cr_status_of(cost = cr_reg_cost_new(&m, vol, NULL, views, 2)), 0);
