@@ -502,7 +502,7 @@ static box box_of(const cr_reg_method *m, const cr_reg_register_options *ro, int
   return b;
 }
 
-// Depth restarts (global_depth_mm = s > 0; off by default): one narrow-field view holds
+// Depth restarts (global_depth_mm = s > 0; 4 mm by default): one narrow-field view holds
 // depth only weakly, and a local optimizer that reaches the method's coarsest level at the
 // wrong depth can stay there: moving along the optical axis changes the view's scale by a
 // fraction of a pixel per mm, and the turn that keeps the view's centre must change with it

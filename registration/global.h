@@ -17,7 +17,7 @@
 //    (global_evals each).
 // 3. The best `starts` refined hypotheses, always including the start's, run as the starts
 //    of the method's coarsest level (max_evals each); the lowest cost there continues.
-// 4. With one view and global_depth_mm = s > 0 (off by default), depth restarts: the
+// 4. With one view and global_depth_mm = s > 0 (4 mm by default), depth restarts: the
 //    winner moved along its optical axis by 0, +-s and +-2s runs at the next finer level
 //    (max_evals / 2 each; the unmoved run is the one that level makes without restarts)
 //    and the lowest cost continues through the levels below as in cr_reg_run (max_evals /

@@ -56,10 +56,10 @@ cr_reg_method cr_reg_method_defaults(void) {
   m.global_mask_px = 20;
   m.global_keep = 8;
   m.global_evals = 150;
-  // Depth restarts (registration/global.c) are off: on capture_microscope.cfg they fixed two
-  // stuck-depth failures of 90 and broke a borderline one, on capture_lookat.cfg 57 -> 56 of
-  // 64 with the median 0.61 -> 0.75 mm, for ~0.5 s more (README). --global-depth-step 4.
-  m.global_depth_mm = 0;
+  // Depth restarts (registration/global.c) at 4 mm: over 256 samples each they took the
+  // success rate from 239 to 242 (capture_microscope.cfg), 242 to 244 (capture.cfg), 231
+  // to 238 and 236 to 236 (the look-at configs) with lower medians, for ~1.3 s (README).
+  m.global_depth_mm = 4;
   return m;
 }
 
@@ -153,7 +153,7 @@ static const key_def keys[] = {
      K_INT, F(global_evals), 0, 1, 1e6},
     {"global-depth-step", "MM",
      "global, one view: the winner restarted MM and 2 MM both ways along its optical axis "
-     "at the level below the method's coarsest, the best continues (e.g. 4); 0 = off",
+     "at the level below the method's coarsest, the best continues; 0 = off",
      K_DOUBLE, F(global_depth_mm), 0, 0, 1e3},
     {"global-features", NULL,
      "global: add a hypothesis from AKAZE matches between the photo and the render at the "

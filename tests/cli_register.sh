@@ -70,14 +70,14 @@ grep -q "global search" log.txt && grep -q "hypotheses refined" log.txt || fail 
   --global-evals 20 2> log.txt || { cat log.txt; fail "global run (shift sampler)"; }
 grep -q '"start":[[:space:]]*true' global.json && grep -q '"global-sampler":[[:space:]]*"shift"' global.json ||
   fail "global.json (shift sampler) lacks the start hypothesis or the sampler"
-# Depth restarts are off by default; --global-depth-step 4 restarts the winner 0, -4, +4,
-# -8, +8 mm along its axis (one view), reported.
-grep -q '"depth_restarts":' global.json && fail "depth restarts without --global-depth-step"
-"$camreg" register "${common[@]}" -p photo.png --mask mask.png --init start.txt -o global.txt \
-  --report global.json --focus-distance 180 --global --global-box 10,8 --global-keep 2 \
-  --global-evals 20 --global-depth-step 4 2> log.txt || { cat log.txt; fail "global run (restarts)"; }
+# Depth restarts by default (one view): the winner restarted 0, -4, +4, -8, +8 mm along its
+# axis, reported; --global-depth-step 0 turns them off.
 grep -q '"depth_restarts":' global.json && grep -q '"forward_mm":[[:space:]]*-8' global.json &&
   grep -q "depth restart .* won" log.txt || fail "global.json or the log lacks the depth restarts"
+"$camreg" register "${common[@]}" -p photo.png --mask mask.png --init start.txt -o global.txt \
+  --report global.json --focus-distance 180 --global --global-box 10,8 --global-keep 2 \
+  --global-evals 20 --global-depth-step 0 2> log.txt || { cat log.txt; fail "global run (no restarts)"; }
+grep -q '"depth_restarts":' global.json && fail "depth restarts with --global-depth-step 0"
 expect_fail "negative depth step" "global-depth-step" "${common[@]}" -p photo.png --mask mask.png \
   --init start.txt --global --global-depth-step -1
 # --global-features: the report gives the feature matches and inliers

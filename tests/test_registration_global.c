@@ -164,7 +164,7 @@ static void test_same_pose_one_and_two_threads(void **state) {
 // restart is the run the stage makes at that level without restarts (two paths: a side-by-
 // side refinement and the pyramid's own run), so its cost is that run's to the bit; the
 // restarts are a level of their own in the result, between the method's coarsest level and
-// the finest. Off by default (0), and with two views (the second pins depth).
+// the finest. On by default (4 mm), none with 0 or with two views (the second pins depth).
 static void test_depth_restarts(void **state) {
   cr_pose s = far_start();
   cr_reg_method m = cr_reg_method_defaults();
@@ -173,7 +173,8 @@ static void test_depth_restarts(void **state) {
   assert_int_equal(m.levels, 3);
   cr_reg_result r, off;
   cr_reg_global_result g;
-  assert_near(m.global_depth_mm, 0, 0); // off by default
+  assert_near(m.global_depth_mm, 4, 0); // on by default; 0 turns them off
+  m.global_depth_mm = 0;
   assert_int_equal(run(&m, &s, NULL, &g, &off), 0);
   assert_int_equal(g.n_depth, 0);
   assert_int_equal(off.nlevels, 4); // search, levels 2, 1, 0
