@@ -180,8 +180,8 @@ static const char *const photo_keys[] = {"vessel_contrast",
                                          "occluders",
                                          "supersample",
                                          NULL};
-static const char *const start_keys[] = {"bins_mm", "rotation_deg", "translation_mm", "look_at_mm",
-                                         NULL};
+static const char *const start_keys[] = {"bins_mm",    "rotation_deg",     "translation_mm",
+                                         "look_at_mm", "max_rotation_deg", NULL};
 static const char *const top_keys[] = {"name",   "trial",      "volume",       "brain",   "camera",
                                        "views",  "photo",      "registration", "methods", "start",
                                        "trials", "success_mm", "seed",         NULL};
@@ -410,6 +410,9 @@ static int parse_start(const parse_ctx *p, const config_setting_t *root, cr_exp_
   if (!!bins + (has_rot || has_tr) + has_look > 1)
     return perr(p, g, "start",
                 "give one of bins_mm, rotation_deg/translation_mm or look_at_mm, not several");
+  if (config_setting_get_member(g, "max_rotation_deg") && !bins)
+    return perr(p, config_setting_get_member(g, "max_rotation_deg"), "start.max_rotation_deg",
+                "applies to bins_mm starts only");
   if (has_look) {
     c->start_mode = CR_EXP_START_LOOK_AT;
     c->n_bins = 1, c->bins_mm[0] = 0;
@@ -424,6 +427,9 @@ static int parse_start(const parse_ctx *p, const config_setting_t *root, cr_exp_
         return perr(p, bins, "start.bins_mm", "edges must be >= 0 and increasing");
     c->n_bins = n - 1;
     c->start_mode = CR_EXP_START_BINS;
+    if (config_setting_get_member(g, "max_rotation_deg") &&
+        (rc = get_num(p, g, "start.", "max_rotation_deg", 1, 180, &c->max_rotation_deg)))
+      return rc;
   } else if (has_rot || has_tr) {
     c->start_mode = CR_EXP_START_RANGES;
     if ((rc = get_num(p, g, "start.", "rotation_deg", 0, 90, &c->rot_range_deg)) ||

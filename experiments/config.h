@@ -97,6 +97,8 @@ typedef struct cr_exp_config {
   cr_exp_start_mode start_mode;
   int n_bins; // bins: n_bins + 1 edges in bins_mm
   double bins_mm[CR_EXP_MAX_BINS + 1];
+  double max_rotation_deg; // bins: a start turned more than this from the truth is drawn
+                           // again (0: any rotation)
   double rot_range_deg, trans_range_mm;
   double look_at_mm; // look-at mode: the clicked point's distance from the viewed point (at most)
   int n_trials;      // samples; each sample runs every method (default 20)

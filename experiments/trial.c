@@ -219,20 +219,33 @@ static int draw_start(const cr_exp_config *cfg, cr_rng *r, cr_exp_trial *t) {
   }
   t->bin = (int)(t->sample % cfg->n_bins);
   t->bin_lo_mm = cfg->bins_mm[t->bin], t->bin_hi_mm = cfg->bins_mm[t->bin + 1];
-  double norm = 0;
-  while (norm < 1e-6) {
-    norm = 0;
-    for (int i = 0; i < 6; i++) u[i] = cr_rng_gaussian(r), norm += u[i] * u[i];
-    norm = sqrt(norm);
+  // A direction of the six parameters and an mTRE in the bin; with max_rotation_deg, drawn
+  // again from the same stream while the start is turned more than that from the truth (a
+  // turn about the viewed cortex moves it little, so a 30-40 mm start can be turned 90 deg
+  // or more). A start the first draw accepts is the start without the limit.
+  for (int draw = 0; draw < 10000; draw++) {
+    double norm = 0;
+    while (norm < 1e-6) {
+      norm = 0;
+      for (int i = 0; i < 6; i++) u[i] = cr_rng_gaussian(r), norm += u[i] * u[i];
+      norm = sqrt(norm);
+    }
+    for (int i = 0; i < 6; i++) u[i] /= norm;
+    double m = t->bin_lo_mm + (t->bin_hi_mm - t->bin_lo_mm) * cr_rng_uniform(r);
+    if (m <= 0) {
+      t->start = t->gt;
+      return 0;
+    }
+    int rc = cr_exp_pose_at_mtre(&t->gt, t->pivot, u, (const double(*)[3])t->targets, t->n_targets,
+                                 m, &t->start);
+    if (rc || !(cfg->max_rotation_deg > 0)) return rc;
+    double rot_deg, trans_mm;
+    cr_exp_pose_errors(&t->start, &t->gt, &rot_deg, &trans_mm);
+    if (rot_deg <= cfg->max_rotation_deg) return 0;
   }
-  for (int i = 0; i < 6; i++) u[i] /= norm;
-  double m = t->bin_lo_mm + (t->bin_hi_mm - t->bin_lo_mm) * cr_rng_uniform(r);
-  if (m <= 0) {
-    t->start = t->gt;
-    return 0;
-  }
-  return cr_exp_pose_at_mtre(&t->gt, t->pivot, u, (const double(*)[3])t->targets, t->n_targets, m,
-                             &t->start);
+  return cr_error(CR_EINVAL,
+                  "sample %ld: no start of %g-%g mm mTRE within %g deg of the truth in 10000 draws",
+                  t->sample, t->bin_lo_mm, t->bin_hi_mm, cfg->max_rotation_deg);
 }
 
 int cr_exp_trial_make(const cr_exp_config *cfg, const cr_exp_scene *scene, long index,

@@ -188,6 +188,27 @@ static void test_look_at_start_mode(void **state) {
   expect_error("look2.cfg", "start = { look_at_mm = -1.0; };\n", 1, "start.look_at_mm");
 }
 
+// A limit on the start's rotation from the truth (issue 15: starts up to 40 mm and 40 deg):
+// with bins only, 1..180 deg, none by default.
+static void test_start_rotation_limit(void **state) {
+  cr_exp_config cfg;
+  assert_int_equal(
+      cr_exp_config_load(write_cfg("rot0.cfg", "start = { bins_mm = [0.0, 5.0]; };\n"), &cfg), 0);
+  assert_true(cfg.max_rotation_deg == 0);
+  assert_int_equal(
+      cr_exp_config_load(
+          write_cfg("rot1.cfg", "start = { bins_mm = [0.0, 5.0]; max_rotation_deg = 40.0; };\n"),
+          &cfg),
+      0);
+  assert_true(cfg.max_rotation_deg == 40.0);
+  expect_error("rot2.cfg", "start = { bins_mm = [0.0, 5.0]; max_rotation_deg = 0.0; };\n", 1,
+               "start.max_rotation_deg");
+  expect_error("rot3.cfg", "start = { look_at_mm = 5.0; max_rotation_deg = 40.0; };\n", 1,
+               "start.max_rotation_deg");
+  expect_error("rot4.cfg", "start = {\n  rotation_deg = 5.0;\n  max_rotation_deg = 40.0;\n};\n", 3,
+               "start.max_rotation_deg");
+}
+
 static void test_missing_file(void **state) {
   (void)state;
   expect_error("miss1.cfg", "trials = 1;\nvolume = \"no_such_brain.nii.gz\";\n", 2, "volume");
@@ -244,6 +265,7 @@ int main(void) {
       cmocka_unit_test(test_unknown_key),
       cmocka_unit_test(test_bad_values),
       cmocka_unit_test(test_look_at_start_mode),
+      cmocka_unit_test(test_start_rotation_limit),
       cmocka_unit_test(test_view_sets),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_syntax_error_names_line),

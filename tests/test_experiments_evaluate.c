@@ -259,6 +259,40 @@ static void test_trials_follow_the_spec(void **state) {
   cr_exp_scene_free(scene);
 }
 
+// max_rotation_deg: every start within the limit and still in its mTRE bin; a start the
+// unlimited draw already had within the limit is unchanged (the same stream, first draw),
+// and some starts are drawn again (30-40 mm starts turned beyond 30 deg exist here).
+static void test_start_rotation_limit(void **state) {
+  (void)state;
+  cr_exp_config free_cfg = trial_config(), cfg;
+  free_cfg.n_bins = 1, free_cfg.bins_mm[0] = 30, free_cfg.bins_mm[1] = 40;
+  cfg = free_cfg;
+  cfg.max_rotation_deg = 30;
+  cr_exp_scene *scene;
+  assert_int_equal(cr_status_of(scene = cr_exp_scene_new(&cfg)), 0);
+  static cr_exp_trial t, u;
+  int redrawn = 0;
+  for (long i = 0; i < cr_exp_config_units(&cfg); i += 2) {
+    assert_int_equal(cr_exp_trial_make(&cfg, scene, i, &t), 0);
+    assert_int_equal(cr_exp_trial_make(&free_cfg, scene, i, &u), 0);
+    double rot, tr, rot_free, m;
+    cr_exp_pose_errors(&t.start, &t.gt, &rot, &tr);
+    cr_exp_pose_errors(&u.start, &u.gt, &rot_free, &tr);
+    m = cr_reg_mtre(&t.start, &t.gt, (const double(*)[3])t.targets, t.n_targets);
+    assert_true(rot <= 30 + 1e-9);
+    assert_true(m >= 30 - 1e-9 && m <= 40 + 1e-9);
+    assert_memory_equal(&u.gt, &t.gt, sizeof t.gt);
+    if (rot_free <= 30)
+      assert_memory_equal(&u.start, &t.start, sizeof t.start);
+    else
+      redrawn++;
+  }
+  print_message("start rotation limit: %d of %ld starts drawn again\n", redrawn,
+                cr_exp_config_units(&cfg) / 2);
+  assert_true(redrawn > 0);
+  cr_exp_scene_free(scene);
+}
+
 static void test_pose_at_mtre_hits_target(void **state) {
   (void)state;
   double X[3][3] = {{0, 0, 0}, {20, 0, 0}, {0, 20, 5}}, pivot[3] = {20.0 / 3, 20.0 / 3, 5.0 / 3};
@@ -307,6 +341,7 @@ int main(void) {
       cmocka_unit_test(test_error_split),
       cmocka_unit_test(test_trials_follow_the_spec),
       cmocka_unit_test(test_pose_at_mtre_hits_target),
+      cmocka_unit_test(test_start_rotation_limit),
       cmocka_unit_test(test_ellipsoid_fit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
