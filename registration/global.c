@@ -685,7 +685,7 @@ static int global_register(cr_reg_cost *cost, cr_reg_cost *const *costs, int thr
       return rc;
   }
   const double t4 = now_s();
-  const int fine_levels = g->n_depth ? dlevel : top; // the levels still to run, finest first
+  const int fine_levels = g->n_depth ? dlevel : top; // how many levels are left to run
   cr_reg_result fine;
   memset(&fine, 0, sizeof fine);
   if (fine_levels > 0) {
