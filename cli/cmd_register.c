@@ -360,7 +360,8 @@ static cJSON *pose_json(const cr_pose *p) {
   return o;
 }
 
-// Every view: its files, weight, transform from the reference, registered pose and cost.
+// Every view: its files, weight, transform from the reference, registered pose and cost
+// (and for views 1.. their photo consistency with view 0).
 static cJSON *views_json(const views *vs, cr_reg_cost *cost, const cr_reg_result *res) {
   cJSON *arr = cJSON_CreateArray();
   for (int k = 0; arr && k < vs->n; k++) {
@@ -377,6 +378,13 @@ static cJSON *views_json(const views *vs, cr_reg_cost *cost, const cr_reg_result
     cr_reg_cost_eval_view(cost, k, 0, &res->final, &c1);
     cJSON_AddNumberToObject(o, "start_cost", c0);
     cJSON_AddNumberToObject(o, "final_cost", c1);
+    // the photo consistency with view 0 (unweighted; absent where the cost has none)
+    if (k > 0 && !cr_reg_cost_consistency(cost, k, 0, &res->start, &c0) &&
+        !cr_reg_cost_consistency(cost, k, 0, &res->final, &c1)) {
+      cJSON_AddNumberToObject(o, "start_consistency", c0);
+      cJSON_AddNumberToObject(o, "final_consistency", c1);
+    }
+    cr_error_clear();
     cJSON_AddItemToArray(arr, o);
   }
   return arr;

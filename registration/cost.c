@@ -4,6 +4,7 @@
 #include "registration/levels.h"
 
 #include "core/error.h"
+#include "registration/consistency.h"
 #include "registration/focus.h"
 #include "registration/global.h"
 #include "registration/pyramid.h"
@@ -24,6 +25,8 @@ typedef struct view_state {
   unsigned char *pixels[CR_REG_MAX_LEVELS]; // pixels to render: the mask grown by 2 px
                                             // (gradient metrics read 3x3 neighbours)
   cr_image *work[CR_REG_MAX_LEVELS];        // vesselness of the render
+  cr_image *surf[CR_REG_MAX_LEVELS];        // photo consistency: world xyz of view 0's render,
+                                            // depth of the other views' renders
   long n_mask[CR_REG_MAX_LEVELS];           // pixels of the mask (all pixels without one)
 } view_state;
 
@@ -39,6 +42,8 @@ struct cr_reg_cost {
   int has_light;                   // 1: renders lit by the point light light_ref
   double light_ref[3];             // its position, reference camera frame (mm)
   int levels, n_views;
+  int consistency;                  // 1: the photo consistency term is on (uses_consistency)
+  double *tiles[CR_REG_MAX_LEVELS]; // its workspace per level (cr_reg_consistency)
   view_state view[CR_REG_MAX_VIEWS];
 };
 
@@ -58,7 +63,7 @@ void cr_reg_cost_free(cr_reg_cost *c) {
   for (int v = 0; v < CR_REG_MAX_VIEWS; v++) {
     view_state *s = &c->view[v];
     for (int l = 0; l < CR_REG_MAX_LEVELS; l++) {
-      cr_image_free(s->work[l]);
+      cr_image_free(s->work[l]), cr_image_free(s->surf[l]);
       if (c->is_fork) { // its own render buffers and metrics; the rest is the parent's
         cr_image_free(s->lv.render[l]), cr_metric_free(s->lv.metric[l]);
         s->lv.render[l] = NULL, s->lv.metric[l] = NULL;
@@ -68,6 +73,7 @@ void cr_reg_cost_free(cr_reg_cost *c) {
     }
     if (!c->is_fork) cr_reg_levels_free(&s->lv);
   }
+  for (int l = 0; l < CR_REG_MAX_LEVELS; l++) free(c->tiles[l]);
   free(c);
 }
 
@@ -116,6 +122,37 @@ static int unrelated_value(const cr_metric_type *t, double *value) {
   } table[] = {{"ngf", 0}, {"ncc", 0}, {"lncc", 0}, {"gc", 0}, {"mi", 0}, {"nmi", 1}};
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
     if (!strcmp(t->name, table[i].name)) return *value = table[i].value, 1;
+  return 0;
+}
+
+// The side of the consistency tiles at level l: the full-resolution side halved per level.
+static int consistency_tile(const cr_reg_cost *c, int l) {
+  const int t = c->method.consistency_tile_px >> l;
+  return t < 4 ? 4 : t;
+}
+
+// Photo consistency needs two views and a render mode that finds the surface (xyz, depth).
+static int uses_consistency(const cr_reg_cost *c) {
+  const unsigned need = CR_RENDER_OUT_XYZ | CR_RENDER_OUT_DEPTH;
+  return c->n_views > 1 && c->method.consistency_weight > 0 &&
+         (c->method.mode->outputs & need) == need;
+}
+
+// The buffers of the photo consistency term, made once so that evaluations allocate
+// nothing: per level, view 0's xyz, the other views' depth, the tile workspace.
+static int consistency_buffers(cr_reg_cost *c) {
+  if (!c->consistency) return 0;
+  for (int l = 0; l < c->levels; l++) {
+    for (int v = 0; v < c->n_views; v++) {
+      const cr_camera *cam = &c->view[v].lv.cam[l];
+      if (!(c->view[v].surf[l] = cr_image_new(cam->width, cam->height, v == 0 ? 3 : 1)))
+        return cr_error(CR_ENOMEM, "registration cost: out of memory");
+    }
+    const cr_camera *c0 = &c->view[0].lv.cam[l];
+    long n = cr_reg_consistency_tiles(c0->width, c0->height, consistency_tile(c, l));
+    if (!(c->tiles[l] = calloc((size_t)(2 * n), sizeof(double))))
+      return cr_error(CR_ENOMEM, "registration cost: out of memory");
+  }
   return 0;
 }
 
@@ -169,6 +206,8 @@ static int cost_new(cr_reg_cost **out, const cr_reg_method *method, const cr_vol
   rp.background = NAN;
   rc = cr_status_of(c->renderer = cr_renderer_new(vol, mesh, &rp));
   for (int i = 0; i < n_views && !rc; i++) rc = build_view(c, i, &views[i]);
+  c->consistency = uses_consistency(c);
+  if (!rc) rc = consistency_buffers(c);
   if (rc) {
     cr_reg_cost_free(c);
     return rc;
@@ -231,6 +270,12 @@ static int render_view(cr_reg_cost *c, int v, int l, const cr_pose *ref_pose, cr
   ro.pixel_mask = c->method.prep.vesselness ? NULL : s->pixels[l];
   double light[3];
   ro.light_at = view_light(c, v, light);
+  if (c->consistency) { // view 0's surface points, the others' depth (hidden points)
+    if (v == 0)
+      ro.xyz = s->surf[l];
+    else
+      ro.depth = s->surf[l];
+  }
   int rc = cr_render(c->renderer, &s->lv.cam[l], &pose, &ro);
   if (rc) return rc;
   *img = s->lv.render[l];
@@ -246,15 +291,18 @@ static int check_level(const cr_reg_cost *c, int view, int level) {
   return 0;
 }
 
-int cr_reg_cost_eval_view(cr_reg_cost *c, int v, int level, const cr_pose *pose, double *cost) {
+// View v's weighted metric cost; *wall = 1 where it is the wall (nothing to compare).
+static int eval_view(cr_reg_cost *c, int v, int level, const cr_pose *pose, double *cost,
+                     int *wall) {
   int rc = check_level(c, v, level);
   cr_image *img;
   if (!rc) rc = render_view(c, v, level, pose, &img);
   double d = 0;
   if (!rc) rc = cr_metric_eval_cost(c->view[v].lv.metric[level], img, &d);
+  *wall = 0;
   if (rc == CR_EEMPTY || (!rc && !isfinite(d))) {
     cr_error_clear();
-    d = CR_REG_WALL, rc = 0;
+    d = CR_REG_WALL, rc = 0, *wall = 1;
   } else if (!rc && c->method.coverage) {
     // Mask pixels the render misses count as unrelated: the cost moves from the value
     // over the hit pixels towards the unrelated value by the missed fraction.
@@ -269,15 +317,42 @@ int cr_reg_cost_eval_view(cr_reg_cost *c, int v, int level, const cr_pose *pose,
   return rc;
 }
 
+int cr_reg_cost_eval_view(cr_reg_cost *c, int v, int level, const cr_pose *pose, double *cost) {
+  int wall;
+  return eval_view(c, v, level, pose, cost, &wall);
+}
+
+// The photo consistency of view 0 with view k at `level`, from the surface points and
+// depth of both views' renders at the reference pose `pose` (rendered just before).
+static double consistency_of(cr_reg_cost *c, int k, int level, const cr_pose *pose) {
+  const view_state *a = &c->view[0], *b = &c->view[k];
+  cr_reg_consistency_in in = {.xyz = a->surf[level],
+                              .photo_a = a->lv.photo[level],
+                              .mask_a = a->lv.mask[level],
+                              .cam_b = &b->lv.cam[level],
+                              .b_from_world = cr_pose_compose(&b->cam_from_ref, pose),
+                              .photo_b = b->lv.photo[level],
+                              .mask_b = b->lv.mask[level],
+                              .depth_b = b->surf[level],
+                              .tile_px = consistency_tile(c, level)};
+  return cr_reg_consistency(&in, c->tiles[level], NULL);
+}
+
 int cr_reg_cost_eval(int level, const cr_pose *pose, void *ctx, double *cost) {
   cr_reg_cost *c = ctx;
   double sum = 0;
+  int walls = 0;
   for (int v = 0; v < c->n_views; v++) {
     double d;
-    int rc = cr_reg_cost_eval_view(c, v, level, pose, &d);
+    int wall;
+    int rc = eval_view(c, v, level, pose, &d, &wall);
     if (rc) return rc;
-    sum += d;
+    sum += d, walls += wall;
   }
+  // A wall already rules the pose out (and left its view's buffers unrendered).
+  if (c->consistency && !walls)
+    for (int k = 1; k < c->n_views; k++)
+      sum += c->method.consistency_weight * consistency_of(c, k, level, pose);
   if (c->focus_mm > 0) {
     double penalty;
     int rc = cr_reg_cost_focus_penalty(c, pose, NULL, &penalty);
@@ -286,6 +361,25 @@ int cr_reg_cost_eval(int level, const cr_pose *pose, void *ctx, double *cost) {
   }
   *cost = sum;
   return 0;
+}
+
+int cr_reg_cost_consistency(cr_reg_cost *c, int k, int level, const cr_pose *pose, double *value) {
+  int rc = check_level(c, k, level);
+  if (rc) return rc;
+  if (k < 1)
+    return cr_error(CR_EINVAL, "photo consistency: view %d is not paired (1..%d)", k,
+                    c->n_views - 1);
+  if (!c->consistency)
+    return cr_error(CR_EINVAL, "photo consistency is off (weight %g, %d views, %s mode)",
+                    c->method.consistency_weight, c->n_views, c->method.mode->name);
+  cr_image *img;
+  if (!(rc = render_view(c, 0, level, pose, &img))) rc = render_view(c, k, level, pose, &img);
+  if (rc == CR_EEMPTY) { // a pose beyond what is traced: nothing matched
+    cr_error_clear();
+    return *value = 1, 0;
+  }
+  if (!rc) *value = consistency_of(c, k, level, pose);
+  return rc;
 }
 
 int cr_reg_cost_render(cr_reg_cost *c, int v, int level, const cr_pose *pose, const cr_image **img,
@@ -366,7 +460,9 @@ cr_reg_cost *cr_reg_cost_fork(cr_reg_cost *c) {
   f->is_fork = 1, f->renderer = f->surface = NULL;
   for (int v = 0; v < CR_REG_MAX_VIEWS; v++) // nothing of the parent's to free by mistake
     for (int l = 0; l < CR_REG_MAX_LEVELS; l++)
-      f->view[v].lv.render[l] = NULL, f->view[v].lv.metric[l] = NULL, f->view[v].work[l] = NULL;
+      f->view[v].lv.render[l] = NULL, f->view[v].lv.metric[l] = NULL, f->view[v].work[l] = NULL,
+      f->view[v].surf[l] = NULL;
+  for (int l = 0; l < CR_REG_MAX_LEVELS; l++) f->tiles[l] = NULL;
   int rc = cr_status_of(f->renderer = cr_renderer_fork(c->renderer));
   if (!rc && c->surface)
     rc = c->surface == c->renderer ? (f->surface = f->renderer, 0)
@@ -382,6 +478,7 @@ cr_reg_cost *cr_reg_cost_fork(cr_reg_cost *c) {
                                                         &c->method.metric_opt));
     }
   }
+  if (!rc) rc = consistency_buffers(f);
   if (rc) {
     cr_reg_cost_free(f);
     return cr_error_status(rc), NULL;

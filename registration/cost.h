@@ -7,7 +7,11 @@
 // Each evaluation renders every view at the pyramid level (one renderer of the method's
 // render mode, shared by all views and levels: ray casting or mesh raster, render/render.h),
 // prepares the render like its photo (registration/prepare.h) and sums
-// weight[v] * metric cost[v]. A view whose render shares no valid pixel with its mask
+// weight[v] * metric cost[v]; with two or more views, a render mode that finds the surface
+// and method.consistency_weight > 0 (the default 1), it adds the photo consistency of view 0
+// with each other view (registration/consistency.h): the photos compared with each other
+// at the surface points view 0's render sees, which pins depth without resting on the
+// render's appearance. A view whose render shares no valid pixel with its mask
 // costs 1e10 (a wall, not an error). Its cr_reg_cost_eval is a cr_reg_cost_fn for
 // cr_reg_run (registration/register.h).
 #ifndef CR_REG_COST_H
@@ -60,12 +64,22 @@ void cr_reg_cost_free(cr_reg_cost *c);
 cr_reg_cost *cr_reg_cost_fork(cr_reg_cost *c);
 
 // The cr_reg_cost_fn (ctx = the cr_reg_cost): sum over views of weight * metric cost of
-// the render at `level` of the reference pose cam_from_world.
+// the render at `level` of the reference pose cam_from_world, plus, with two or more views
+// and a render mode that finds the surface, consistency_weight * the photo consistency of
+// view 0 with each other view (cr_reg_cost_consistency; not added where a view is a wall),
+// plus the focus prior.
 int cr_reg_cost_eval(int level, const cr_pose *cam_from_world, void *ctx, double *cost);
 
 // The same, one view only (its weight applied). For landscapes and reports per view.
 int cr_reg_cost_eval_view(cr_reg_cost *c, int view, int level, const cr_pose *cam_from_world,
                           double *cost);
+
+// The photo consistency term of view 0 with view k >= 1 at `level` for the reference pose
+// (unweighted: 0 = the photos agree at the surface points, 1 = unrelated; see
+// registration/consistency.h). CR_EINVAL when the cost has no such term (one view, weight
+// 0, a render mode without surface points) or k is not a view >= 1.
+int cr_reg_cost_consistency(cr_reg_cost *c, int k, int level, const cr_pose *cam_from_world,
+                            double *value);
 
 // The prepared render of view `view` at `level` for the reference pose (borrowed, valid
 // until the next call) and the number of pixels valid for the metric (rendered, finite

@@ -44,6 +44,12 @@ cr_reg_method cr_reg_method_defaults(void) {
   // wrong however well the rest matches (depth.cfg, tracked: a pose 54 mm off that saw
   // a third of the second view's opening scored -1.42 against -1.28 near the truth).
   m.coverage = 1;
+  // Photo consistency (README, depth section): on depth_global.cfg's first 24 stereo
+  // samples, weight 0 / 1 / 3 / 10 gave median mTRE 0.49 / 0.26 / 0.32 / 0.41 mm (tiles of
+  // 16 px; one global correlation instead of tiles: 0.39 at weight 1). Weight 1: the pair
+  // counts as much as a view's metric, whose cost spans about 1.
+  m.consistency_weight = 1;
+  m.consistency_tile_px = 16;
   // Global stage (docs/design.md, "Global stage"): measured on capture.cfg, see README.
   m.global = 0;
   m.global_box_deg = 30, m.global_box_mm = 30;
@@ -129,6 +135,12 @@ static const key_def keys[] = {
     {"coverage", "0|1",
      "1: mask pixels the render misses count as unrelated in the similarity (see README)", K_INT,
      F(coverage), 0, 0, 1},
+    {"consistency", "W",
+     "two or more views: weight of the photo consistency of view 0 with each other view "
+     "(1 - tile correlation of the photos at the surface points view 0's render sees), 0 = off",
+     K_DOUBLE, F(consistency_weight), 0, 0, 1e6},
+    {"consistency-tile", "PX", "photo consistency: tile side at full resolution", K_INT,
+     F(consistency_tile_px), 0, 4, 4096},
     {"global", NULL, "global stage: coarse grid search in a box about the pivot, then refinement",
      K_FLAG, F(global), NONE},
     {"global-sampler", "S",

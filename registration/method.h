@@ -67,6 +67,12 @@ typedef struct cr_reg_method {
   // coverage: a view's similarity counts the mask pixels the render misses as unrelated
   // (1, the default), instead of averaging over the pixels it hits (0); see cost.h
   int coverage;
+  // photo consistency (registration/consistency.h), two or more views: the cost adds
+  // consistency_weight * (1 - tile correlation of view 0's photo with view k's photo at the
+  // surface points view 0's render sees), for each k >= 1; 0 = off. Tiles of
+  // consistency_tile_px at full resolution (halved per level, at least 4).
+  double consistency_weight;
+  int consistency_tile_px;
   // global stage (registration/global.h): a coarse search before the local optimizer
   int global;                             // 1: run it
   int global_sampler;                     // CR_REG_SAMPLER_SHIFT or _GRID

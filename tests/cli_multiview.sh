@@ -66,6 +66,17 @@ cmp -s p0.png l.png || fail "synth --rig: the left photo differs from the --came
   || { cat log.txt; fail "register --rig"; }
 grep -q "the rig's right camera" log.txt || fail "register --rig: no right view listed"
 [ "$(grep -c '"cam_from_ref":' rig.json)" -eq 2 ] || fail "rig.json does not list two views"
+# The photo consistency of the right view with the left (on by default), in [0, 2] and
+# lower at the registered pose than at the start; --consistency 0 turns it off.
+cons=$(tr -d ' \n\t' < rig.json | grep -o '"\(start\|final\)_consistency":[-0-9.e]*' | cut -d: -f2)
+[ "$(echo "$cons" | wc -l)" -eq 2 ] || fail "rig.json: no start and final consistency of view 1"
+echo "$cons" | awk 'NR == 1 { s = $1 } NR == 2 { f = $1 }
+  END { exit !(s >= 0 && s <= 2 && f >= 0 && f < s) }' || fail "rig.json: consistency $cons"
+echo "consistency of the right view, start and final:" $cons >&2
+"$camreg" register -v ph.nii.gz --rig rig.yml -p l.png --mask lm.png --photo2 r.png --mask2 rm.png \
+  --init start.txt --levels 2 --max-evals 15 --consistency 0 -o rig_pose0.txt --report rig0.json \
+  2> log.txt || { cat log.txt; fail "register --rig --consistency 0"; }
+grep -q '_consistency"' rig0.json && fail "rig0.json: a consistency with --consistency 0"
 awk '/^T:/ { skip = 5 } skip > 0 { skip--; next } { print }' rig.yml > rig_noT.yml
 rm -f out.txt
 if "$camreg" register -v ph.nii.gz --rig rig_noT.yml -p l.png --photo2 r.png --init start.txt \

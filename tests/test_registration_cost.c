@@ -2,9 +2,9 @@
 // a ray-cast mode and the mesh raster: half-resolution renders agree with downsampled
 // full-resolution ones; the mesh raster looks like the surface render; the cost prefers
 // the true pose at every level and orders poses like the surface cost; two identical
-// views cost exactly twice one view; a fork evaluated on another thread at the same time
-// gives exactly the parent's values; bad input fails clearly; camreg register --mode mesh
-// runs end to end.
+// views cost exactly twice one view; two views add their photo consistency; a fork evaluated on
+// another thread at the same time gives exactly the parent's values; bad input fails clearly;
+// camreg register --mode mesh runs end to end.
 #include "testutil.h"
 
 #include "core/error.h"
@@ -240,6 +240,7 @@ static void test_two_identical_views(void **state) {
   const char *modes[2] = {"surface", "mesh"};
   for (int k = 0; k < 2; k++) {
     cr_reg_method m = method_of(modes[k], 2);
+    m.consistency_weight = 0; // the views alone (the photo consistency: its own test)
     cr_reg_view v[2] = {cr_reg_view_mono(&cam, photo, mask), cr_reg_view_mono(&cam, photo, mask)};
     cr_reg_cost *one, *two;
     assert_int_equal(cr_status_of(one = cr_reg_cost_new(&m, vol, NULL, v, 1)), 0);
@@ -263,6 +264,7 @@ static void test_two_identical_views(void **state) {
   // View 1 is camera 0 moved by T (cam_from_ref = T); at reference pose P it sees the
   // world at T P: the cost of view 1 at P equals the one-view cost at T P.
   cr_reg_method m = method_of("surface", 1);
+  m.consistency_weight = 0;
   cr_pose T =
       cr_pose_from_rvec_tvec((const double[3]){0.05, -0.1, 0.02}, (const double[3]){-25, 3, 1});
   cr_reg_view v[2] = {cr_reg_view_mono(&cam, photo, mask), cr_reg_view_mono(&cam, photo, mask)};
@@ -339,6 +341,94 @@ static void test_fork_gives_the_same_values(void **state) {
   assert_int_equal(cr_last_status(), CR_EINVAL);
   assert_non_null(strstr(cr_last_error(), "mesh mode has no fork"));
   cr_reg_cost_free(mesh);
+}
+
+// A photo of the phantom by camera `c` at cam_from_world `p`, lit by a point light at
+// `light` (camera frame, mm): with the light fixed in the world, the shading is on the
+// surface and two cameras' photos agree point by point.
+static cr_image *lit_photo(const cr_camera *c, const cr_pose *p, const double light[3]) {
+  cr_image *img = cr_image_new(c->width, c->height, 1);
+  cr_render_options sp = cr_render_defaults(&cr_render_mode_surface);
+  cr_renderer *sr = NULL;
+  assert_int_equal(cr_status_of(sr = cr_renderer_new(vol, NULL, &sp)), 0);
+  cr_render_out so;
+  memset(&so, 0, sizeof so);
+  so.image = img, so.light_at = light;
+  assert_int_equal(cr_render(sr, c, p, &so), 0);
+  cr_renderer_free(sr);
+  return img;
+}
+
+// The photo consistency term of two views (registration/consistency.h): the cost is the
+// views' metric costs plus weight * the consistency, to the bit (two paths); a stereo pair
+// whose photos share the light agrees best at the truth, less 3 mm along the optical axis;
+// (the phantom fills a third of the opening: the rest counts as unrelated, ~0.65 at best);
+// weight 0, one view, a mode without surface points: no term, and asking for it is a
+// clear error.
+static void test_photo_consistency(void **state) {
+  cr_pose T =
+      cr_pose_from_rvec_tvec((const double[3]){0.0, -0.1, 0.0}, (const double[3]){-18, 0, 1});
+  const double light0[3] = {0, 0, 0};
+  cr_pose truth1 = cr_pose_compose(&T, &truth);
+  cr_image *p0 = lit_photo(&cam, &truth, light0), *p1 = lit_photo(&cam, &truth1, T.t);
+  cr_reg_view v[2] = {cr_reg_view_mono(&cam, p0, mask), cr_reg_view_mono(&cam, p1, mask)};
+  v[1].cam_from_ref = T;
+  cr_reg_method m = method_of("surface", 2);
+  cr_reg_cost *c;
+  assert_int_equal(cr_status_of(c = cr_reg_cost_new(&m, vol, NULL, v, 2)), 0);
+  cr_pose deeper = cr_pose_move_along_axis(&truth, 3.0), aside = truth;
+  aside.t[0] += 1.0;
+  const cr_pose *poses[3] = {&truth, &deeper, &aside};
+  double at[2][3];
+  for (int level = 0; level < 2; level++)
+    for (int i = 0; i < 3; i++) {
+      double sum, v0, v1, pc;
+      assert_int_equal(cr_reg_cost_eval(level, poses[i], c, &sum), 0);
+      assert_int_equal(cr_reg_cost_eval_view(c, 0, level, poses[i], &v0), 0);
+      assert_int_equal(cr_reg_cost_eval_view(c, 1, level, poses[i], &v1), 0);
+      assert_int_equal(cr_reg_cost_consistency(c, 1, level, poses[i], &pc), 0);
+      assert_true(sum == v0 + v1 + m.consistency_weight * pc);
+      at[level][i] = pc;
+    }
+  print_message("consistency at the truth, 3 mm along the axis, 1 mm aside: level 0 %.4f "
+                "%.4f %.4f, level 1 %.4f %.4f %.4f\n",
+                at[0][0], at[0][1], at[0][2], at[1][0], at[1][1], at[1][2]);
+  for (int level = 0; level < 2; level++) {
+    assert_true(at[level][0] < at[level][1]);
+    assert_true(at[level][0] < at[level][2]);
+  }
+  // the weight scales the term
+  cr_reg_method m2 = m;
+  m2.consistency_weight = 2.5;
+  cr_reg_cost *c2;
+  assert_int_equal(cr_status_of(c2 = cr_reg_cost_new(&m2, vol, NULL, v, 2)), 0);
+  double s1, s2;
+  assert_int_equal(cr_reg_cost_eval(0, &deeper, c, &s1), 0);
+  assert_int_equal(cr_reg_cost_eval(0, &deeper, c2, &s2), 0);
+  assert_near(s2 - s1, 1.5 * at[0][1], 1e-12);
+  cr_reg_cost_free(c2);
+  double pc;
+  assert_int_equal(cr_reg_cost_consistency(c, 0, 0, &truth, &pc), CR_EINVAL);
+  assert_non_null(strstr(cr_last_error(), "view 0 is not paired"));
+  cr_reg_cost_free(c);
+  // no term: weight 0, one view, the DRR (no surface points)
+  const char *mode[3] = {"surface", "surface", "drr"};
+  const double weight[3] = {0, 1, 1};
+  const int n[3] = {2, 1, 2};
+  for (int k = 0; k < 3; k++) {
+    cr_reg_method mk = method_of(mode[k], 1);
+    mk.consistency_weight = weight[k];
+    assert_int_equal(cr_status_of(c = cr_reg_cost_new(&mk, vol, NULL, v, n[k])), 0);
+    double sum, v0, v1 = 0;
+    assert_int_equal(cr_reg_cost_eval(0, &deeper, c, &sum), 0);
+    assert_int_equal(cr_reg_cost_eval_view(c, 0, 0, &deeper, &v0), 0);
+    if (n[k] == 2) assert_int_equal(cr_reg_cost_eval_view(c, 1, 0, &deeper, &v1), 0);
+    assert_true(sum == v0 + v1);
+    assert_int_equal(cr_reg_cost_consistency(c, 1, 0, &truth, &pc), CR_EINVAL);
+    assert_non_null(strstr(cr_last_error(), n[k] == 2 ? "photo consistency is off" : "no view 1"));
+    cr_reg_cost_free(c);
+  }
+  cr_image_free(p0), cr_image_free(p1);
 }
 
 // One point light for every view (cr_reg_cost_set_light): view 1 of a rig, lit by a light
@@ -495,6 +585,7 @@ int main(void) {
       cmocka_unit_test(test_ordering_matches_surface_cost),
       cmocka_unit_test(test_two_identical_views),
       cmocka_unit_test(test_fork_gives_the_same_values),
+      cmocka_unit_test(test_photo_consistency),
       cmocka_unit_test(test_light_on_the_rig),
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_cli_register_mesh),
