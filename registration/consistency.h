@@ -28,8 +28,9 @@ typedef struct cr_reg_consistency_in {
   cr_pose b_from_world;    // view B's pose
   const cr_image *photo_b; // view B's photo (1 channel), sampled bilinearly
   const cr_image *mask_b;  // view B's mask, NULL = every pixel
-  const cr_image *depth_b; // view B's render depth (camera z, mm; NaN = miss) at the pose,
-                           // NULL: no test for hidden points
+  const cr_image *depth_b; // view B's render depth at the pose (camera z, mm; a miss, 0 as
+                           // the renderer writes it or NaN, matches nothing), NULL: no test
+                           // for hidden points
   int tile_px;             // side of the tiles of A (>= 2 px)
 } cr_reg_consistency_in;
 
