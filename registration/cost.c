@@ -349,8 +349,12 @@ int cr_reg_cost_eval(int level, const cr_pose *pose, void *ctx, double *cost) {
     if (rc) return rc;
     sum += d, walls += wall;
   }
-  // A wall already rules the pose out (and left its view's buffers unrendered).
-  if (c->consistency && !walls)
+  // A wall already rules the pose out (and left its view's buffers unrendered). Only at the
+  // method's levels: the coarser ones the global stage adds (40 px) hold too little detail
+  // (a pixel of disparity there is ~18 mm of depth for a stereo microscope), and the term
+  // made its search pick a wrong place (depth_global.cfg: one stereo trial of 64 ended
+  // 46 mm off, with the term from 80 px on it succeeds).
+  if (c->consistency && !walls && level < c->method.levels)
     for (int k = 1; k < c->n_views; k++)
       sum += c->method.consistency_weight * consistency_of(c, k, level, pose);
   if (c->focus_mm > 0) {

@@ -66,8 +66,9 @@ cr_reg_cost *cr_reg_cost_fork(cr_reg_cost *c);
 // The cr_reg_cost_fn (ctx = the cr_reg_cost): sum over views of weight * metric cost of
 // the render at `level` of the reference pose cam_from_world, plus, with two or more views
 // and a render mode that finds the surface, consistency_weight * the photo consistency of
-// view 0 with each other view (cr_reg_cost_consistency; not added where a view is a wall),
-// plus the focus prior.
+// view 0 with each other view (cr_reg_cost_consistency; at the method's levels only, not at
+// the coarser ones the global stage adds, and not where a view is a wall), plus the focus
+// prior.
 int cr_reg_cost_eval(int level, const cr_pose *cam_from_world, void *ctx, double *cost);
 
 // The same, one view only (its weight applied). For landscapes and reports per view.

@@ -362,6 +362,7 @@ static cr_image *lit_photo(const cr_camera *c, const cr_pose *p, const double li
 // The photo consistency term of two views (registration/consistency.h): the cost is the
 // views' metric costs plus weight * the consistency, to the bit (two paths); a stereo pair
 // whose photos share the light agrees best at the truth, less 3 mm along the optical axis;
+// the term is added at the method's levels, not at the coarser ones of the global stage;
 // (the phantom fills a third of the opening: the rest counts as unrelated, ~0.65 at best);
 // weight 0, one view, a mode without surface points: no term, and asking for it is a
 // clear error.
@@ -407,6 +408,24 @@ static void test_photo_consistency(void **state) {
   assert_int_equal(cr_reg_cost_eval(0, &deeper, c2, &s2), 0);
   assert_near(s2 - s1, 1.5 * at[0][1], 1e-12);
   cr_reg_cost_free(c2);
+  // not at the coarser levels the global stage adds to the method's (here 1 level)
+  cr_reg_method mg = method_of("surface", 1);
+  mg.global = 1;
+  cr_reg_cost *cg;
+  assert_int_equal(cr_status_of(cg = cr_reg_cost_new(&mg, vol, NULL, v, 2)), 0);
+  assert_true(cr_reg_cost_levels(cg) >= 2);
+  double gs, g0, g1, gpc;
+  assert_int_equal(cr_reg_cost_eval(1, &deeper, cg, &gs), 0);
+  assert_int_equal(cr_reg_cost_eval_view(cg, 0, 1, &deeper, &g0), 0);
+  assert_int_equal(cr_reg_cost_eval_view(cg, 1, 1, &deeper, &g1), 0);
+  assert_int_equal(cr_reg_cost_consistency(cg, 1, 1, &deeper, &gpc), 0); // asked for: given
+  assert_true(gs == g0 + g1 && gpc > 0);
+  assert_true(gpc == at[1][1]); // the same level 1 as the two-level cost's
+  assert_int_equal(cr_reg_cost_eval(0, &deeper, cg, &gs), 0);
+  assert_int_equal(cr_reg_cost_eval_view(cg, 0, 0, &deeper, &g0), 0);
+  assert_int_equal(cr_reg_cost_eval_view(cg, 1, 0, &deeper, &g1), 0);
+  assert_true(gs == g0 + g1 + at[0][1]); // the method's level: with the term
+  cr_reg_cost_free(cg);
   double pc;
   assert_int_equal(cr_reg_cost_consistency(c, 0, 0, &truth, &pc), CR_EINVAL);
   assert_non_null(strstr(cr_last_error(), "view 0 is not paired"));
