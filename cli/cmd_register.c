@@ -527,6 +527,18 @@ static int run(int argc, char **argv) {
       !cr_reg_cost_focus_penalty(cost, &res.final, &focus_mm, &focus_penalty))
     fprintf(stderr, "\nfocus distance at the registered pose %.2f mm (reported %.2f +- %.2f mm)",
             focus_mm, a.ro.focus_distance_mm, a.ro.focus_sigma_mm);
+  for (int k = 1; k < vs.n; k++) { // what pins depth with several views: said where it is off
+    double c0, c1;
+    if (cr_reg_cost_consistency(cost, k, 0, &res.start, &c0) ||
+        cr_reg_cost_consistency(cost, k, 0, &res.final, &c1)) {
+      cr_error_clear();
+      fprintf(stderr, "\nview %d: no photo consistency with view 0 (--consistency %g, %s mode)", k,
+              a.method.consistency_weight, a.method.mode->name);
+    } else {
+      fprintf(stderr, "\nview %d: photo consistency with view 0 %.4f at the start, %.4f registered",
+              k, c0, c1);
+    }
+  }
   fprintf(stderr,
           "\nregistered: cost %.6g, %d evaluations, %.2f s; change at the pivot %.2f px "
           "in plane, %+.2f mm along the axis\n",

@@ -73,10 +73,14 @@ cons=$(tr -d ' \n\t' < rig.json | grep -o '"\(start\|final\)_consistency":[-0-9.
 echo "$cons" | awk 'NR == 1 { s = $1 } NR == 2 { f = $1 }
   END { exit !(s >= 0 && s <= 2 && f >= 0 && f < s) }' || fail "rig.json: consistency $cons"
 echo "consistency of the right view, start and final:" $cons >&2
+grep -q "view 1: photo consistency with view 0 .* at the start, .* registered" log.txt ||
+  fail "register --rig: no photo consistency line on stderr"
 "$camreg" register -v ph.nii.gz --rig rig.yml -p l.png --mask lm.png --photo2 r.png --mask2 rm.png \
   --init start.txt --levels 2 --max-evals 15 --consistency 0 -o rig_pose0.txt --report rig0.json \
   2> log.txt || { cat log.txt; fail "register --rig --consistency 0"; }
 grep -q '_consistency"' rig0.json && fail "rig0.json: a consistency with --consistency 0"
+grep -q "view 1: no photo consistency with view 0 (--consistency 0" log.txt ||
+  fail "register --consistency 0: stderr does not say the term is off"
 awk '/^T:/ { skip = 5 } skip > 0 { skip--; next } { print }' rig.yml > rig_noT.yml
 rm -f out.txt
 if "$camreg" register -v ph.nii.gz --rig rig_noT.yml -p l.png --photo2 r.png --init start.txt \
