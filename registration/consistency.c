@@ -26,12 +26,12 @@ static inline float matched_value(const cr_reg_consistency_in *in, const float *
   return cr_image_sample(in->photo_b, uv[0], uv[1], 0, NAN);
 }
 
-// The tile's matched pixels into ws[0] and their correlation times that count into ws[1]
-// (0 below MIN_TILE_PIXELS); its mask pixels are returned.
-static long tile(const cr_reg_consistency_in *in, int x0, int y0, double ws[2]) {
+// The tile of side t at (x0, y0): its matched pixels into ws[0] and their correlation times that
+// count into ws[1] (0 below MIN_TILE_PIXELS); its mask pixels are returned.
+static long tile(const cr_reg_consistency_in *in, int x0, int y0, int t, double ws[2]) {
   const cr_image *X = in->xyz;
-  const int x1 = x0 + in->tile_px < X->width ? x0 + in->tile_px : X->width;
-  const int y1 = y0 + in->tile_px < X->height ? y0 + in->tile_px : X->height;
+  const int x1 = x0 + t < X->width ? x0 + t : X->width;
+  const int y1 = y0 + t < X->height ? y0 + t : X->height;
   double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
   long n = 0, inside = 0;
   for (int y = y0; y < y1; y++)
@@ -55,12 +55,12 @@ static long tile(const cr_reg_consistency_in *in, int x0, int y0, double ws[2]) 
 }
 
 double cr_reg_consistency(const cr_reg_consistency_in *in, double *ws, long *n_matched) {
-  const int w = in->xyz->width, h = in->xyz->height, t = in->tile_px;
+  const int w = in->xyz->width, h = in->xyz->height, t = in->tile_px > 1 ? in->tile_px : 1;
   const int tx = (w + t - 1) / t, ty = (h + t - 1) / t;
   long inside = 0;
 #pragma omp parallel for schedule(static) reduction(+ : inside) if ((long)w * h >= 16384)
   for (int j = 0; j < ty; j++)
-    for (int i = 0; i < tx; i++) inside += tile(in, i * t, j * t, ws + 2 * ((long)j * tx + i));
+    for (int i = 0; i < tx; i++) inside += tile(in, i * t, j * t, t, ws + 2 * ((long)j * tx + i));
   double n = 0, sum = 0; // in tile order: the same value for any thread count
   for (long k = 0; k < (long)tx * ty; k++) n += ws[2 * k], sum += ws[2 * k + 1];
   if (n_matched) *n_matched = (long)n;

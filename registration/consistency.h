@@ -31,7 +31,7 @@ typedef struct cr_reg_consistency_in {
   const cr_image *depth_b; // view B's render depth at the pose (camera z, mm; a miss, 0 as
                            // the renderer writes it or NaN, matches nothing), NULL: no test
                            // for hidden points
-  int tile_px;             // side of the tiles of A (>= 2 px)
+  int tile_px;             // side of the tiles of A (px; < 1 counts as 1)
 } cr_reg_consistency_in;
 
 // Tiles of a width x height image in tiles of tile_px (the workspace holds 2 per tile).
