@@ -255,8 +255,10 @@ static const double *view_light(const cr_reg_cost *c, int v, double l[3]) {
 }
 
 // Renders view v at level l for the reference pose and prepares it; *img is the image
-// the metric compares (NaN = nothing there).
-static int render_view(cr_reg_cost *c, int v, int l, const cr_pose *ref_pose, cr_image **img) {
+// the metric compares (NaN = nothing there). surface = 1: also the buffers of the photo
+// consistency (view 0's surface points, the others' depth for hidden points).
+static int render_view(cr_reg_cost *c, int v, int l, const cr_pose *ref_pose, int surface,
+                       cr_image **img) {
   view_state *s = &c->view[v];
   cr_pose pose = cr_pose_compose(&s->cam_from_ref, ref_pose);
   // A pose an optimizer step reached beyond what the renderer traces (NaN, |t| > 1e9 mm:
@@ -270,7 +272,7 @@ static int render_view(cr_reg_cost *c, int v, int l, const cr_pose *ref_pose, cr
   ro.pixel_mask = c->method.prep.vesselness ? NULL : s->pixels[l];
   double light[3];
   ro.light_at = view_light(c, v, light);
-  if (c->consistency) { // view 0's surface points, the others' depth (hidden points)
+  if (surface) {
     if (v == 0)
       ro.xyz = s->surf[l];
     else
@@ -292,11 +294,12 @@ static int check_level(const cr_reg_cost *c, int view, int level) {
 }
 
 // View v's weighted metric cost; *wall = 1 where it is the wall (nothing to compare).
-static int eval_view(cr_reg_cost *c, int v, int level, const cr_pose *pose, double *cost,
-                     int *wall) {
+// surface: as render_view.
+static int eval_view(cr_reg_cost *c, int v, int level, const cr_pose *pose, int surface,
+                     double *cost, int *wall) {
   int rc = check_level(c, v, level);
   cr_image *img;
-  if (!rc) rc = render_view(c, v, level, pose, &img);
+  if (!rc) rc = render_view(c, v, level, pose, surface, &img);
   double d = 0;
   if (!rc) rc = cr_metric_eval_cost(c->view[v].lv.metric[level], img, &d);
   *wall = 0;
@@ -319,7 +322,7 @@ static int eval_view(cr_reg_cost *c, int v, int level, const cr_pose *pose, doub
 
 int cr_reg_cost_eval_view(cr_reg_cost *c, int v, int level, const cr_pose *pose, double *cost) {
   int wall;
-  return eval_view(c, v, level, pose, cost, &wall);
+  return eval_view(c, v, level, pose, 0, cost, &wall);
 }
 
 // The photo consistency of view 0 with view k at `level`, from the surface points and
@@ -340,21 +343,22 @@ static double consistency_of(cr_reg_cost *c, int k, int level, const cr_pose *po
 
 int cr_reg_cost_eval(int level, const cr_pose *pose, void *ctx, double *cost) {
   cr_reg_cost *c = ctx;
+  // The photo consistency only at the method's levels: the coarser ones the global stage
+  // adds (40 px) hold too little detail (a pixel of disparity there is ~18 mm of depth for a
+  // stereo microscope), and the term made its search pick a wrong place (depth_global.cfg:
+  // one stereo trial of 64 ended 46 mm off, with the term from 80 px on it succeeds).
+  const int term = c->consistency && level < c->method.levels;
   double sum = 0;
   int walls = 0;
   for (int v = 0; v < c->n_views; v++) {
     double d;
     int wall;
-    int rc = eval_view(c, v, level, pose, &d, &wall);
+    int rc = eval_view(c, v, level, pose, term, &d, &wall);
     if (rc) return rc;
     sum += d, walls += wall;
   }
-  // A wall already rules the pose out (and left its view's buffers unrendered). Only at the
-  // method's levels: the coarser ones the global stage adds (40 px) hold too little detail
-  // (a pixel of disparity there is ~18 mm of depth for a stereo microscope), and the term
-  // made its search pick a wrong place (depth_global.cfg: one stereo trial of 64 ended
-  // 46 mm off, with the term from 80 px on it succeeds).
-  if (c->consistency && !walls && level < c->method.levels)
+  // A wall already rules the pose out (and left its view's buffers unrendered).
+  if (term && !walls)
     for (int k = 1; k < c->n_views; k++)
       sum += c->method.consistency_weight * consistency_of(c, k, level, pose);
   if (c->focus_mm > 0) {
@@ -377,7 +381,7 @@ int cr_reg_cost_consistency(cr_reg_cost *c, int k, int level, const cr_pose *pos
     return cr_error(CR_EINVAL, "photo consistency is off (weight %g, %d views, %s mode)",
                     c->method.consistency_weight, c->n_views, c->method.mode->name);
   cr_image *img;
-  if (!(rc = render_view(c, 0, level, pose, &img))) rc = render_view(c, k, level, pose, &img);
+  if (!(rc = render_view(c, 0, level, pose, 1, &img))) rc = render_view(c, k, level, pose, 1, &img);
   if (rc == CR_EEMPTY) { // a pose beyond what is traced: nothing matched
     cr_error_clear();
     return *value = 1, 0;
@@ -391,7 +395,7 @@ int cr_reg_cost_render(cr_reg_cost *c, int v, int level, const cr_pose *pose, co
   int rc = check_level(c, v, level);
   if (rc) return rc;
   cr_image *im;
-  if ((rc = render_view(c, v, level, pose, &im))) return rc;
+  if ((rc = render_view(c, v, level, pose, 0, &im))) return rc;
   const cr_reg_levels *lv = &c->view[v].lv;
   long n = 0;
   for (int y = 0; y < im->height; y++)
