@@ -360,9 +360,27 @@ static cJSON *pose_json(const cr_pose *p) {
   return o;
 }
 
+// The photo consistency of each view k >= 1 with view 0 at the start and registered pose;
+// has[k] = 0 where the cost has no such term (one view, --consistency 0, a mode without
+// surface points).
+typedef struct consistencies {
+  double start[CR_REG_MAX_VIEWS], final[CR_REG_MAX_VIEWS];
+  int has[CR_REG_MAX_VIEWS];
+} consistencies;
+
+static void consistencies_of(cr_reg_cost *cost, int n_views, const cr_reg_result *res,
+                             consistencies *c) {
+  memset(c, 0, sizeof *c);
+  for (int k = 1; k < n_views; k++)
+    c->has[k] = !cr_reg_cost_consistency(cost, k, 0, &res->start, &c->start[k]) &&
+                !cr_reg_cost_consistency(cost, k, 0, &res->final, &c->final[k]);
+  cr_error_clear();
+}
+
 // Every view: its files, weight, transform from the reference, registered pose and cost
 // (and for views 1.. their photo consistency with view 0).
-static cJSON *views_json(const views *vs, cr_reg_cost *cost, const cr_reg_result *res) {
+static cJSON *views_json(const views *vs, cr_reg_cost *cost, const cr_reg_result *res,
+                         const consistencies *cons) {
   cJSON *arr = cJSON_CreateArray();
   for (int k = 0; arr && k < vs->n; k++) {
     cJSON *o = cJSON_CreateObject();
@@ -379,19 +397,18 @@ static cJSON *views_json(const views *vs, cr_reg_cost *cost, const cr_reg_result
     cJSON_AddNumberToObject(o, "start_cost", c0);
     cJSON_AddNumberToObject(o, "final_cost", c1);
     // the photo consistency with view 0 (unweighted; absent where the cost has none)
-    if (k > 0 && !cr_reg_cost_consistency(cost, k, 0, &res->start, &c0) &&
-        !cr_reg_cost_consistency(cost, k, 0, &res->final, &c1)) {
-      cJSON_AddNumberToObject(o, "start_consistency", c0);
-      cJSON_AddNumberToObject(o, "final_consistency", c1);
+    if (cons->has[k]) {
+      cJSON_AddNumberToObject(o, "start_consistency", cons->start[k]);
+      cJSON_AddNumberToObject(o, "final_consistency", cons->final[k]);
     }
-    cr_error_clear();
     cJSON_AddItemToArray(arr, o);
   }
   return arr;
 }
 
 static int write_outputs(const reg_args *a, const views *vs, cr_reg_cost *cost,
-                         const cr_reg_result *res, const cr_reg_global_result *g) {
+                         const cr_reg_result *res, const cr_reg_global_result *g,
+                         const consistencies *cons) {
   char comment[256], path[4200];
   snprintf(comment, sizeof comment, "camreg register: %s, %s, %s, cost %.6g, %d evaluations",
            a->method.mode->name, a->method.metric->name, res->optimizer, res->cost, res->evals);
@@ -407,7 +424,7 @@ static int write_outputs(const reg_args *a, const views *vs, cr_reg_cost *cost,
     cJSON_AddStringToObject(extra, "volume", a->volume);
     cJSON_AddStringToObject(extra, "photo", a->photo);
     if (a->method.global) cJSON_AddItemToObject(extra, "global", cr_reg_global_json(g));
-    cJSON_AddItemToObject(extra, "views", views_json(vs, cost, res));
+    cJSON_AddItemToObject(extra, "views", views_json(vs, cost, res, cons));
     rc = cr_reg_report_write(a->report, res, extra);
     cJSON_Delete(extra);
   }
@@ -517,7 +534,9 @@ static int run(int argc, char **argv) {
     if (g->n_depth) fprintf(stderr, "; depth restart %+g mm won", g->depth_mm[g->depth_winner]);
     fputc('\n', stderr);
   }
-  if (rc || write_outputs(&a, &vs, cost, &res, g)) {
+  consistencies cons;
+  if (!rc) consistencies_of(cost, vs.n, &res, &cons);
+  if (rc || write_outputs(&a, &vs, cost, &res, g, &cons)) {
     free(g);
     goto fail;
   }
@@ -528,16 +547,12 @@ static int run(int argc, char **argv) {
     fprintf(stderr, "\nfocus distance at the registered pose %.2f mm (reported %.2f +- %.2f mm)",
             focus_mm, a.ro.focus_distance_mm, a.ro.focus_sigma_mm);
   for (int k = 1; k < vs.n; k++) { // what pins depth with several views: said where it is off
-    double c0, c1;
-    if (cr_reg_cost_consistency(cost, k, 0, &res.start, &c0) ||
-        cr_reg_cost_consistency(cost, k, 0, &res.final, &c1)) {
-      cr_error_clear();
+    if (cons.has[k])
+      fprintf(stderr, "\nview %d: photo consistency with view 0 %.4f at the start, %.4f registered",
+              k, cons.start[k], cons.final[k]);
+    else
       fprintf(stderr, "\nview %d: no photo consistency with view 0 (--consistency %g, %s mode)", k,
               a.method.consistency_weight, a.method.mode->name);
-    } else {
-      fprintf(stderr, "\nview %d: photo consistency with view 0 %.4f at the start, %.4f registered",
-              k, c0, c1);
-    }
   }
   fprintf(stderr,
           "\nregistered: cost %.6g, %d evaluations, %.2f s; change at the pivot %.2f px "
