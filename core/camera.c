@@ -61,11 +61,7 @@ int cr_camera_validate(const cr_camera *cam) {
 }
 
 void cr_camera_distort_normalized(const cr_camera *cam, const double xn[2], double xd[2]) {
-  const double *d = cam->dist;
-  double x = xn[0], y = xn[1], r2 = x * x + y * y;
-  double radial = 1 + r2 * (d[0] + r2 * (d[1] + r2 * d[4]));
-  xd[0] = x * radial + 2 * d[2] * x * y + d[3] * (r2 + 2 * x * x);
-  xd[1] = y * radial + d[2] * (r2 + 2 * y * y) + 2 * d[3] * x * y;
+  cr_camera_distort_inline(cam, xn, xd);
 }
 
 void cr_camera_undistort_normalized(const cr_camera *cam, const double xd[2], double xn[2]) {

@@ -30,6 +30,15 @@ int cr_camera_validate(const cr_camera *cam);
 
 // Applies lens distortion to normalized coordinates (x/z, y/z): OpenCV's model.
 void cr_camera_distort_normalized(const cr_camera *cam, const double xn[2], double xd[2]);
+// The same, inline for per-pixel loops.
+static inline void cr_camera_distort_inline(const cr_camera *cam, const double xn[2],
+                                            double xd[2]) {
+  const double *d = cam->dist;
+  double x = xn[0], y = xn[1], r2 = x * x + y * y;
+  double radial = 1 + r2 * (d[0] + r2 * (d[1] + r2 * d[4]));
+  xd[0] = x * radial + 2 * d[2] * x * y + d[3] * (r2 + 2 * x * x);
+  xd[1] = y * radial + d[2] * (r2 + 2 * y * y) + 2 * d[3] * x * y;
+}
 // Inverts the distortion by fixed-point iteration (as cv::undistortPoints), then
 // Newton polishing; accurate to ~1e-12 for the distortions of real lenses.
 void cr_camera_undistort_normalized(const cr_camera *cam, const double xd[2], double xn[2]);

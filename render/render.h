@@ -24,6 +24,8 @@
 #include "core/image.h"
 #include "core/pose.h"
 #include "core/volume.h"
+
+#include <math.h>
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -197,6 +199,18 @@ cr_renderer *cr_renderer_fork(const cr_renderer *r);
 // iso (except in the DRR and MIP modes and the mesh mode given a mesh, which leave it
 // as given).
 const cr_render_options *cr_renderer_options(const cr_renderer *r);
+// The surface mode's lit shading of a world point x with outward normal n (need not be
+// unit) under a point light at `light` (world mm; the camera centre for the headlight):
+// Lambert's n . (light - x) / (|n| |light - x|), 0 where negative, 1 where the normal is
+// undefined, in float. (The renderer computes it in double from its hit; a warped render,
+// registration/warp.h, shades its moved points with this.)
+static inline float cr_render_surface_shade(const float n[3], const float x[3],
+                                            const double light[3]) {
+  const float l0 = (float)light[0] - x[0], l1 = (float)light[1] - x[1], l2 = (float)light[2] - x[2];
+  const float nn = n[0] * n[0] + n[1] * n[1] + n[2] * n[2];
+  const float c = (n[0] * l0 + n[1] * l1 + n[2] * l2) / sqrtf(nn * (l0 * l0 + l1 * l1 + l2 * l2));
+  return c != c ? 1.0f : (c > 0 ? c : 0.0f);
+}
 // Samples taken by the last cr_render call (ray modes; 0 for the mesh mode; for
 // benchmarks).
 double cr_renderer_last_samples(const cr_renderer *r);
