@@ -15,7 +15,12 @@ static inline float matched_value(const cr_reg_consistency_in *in, const float *
   const double x[3] = {w[0], w[1], w[2]};
   double xc[3], uv[2];
   cr_pose_apply(&in->b_from_world, x, xc);
-  if (!(xc[2] > 0) || cr_camera_project(in->cam_b, xc, uv)) return NAN;
+  if (!(xc[2] > 0)) return NAN;
+  const cr_camera *cam = in->cam_b; // cr_camera_project, inline
+  const double xn[2] = {xc[0] / xc[2], xc[1] / xc[2]};
+  double xd[2];
+  cr_camera_distort_inline(cam, xn, xd);
+  uv[0] = cam->fx * xd[0] + cam->cx, uv[1] = cam->fy * xd[1] + cam->cy;
   const long iu = lround(uv[0]), iv = lround(uv[1]);
   if (iu < 0 || iv < 0 || iu >= in->cam_b->width || iv >= in->cam_b->height) return NAN;
   if (in->mask_b && *cr_image_px(in->mask_b, (int)iu, (int)iv) == 0) return NAN;
