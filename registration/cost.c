@@ -8,6 +8,7 @@
 #include "registration/focus.h"
 #include "registration/global.h"
 #include "registration/pyramid.h"
+#include "registration/warp.h"
 #include "render/render.h"
 
 #include <math.h>
@@ -28,6 +29,10 @@ typedef struct view_state {
   cr_image *surf[CR_REG_MAX_LEVELS];        // photo consistency: world xyz of view 0's render,
                                             // depth of the other views' renders
   long n_mask[CR_REG_MAX_LEVELS];           // pixels of the mask (all pixels without one)
+  cr_image *lin_image[CR_REG_MAX_LEVELS];   // the render at the linearization pose (whole
+  cr_image *lin_xyz[CR_REG_MAX_LEVELS];     // view), its world points and normals ...
+  cr_image *lin_normal[CR_REG_MAX_LEVELS];
+  cr_reg_warp *lin[CR_REG_MAX_LEVELS]; // ... kept for warping (cr_reg_cost_linearize)
 } view_state;
 
 struct cr_reg_cost {
@@ -44,6 +49,8 @@ struct cr_reg_cost {
   int levels, n_views;
   int consistency;                  // 1: the photo consistency term is on (uses_consistency)
   double *tiles[CR_REG_MAX_LEVELS]; // its workspace per level (cr_reg_consistency)
+  int lin_level;                    // >= 0: renders at this level are warped from the
+                                    // linearization's (cr_reg_cost_linearize); -1: off
   view_state view[CR_REG_MAX_VIEWS];
 };
 
@@ -64,6 +71,8 @@ void cr_reg_cost_free(cr_reg_cost *c) {
     view_state *s = &c->view[v];
     for (int l = 0; l < CR_REG_MAX_LEVELS; l++) {
       cr_image_free(s->work[l]), cr_image_free(s->surf[l]);
+      cr_image_free(s->lin_image[l]), cr_image_free(s->lin_xyz[l]);
+      cr_image_free(s->lin_normal[l]), cr_reg_warp_free(s->lin[l]);
       if (c->is_fork) { // its own render buffers and metrics; the rest is the parent's
         cr_image_free(s->lv.render[l]), cr_metric_free(s->lv.metric[l]);
         s->lv.render[l] = NULL, s->lv.metric[l] = NULL;
@@ -196,6 +205,7 @@ static int cost_new(cr_reg_cost **out, const cr_reg_method *method, const cr_vol
   cr_reg_cost *c = calloc(1, sizeof *c);
   if (!c) return cr_error(CR_ENOMEM, "registration cost: out of memory");
   c->vol = vol, c->method = *method, c->levels = method->levels, c->n_views = n_views;
+  c->lin_level = -1;
   c->ref_camera = views[0].camera;
   if (method->global) { // the global stage searches on coarser views than the loop uses
     int g = cr_reg_global_level(views[0].camera.width, method->global_width) + 1;
@@ -264,6 +274,17 @@ static int render_view(cr_reg_cost *c, int v, int l, const cr_pose *ref_pose, in
   // A pose an optimizer step reached beyond what the renderer traces (NaN, |t| > 1e9 mm:
   // cr_pose_check) costs the wall like an empty view, rather than ending the search.
   if (cr_pose_check(&pose)) return CR_EEMPTY;
+  if (l == c->lin_level) { // the linearization's render moved to the pose
+    // the light at the pose, in the world (the headlight: the camera centre)
+    double lc[3] = {0, 0, 0}, light[3], light_world[3];
+    if (view_light(c, v, light)) memcpy(lc, light, sizeof lc);
+    const cr_pose world_from_cam = cr_pose_inverse(&pose);
+    cr_pose_apply(&world_from_cam, lc, light_world);
+    *img = s->lv.render[l];
+    return cr_reg_warp_to(s->lin[l], &pose, light_world, s->pixels[l], *img,
+                          surface && v == 0 ? s->surf[l] : NULL,
+                          surface && v > 0 ? s->surf[l] : NULL);
+  }
   // Vesselness filters the whole render, so it needs every pixel; otherwise only the
   // pixels the metric reads are rendered.
   cr_render_out ro;
@@ -390,6 +411,46 @@ int cr_reg_cost_consistency(cr_reg_cost *c, int k, int level, const cr_pose *pos
   return rc;
 }
 
+int cr_reg_cost_linearize(int level, const cr_pose *pose, void *ctx) {
+  cr_reg_cost *c = ctx;
+  c->lin_level = -1;
+  // Only at the method's levels (the global stage's search level jumps between far poses),
+  // and only where the render has world points and is compared as it is (vesselness
+  // filters the whole render).
+  // Only the surface mode so far: its image is the shading of the surface points, which the
+  // warp computes anew (cr_render_surface_shade).
+  if (!pose || level < 0 || level >= c->method.levels || c->method.prep.vesselness ||
+      strcmp(c->method.mode->name, "surface") != 0 || !cr_renderer_options(c->renderer)->lit)
+    return pose ? 1 : 0;
+  for (int v = 0; v < c->n_views; v++) {
+    view_state *s = &c->view[v];
+    const cr_camera *cam = &s->lv.cam[level];
+    // made when first needed, once per cost (or fork) and level
+    if ((!s->lin_image[level] &&
+         !(s->lin_image[level] = cr_image_new(cam->width, cam->height, 1))) ||
+        (!s->lin_xyz[level] && !(s->lin_xyz[level] = cr_image_new(cam->width, cam->height, 3))) ||
+        (!s->lin_normal[level] &&
+         !(s->lin_normal[level] = cr_image_new(cam->width, cam->height, 3))) ||
+        (!s->lin[level] && !(s->lin[level] = cr_reg_warp_new())))
+      return cr_error(CR_ENOMEM, "registration cost: out of memory");
+    cr_pose vp = cr_pose_compose(&s->cam_from_ref, pose);
+    if (cr_pose_check(&vp)) return 1; // beyond what is traced: every pose is rendered
+    cr_render_out ro;
+    memset(&ro, 0, sizeof ro);
+    ro.image = s->lin_image[level], ro.xyz = s->lin_xyz[level], ro.normal = s->lin_normal[level];
+    double light[3];
+    ro.light_at = view_light(c, v, light);
+    int rc = cr_render(c->renderer, cam, &vp, &ro);
+    if (rc == CR_EEMPTY) return cr_error_clear(), 1;
+    if (!rc)
+      rc = cr_reg_warp_set(s->lin[level], cam, s->lin_image[level], s->lin_xyz[level],
+                           s->lin_normal[level]);
+    if (rc) return rc;
+  }
+  c->lin_level = level;
+  return 0;
+}
+
 int cr_reg_cost_render(cr_reg_cost *c, int v, int level, const cr_pose *pose, const cr_image **img,
                        long *n_valid) {
   int rc = check_level(c, v, level);
@@ -469,7 +530,9 @@ cr_reg_cost *cr_reg_cost_fork(cr_reg_cost *c) {
   for (int v = 0; v < CR_REG_MAX_VIEWS; v++) // nothing of the parent's to free by mistake
     for (int l = 0; l < CR_REG_MAX_LEVELS; l++)
       f->view[v].lv.render[l] = NULL, f->view[v].lv.metric[l] = NULL, f->view[v].work[l] = NULL,
-      f->view[v].surf[l] = NULL;
+      f->view[v].surf[l] = NULL, f->view[v].lin_image[l] = NULL, f->view[v].lin_xyz[l] = NULL,
+      f->view[v].lin_normal[l] = NULL, f->view[v].lin[l] = NULL;
+  f->lin_level = -1;
   for (int l = 0; l < CR_REG_MAX_LEVELS; l++) f->tiles[l] = NULL;
   int rc = cr_status_of(f->renderer = cr_renderer_fork(c->renderer));
   if (!rc && c->surface)

@@ -82,6 +82,14 @@ int cr_reg_cost_eval_view(cr_reg_cost *c, int view, int level, const cr_pose *ca
 int cr_reg_cost_consistency(cr_reg_cost *c, int k, int level, const cr_pose *cam_from_world,
                             double *value);
 
+// Linearizes the cost at `level` about the reference pose `pose` (cr_reg_options'
+// linearize): renders every view there once, whole, with its world points; until it is
+// called again (pose NULL: off) the cost at that level warps those renders to the pose
+// asked for (registration/warp.h) instead of rendering. Returns 0 when on, 1 when the cost
+// renders every pose anyway (a level the method does not run, modes without world points,
+// vesselness, a pose beyond what is traced), < 0 on failure.
+int cr_reg_cost_linearize(int level, const cr_pose *pose, void *ctx);
+
 // The prepared render of view `view` at `level` for the reference pose (borrowed, valid
 // until the next call) and the number of pixels valid for the metric (rendered, finite
 // and inside the mask). n_valid = 0: the view sees nothing of the volume in its mask.

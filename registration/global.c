@@ -441,6 +441,11 @@ static int shifted_cost(int level, const cr_pose *pose, void *ctx, double *cost)
   return cr_reg_cost_eval(level + s->offset, pose, s->cost, cost);
 }
 
+static int shifted_linearize(int level, const cr_pose *pose, void *ctx) {
+  const shifted *s = ctx;
+  return cr_reg_cost_linearize(level + s->offset, pose, s->cost);
+}
+
 // One local run at `level` from `from` with `evals`: the loop's options scaled to the level.
 static int refine_at(cr_reg_cost *cost, const cr_reg_options *base, int level, int evals,
                      const cr_pose *from, cr_reg_result *r) {
@@ -450,6 +455,7 @@ static int refine_at(cr_reg_cost *cost, const cr_reg_options *base, int level, i
   o.step_deg *= s, o.step_mm *= s, o.xtol *= s;
   o.progress = NULL;
   shifted sh = {cost, level};
+  o.linearize = shifted_linearize;
   return cr_reg_run(cr_reg_cost_camera(cost, 0, 0), from, shifted_cost, &sh, &o, r);
 }
 
@@ -690,6 +696,7 @@ static int global_register(cr_reg_cost *cost, cr_reg_cost *const *costs, int thr
   memset(&fine, 0, sizeof fine);
   if (fine_levels > 0) {
     base.levels = fine_levels, base.starts = 1;
+    base.linearize = cr_reg_cost_linearize;
     const int div = g->n_depth ? 4 : 2; // after the restarts: a quarter each
     base.max_evals = m->max_evals / div > 0 ? m->max_evals / div : 1;
     if ((rc = cr_reg_run(cam0, g->n_depth ? &depth.final : &best.final, cr_reg_cost_eval, cost,

@@ -139,6 +139,11 @@ static const key_def keys[] = {
      "two or more views: weight of the photo consistency of view 0 with each other view "
      "(1 - tile correlation of the photos at the surface points view 0's render sees), 0 = off",
      K_DOUBLE, F(consistency_weight), 0, 0, 1e6},
+    {"warp", "N",
+     "surface mode: each local run tries poses on the render of its start moved to them "
+     "(not rendered), then again from a render at its result while the cost falls, at most "
+     "N runs per level; 0 = every pose rendered",
+     K_INT, F(warp_rounds), 0, 0, 100},
     {"consistency-tile", "PX", "photo consistency: tile side at full resolution", K_INT,
      F(consistency_tile_px), 0, 4, 4096},
     {"global", NULL, "global stage: coarse grid search in a box about the pivot, then refinement",
@@ -402,6 +407,11 @@ int cr_reg_method_check(const cr_reg_method *m) {
   if (m->global && !(m->global_box_deg > 0) && !(m->global_box_mm > 0))
     return cr_error(CR_EINVAL, "global-box %g,%g: the search box is empty", m->global_box_deg,
                     m->global_box_mm);
+  // the warp moves the surface render's points and shades them anew; other images (a probe,
+  // a DRR, a vesselness filter of the whole render) it cannot move
+  if (m->warp_rounds > 0 && (strcmp(m->mode->name, "surface") != 0 || m->prep.vesselness))
+    return cr_error(CR_EINVAL, "warp %d: needs the surface mode without vesselness (mode %s%s)",
+                    m->warp_rounds, m->mode->name, m->prep.vesselness ? ", vesselness" : "");
   return 0;
 }
 

@@ -26,6 +26,7 @@ cr_reg_options cr_reg_method_loop_options(const cr_reg_method *m,
   o.seed = m->seed;
   o.fd_step = m->fd_step;
   o.prior_weight = m->prior_weight;
+  o.warp_rounds = m->warp_rounds;
   if (ro) {
     memcpy(o.pivot_world, ro->pivot_world, sizeof o.pivot_world);
     o.prior_distance_mm = ro->prior_distance_mm;
@@ -54,5 +55,6 @@ int cr_reg_register(cr_reg_cost *cost, const cr_reg_method *m, const cr_pose *st
   }
   if (m->global || ro.look_at) return cr_reg_global_register(cost, m, start, &ro, ro.global, res);
   cr_reg_options o = cr_reg_method_loop_options(m, &ro);
+  o.linearize = cr_reg_cost_linearize;
   return cr_reg_run(cr_reg_cost_camera(cost, 0, 0), start, cr_reg_cost_eval, cost, &o, res);
 }

@@ -101,8 +101,43 @@ static int run_once(level_ctx *lc, const cr_reg_options *o, double x[6], cr_opt_
   if (budget < 40) budget = o->max_evals < 40 ? o->max_evals : 40;
   oo.step = step, oo.xtol = o->xtol * s, oo.max_evals = budget, oo.seed = o->seed;
   oo.fd_step = o->fd_step > 0 ? o->fd_step : 0.25;
-  return cr_opt_minimize(o->optimizer ? o->optimizer : cr_opt_nelder_mead, CR_REG_NPARAM, x,
-                         param_cost, lc, &oo, r);
+  const cr_opt_type *opt = o->optimizer ? o->optimizer : cr_opt_nelder_mead;
+  if (!o->linearize || o->warp_rounds < 1)
+    return cr_opt_minimize(opt, CR_REG_NPARAM, x, param_cost, lc, &oo, r);
+  // Runs on the warped render (registration/warp.h): linearized at the start, minimized;
+  // linearized at the result, whose cost there (no motion: the render's own) must be
+  // lower than at the last linearization, else the last one is kept; the next run starts
+  // there with half the step. The result's cost comes from a render at its pose.
+  int evals = 0, rc = 0;
+  double best_x[CR_REG_NPARAM], best = INFINITY;
+  memcpy(best_x, x, sizeof best_x);
+  for (int round = 0; round <= o->warp_rounds && !rc; round++) {
+    cr_pose at = cr_reg_param_to_pose(&lc->par, x);
+    int lin = o->linearize(lc->level, &at, lc->ctx);
+    if (lin < 0) return lin;
+    if (lin > 0) { // the cost renders every pose: one plain run from the best so far
+      memcpy(x, best_x, sizeof best_x);
+      rc = cr_opt_minimize(opt, CR_REG_NPARAM, x, param_cost, lc, &oo, r);
+      r->evals += evals;
+      return rc;
+    }
+    double here;
+    if ((rc = param_cost(x, lc, &here))) break;
+    evals++;
+    if (!(here < best)) break; // the last run did not lower the cost: keep its start
+    best = here, memcpy(best_x, x, sizeof best_x);
+    if (round == o->warp_rounds) break;
+    if (round > 0)
+      for (int i = 0; i < CR_REG_NPARAM; i++) step[i] *= 0.5;
+    rc = cr_opt_minimize(opt, CR_REG_NPARAM, x, param_cost, lc, &oo, r);
+    evals += r->evals;
+    if (!rc && !(r->cost < here)) break; // no lower cost predicted
+  }
+  int off = o->linearize(lc->level, NULL, lc->ctx);
+  memcpy(x, best_x, sizeof best_x);
+  if (!rc) rc = off < 0 ? off : param_cost(x, lc, &r->cost);
+  r->evals = evals + 1;
+  return rc;
 }
 
 // One level: all `starts` from `pose` (only at the coarsest level), keeps the best.

@@ -42,7 +42,15 @@ typedef struct cr_reg_options {
   double prior_weight;                  // ... penalty weight * (z_cam(P) - distance)^2; 0 = off
   double fd_step;                       // BFGS finite-difference step (fraction of step; 0.25:
                                         // renders are not smooth below a fraction of a voxel)
-  cr_reg_progress_fn progress;          // may be NULL
+  // Optional: makes the cost cheap near a pose (cr_reg_cost_linearize): called with the
+  // pose each level's minimizer starts from, it returns 0 when later calls at that level
+  // warp the render made there (registration/warp.h), > 0 when the cost renders every
+  // pose anyway, < 0 on failure; NULL for `at` ends it. The minimizer then runs again from
+  // its result, linearized there, until the pose moves less than 5 xtol or warp_rounds
+  // runs were made; the result's cost comes from a render at its pose.
+  int (*linearize)(int level, const cr_pose *at, void *ctx);
+  int warp_rounds;
+  cr_reg_progress_fn progress; // may be NULL
   void *progress_ctx;
 } cr_reg_options;
 

@@ -21,6 +21,12 @@ typedef struct scene {
   double pts[NPTS][3], centroid[3];
   int calls, fail_at;
   int level_calls[CR_REG_MAX_LEVELS];
+  // a linearized cost (test_linearized_rounds): at lin_at it is exact, away from it it is
+  // off by lin_k times the squared distance to lin_at (zero slope there, like a warped
+  // render's error); lin_answer is what linearize returns (1: not linearized)
+  int lin, lin_calls, lin_off_calls, lin_answer;
+  double lin_k;
+  cr_pose lin_at;
 } scene;
 
 static void make_scene(scene *s) {
@@ -36,8 +42,20 @@ static void make_scene(scene *s) {
   }
 }
 
+static double mean_sq_reproj(const cr_camera *cam, const scene *s, const cr_pose *a_pose,
+                             const cr_pose *b_pose);
+
 static int reproj_cost(int level, const cr_pose *pose, void *ctx, double *cost) {
   scene *s = ctx;
+  if (s->lin) { // the linearized cost's error term
+    const cr_camera lc = cr_reg_level_camera(&s->cam, level);
+    const double e = mean_sq_reproj(&lc, s, pose, &s->lin_at);
+    s->lin = 0;
+    int rc = reproj_cost(level, pose, ctx, cost);
+    s->lin = 1;
+    *cost += s->lin_k * e;
+    return rc;
+  }
   const cr_camera level_cam = cr_reg_level_camera(&s->cam, level), *cam = &level_cam;
   s->calls++;
   s->level_calls[level]++;
@@ -54,6 +72,29 @@ static int reproj_cost(int level, const cr_pose *pose, void *ctx, double *cost) 
     sum += (ua[0] - ub[0]) * (ua[0] - ub[0]) + (ua[1] - ub[1]) * (ua[1] - ub[1]);
   }
   *cost = sum / NPTS;
+  return 0;
+}
+
+static double mean_sq_reproj(const cr_camera *cam, const scene *s, const cr_pose *a_pose,
+                             const cr_pose *b_pose) {
+  double sum = 0;
+  for (int i = 0; i < NPTS; i++) {
+    double a[3], b[3], ua[2], ub[2];
+    cr_pose_apply(a_pose, s->pts[i], a);
+    cr_pose_apply(b_pose, s->pts[i], b);
+    if (cr_camera_project(cam, a, ua) || cr_camera_project(cam, b, ub)) return 1e6;
+    sum += (ua[0] - ub[0]) * (ua[0] - ub[0]) + (ua[1] - ub[1]) * (ua[1] - ub[1]);
+  }
+  return sum / NPTS;
+}
+
+static int mock_linearize(int level, const cr_pose *at, void *ctx) {
+  scene *s = ctx;
+  (void)level;
+  if (!at) return s->lin_off_calls++, s->lin = 0, 0;
+  s->lin_calls++;
+  if (s->lin_answer) return s->lin_answer;
+  s->lin = 1, s->lin_at = *at;
   return 0;
 }
 
@@ -217,6 +258,57 @@ static void test_report_json(void **state) {
   assert_int_not_equal(cr_reg_report_write(cr_test_path("none/r.json"), &r, NULL), 0);
 }
 
+// Runs on a linearized cost (cr_reg_options' linearize, as the warped render): each run
+// minimizes a cost that is exact only at its linearization pose (off by k = 1 times the
+// squared reprojection distance to it), so one run stops halfway to the truth and every
+// further run, linearized at the last result, halves the rest: the rounds end at the
+// cost's own minimum. The result's cost is the exact cost; a cost that declines (> 0)
+// runs once as without linearization, to the same bits.
+static void test_linearized_rounds(void **state) {
+  double err[2];
+  const int rounds[2] = {1, 12};
+  for (int k = 0; k < 2; k++) {
+    scene s;
+    make_scene(&s);
+    s.lin_k = 1;
+    cr_pose start = perturbed(&s, 2, 2, 3);
+    cr_reg_options o = options(&s, "nelder-mead");
+    o.levels = 1, o.starts = 1, o.xtol = 1e-4;
+    o.linearize = mock_linearize, o.warp_rounds = rounds[k];
+    cr_reg_result r;
+    assert_int_equal(cr_reg_run(&s.cam, &start, reproj_cost, &s, &o, &r), 0);
+    err[k] = sqrt(mean_sq_reproj(&s.cam, &s, &r.final, &s.truth));
+    print_message("%d run(s): %d linearizations, reprojection error %.2g px -> %.2g px, "
+                  "%d evals\n",
+                  rounds[k], s.lin_calls, sqrt(mean_sq_reproj(&s.cam, &s, &start, &s.truth)),
+                  err[k], r.evals);
+    assert_int_equal(s.lin_off_calls, 1); // ended once, at the end of the level
+    assert_int_equal(s.lin, 0);
+    assert_true(s.lin_calls >= 2 && s.lin_calls <= rounds[k] + 1);
+    assert_int_equal(r.evals, s.calls);
+    double exact;
+    assert_int_equal(reproj_cost(0, &r.final, &s, &exact), 0);
+    assert_true(r.cost == exact); // the result's cost: the exact cost at its pose
+  }
+  assert_true(err[0] > 0.2);           // one run: about half of the start's error left
+  assert_true(err[1] < 0.01 * err[0]); // twelve: the minimum
+  // a cost that cannot linearize: one plain run, the same as without linearize
+  scene a, b;
+  make_scene(&a), make_scene(&b);
+  a.lin_answer = 1;
+  cr_pose start = perturbed(&a, 2, 2, 3);
+  cr_reg_options o = options(&a, "nelder-mead");
+  o.levels = 1, o.starts = 1;
+  cr_reg_result ra, rb;
+  assert_int_equal(cr_reg_run(&b.cam, &start, reproj_cost, &b, &o, &rb), 0);
+  o.linearize = mock_linearize, o.warp_rounds = 4;
+  assert_int_equal(cr_reg_run(&a.cam, &start, reproj_cost, &a, &o, &ra), 0);
+  assert_int_equal(a.lin_calls, 1);
+  assert_int_equal(a.lin_off_calls, 0);
+  assert_memory_equal(&ra.final, &rb.final, sizeof ra.final);
+  assert_true(ra.cost == rb.cost && ra.evals == rb.evals);
+}
+
 static void test_bad_options_and_failures(void **state) {
   scene s;
   make_scene(&s);
@@ -247,6 +339,7 @@ int main(void) {
       cmocka_unit_test(test_multistart_keeps_best),
       cmocka_unit_test(test_working_distance_prior),
       cmocka_unit_test(test_report_json),
+      cmocka_unit_test(test_linearized_rounds),
       cmocka_unit_test(test_bad_options_and_failures),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
