@@ -3,7 +3,8 @@
 // full-resolution ones; the mesh raster looks like the surface render; the cost prefers
 // the true pose at every level and orders poses like the surface cost; two identical
 // views cost exactly twice one view; two views add their photo consistency; a fork evaluated on
-// another thread at the same time gives exactly the parent's values; bad input fails clearly;
+// another thread at the same time gives exactly the parent's values; linearized at a pose,
+// the warped renders and cost are close to the rendered ones; bad input fails clearly;
 // camreg register --mode mesh runs end to end.
 #include "testutil.h"
 

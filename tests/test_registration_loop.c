@@ -1,6 +1,7 @@
 // The registration loop on a smooth, exact synthetic cost: the mean squared reprojection
 // distance (px^2, in the level's camera) of a fixed 3-D point set between the candidate
-// pose and a hidden true pose.
+// pose and a hidden true pose; and on a linearized version of it (runs linearized again at
+// each result, as with warped renders).
 #include "testutil.h"
 
 #include "core/error.h"
