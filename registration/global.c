@@ -696,7 +696,7 @@ static int global_register(cr_reg_cost *cost, cr_reg_cost *const *costs, int thr
   memset(&fine, 0, sizeof fine);
   if (fine_levels > 0) {
     base.levels = fine_levels, base.starts = 1;
-    base.linearize = cr_reg_cost_linearize;
+    base.linearize = cr_reg_cost_linearize, base.warp_coarsest = 1; // they start close
     const int div = g->n_depth ? 4 : 2; // after the restarts: a quarter each
     base.max_evals = m->max_evals / div > 0 ? m->max_evals / div : 1;
     if ((rc = cr_reg_run(cam0, g->n_depth ? &depth.final : &best.final, cr_reg_cost_eval, cost,

@@ -73,10 +73,10 @@ typedef struct cr_reg_method {
   // consistency_tile_px at full resolution (halved per level, at least 4).
   double consistency_weight;
   int consistency_tile_px;
-  // warped renders (registration/warp.h): at the method's levels each local run minimizes on
-  // the render made at its start pose moved to each pose asked for, renders again at its
-  // result and runs again, at most warp_rounds runs (until the pose moves < 5 xtol);
-  // 0 = every pose rendered.
+  // warped renders (registration/warp.h): at the method's levels (the local pipeline's
+  // coarsest excepted) each local run minimizes on the render made at its start pose moved
+  // to each pose asked for, renders again at its result and runs again while the rendered
+  // cost falls, at most warp_rounds runs; 0 = every pose rendered.
   int warp_rounds;
   // global stage (registration/global.h): a coarse search before the local optimizer
   int global;                             // 1: run it

@@ -102,7 +102,8 @@ static int run_once(level_ctx *lc, const cr_reg_options *o, double x[6], cr_opt_
   oo.step = step, oo.xtol = o->xtol * s, oo.max_evals = budget, oo.seed = o->seed;
   oo.fd_step = o->fd_step > 0 ? o->fd_step : 0.25;
   const cr_opt_type *opt = o->optimizer ? o->optimizer : cr_opt_nelder_mead;
-  if (!o->linearize || o->warp_rounds < 1)
+  if (!o->linearize || o->warp_rounds < 1 ||
+      (lc->level == o->levels - 1 && o->levels > 1 && !o->warp_coarsest))
     return cr_opt_minimize(opt, CR_REG_NPARAM, x, param_cost, lc, &oo, r);
   // Runs on the warped render (registration/warp.h): linearized at the start, minimized;
   // linearized at the result, whose cost there (no motion: the render's own) must be

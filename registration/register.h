@@ -48,8 +48,12 @@ typedef struct cr_reg_options {
   // pose anyway, < 0 on failure; NULL for `at` ends it. The minimizer then runs again from
   // its result, linearized there, until the pose moves less than 5 xtol or warp_rounds
   // runs were made; the result's cost comes from a render at its pose.
+  // Not at the coarsest of several levels unless warp_coarsest: there the runs start from
+  // the given pose, often far from the optimum, and a moved render is for nearby poses
+  // (depth.cfg's local pipeline lost 8 of 64 stereo successes with it); the global stage's
+  // runs start from refined hypotheses and set it.
   int (*linearize)(int level, const cr_pose *at, void *ctx);
-  int warp_rounds;
+  int warp_rounds, warp_coarsest;
   cr_reg_progress_fn progress; // may be NULL
   void *progress_ctx;
 } cr_reg_options;

@@ -25,7 +25,7 @@ typedef struct scene {
   // a linearized cost (test_linearized_rounds): at lin_at it is exact, away from it it is
   // off by lin_k times the squared distance to lin_at (zero slope there, like a warped
   // render's error); lin_answer is what linearize returns (1: not linearized)
-  int lin, lin_calls, lin_off_calls, lin_answer;
+  int lin, lin_calls, lin_off_calls, lin_answer, lin_level_calls[CR_REG_MAX_LEVELS];
   double lin_k;
   cr_pose lin_at;
 } scene;
@@ -91,9 +91,8 @@ static double mean_sq_reproj(const cr_camera *cam, const scene *s, const cr_pose
 
 static int mock_linearize(int level, const cr_pose *at, void *ctx) {
   scene *s = ctx;
-  (void)level;
   if (!at) return s->lin_off_calls++, s->lin = 0, 0;
-  s->lin_calls++;
+  s->lin_calls++, s->lin_level_calls[level]++;
   if (s->lin_answer) return s->lin_answer;
   s->lin = 1, s->lin_at = *at;
   return 0;
@@ -264,7 +263,8 @@ static void test_report_json(void **state) {
 // squared reprojection distance to it), so one run stops halfway to the truth and every
 // further run, linearized at the last result, halves the rest: the rounds end at the
 // cost's own minimum. The result's cost is the exact cost; a cost that declines (> 0)
-// runs once as without linearization, to the same bits.
+// runs once as without linearization, to the same bits; of several levels the coarsest is
+// linearized only with warp_coarsest.
 static void test_linearized_rounds(void **state) {
   double err[2];
   const int rounds[2] = {1, 12};
@@ -308,6 +308,21 @@ static void test_linearized_rounds(void **state) {
   assert_int_equal(a.lin_off_calls, 0);
   assert_memory_equal(&ra.final, &rb.final, sizeof ra.final);
   assert_true(ra.cost == rb.cost && ra.evals == rb.evals);
+  // several levels: not at the coarsest (its runs start from the given pose, maybe far)
+  // unless warp_coarsest (the global stage's runs start from refined hypotheses)
+  for (int all = 0; all < 2; all++) {
+    scene c;
+    make_scene(&c);
+    c.lin_k = 1;
+    cr_reg_options oc = options(&c, "nelder-mead");
+    oc.levels = 3, oc.starts = 1, oc.linearize = mock_linearize, oc.warp_rounds = 2;
+    oc.warp_coarsest = all;
+    cr_reg_result rc;
+    assert_int_equal(cr_reg_run(&c.cam, &start, reproj_cost, &c, &oc, &rc), 0);
+    assert_true(c.lin_level_calls[0] > 0 && c.lin_level_calls[1] > 0);
+    assert_int_equal(c.lin_level_calls[2] > 0, all);
+    assert_int_equal(c.lin_off_calls, 2 + all);
+  }
 }
 
 static void test_bad_options_and_failures(void **state) {
