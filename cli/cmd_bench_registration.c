@@ -137,6 +137,7 @@ static int run_optimizer(const bench *b, const bench_args *a, const char *opt_na
     ro.prior_distance_mm = pc[2];
   }
   cr_reg_options o = cr_reg_method_loop_options(&m, &ro);
+  if (f == cr_reg_cost_eval) o.linearize = cr_reg_cost_linearize; // --warp: as camreg register
   double t[64], ev[64], mt[64], lt[CR_REG_MAX_LEVELS][64], le[CR_REG_MAX_LEVELS][64];
   int n = a->trials < 64 ? a->trials : 64, nl = 0, lw[CR_REG_MAX_LEVELS];
   for (int k = 0; k < n; k++) {
@@ -322,6 +323,9 @@ static int parse(int argc, char **argv, bench_args *a) {
                            "stage with camreg experiment run (global = true)");
   if (!!a->volume + !!a->camera + !!a->pose != 0 && !(a->volume && a->camera && a->pose))
     return cli_usage_error("bench-registration", "--volume, --camera and --pose go together");
+  if (a->method.warp_rounds > 0 && !a->volume)
+    return cli_usage_error("bench-registration",
+                           "--warp: warps renders, so it needs the real cost (--volume)");
   if (!a->modes) a->modes = a->method.mode->name;
   char sets[128];
   snprintf(sets, sizeof sets, "%s", a->view_sets);
