@@ -91,6 +91,9 @@ check "bench-render bad mode" 2 "$camreg" bench-render --modes drr,foo
 # bench-registration times the local loop: a global-stage key is refused, not ignored
 check "bench-registration --global" 2 "$camreg" bench-registration --global
 expect_err "bench-registration --global" "times the local loop"
+# --warp moves renders: without a volume (the synthetic cost) it is refused, not ignored
+check "bench-registration --warp" 2 "$camreg" bench-registration --warp 2
+expect_err "bench-registration --warp" "needs the real cost"
 
 ls -a "$tmp" | grep -q crtmp && { echo "FAIL: temporary files left"; fails=$((fails + 1)); }
 [ "$fails" = 0 ] && echo "all render CLI checks passed"
