@@ -415,10 +415,9 @@ int cr_reg_cost_linearize(int level, const cr_pose *pose, void *ctx) {
   cr_reg_cost *c = ctx;
   c->lin_level = -1;
   // Only at the method's levels (the global stage's search level jumps between far poses),
-  // and only where the render has world points and is compared as it is (vesselness
-  // filters the whole render).
-  // Only the surface mode so far: its image is the shading of the surface points, which the
-  // warp computes anew (cr_render_surface_shade).
+  // only the surface mode (its image is the shading of its points, which the warp computes
+  // anew: cr_render_surface_shade), compared as rendered (vesselness filters the whole
+  // render).
   if (!pose || level < 0 || level >= c->method.levels || c->method.prep.vesselness ||
       strcmp(c->method.mode->name, "surface") != 0 || !cr_renderer_options(c->renderer)->lit)
     return pose ? 1 : 0;
