@@ -414,12 +414,10 @@ int cr_reg_cost_consistency(cr_reg_cost *c, int k, int level, const cr_pose *pos
 int cr_reg_cost_linearize(int level, const cr_pose *pose, void *ctx) {
   cr_reg_cost *c = ctx;
   c->lin_level = -1;
-  // Only at the method's levels (the global stage's search level jumps between far poses),
-  // only the surface mode (its image is the shading of its points, which the warp computes
-  // anew: cr_render_surface_shade), compared as rendered (vesselness filters the whole
-  // render).
-  if (!pose || level < 0 || level >= c->method.levels || c->method.prep.vesselness ||
-      strcmp(c->method.mode->name, "surface") != 0 || !cr_renderer_options(c->renderer)->lit)
+  // Only at the method's levels (the global stage's search level jumps between far poses)
+  // and for renders the warp can move (shaded surface points: cr_reg_method_warps).
+  if (!pose || level < 0 || level >= c->method.levels || !cr_reg_method_warps(&c->method) ||
+      !cr_renderer_options(c->renderer)->lit)
     return pose ? 1 : 0;
   for (int v = 0; v < c->n_views; v++) {
     view_state *s = &c->view[v];

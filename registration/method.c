@@ -407,12 +407,14 @@ int cr_reg_method_check(const cr_reg_method *m) {
   if (m->global && !(m->global_box_deg > 0) && !(m->global_box_mm > 0))
     return cr_error(CR_EINVAL, "global-box %g,%g: the search box is empty", m->global_box_deg,
                     m->global_box_mm);
-  // the warp moves the surface render's points and shades them anew; other images (a probe,
-  // a DRR, a vesselness filter of the whole render) it cannot move
-  if (m->warp_rounds > 0 && (strcmp(m->mode->name, "surface") != 0 || m->prep.vesselness))
+  if (m->warp_rounds > 0 && !cr_reg_method_warps(m))
     return cr_error(CR_EINVAL, "warp %d: needs the surface mode without vesselness (mode %s%s)",
                     m->warp_rounds, m->mode->name, m->prep.vesselness ? ", vesselness" : "");
   return 0;
+}
+
+int cr_reg_method_warps(const cr_reg_method *m) {
+  return strcmp(m->mode->name, "surface") == 0 && !m->prep.vesselness;
 }
 
 int cr_reg_method_key_count(void) {

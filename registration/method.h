@@ -111,6 +111,9 @@ int cr_reg_method_has_key(const char *key, int *takes_value);
 // Cross-field checks the single keys cannot make (pyramid size against the camera is
 // checked by cr_reg_run). 0 or CR_EINVAL with a message.
 int cr_reg_method_check(const cr_reg_method *m);
+// 1 when the method's renders can be warped (registration/warp.h): the surface mode, whose
+// image is the shading of its points, without vesselness (which filters the whole render).
+int cr_reg_method_warps(const cr_reg_method *m);
 
 // The render parameters of the method: the mode's defaults with the method's values.
 cr_render_options cr_reg_method_render_options(const cr_reg_method *m);
